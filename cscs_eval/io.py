@@ -1,0 +1,273 @@
+"""Reading and writing the tables, YAML and text files users hand to cscs-eval.
+
+Every reader names the file, row and column of a problem; every writer goes through a
+temporary file in the target folder and an atomic rename, so a failed run never leaves
+half a file and never replaces a good one with a broken one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from cscs_eval.errors import InputError, UsageError
+
+TABLE_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+#: How many rows of an Excel sheet are searched for a misplaced header.
+_HEADER_SEARCH_ROWS = 20
+
+
+def table_format(path) -> str:
+    """Return ``csv``, ``tsv``, ``excel`` or ``parquet`` from a file name's extension."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return TABLE_FORMATS[suffix]
+    except KeyError:
+        allowed = ", ".join(sorted(TABLE_FORMATS))
+        raise UsageError(f"{path}: cannot tell the table format from '{suffix or 'no extension'}'; "
+                         f"use one of {allowed}") from None
+
+
+def normalise_column(name) -> str:
+    """Column names are matched without case, outer spaces, or the difference of space and '_'."""
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _decode(path: Path, encoding: str) -> str:
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        hint = ("it looks like Windows-1252 text saved by Excel; save it as 'CSV UTF-8' "
+                "or pass encoding='cp1252' (--encoding cp1252)") if encoding.lower().replace("-", "") in (
+                    "utf8", "utf8sig") else "check the encoding"
+        raise InputError(f"byte 0x{byte} is not valid {encoding}; {hint}", file=path, row=line) from None
+
+
+def read_text(path, *, encoding: str = "utf-8") -> str:
+    """Read a text file strictly (no silent replacement characters); LF line ends."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a folder, expected a file", file=path)
+    return _decode(path, encoding).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_table(path, *, required=(), encoding: str = "utf-8", sheet=0, dtype=str):
+    """Read a CSV, TSV, Excel or Parquet table into a DataFrame.
+
+    Column names are normalised (lower case, ``_`` for spaces). CSV and Excel cells are
+    read as text by default so that a reader can say exactly which value is wrong
+    (``"07"``, ``"abc"``); empty cells become missing values.
+
+    Parameters
+    ----------
+    path
+        The file; its extension picks the format.
+    required
+        Column names that must be present.
+    encoding
+        Text encoding of CSV/TSV files. Undecodable bytes are an error, never replaced.
+    sheet
+        Excel sheet name or position.
+    dtype
+        Passed to pandas for CSV and Excel; ``None`` lets pandas infer types.
+
+    Returns
+    -------
+    pandas.DataFrame
+        With ``attrs["source"]`` set to the path and ``attrs["header_row"]`` to the 1-based
+        row of the header, so that ``row_number(df, i)`` names the row a user sees.
+    """
+    import io as _io
+
+    import pandas as pd
+
+    path = Path(path)
+    fmt = table_format(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a folder, expected a file", file=path)
+    if path.stat().st_size == 0:
+        raise InputError("file is empty; expected a header row with columns "
+                         + (", ".join(required) if required else "and data rows"), file=path)
+    try:
+        if fmt in ("csv", "tsv"):
+            text = _decode(path, encoding)
+            if not text.strip():
+                raise InputError("file is empty; expected a header row", file=path)
+            df = pd.read_csv(_io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=dtype,
+                             keep_default_na=False, na_values=[""], skipinitialspace=False)
+        elif fmt == "excel":
+            df = pd.read_excel(path, sheet_name=sheet, dtype=dtype)
+        else:
+            df = pd.read_parquet(path)
+    except InputError:
+        raise
+    except pd.errors.ParserError as exc:
+        raise InputError(f"not a readable {fmt.upper()} table ({exc})", file=path) from None
+    except (ValueError, OSError, KeyError) as exc:
+        raise InputError(f"not a readable {fmt} file ({exc})", file=path) from None
+    df.columns = [normalise_column(c) for c in df.columns]
+    df.attrs["source"] = str(path)
+    df.attrs["header_row"] = 1
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        hint = ""
+        if fmt == "excel":
+            header_at = _find_header_row(path, sheet, required)
+            if header_at:
+                hint = f"; the header seems to be on row {header_at}: delete the rows above it so it is on row 1"
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}{hint}",
+                         file=path, row=1)
+    if df.empty:
+        raise InputError("has a header but no data rows", file=path)
+    return df
+
+
+def _find_header_row(path, sheet, required):
+    import pandas as pd
+
+    head = pd.read_excel(path, sheet_name=sheet, header=None, nrows=_HEADER_SEARCH_ROWS, dtype=str)
+    wanted = set(required)
+    for i, row in head.iterrows():
+        if wanted <= {normalise_column(v) for v in row.dropna()}:
+            return i + 1
+    return None
+
+
+def row_number(df, index) -> int:
+    """The 1-based row a user sees in their file for the DataFrame row at position ``index``."""
+    return int(index) + df.attrs.get("header_row", 1) + 1
+
+
+def check_writable(path) -> Path:
+    """Refuse to write into ``data/raw`` (raw extracts are read-only to the code)."""
+    path = Path(path)
+    parts = [p.lower() for p in path.resolve().parts]
+    for a, b in zip(parts, parts[1:]):
+        if (a, b) == ("data", "raw"):
+            raise UsageError(f"{path}: data/raw is read-only to cscs-eval; write the output elsewhere")
+    if path.exists() and path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name for the output")
+    if not path.parent.exists():
+        raise UsageError(f"{path}: folder {path.parent} does not exist")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
+    """Open a temporary file beside ``path``; move it into place only if the block succeeds."""
+    path = check_writable(path)
+    binary = "b" in mode
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path`` for a library that writes by file name."""
+    path = check_writable(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_table(df, path, *, index: bool = False) -> Path:
+    """Write a DataFrame as CSV, TSV, Excel or Parquet (by extension), atomically."""
+    path = Path(path)
+    fmt = table_format(path)
+    with atomic_path(path) as tmp:
+        if fmt == "csv":
+            df.to_csv(tmp, index=index)
+        elif fmt == "tsv":
+            df.to_csv(tmp, index=index, sep="\t")
+        elif fmt == "excel":
+            df.to_excel(tmp, index=index)
+        else:
+            df.to_parquet(tmp, index=index)
+    return path
+
+
+def write_text(text: str, path) -> Path:
+    """Write a text file atomically (UTF-8, no BOM)."""
+    with atomic_write(path) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def read_yaml(path):
+    """Read YAML with ``safe_load``; a syntax error names the file and line."""
+    import yaml
+
+    text = read_text(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise InputError(f"not valid YAML: {exc.problem}", file=path,
+                         row=None if mark is None else mark.line + 1) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file=path) from None
+    return data
+
+
+def sha256_file(path, *, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def project_dir() -> Path | None:
+    """The source checkout holding this package (editable install), or None for a wheel."""
+    root = package_dir().parent
+    return root if (root / "pyproject.toml").exists() and (root / "notebooks").is_dir() else None
+
+
+def resource_dir(name: str) -> Path:
+    """Top-level ``templates``/``notebooks``/``data`` of a checkout, else the wheel's copy."""
+    root = project_dir()
+    if root is not None and (root / name).is_dir():
+        return root / name
+    packaged = package_dir() / f"_{name}"
+    if packaged.is_dir():
+        return packaged
+    raise UsageError(f"cannot find the '{name}' folder of cscs-eval (looked in the checkout and the package)")
