@@ -1,0 +1,538 @@
+"""Coding sheets and coded notes, read into one tidy table and written back.
+
+The tidy coding table has one row per excerpt and code, with the columns of :data:`COLUMNS`:
+where the code came from (``file``, ``line``), the excerpt (``excerpt_id, case, source, excerpt``),
+the code (``code`` as written, ``construct_id, construct, domain``), its rating (``rating`` one of
+``+2 +1 0 -1 -2 X M`` and ``rating_value`` -2..2 or missing), and ``coder, memo, theme``.
+
+Two input forms give the same table:
+
+* a **coding sheet** (CSV, Excel, Parquet) with ``case, source, excerpt, construct, rating`` and
+  optionally ``coder, memo, theme, excerpt_id``;
+* **coded notes**: Markdown with YAML front matter (``case`` required; ``source``, ``date``,
+  ``role``, ``contact_type``, ``coder`` optional) in which each paragraph or bullet that carries
+  ``[[construct rating; ... | memo]]`` is an excerpt (see :mod:`cscs_eval.cfir.syntax`); a heading
+  ``## Theme: name`` sets the theme of the excerpts below it.
+
+An excerpt without an ``excerpt_id`` gets a stable one made from its case, source and text, so that
+two coders' files of the same notes match excerpt by excerpt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from cscs_eval.cfir.codebook import get_codebook, load_aliases, resolve_construct
+from cscs_eval.cfir.syntax import RATING_VALUES, format_codes, normalise_rating, parse_inline_codes
+from cscs_eval.errors import InputError, ValidationError
+
+__all__ = ["COLUMNS", "load_coding", "validate", "read_coding_sheet", "read_coded_notes", "to_coding_sheet",
+           "to_coded_notes", "write_coded_notes", "read_case_ratings", "NOTE_SUFFIXES"]
+
+#: Columns of the tidy coding table, in order.
+COLUMNS = ["file", "line", "excerpt_id", "case", "source", "excerpt", "code", "construct_id", "construct", "domain",
+           "rating", "rating_value", "coder", "memo", "theme"]
+
+#: File name endings read as coded notes; anything else is read as a table.
+NOTE_SUFFIXES = (".md", ".markdown", ".txt.md", ".qmd")
+
+SHEET_REQUIRED = ("case", "excerpt", "construct")
+SHEET_COLUMNS = ["excerpt_id", "case", "source", "excerpt", "construct", "rating", "coder", "memo", "theme"]
+
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
+
+
+def _problem(file, line, column, problem, fix):
+    return {"file": None if file is None else str(file), "line": line, "column": column, "problem": problem,
+            "fix": fix}
+
+
+def excerpt_key(case, source, excerpt) -> str:
+    """Stable id of an excerpt from its case, source and whitespace-normalised text."""
+    text = "\x1f".join(re.sub(r"\s+", " ", str(v or "")).strip().lower() for v in (case, source, excerpt))
+    return "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+# --------------------------------------------------------------------------------------------
+# Coded notes
+# --------------------------------------------------------------------------------------------
+
+def _blocks(body: str, first_line: int):
+    """Yield (line, kind, text) for headings, bullets and paragraphs of a Markdown body."""
+    current, start = [], None
+    in_fence = False
+
+    def flush():
+        nonlocal current, start
+        if current:
+            yield start, "text", "\n".join(current)
+        current, start = [], None
+
+    for offset, line in enumerate(body.split("\n")):
+        lineno = first_line + offset
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_fence = not in_fence
+            yield from flush()
+            continue
+        if in_fence:
+            continue
+        if not stripped:
+            yield from flush()
+        elif stripped.startswith("#"):
+            yield from flush()
+            yield lineno, "heading", stripped
+        elif _BULLET.match(line):
+            yield from flush()
+            current, start = [_BULLET.sub("", line, count=1).strip()], lineno
+        else:
+            if start is None:
+                start = lineno
+            current.append(stripped)
+    yield from flush()
+
+
+def _parse_note_text(text, path, problems):
+    """Return (front matter dict, list of (line, excerpt, codes, theme)) for one notes file."""
+    import yaml
+
+    meta, body, first = {}, text, 1
+    m = _FRONT.match(text)
+    if m:
+        try:
+            meta = yaml.safe_load(m.group(1)) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(_problem(path, None if mark is None else mark.line + 2, "front matter",
+                                     f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})",
+                                     "write 'key: value' lines between the two '---' lines"))
+            meta = {}
+        if not isinstance(meta, dict):
+            problems.append(_problem(path, 2, "front matter", "front matter is not a set of 'key: value' lines",
+                                     "write e.g. 'case: Team A' between the two '---' lines"))
+            meta = {}
+        body = text[m.end():]
+        first = text[:m.end()].count("\n") + 1
+    elif text.lstrip().startswith("---"):
+        problems.append(_problem(path, 1, "front matter", "front matter is not closed",
+                                 "end the front matter with a line holding only '---'"))
+    meta = {str(k).strip().lower().replace(" ", "_"): v for k, v in meta.items()}
+    excerpts, theme = [], meta.get("theme")
+    for line, kind, block in _blocks(body, first):
+        if kind == "heading":
+            tm = _THEME.match(block)
+            if tm:
+                theme = tm.group(1).strip()
+            continue
+        if "[[" not in block and "]]" not in block:
+            continue
+        if block.count("[[") != block.count("]]"):
+            problems.append(_problem(path, line, "codes", "a '[[' code block is not closed (or ']]' has no '[[')",
+                                     "close each code block: [[Construct rating; ... | memo]]"))
+            continue
+        clean, codes = parse_inline_codes_checked(block, path, line, problems)
+        if codes:
+            excerpts.append((line, clean, codes, theme))
+    return meta, excerpts
+
+
+def parse_inline_codes_checked(block, path, line, problems):
+    """:func:`parse_inline_codes`, with an off-scale rating recorded as a problem, not raised."""
+    try:
+        return parse_inline_codes(block)
+    except InputError as exc:  # pragma: no cover - parse_inline_codes only accepts valid tokens
+        problems.append(_problem(path, line, "rating", exc.message, "use +2 +1 0 -1 -2 X or M"))
+        return block, []
+
+
+def _read_notes_raw(path, problems):
+    from cscs_eval.io import read_text
+
+    path = Path(path)
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        problems.append(_problem(path, exc.row, None, exc.message, _fix_for(exc.message)))
+        return []
+    if not text.strip():
+        problems.append(_problem(path, None, None, "file is empty",
+                                 "write front matter (case, source) and coded paragraphs, or remove the file"))
+        return []
+    meta, excerpts = _parse_note_text(text, path, problems)
+    case = meta.get("case")
+    if case is None or str(case).strip() == "":
+        problems.append(_problem(path, 1, "case", "the notes have no case in their front matter",
+                                 "add 'case: <team or site>' between '---' lines at the top"))
+        case = None
+    if not excerpts:
+        problems.append(_problem(path, None, "codes", "no coded excerpts found",
+                                 "add codes after an excerpt, e.g. 'Text. [[Relative Advantage +2]]'"))
+    source = meta.get("source") or path.stem
+    rows = []
+    for line, excerpt, codes, theme in excerpts:
+        if not excerpt.strip():
+            problems.append(_problem(path, line, "excerpt", "codes without an excerpt",
+                                     "put the codes at the end of the paragraph or bullet they code"))
+        for construct, rating, memo in codes:
+            rows.append({"file": str(path), "line": line, "excerpt_id": None,
+                         "case": None if case is None else str(case), "source": str(source), "excerpt": excerpt,
+                         "code": construct, "rating_raw": rating, "coder": meta.get("coder"), "memo": memo,
+                         "theme": theme})
+    return rows
+
+
+def _fix_for(message):
+    if "Windows-1252" in message:
+        return "save the file as UTF-8 ('CSV UTF-8' in Excel, 'UTF-8' in your editor)"
+    if "empty" in message:
+        return "add the header and rows, or remove the file"
+    if "header seems to be on row" in message:
+        return "delete the rows above the header so it is on row 1"
+    if "missing column" in message:
+        return "name the columns case, source, excerpt, construct, rating (coder, memo, theme, excerpt_id optional)"
+    if "not found" in message:
+        return "check the path"
+    return "correct the file and run 'cscs-eval cfir validate' again"
+
+
+def _read_sheet_raw(path, problems):
+    from cscs_eval.io import read_table
+
+    try:
+        df = read_table(path, required=SHEET_REQUIRED)
+    except InputError as exc:
+        problems.append(_problem(path, exc.row, exc.column, exc.message, _fix_for(exc.message)))
+        return None
+    header = df.attrs.get("header_row", 1)
+    out = df.reindex(columns=SHEET_COLUMNS)
+    out = out.assign(file=str(path), line=range(header + 1, header + 1 + len(out)), code=out["construct"],
+                     rating_raw=out["rating"])
+    return out.drop(columns=["construct", "rating"])
+
+
+# --------------------------------------------------------------------------------------------
+# Building and checking the tidy table
+# --------------------------------------------------------------------------------------------
+
+def _is_notes(path) -> bool:
+    name = str(path).lower()
+    return name.endswith(NOTE_SUFFIXES)
+
+
+def _expand(paths):
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and (_is_notes(q) or q.suffix.lower() in (
+                ".csv", ".tsv", ".xlsx", ".xlsm", ".parquet"))))
+        else:
+            out.append(p)
+    return out
+
+
+def _build(paths, aliases, reverse_rated):
+    """Read every file; return (tidy DataFrame, list of problem dicts)."""
+    import pandas as pd
+
+    problems = []
+    alias_map = {}
+    if aliases is not None:
+        try:
+            alias_map = load_aliases(aliases)
+        except InputError as exc:
+            problems.append(_problem(exc.file or aliases, exc.row, "alias", exc.message,
+                                     "point the alias at a CFIR 2.0 name or id (see 'cscs-eval cfir codebook')"))
+    frames, note_rows = [], []
+    files = _expand(paths)
+    if not files:
+        problems.append(_problem(None, None, None, "no coding files given", "name coding sheets or notes files"))
+    for path in files:
+        if _is_notes(path):
+            note_rows.extend(_read_notes_raw(path, problems))
+        else:
+            try:
+                frame = _read_sheet_raw(path, problems)
+            except InputError as exc:  # e.g. an unknown extension from table_format
+                problems.append(_problem(path, None, None, exc.message, _fix_for(exc.message)))
+                frame = None
+            except Exception as exc:  # a usage error about the extension
+                problems.append(_problem(path, None, None, str(exc),
+                                         "give a .csv, .tsv, .xlsx, .parquet sheet or a .md notes file"))
+                frame = None
+            if frame is not None:
+                frames.append(frame)
+    if note_rows:
+        frames.append(pd.DataFrame(note_rows))
+    if not frames:
+        return _empty(), problems
+    raw = pd.concat(frames, ignore_index=True)
+    for col in ("excerpt_id", "case", "source", "excerpt", "code", "rating_raw", "coder", "memo", "theme"):
+        raw[col] = raw[col].astype("string").str.strip()
+        raw[col] = raw[col].mask(raw[col] == "")
+    raw["line"] = raw["line"].astype("int64")
+
+    # Missing values a coder must fill in.
+    for col, fix in (("case", "give the case (team or site) the excerpt belongs to"),
+                     ("excerpt", "paste the excerpt text (or a short summary of it)"),
+                     ("code", "give a CFIR construct id or name")):
+        bad = raw[col].isna() & ~((col == "case") & raw["file"].map(_is_notes))
+        for file, line in raw.loc[bad, ["file", "line"]].itertuples(index=False):
+            problems.append(_problem(file, int(line), col, f"{col if col != 'code' else 'construct'} is empty", fix))
+
+    # Constructs: resolve each distinct spelling once.
+    cb = get_codebook()
+    resolved = {}
+    for text in raw["code"].dropna().unique():
+        try:
+            resolved[text] = (resolve_construct(text, alias_map), None)
+        except InputError as exc:
+            resolved[text] = (None, exc.message)
+    for (file, line, text) in raw.loc[raw["code"].notna(), ["file", "line", "code"]].itertuples(index=False):
+        err = resolved[text][1]
+        if err:
+            fix = ("map it in an alias file (--aliases) or use a CFIR 2.0 name or id"
+                   if "nearest" in err or "subconstruct" in err else "write the id or 'Parent: Name' of the one meant")
+            problems.append(_problem(file, int(line), "construct", err, fix))
+    raw["construct_id"] = raw["code"].map(lambda t: resolved.get(t, (None,))[0] if isinstance(t, str) else None)
+
+    # Ratings: normalise each distinct spelling once.
+    ratings = {}
+    for text in raw["rating_raw"].dropna().unique():
+        try:
+            ratings[text] = normalise_rating(text)
+        except InputError as exc:
+            ratings[text] = exc.message
+    rat = raw["rating_raw"].map(lambda t: ratings.get(t, "M") if isinstance(t, str) else "M")
+    bad = ~rat.isin(list(RATING_VALUES))
+    for file, line, msg in zip(raw.loc[bad, "file"], raw.loc[bad, "line"], rat[bad]):
+        problems.append(_problem(file, int(line), "rating", msg, "use +2 +1 0 -1 -2 X (mixed) or M (missing)"))
+    raw["rating"] = rat.where(~bad, "M")
+
+    # Excerpt ids: generated where missing; a given id must not name two different excerpts.
+    generated = [excerpt_key(c, s, e) for c, s, e in zip(raw["case"], raw["source"], raw["excerpt"])]
+    raw["excerpt_id"] = raw["excerpt_id"].fillna(pd.Series(generated, index=raw.index, dtype="string"))
+    given = raw.dropna(subset=["excerpt"])
+    text_key = given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f" + given["excerpt"]
+    clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
+    for (file, eid) in clash[clash > 1].index:
+        lines = sorted(given.loc[(given["file"] == file) & (given["excerpt_id"] == eid), "line"].unique())
+        problems.append(_problem(file, int(lines[1]), "excerpt_id",
+                                 f"duplicate excerpt id {eid!r} used for different excerpts (rows "
+                                 f"{', '.join(map(str, lines[:6]))})", "give each excerpt its own excerpt_id"))
+    ok = raw.dropna(subset=["construct_id"])
+    dup = ok.duplicated(subset=["file", "excerpt_id", "construct_id", "coder"], keep="first")
+    for file, line, cid in ok.loc[dup, ["file", "line", "construct_id"]].itertuples(index=False):
+        problems.append(_problem(file, int(line), "construct", f"{cb.label(cid)} ({cid}) is coded twice on the "
+                                 "same excerpt", "keep one code per construct and excerpt (merge the ratings)"))
+
+    labels = {r["id"]: r["label"] for r in cb.rows}
+    domains = {r["id"]: r["domain"] for r in cb.rows}
+    raw["construct"] = raw["construct_id"].map(labels).astype("string")
+    raw["domain"] = raw["construct_id"].map(domains).astype("string")
+    raw["construct_id"] = raw["construct_id"].astype("string")
+    if reverse_rated:
+        from cscs_eval.cfir.ratings import load_rules
+
+        flip = raw["construct_id"].isin(load_rules()["reverse_rated"])
+        swap = {"+2": "-2", "+1": "-1", "-1": "+1", "-2": "+2"}
+        raw["rating"] = raw["rating"].where(~flip, raw["rating"].replace(swap))
+    raw["rating"] = raw["rating"].astype("string")
+    raw["rating_value"] = raw["rating"].map(RATING_VALUES).astype("float64")
+    raw["case"] = raw["case"].astype("string")
+    return raw[COLUMNS], problems
+
+
+def _empty():
+    import pandas as pd
+
+    df = pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
+    return df.astype({"line": "int64", "rating_value": "float64"})
+
+
+def _problems_frame(problems):
+    import pandas as pd
+
+    cols = ["file", "line", "column", "problem", "fix"]
+    df = pd.DataFrame(problems, columns=cols)
+    if df.empty:
+        return df.astype("string")
+    df["line"] = df["line"].astype("Int64")
+    return df.sort_values(["file", "line"], na_position="first", kind="stable").reset_index(drop=True)
+
+
+def validate(paths, *, aliases=None):
+    """Check coding sheets and coded notes; return every problem found (an empty table if none).
+
+    Parameters
+    ----------
+    paths
+        Files or folders (folders are searched for ``.md`` notes and coding sheets).
+    aliases
+        Alias YAML file or mapping (local name -> construct name or id).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``file, line, column, problem, fix``, one row per problem, in file and line order.
+    """
+    _, problems = _build(paths, aliases, False)
+    return _problems_frame(problems)
+
+
+def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
+    """Read coding sheets and coded notes into the tidy coding table.
+
+    Parameters
+    ----------
+    paths
+        One path or a list of coding sheets (CSV, Excel, Parquet), coded notes (``.md``) or folders.
+    aliases
+        Alias YAML file (or a dict) mapping local names to CFIR construct names or ids.
+    case_ratings
+        Optional case-ratings file (``case, construct, rating, rationale``); it is checked and stored in
+        ``coding.attrs["case_ratings"]`` so that :func:`~cscs_eval.cfir.summarise` and
+        :func:`~cscs_eval.cfir.matrix` use it by default.
+    reverse_rated
+        Flip the sign of constructs rated in reverse (``rules.yaml``: Innovation Complexity), for
+        coders who rated complexity itself rather than its effect on implementation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS`, one row per excerpt and code.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem (``err.problems`` is the table :func:`validate` returns).
+    """
+    coding, problems = _build(paths, aliases, reverse_rated)
+    if problems:
+        table = _problems_frame(problems)
+        first = table.iloc[0]
+        where = f"{first['file']}" + (f", line {first['line']}" if first["line"] is not None and str(
+            first["line"]) != "<NA>" else "")
+        more = f" (and {len(table) - 1} more; run 'cscs-eval cfir validate' to list them)" if len(table) > 1 else ""
+        raise ValidationError(f"{len(table)} problem(s) in the coding: {where}: {first['problem']}{more}", table)
+    coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}
+    if case_ratings is not None:
+        coding.attrs["case_ratings"] = read_case_ratings(case_ratings, aliases=coding.attrs["aliases"])
+    return coding
+
+
+def read_case_ratings(path_or_df, *, aliases=None):
+    """Read a case-ratings file (``case, construct, rating, rationale``), the CFIR memo step.
+
+    Returns ``case, construct_id, rating, rating_value, rationale``; a case and construct given twice,
+    an unknown construct or an off-scale rating is an error naming the row.
+    """
+    import pandas as pd
+
+    from cscs_eval.io import read_table, row_number
+
+    if isinstance(path_or_df, pd.DataFrame):
+        df, source = path_or_df.copy(), None
+        df.columns = [str(c).strip().lower() for c in df.columns]
+        for col in ("case", "construct", "rating"):
+            if col not in df.columns:
+                raise InputError(f"case ratings need the column {col!r}; found {', '.join(df.columns)}")
+    else:
+        source = path_or_df
+        df = read_table(path_or_df, required=("case", "construct", "rating"))
+    alias_map = load_aliases(aliases) if aliases is not None and not isinstance(aliases, dict) else aliases
+    out = []
+    for i, (case, construct, rating) in enumerate(zip(df["case"], df["construct"], df["rating"])):
+        row = row_number(df, i)
+        if pd.isna(case) or not str(case).strip():
+            raise InputError("case is empty", file=source, row=row, column="case")
+        try:
+            cid = resolve_construct(construct, alias_map)
+        except InputError as exc:
+            raise InputError(exc.message, file=source, row=row, column="construct") from None
+        r = normalise_rating(rating, where={"file": source, "row": row, "column": "rating"})
+        out.append((str(case).strip(), cid, r))
+    res = pd.DataFrame(out, columns=["case", "construct_id", "rating"]).astype("string")
+    res["rating_value"] = res["rating"].map(RATING_VALUES).astype("float64")
+    res["rationale"] = (df["rationale"].astype("string").reset_index(drop=True) if "rationale" in df.columns
+                        else pd.Series(pd.NA, index=res.index, dtype="string"))
+    dup = res.duplicated(["case", "construct_id"])
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise InputError(f"case {res.loc[i, 'case']!r} rates {res.loc[i, 'construct_id']} twice",
+                         file=source, row=row_number(df, i))
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# Writing back
+# --------------------------------------------------------------------------------------------
+
+def to_coding_sheet(coding, path=None):
+    """The tidy table as a coding sheet (``excerpt_id, case, source, excerpt, construct, rating, coder,
+    memo, theme``), with constructs written as CFIR 2.0 ids; written to ``path`` if given."""
+    sheet = coding.assign(construct=coding["construct_id"])[SHEET_COLUMNS].reset_index(drop=True)
+    if path is not None:
+        from cscs_eval.io import write_table
+
+        write_table(sheet, path)
+    return sheet
+
+
+def to_coded_notes(coding):
+    """Render the tidy table as coded-notes Markdown: a dict ``file name -> text``, one file per case,
+    source and coder, excerpts in their original order, constructs written by label."""
+    import yaml
+
+    out = {}
+    key_cols = ["case", "source", "coder"]
+    df = coding.reset_index(drop=True).assign(_order=range(len(coding)))
+    for key, grp in df.groupby(key_cols, sort=False, dropna=False):
+        case, source, coder = (None if (v is None or v != v or str(v) == "<NA>") else str(v) for v in key)
+        meta = {"case": case, "source": source}
+        if coder:
+            meta["coder"] = coder
+        lines = ["---", yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip(), "---", ""]
+        theme = None
+        for _, ex in grp.groupby("excerpt_id", sort=False):
+            t = ex["theme"].iloc[0]
+            t = None if t is None or t != t or str(t) == "<NA>" else str(t)
+            if t != theme and t is not None:
+                lines += [f"## Theme: {t}", ""]
+                theme = t
+            codes = [(c, r, None if m is None or m != m or str(m) == "<NA>" else str(m))
+                     for c, r, m in zip(ex["construct"], ex["rating"], ex["memo"])]
+            text = re.sub(r"\s+", " ", str(ex["excerpt"].iloc[0])).strip()
+            lines += [f"{text} {format_codes(codes)}", ""]
+        stem = re.sub(r"[^\w.-]+", "_", f"{case}_{source}" + (f"_{coder}" if coder else "")).strip("_")
+        name, n = f"{stem}.md", 2
+        while name in out:
+            name, n = f"{stem}_{n}.md", n + 1
+        out[name] = "\n".join(lines)
+    return out
+
+
+def write_coded_notes(coding, folder):
+    """Write :func:`to_coded_notes` files into ``folder`` (created if missing); returns the paths."""
+    from cscs_eval.io import write_text
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_text(text, folder / name) for name, text in to_coded_notes(coding).items()]
+
+
+
+def read_coding_sheet(path, *, aliases=None):
+    """Read one coding sheet (CSV, Excel, Parquet) into the tidy table; see :func:`load_coding`."""
+    return load_coding([path], aliases)
+
+
+def read_coded_notes(path, *, aliases=None):
+    """Read one coded-notes Markdown file (or a folder of them) into the tidy table."""
+    return load_coding([path], aliases)
