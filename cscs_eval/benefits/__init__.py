@@ -1,0 +1,1 @@
+"""Benefit analysis: SPC, funnel plots, interrupted time series, inequalities, benefits register."""

@@ -1,0 +1,206 @@
+"""Funnel plots for team proportions: Spiegelhalter's arcsine limits with over-dispersion.
+
+Reference implementation: nhs-r-community/FunnelPlotR 0.6.0, ``R/od_adjustment.R``
+(transformed z-scores, winsorisation, phi and tau^2) and ``R/calculate_limits.R``
+(limits for ``data_type = "PR"``). Methods: Spiegelhalter DJ (2005) Funnel plots for
+comparing institutional performance, Stat Med 24:1185-1202; Spiegelhalter DJ (2005)
+Handling over-dispersion of performance indicators, Qual Saf Health Care 14:347-351.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.errors import InputError, UsageError
+from cscs_eval.io import row_number
+
+#: Two-sided normal quantiles FunnelPlotR uses for the 95% and 99.8% limits.
+Z95 = 1.959964
+Z998 = 3.090232
+
+OUTLIER_LABELS = ("above 99.8%", "above 95%", "within", "below 95%", "below 99.8%")
+
+
+@dataclass
+class FunnelResult:
+    """Funnel limits for each group and the quantities behind them.
+
+    ``table`` has ``group, numerator, denominator, rate, lower95, upper95, lower998,
+    upper998, outlier`` plus ``z`` (the unadjusted arcsine z-score). ``target`` is the
+    pooled proportion; ``phi`` the over-dispersion ratio from winsorised z-scores;
+    ``tau2`` the additive between-group variance (0 without over-dispersion).
+    """
+
+    table: pd.DataFrame
+    target: float
+    phi: float
+    tau2: float
+    overdispersion: bool
+
+    def limits_at(self, denominators) -> pd.DataFrame:
+        """The four limits at any denominators, for drawing the funnel's curves."""
+        n = np.asarray(denominators, dtype=float)
+        lo95, up95 = arcsine_limits(self.target, n, Z95, self.tau2)
+        lo998, up998 = arcsine_limits(self.target, n, Z998, self.tau2)
+        return pd.DataFrame({"denominator": n, "lower95": lo95, "upper95": up95,
+                             "lower998": lo998, "upper998": up998})
+
+    def outliers(self) -> pd.DataFrame:
+        """The groups outside the 95% limits, furthest first."""
+        t = self.table
+        out = t[t["outlier"] != "within"]
+        return out.reindex(out["z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+    def describe(self) -> str:
+        """A sentence for a report."""
+        t = self.table
+        n_out = {label: int((t["outlier"] == label).sum()) for label in OUTLIER_LABELS}
+        od = (f"over-dispersion allowed for (phi {self.phi:.2f}, tau\u00b2 {self.tau2:.4f})" if self.overdispersion
+              else "no allowance for over-dispersion")
+        return (f"Across {len(t)} groups the overall rate is {100 * self.target:.1f}%; "
+                f"{n_out['above 99.8%'] + n_out['below 99.8%']} lie outside the 99.8% limits and "
+                f"{n_out['above 95%'] + n_out['below 95%']} more outside the 95% limits ({od}).")
+
+
+def arcsine_limits(target: float, denominator, z: float, tau2: float = 0.0):
+    """Lower and upper limits sin^2(asin(sqrt(p)) -/+ z sqrt(1/(4n) + tau^2)), kept within [0, 1].
+
+    Examples
+    --------
+    >>> lo, up = arcsine_limits(0.5, 100, 1.959964)
+    >>> round(float(lo), 4), round(float(up), 4)
+    (0.4026, 0.5974)
+    """
+    n = np.asarray(denominator, dtype=float)
+    centre = math.asin(math.sqrt(target))
+    half = z * np.sqrt(1.0 / (4.0 * n) + tau2)
+    # clamp the angle to [0, pi/2] so the limits stop at 0% and 100% instead of folding back
+    lo = np.sin(np.clip(centre - half, 0.0, math.pi / 2)) ** 2
+    up = np.sin(np.clip(centre + half, 0.0, math.pi / 2)) ** 2
+    return lo, up
+
+
+def winsorise(z, trim: float = 0.1) -> np.ndarray:
+    """Pull z-scores beyond the ``trim`` and ``1 - trim`` quantiles in to those quantiles.
+
+    The quantiles are R's default (type 7), numpy's default ``linear`` method.
+    """
+    z = np.asarray(z, dtype=float)
+    lo, hi = np.quantile(z, [trim, 1 - trim])
+    return np.clip(z, lo, hi)
+
+
+def dispersion(z, weights, *, trim: float = 0.1) -> tuple[float, float]:
+    """phi (mean squared winsorised z-score) and DerSimonian-Laird tau^2 with w = 1/s^2.
+
+    tau^2 = (k phi - (k - 1)) / (sum w - sum w^2 / sum w), and 0 when k phi < k - 1.
+    """
+    k = len(z)
+    phi = float(np.mean(winsorise(z, trim) ** 2))
+    w = np.asarray(weights, dtype=float)
+    if k * phi < k - 1:
+        return phi, 0.0
+    denom = w.sum() - (w ** 2).sum() / w.sum()
+    if denom <= 0:
+        return phi, 0.0
+    return phi, max(0.0, (k * phi - (k - 1)) / denom)
+
+
+def funnel(data, *, group: str = "group", numerator: str = "numerator", denominator: str = "denominator",
+           overdispersion: bool = True, trim: float = 0.1) -> FunnelResult:
+    """Funnel-plot limits for proportions by group, as FunnelPlotR computes them (``data_type="PR"``).
+
+    Parameters
+    ----------
+    data
+        One row per group with a numerator and a denominator count.
+    group, numerator, denominator
+        Column names.
+    overdispersion
+        Widen the limits by the between-group variance tau^2 (DerSimonian-Laird on
+        winsorised arcsine z-scores). ``False`` gives the plain binomial arcsine limits.
+    trim
+        Share of z-scores winsorised at each end before phi is computed (FunnelPlotR's
+        ``trim_by``, default 10%).
+
+    Returns
+    -------
+    FunnelResult
+
+    Notes
+    -----
+    p-bar = sum(numerators) / sum(denominators); Y_i = asin(sqrt(r_i)); s_i = 1 / (2 sqrt(n_i));
+    z_i = (Y_i - asin(sqrt(p-bar))) / s_i; limits sin^2(asin(sqrt(p-bar)) +/- z sqrt(s^2 + tau^2))
+    with z = 1.959964 (95%) and 3.090232 (99.8%). A rate exactly on a limit is within it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"group": ["a", "b"], "numerator": [50, 30], "denominator": [100, 100]})
+    >>> r = funnel(df, overdispersion=False)
+    >>> round(r.target, 2), r.table["outlier"].tolist()
+    (0.4, ['above 95%', 'below 95%'])
+    """
+    if not 0 <= trim < 0.5:
+        raise UsageError(f"trim must be at least 0 and below 0.5; got {trim!r}")
+    for role, col in (("group", group), ("numerator", numerator), ("denominator", denominator)):
+        if col not in data.columns:
+            raise UsageError(f"{role} column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
+    src = data.attrs.get("source")
+    df = pd.DataFrame({"group": data[group].astype(object).to_numpy()})
+    for col, name in ((numerator, "numerator"), (denominator, "denominator")):
+        raw = data[col].reset_index(drop=True)
+        num = pd.to_numeric(raw, errors="coerce").astype(float)
+        for i in range(len(num)):
+            v, g = num.iloc[i], df["group"].iloc[i]
+            where = {"file": src, "row": row_number(data, i), "column": col}
+            if math.isnan(v):
+                what = "is missing" if pd.isna(raw.iloc[i]) or str(raw.iloc[i]).strip() == "" else \
+                    f"'{raw.iloc[i]}' is not a number"
+                raise InputError(f"group {g!r} has no data: {name} {what}", **where)
+            if v < 0 or v != round(v):
+                raise InputError(f"group {g!r}: {name} must be a whole count of 0 or more; got {raw.iloc[i]}", **where)
+        df[name] = num.to_numpy()
+    for i, g in enumerate(df["group"]):
+        if pd.isna(g) or str(g).strip() == "":
+            raise InputError("group name is missing", file=src, row=row_number(data, i), column=group)
+    dup = df["group"].astype(str).duplicated(keep=False)
+    if dup.any():
+        g = df.loc[dup, "group"].iloc[0]
+        raise InputError(f"group {g!r} appears {int((df['group'].astype(str) == str(g)).sum())} times; give one row "
+                         "per group (sum the numerators and denominators first)", file=src, column=group)
+    zero = df["denominator"] == 0
+    if zero.any():
+        i = int(np.flatnonzero(zero.to_numpy())[0])
+        raise InputError(f"group {df['group'].iloc[i]!r} has a denominator of 0, so it has no rate; remove it "
+                         "or correct it", file=src, row=row_number(data, i), column=denominator)
+    over = df["numerator"] > df["denominator"]
+    if over.any():
+        i = int(np.flatnonzero(over.to_numpy())[0])
+        raise InputError(f"group {df['group'].iloc[i]!r}: numerator {df['numerator'].iloc[i]:g} is larger than "
+                         f"its denominator {df['denominator'].iloc[i]:g}", file=src, row=row_number(data, i),
+                         column=numerator)
+    if len(df) < 2:
+        raise InputError(f"a funnel plot compares groups: need at least 2, got {len(df)}", file=src)
+    if df["denominator"].sum() == 0:
+        raise InputError("every denominator is 0", file=src)
+    target = float(df["numerator"].sum() / df["denominator"].sum())
+    rate = df["numerator"] / df["denominator"]
+    s = 1.0 / (2.0 * np.sqrt(df["denominator"].to_numpy()))
+    z = (np.arcsin(np.sqrt(rate.to_numpy())) - math.asin(math.sqrt(target))) / s
+    phi, tau2 = dispersion(z, 1.0 / s ** 2, trim=trim)
+    if not overdispersion:
+        tau2 = 0.0
+    lo95, up95 = arcsine_limits(target, df["denominator"], Z95, tau2)
+    lo998, up998 = arcsine_limits(target, df["denominator"], Z998, tau2)
+    r = rate.to_numpy()
+    outlier = np.select([r > up998, r > up95, r < lo998, r < lo95],
+                        ["above 99.8%", "above 95%", "below 99.8%", "below 95%"], default="within")
+    table = df.assign(rate=r, lower95=lo95, upper95=up95, lower998=lo998, upper998=up998,
+                      outlier=outlier, z=z)
+    table["numerator"] = table["numerator"].astype("int64")
+    table["denominator"] = table["denominator"].astype("int64")
+    return FunnelResult(table=table, target=target, phi=phi, tau2=tau2, overdispersion=overdispersion)

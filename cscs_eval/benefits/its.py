@@ -1,0 +1,176 @@
+"""Interrupted time series: segmented regression around one or more service changes.
+
+Model (Wagner AK et al. 2002, Segmented regression analysis of interrupted time series
+studies in medication use research, J Clin Pharm Ther 27:299-309)::
+
+    y_t = b0 + b1 t + sum_k [ b2k level_k(t) + b3k slope_k(t) ] (+ seasonal terms) + e_t
+
+with t the time in whole steps (months for monthly data) from the first point,
+``level_k = 1`` from the first point on or after change k, and ``slope_k`` the steps since
+that point (0 at it), so ``level_change`` is the step at the change date and
+``slope_change`` the change in slope per step. Standard errors are Newey-West
+(heteroscedasticity and autocorrelation consistent, statsmodels ``cov_type="HAC"``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.benefits._series import parse_dates, prepare_series, time_steps
+from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
+
+
+@dataclass
+class ItsResult:
+    """A fitted interrupted time series.
+
+    ``coefficients``: ``term, estimate, lower, upper, p_value`` (terms ``intercept``,
+    ``baseline_slope``, ``level_change``, ``slope_change``, ``level_change_2``, ...,
+    seasonal terms). ``fitted``: ``date, t, value, fitted, counterfactual, segment``, where the
+    counterfactual continues the pre-change line with no change. ``model`` is the
+    statsmodels results object.
+    """
+
+    coefficients: pd.DataFrame
+    fitted: pd.DataFrame
+    changes: list
+    unit: str
+    maxlags: int
+    model: object
+    alpha: float = 0.05
+    label: str | None = None
+
+    def term(self, name: str) -> pd.Series:
+        """One row of the coefficient table by term name."""
+        hit = self.coefficients[self.coefficients["term"] == name]
+        if hit.empty:
+            raise UsageError(f"term must be one of {', '.join(self.coefficients['term'])}; got {name!r}")
+        return hit.iloc[0]
+
+    def describe(self) -> str:
+        """A sentence for a report quoting the level and slope changes with their intervals."""
+        pct = round(100 * (1 - self.alpha))
+        parts = []
+        for k, change in enumerate(self.changes, start=1):
+            suffix = "" if k == 1 else f"_{k}"
+            lv, sl = self.term(f"level_change{suffix}"), self.term(f"slope_change{suffix}")
+            parts.append(f"at {_day(change)} the level changed by {lv['estimate']:.2f} ({pct}% CI {lv['lower']:.2f} "
+                         f"to {lv['upper']:.2f}, p {_p(lv['p_value'])}) and the slope by {sl['estimate']:.3f} per "
+                         f"{self.unit} ({sl['lower']:.3f} to {sl['upper']:.3f}, p {_p(sl['p_value'])})")
+        name = f"{self.label}: " if self.label else ""
+        text = "; ".join(parts)
+        return name + text[:1].upper() + text[1:] + "."
+
+
+def _p(p) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _day(x) -> str:
+    return x.date().isoformat() if hasattr(x, "date") else str(x)
+
+
+def interrupted_time_series(data, *, changes, date: str = "date", value: str = "value", seasonal: bool = False,
+                            period: int | None = None, harmonics: int = 1, maxlags: int | None = None,
+                            alpha: float = 0.05, label: str | None = None) -> ItsResult:
+    """Segmented regression with a level and a slope change at each change date (Newey-West errors).
+
+    Parameters
+    ----------
+    data
+        A DataFrame with a date and a value column (one value per date).
+    changes
+        One date or a list of dates of the service changes, inside the series.
+    date, value
+        Column names.
+    seasonal
+        Add ``harmonics`` pairs of sine and cosine terms with the given ``period`` (12 for
+        monthly data, 52 for weekly; required otherwise).
+    maxlags
+        Newey-West lag truncation; default floor(4 (n/100)^(2/9)) (Newey and West 1994).
+    alpha
+        1 - confidence level of the intervals.
+
+    Returns
+    -------
+    ItsResult
+
+    Examples
+    --------
+    >>> dates = pd.date_range("2022-01-01", periods=24, freq="MS")
+    >>> y = [10 + 0.1 * t + (5 if t >= 12 else 0) for t in range(24)]
+    >>> r = interrupted_time_series(pd.DataFrame({"date": dates, "value": y}), changes="2023-01-01")
+    >>> round(float(r.term("level_change")["estimate"]), 6)
+    5.0
+    """
+    import statsmodels.api as sm
+
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must be between 0 and 1; got {alpha!r}")
+    series = prepare_series(data, date=date, value=value)
+    t, unit = time_steps(series["date"])
+    if isinstance(changes, (str, pd.Timestamp)) or not np.iterable(changes):
+        changes = [changes]
+    changes = [c for c in changes if c is not None and str(c).strip() != ""]
+    if not changes:
+        raise UsageError("give at least one change date (changes=... / --change DATE)")
+    numeric_dates = not pd.api.types.is_datetime64_any_dtype(series["date"])
+    change_dates = (pd.Series([float(c) for c in changes]) if numeric_dates
+                    else parse_dates(list(changes), column="change"))
+    first, last = series["date"].iloc[0], series["date"].iloc[-1]
+    X = {"intercept": np.ones(len(series)), "baseline_slope": t}
+    starts = []
+    for k, c in enumerate(change_dates, start=1):
+        if not (first < c <= last):
+            raise UsageError(f"change date {_day(c)} is outside the series ({_day(first)} to {_day(last)}); "
+                             "it must fall after the first date and no later than the last")
+        start = int(np.flatnonzero((series["date"] >= c).to_numpy())[0])
+        if starts and start <= starts[-1]:
+            raise UsageError(f"change dates must be in order and fall in different periods; {_day(c)} does not "
+                             "follow the previous change")
+        starts.append(start)
+        suffix = "" if k == 1 else f"_{k}"
+        X[f"level_change{suffix}"] = (np.arange(len(series)) >= start).astype(float)
+        X[f"slope_change{suffix}"] = np.where(np.arange(len(series)) >= start, t - t[start], 0.0)
+    bounds = [0, *starts, len(series)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a < 3:
+            warnings.warn(f"a segment of the series ({_day(series['date'].iloc[a])} onwards) has only {b - a} "
+                          "point(s); its level and slope are poorly estimated", SmallSampleWarning, stacklevel=2)
+    if seasonal:
+        if period is None:
+            period = {"month": 12, "week": 52}.get(unit)
+            if period is None:
+                raise UsageError(f"seasonal terms need a period for {unit}ly data; pass period=...")
+        if harmonics < 1:
+            raise UsageError(f"harmonics must be 1 or more; got {harmonics!r}")
+        phase = (t + (series["date"].dt.month.iloc[0] - 1 if unit == "month" else 0)) if not numeric_dates else t
+        for h in range(1, harmonics + 1):
+            X[f"season_sin_{h}"] = np.sin(2 * math.pi * h * phase / period)
+            X[f"season_cos_{h}"] = np.cos(2 * math.pi * h * phase / period)
+    design = pd.DataFrame(X)
+    n, p = design.shape
+    if n <= p + 1:
+        raise InputError(f"the series has {n} points, too few for {p} terms; a change needs points before and "
+                         "after it")
+    if maxlags is None:
+        maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
+    y = series["value"].to_numpy()
+    fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": int(maxlags)})
+    ci = np.asarray(fit.conf_int(alpha=alpha))
+    coef = pd.DataFrame({"term": list(design.columns), "estimate": np.asarray(fit.params),
+                         "lower": ci[:, 0], "upper": ci[:, 1], "p_value": np.asarray(fit.pvalues)})
+    counter = design.copy()
+    for col in counter.columns:
+        if col.startswith(("level_change", "slope_change")):
+            counter[col] = 0.0
+    segment = np.searchsorted(np.asarray(starts), np.arange(n), side="right")
+    fitted = pd.DataFrame({"date": series["date"], "t": t, "value": y, "fitted": np.asarray(fit.fittedvalues),
+                           "counterfactual": np.asarray(fit.predict(counter)), "segment": segment})
+    return ItsResult(coefficients=coef, fitted=fitted, changes=list(change_dates), unit=unit,
+                     maxlags=int(maxlags), model=fit, alpha=alpha, label=label)

@@ -1,0 +1,135 @@
+"""The benefits register, reported with each indicator's SPC variation and assurance.
+
+Register file: ``benefit, indicator, baseline, target, current, owner, status`` (DESIGN.md),
+where ``indicator`` names a series in an indicators file ``indicator, date, value``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.benefits._series import select_indicator
+from cscs_eval.benefits.spc import ASSURANCE_LABELS, VARIATION_LABELS, spc
+from cscs_eval.errors import InputError, ValidationError
+from cscs_eval.io import read_table, row_number
+
+REGISTER_COLUMNS = ("benefit", "indicator", "baseline", "target", "current", "owner", "status")
+INDICATOR_COLUMNS = ("indicator", "date", "value")
+
+
+def read_register(path) -> pd.DataFrame:
+    """Read and check a benefits register; every problem is listed at once.
+
+    ``baseline``, ``target`` and ``current`` must be numbers (``current`` may be empty: the
+    latest indicator value is then used); ``benefit`` and ``indicator`` must be filled in.
+    """
+    df = read_table(path, required=REGISTER_COLUMNS)
+    return check_register(df)
+
+
+def check_register(df: pd.DataFrame) -> pd.DataFrame:
+    """Check a register DataFrame and convert its number columns; see :func:`read_register`."""
+    problems = []
+    out = df.copy()
+    for col in ("benefit", "indicator"):
+        for i, v in enumerate(df[col]):
+            if pd.isna(v) or str(v).strip() == "":
+                problems.append({"row": row_number(df, i), "column": col, "problem": f"{col} is empty"})
+    for col in ("baseline", "target", "current"):
+        num = pd.to_numeric(df[col], errors="coerce")
+        for i, (raw, v) in enumerate(zip(df[col], num)):
+            if pd.isna(v) and not (col == "current" and (pd.isna(raw) or str(raw).strip() == "")):
+                what = "is empty" if pd.isna(raw) or str(raw).strip() == "" else f"'{raw}' is not a number"
+                problems.append({"row": row_number(df, i), "column": col, "problem": f"{col} {what}"})
+        out[col] = num.astype(float)
+    dup = df["benefit"].astype(str).duplicated(keep=False) & df["benefit"].notna()
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append({"row": row_number(df, i), "column": "benefit",
+                         "problem": f"benefit '{df['benefit'].iloc[i]}' is listed more than once"})
+    if problems:
+        first = problems[0]
+        raise ValidationError(f"{len(problems)} problem(s) in the benefits register, first: row {first['row']}, "
+                              f"column '{first['column']}': {first['problem']}", pd.DataFrame(problems),
+                              file=df.attrs.get("source"))
+    return out
+
+
+def improvement_from(baseline, target) -> str:
+    """The improvement direction a register row implies: towards the target from the baseline.
+
+    Examples
+    --------
+    >>> improvement_from(40, 60), improvement_from(12, 8), improvement_from(5, 5)
+    ('increase', 'decrease', 'neutral')
+    """
+    if pd.isna(baseline) or pd.isna(target) or baseline == target:
+        return "neutral"
+    return "increase" if target > baseline else "decrease"
+
+
+def register_report(register: pd.DataFrame, indicators: pd.DataFrame, *, screen_outliers: bool = False,
+                    rebase=None) -> pd.DataFrame:
+    """The register with each indicator's latest value, SPC variation and assurance against its target.
+
+    Parameters
+    ----------
+    register
+        A register (from :func:`read_register` or a DataFrame with its columns).
+    indicators
+        A long table ``indicator, date, value``.
+    screen_outliers
+        Passed to :func:`cscs_eval.benefits.spc`.
+    rebase
+        Optional mapping of indicator name to rebase date(s).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``benefit, indicator, owner, status, baseline, target, current, latest, latest_date,
+        n_points, improvement, mean, lpl, upl, variation, assurance, summary``; ``current``
+        falls back to the latest value when the register leaves it empty.
+    """
+    if not all(pd.api.types.is_numeric_dtype(register[c]) for c in ("baseline", "target", "current")):
+        register = check_register(register)
+    missing = [c for c in INDICATOR_COLUMNS if c not in indicators.columns]
+    if missing:
+        raise InputError(f"indicators table is missing column(s) {', '.join(missing)}",
+                         file=indicators.attrs.get("source"))
+    known = list(dict.fromkeys(indicators["indicator"].dropna().astype(str)))
+    unknown = [(i, v) for i, v in enumerate(register["indicator"].astype(str)) if v not in known]
+    if unknown:
+        i, v = unknown[0]
+        raise InputError(f"indicator '{v}' has no series in the indicators file (it has {', '.join(known)})",
+                         file=register.attrs.get("source"), row=row_number(register, i), column="indicator")
+    rebase = rebase or {}
+    rows = []
+    for _, r in register.iterrows():
+        series = select_indicator(indicators, r["indicator"])
+        improvement = improvement_from(r["baseline"], r["target"])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = spc(series, improvement=improvement, target=r["target"], screen_outliers=screen_outliers,
+                      rebase=rebase.get(r["indicator"], ()), label=str(r["indicator"]))
+        for w in caught:  # pass the warnings on, naming the indicator they concern
+            warnings.warn(f"{r['indicator']}: {w.message}", w.category, stacklevel=2)
+        last = res.data.iloc[-1]
+        rows.append({
+            "benefit": r["benefit"], "indicator": r["indicator"], "owner": r["owner"], "status": r["status"],
+            "baseline": r["baseline"], "target": r["target"],
+            "current": r["current"] if pd.notna(r["current"]) else float(last["value"]),
+            "latest": float(last["value"]), "latest_date": last["date"], "n_points": len(res.data),
+            "improvement": improvement, "mean": float(last["mean"]), "lpl": float(last["lpl"]),
+            "upl": float(last["upl"]), "variation": res.variation, "assurance": res.assurance,
+            "summary": _summary(res),
+        })
+    return pd.DataFrame(rows)
+
+
+def _summary(res) -> str:
+    text = VARIATION_LABELS[res.variation]
+    if res.assurance:
+        text += "; " + ASSURANCE_LABELS[res.assurance].lower()
+    return text

@@ -1,0 +1,446 @@
+"""NHS "Making Data Count" XmR charts, computed exactly as NHSRplotthedots computes them.
+
+Reference implementation: nhs-r-community/NHSRplotthedots 0.2.x, ``R/ptd_spc_standard.R``
+(limits), ``R/ptd_calculate_point_type.R`` (rules and point types),
+``R/ptd_calculate_assurance_type.R`` (assurance) and ``summary.ptd_spc_df`` in ``R/ptd_spc.R``.
+The rules are re-implemented here from their description, one small function each, so that
+each can be tested against the package's own unit-test examples
+(``tests/reference/benefits/README.md``).
+
+Differences from the R package, on purpose:
+
+* moving-range screening is **off** by default (``screen_outliers=False``), to match the
+  Making Data Count Excel tools; NHSRplotthedots defaults to on (its ``vignettes/deviations.Rmd``);
+* a rebase date that is not a date of the series is an error (the package ignores it silently);
+* missing values are an error (the package drops them from the mean and moving ranges).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.benefits._series import parse_dates, prepare_series
+from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
+
+#: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
+LIMIT = 2.66
+#: The "near" limits at two thirds of the process limits (about 2 sigma); NHSRplotthedots' ``limitclose``.
+NEAR_LIMIT = 2 * (LIMIT / 3)
+#: Moving ranges at or above 3.267 mean moving ranges are screened out when asked (Nelson 1982).
+SCREEN_LIMIT = 3.267
+#: A run of this many points makes a trend or a shift (Making Data Count uses 7 and 7).
+RUN_LENGTH = 7
+#: Limits resting on fewer points than this are trial limits and give a warning.
+MIN_POINTS = 13
+
+IMPROVEMENT = {"increase": 1, "neutral": 0, "decrease": -1}
+
+VARIATION_LABELS = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause variation: improvement",
+    "special_cause_concern": "Special cause variation: concern",
+    "special_cause_neutral_high": "Special cause variation: neutral, high",
+    "special_cause_neutral_low": "Special cause variation: neutral, low",
+}
+ASSURANCE_LABELS = {
+    "consistent_pass": "Consistently passing the target",
+    "consistent_fail": "Consistently failing the target",
+    "inconsistent": "Inconsistent: passing and failing the target by chance",
+}
+
+
+class ShortSeriesWarning(SmallSampleWarning):
+    """SPC limits rest on fewer than 13 points: they are trial limits (as NHSRplotthedots warns)."""
+
+
+# --- the rules, as in R/ptd_calculate_point_type.R -------------------------------------------
+
+def seven_point_one_side_mean(relative_to_mean) -> np.ndarray:
+    """1 at the 7th and later points of a run of 7 or more on one side of the mean, else 0.
+
+    ``relative_to_mean`` is the sign of each point's distance from the mean; a point on
+    the mean (0) breaks a run.
+
+    Examples
+    --------
+    >>> seven_point_one_side_mean([1] * 8 + [-1]).tolist()
+    [0, 0, 0, 0, 0, 0, 1, 1, 0]
+    """
+    r = np.asarray(relative_to_mean, dtype=float)
+    out = np.zeros(len(r), dtype=int)
+    for i in range(RUN_LENGTH - 1, len(r)):
+        window = r[i - RUN_LENGTH + 1:i + 1]
+        out[i] = int(r[i] != 0 and np.all(window == r[i]))
+    return out
+
+
+def seven_point_trend(y) -> np.ndarray:
+    """+1 (-1) at the 7th and later points of 7 points each higher (lower) than the one before.
+
+    A tie breaks the trend.
+
+    Examples
+    --------
+    >>> seven_point_trend([2, 1, 2, 3, 4, 5, 6, 7, 3]).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 1, 0]
+    """
+    y = np.asarray(y, dtype=float)
+    out = np.zeros(len(y), dtype=int)
+    for i in range(RUN_LENGTH - 1, len(y)):
+        d = np.sign(np.diff(y[i - RUN_LENGTH + 1:i + 1]))
+        if np.all(d == 1):
+            out[i] = 1
+        elif np.all(d == -1):
+            out[i] = -1
+    return out
+
+
+def part_of_run(flags) -> np.ndarray:
+    """1 where a point belongs to a flagged run: it is flagged, or one of the next 6 points is.
+
+    Examples
+    --------
+    >>> part_of_run([0, 0, 0, 0, 0, 0, 1, 1, 0]).tolist()
+    [1, 1, 1, 1, 1, 1, 1, 1, 0]
+    """
+    f = np.abs(np.asarray(flags, dtype=float)) == 1
+    out = np.zeros(len(f), dtype=int)
+    for i in range(len(f)):
+        out[i] = int(f[i:i + RUN_LENGTH].any())
+    return out
+
+
+def two_in_three(close_to_limits, relative_to_mean=None) -> np.ndarray:
+    """1 where a point sits in a window of 3 with at least 2 points near the limits, all 3 on one side.
+
+    ``close_to_limits`` marks points between the near (2 sigma) and process (3 sigma) limits;
+    points outside the process limits are not "close". Without ``relative_to_mean`` the
+    side is not checked (the package's helper tests call it so).
+
+    Examples
+    --------
+    >>> two_in_three([0, 0, 1, 1, 0, 0, 0], [1] * 7).tolist()
+    [0, 1, 1, 1, 1, 0, 0]
+    """
+    c = np.asarray(close_to_limits, dtype=float)
+    n = len(c)
+    r = np.ones(n) if relative_to_mean is None else np.asarray(relative_to_mean, dtype=float)
+    cp = np.concatenate([[0, 0], c, [0, 0]])
+    rp = np.concatenate([[0, 0], r, [0, 0]])
+    out = np.zeros(n, dtype=int)
+    for j in range(n):
+        # the three windows of 3 that contain point j (padded positions j..j+4)
+        for start in (j, j + 1, j + 2):
+            if cp[start:start + 3].sum() >= 2 and abs(rp[start:start + 3].sum()) == 3:
+                out[j] = 1
+                break
+    return out
+
+
+def part_of_two_in_three(flags, close_to_limits) -> np.ndarray:
+    """Of the points in a 2-in-3 window, only those near the limits are flagged."""
+    f = np.asarray(flags, dtype=float)
+    c = np.abs(np.asarray(close_to_limits, dtype=float))
+    return ((f == 1) & (c == 1)).astype(int)
+
+
+def special_cause_type(y, relative_to_mean, close_to_limits, outside_limits) -> list[str]:
+    """The rule that flags each point, in NHSRplotthedots' order of precedence.
+
+    1. outside the process limits (``Above UCL``/``Below LCL``); 2. a 7-point trend
+    (``7 Point Trend (Increasing)``/``(Decreasing)``); 3. 2 of 3 near the limits
+    (``2 in 3 Above CL``/``Below CL``); 4. 7 points on one side of the mean
+    (``7 Points Above CL``/``Below CL``); else ``Common Cause``.
+    """
+    y = np.asarray(y, dtype=float)
+    rtm = np.asarray(relative_to_mean, dtype=float)
+    outside = np.asarray(outside_limits, dtype=bool)
+    trend = part_of_run(seven_point_trend(y))
+    two3 = part_of_two_in_three(two_in_three(close_to_limits, rtm), close_to_limits)
+    shift = part_of_run(seven_point_one_side_mean(rtm))
+    sdy = np.sign(np.diff(y))
+    n = len(y)
+    out = []
+    for i in range(n):
+        above_below = "Above" if rtm[i] > 0 else "Below"
+        if outside[i]:
+            out.append("Above UCL" if rtm[i] == 1 else "Below LCL")
+        elif trend[i]:
+            # a point inside a trend takes the direction of the step after it, the last one of the step before
+            if i + 1 < n and trend[i + 1]:
+                direction = sdy[i]
+            else:
+                direction = sdy[i - 1] if i > 0 else 0
+            out.append(f"7 Point Trend ({'In' if direction == 1 else 'De'}creasing)")
+        elif two3[i]:
+            out.append(f"2 in 3 {above_below} CL")
+        elif shift[i]:
+            out.append(f"7 Points {above_below} CL")
+        else:
+            out.append("Common Cause")
+    return out
+
+
+def point_type(special_cause, improvement: str = "increase") -> list[str]:
+    """Name each point as NHSRplotthedots does, from its rule and the improvement direction.
+
+    Examples
+    --------
+    >>> point_type(["Above UCL", "Common Cause", "7 Point Trend (Decreasing)"], "decrease")
+    ['special_cause_concern', 'common_cause', 'special_cause_improvement']
+    """
+    direction = _direction(improvement)
+    out = []
+    for label in special_cause:
+        v = 1 if ("Above" in label or "Increasing" in label) else -1 if ("Below" in label or "Decreasing" in label) else 0
+        if v == 0:
+            out.append("common_cause")
+        elif direction == 0:
+            out.append("special_cause_neutral_high" if v > 0 else "special_cause_neutral_low")
+        else:
+            out.append("special_cause_improvement" if v * direction > 0 else "special_cause_concern")
+    return out
+
+
+def assurance_type(target, lpl: float, upl: float, improvement: str = "increase"):
+    """Whether the process will consistently pass or fail a target, from the latest limits.
+
+    Examples
+    --------
+    >>> assurance_type(10, 2, 8, "increase"), assurance_type(10, 2, 8, "decrease"), assurance_type(5, 2, 8)
+    ('consistent_fail', 'consistent_pass', 'inconsistent')
+    """
+    if target is None or _direction(improvement) == 0:
+        return None
+    increasing = _direction(improvement) == 1
+    if target > upl:
+        return "consistent_fail" if increasing else "consistent_pass"
+    if target < lpl:
+        return "consistent_pass" if increasing else "consistent_fail"
+    return "inconsistent"
+
+
+def _direction(improvement) -> int:
+    if improvement not in IMPROVEMENT:
+        raise UsageError(f"improvement must be one of {', '.join(IMPROVEMENT)}; got {improvement!r}")
+    return IMPROVEMENT[improvement]
+
+
+# --- limits, as in R/ptd_spc_standard.R ------------------------------------------------------
+
+def xmr_limits(values, *, screen_outliers: bool = False, fix_after_n_points: int | None = None) -> dict:
+    """Mean, mean moving range and limits of one group of points.
+
+    Parameters
+    ----------
+    values
+        The points in time order.
+    screen_outliers
+        Drop moving ranges at or above 3.267 times the mean moving range and recompute it
+        (NHSRplotthedots' default; the Making Data Count Excel tools do not screen).
+    fix_after_n_points
+        Compute the limits from the first n points only.
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in xmr_limits(range(1, 11)).items()}
+    {'mean': 5.5, 'mean_moving_range': 1.0, 'lpl': 2.84, 'upl': 8.16, 'near_lpl': 3.7267, 'near_upl': 7.2733}
+    """
+    y = np.asarray(values, dtype=float)
+    if fix_after_n_points is not None:
+        y = y[:fix_after_n_points]
+    mean = float(np.mean(y))
+    mr = np.abs(np.diff(y))
+    amr = float(np.mean(mr)) if len(mr) else float("nan")
+    if screen_outliers and len(mr):
+        amr = float(np.mean(mr[mr < SCREEN_LIMIT * amr]))
+    return {"mean": mean, "mean_moving_range": amr,
+            "lpl": mean - LIMIT * amr, "upl": mean + LIMIT * amr,
+            "near_lpl": mean - NEAR_LIMIT * amr, "near_upl": mean + NEAR_LIMIT * amr}
+
+
+@dataclass
+class SpcResult:
+    """An XmR chart: the points with their limits and types, and the options that made them.
+
+    ``data`` has one row per point: ``date, value, rebase_group, mean, lpl, upl, near_lpl,
+    near_upl, outside_limits, relative_to_mean, close_to_limits, special_cause_type,
+    special_cause_flag, point_type, short_group_warning``.
+    """
+
+    data: pd.DataFrame
+    improvement: str = "increase"
+    target: float | None = None
+    screen_outliers: bool = False
+    rebase: list = field(default_factory=list)
+    label: str | None = None
+
+    def table(self) -> pd.DataFrame:
+        """The chart data as the command line writes it: ``date, value, mean, lpl, upl, point_type``."""
+        return self.data[["date", "value", "mean", "lpl", "upl", "point_type"]].copy()
+
+    @property
+    def variation(self) -> str:
+        """The type of the last point (Making Data Count's variation icon)."""
+        return str(self.data["point_type"].iloc[-1])
+
+    @property
+    def assurance(self):
+        """``consistent_pass``, ``consistent_fail``, ``inconsistent``, or None without a target or direction."""
+        last = self.data.iloc[-1]
+        return assurance_type(self.target, last["lpl"], last["upl"], self.improvement)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per rebase group, as ``summary()`` of NHSRplotthedots.
+
+        Columns ``rebase_group, start, end, n, mean, lpl, upl, common_cause,
+        special_cause_improvement, special_cause_concern, variation_type, assurance_type``;
+        the assurance is given for the last group only.
+        """
+        rows = []
+        last_group = self.data["rebase_group"].max()
+        for g, d in self.data.groupby("rebase_group", sort=True):
+            rows.append({
+                "rebase_group": int(g), "start": d["date"].iloc[0], "end": d["date"].iloc[-1], "n": len(d),
+                "mean": d["mean"].iloc[0], "lpl": d["lpl"].iloc[0], "upl": d["upl"].iloc[0],
+                "common_cause": int((~d["special_cause_flag"]).sum()),
+                "special_cause_improvement": int((d["point_type"] == "special_cause_improvement").sum()),
+                "special_cause_concern": int((d["point_type"] == "special_cause_concern").sum()),
+                "variation_type": d["point_type"].iloc[-1],
+                "assurance_type": self.assurance if g == last_group else None,
+            })
+        return pd.DataFrame(rows)
+
+    def describe(self) -> str:
+        """A sentence for a report: the variation and assurance of the latest point, with the limits."""
+        last = self.data.iloc[-1]
+        name = f"{self.label}: " if self.label else ""
+        text = (f"{name}{VARIATION_LABELS[self.variation].lower()} at the latest point "
+                f"({_fmt(last['value'])}); mean {_fmt(last['mean'])}, process limits {_fmt(last['lpl'])} "
+                f"to {_fmt(last['upl'])} from {int((self.data['rebase_group'] == last['rebase_group']).sum())} points")
+        if self.target is not None:
+            a = self.assurance
+            text += f"; target {_fmt(self.target)}: " + (ASSURANCE_LABELS[a].lower() if a else "no assurance "
+                                                         "without an improvement direction")
+        return text + "."
+
+
+def _fmt(x) -> str:
+    x = float(x)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
+
+
+def spc(data, *, value: str = "value", date: str | None = "date", improvement: str = "increase",
+        target: float | None = None, rebase=(), screen_outliers: bool = False,
+        fix_after_n_points: int | None = None, label: str | None = None) -> SpcResult:
+    """An XmR chart with the Making Data Count rules, as NHSRplotthedots computes it.
+
+    Parameters
+    ----------
+    data
+        A DataFrame with a date and a value column, or a sequence of numbers in time order.
+    value, date
+        Column names. Dates may be ISO or UK day-first; each date may appear once.
+    improvement
+        ``"increase"`` (higher is better), ``"decrease"`` or ``"neutral"``.
+    target
+        A target value, for the assurance of the latest limits.
+    rebase
+        Dates at which a new set of limits starts (each must be a date of the series).
+    screen_outliers
+        Screen large moving ranges before the limits are computed (off, as the Excel tools).
+    fix_after_n_points
+        Compute each group's limits from its first n points only.
+    label
+        A name for the series, used in sentences and figure titles.
+
+    Returns
+    -------
+    SpcResult
+        ``.data`` (one row per point), ``.table()``, ``.summary()``, ``.variation``,
+        ``.assurance``, ``.describe()``.
+
+    Warns
+    -----
+    ShortSeriesWarning
+        When a group's limits rest on fewer than 13 points.
+
+    Notes
+    -----
+    Centre line the mean; moving ranges mR_i = |x_i - x_(i-1)| within a rebase group;
+    process limits mean +/- 2.66 mean(mR); near limits mean +/- (2/3) 2.66 mean(mR).
+    Rules in order of precedence: a point outside the limits; 7 points each higher (lower)
+    than the one before; 2 of 3 points beyond the near limits, all 3 on one side; 7 points
+    on one side of the mean. Point types follow the improvement direction
+    (NHSRplotthedots 0.2.x, ``ptd_calculate_point_type.R``).
+
+    Examples
+    --------
+    >>> r = spc(list(range(1, 11)))
+    >>> round(float(r.data["upl"].iloc[0]), 2), r.variation
+    (8.16, 'special_cause_improvement')
+    """
+    _direction(improvement)
+    if fix_after_n_points is not None and (int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2):
+        raise UsageError(f"fix_after_n_points must be a whole number of at least 2; got {fix_after_n_points!r}")
+    if target is not None:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            raise UsageError(f"target must be a number; got {target!r}") from None
+    series = prepare_series(data, date=date, value=value)
+    if len(series) < 2:
+        raise InputError(f"an SPC chart needs at least 2 points for a moving range; got {len(series)}",
+                         file=getattr(data, "attrs", {}).get("source"))
+    rebase_flags = np.zeros(len(series), dtype=int)
+    rebase_dates = []
+    if isinstance(rebase, (str, pd.Timestamp)) or not np.iterable(rebase):
+        rebase = [rebase]
+    rebase = [r for r in rebase if r is not None]
+    if rebase:
+        if pd.api.types.is_datetime64_any_dtype(series["date"]):
+            wanted = parse_dates(list(rebase), column="rebase")
+        else:
+            wanted = pd.Series([float(r) for r in rebase])
+        for w in wanted:
+            hit = np.flatnonzero((series["date"] == w).to_numpy())
+            if not len(hit):
+                first, last = series["date"].iloc[0], series["date"].iloc[-1]
+                raise UsageError(f"rebase date {_day(w)} is not a date of the series ({_day(first)} to "
+                                 f"{_day(last)}); rebase at one of its dates")
+            rebase_flags[hit[0]] = 1
+            rebase_dates.append(w)
+    groups = np.cumsum(rebase_flags)
+    frames = []
+    for g in np.unique(groups):
+        d = series[groups == g].reset_index(drop=True)
+        if len(d) < 2:
+            raise InputError(f"rebase group starting {_day(d['date'].iloc[0])} has {len(d)} point; limits need "
+                             "at least 2 points: move or remove that rebase date")
+        if len(d) < MIN_POINTS:
+            warnings.warn(f"SPC limits for the group starting {_day(d['date'].iloc[0])} rest on {len(d)} points, "
+                          f"fewer than {MIN_POINTS}: treat them as trial limits", ShortSeriesWarning, stacklevel=2)
+        lim = xmr_limits(d["value"], screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
+        y = d["value"].to_numpy()
+        outside = (y > lim["upl"]) | (y < lim["lpl"])
+        rtm = np.sign(y - lim["mean"])
+        close = ~outside & ((y < lim["near_lpl"]) | (y > lim["near_upl"]))
+        sct = special_cause_type(y, rtm, close, outside)
+        frames.append(d.assign(
+            rebase_group=int(g), mean=lim["mean"], lpl=lim["lpl"], upl=lim["upl"],
+            near_lpl=lim["near_lpl"], near_upl=lim["near_upl"], outside_limits=outside,
+            relative_to_mean=rtm.astype(int), close_to_limits=close, special_cause_type=sct,
+            special_cause_flag=[s != "Common Cause" for s in sct],
+            point_type=point_type(sct, improvement), short_group_warning=len(d) < MIN_POINTS,
+        ))
+    out = pd.concat(frames, ignore_index=True)
+    return SpcResult(out, improvement=improvement, target=target, screen_outliers=screen_outliers,
+                     rebase=rebase_dates, label=label)
+
+
+def _day(x) -> str:
+    return x.date().isoformat() if hasattr(x, "date") else f"{x:g}" if isinstance(x, float) else str(x)
