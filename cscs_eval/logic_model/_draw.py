@@ -1,0 +1,334 @@
+"""Draw a logic model in the IRLM's column layout with matplotlib.
+
+Columns, left to right: determinants | implementation strategies | mechanisms | outcomes
+(implementation, service, clinical). Each node is a box with its text wrapped inside;
+each edge is an arrow labelled with the numbers of the links it belongs to. Valence is
+shown by the CFIR rating sign in the text and by the box outline (solid facilitator,
+dashed barrier, dotted mixed), so the figure reads in black and white.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from cscs_eval.logic_model._model import COLUMNS, LogicModel
+
+ACCENT = "#005EB8"  # NHS blue, the reports' one accent colour
+_INK = "#212B32"
+_FILL = {"determinant": "#F0F4F5", "strategy": "#E8EFF8", "mechanism": "#FFFFFF",
+         "implementation": "#F0F4F5", "service": "#F0F4F5", "clinical": "#F0F4F5"}
+_HEADINGS = ("Determinants (CFIR)", "Implementation strategies (ERIC)", "Mechanisms")
+_SUBHEADINGS = ("Implementation", "Service", "Clinical")
+
+# Layout in inches.
+_MARGIN = 0.3
+_GAP_X = 0.6          # between columns: room for arrows and their numbers
+_GAP_Y = 0.22         # least space between boxes in a column
+_PAD = 0.07           # inside a box, around its text
+_HEADER_H = (0.34, 0.28)
+_LINE = 1.22          # line height as a multiple of the font size
+
+
+@functools.lru_cache(maxsize=4096)
+def _width_pt(text: str, size: float, weight: str = "normal") -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=size, weight=weight),
+                                                              ismath=False)
+    return width
+
+
+def wrap_text(text: str, width_in: float, size: float, weight: str = "normal") -> list:
+    """Greedy word wrap of ``text`` to lines no wider than ``width_in`` inches at ``size`` points.
+
+    A word longer than the line is broken across lines.
+
+    Examples
+    --------
+    >>> wrap_text("Conduct educational meetings", 1.0, 8)
+    ['Conduct educational', 'meetings']
+    """
+    limit = width_in * 72
+    lines = []
+    for paragraph in str(text).split("\n"):
+        current = ""
+        for word in paragraph.split():
+            while _width_pt(word, size, weight) > limit and len(word) > 1:
+                # Break an over-long word (a URL, an id) at the widest prefix that fits.
+                cut = max(1, max(k for k in range(1, len(word) + 1)
+                                 if _width_pt(word[:k], size, weight) <= limit or k == 1))
+                if current:
+                    lines.append(current)
+                    current = ""
+                lines.append(word[:cut])
+                word = word[cut:]
+            trial = f"{current} {word}" if current else word
+            if current and _width_pt(trial, size, weight) > limit:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+    return lines
+
+
+def _box_text(node) -> list:
+    """The paragraphs of a node's box as ``(text, font weight, font style)``."""
+    if node.kind == "determinant":
+        parts = [(f"{node.symbol} {node.label}", "normal", "normal")]
+        if node.construct and node.construct not in node.label:
+            parts.append((f"[{node.construct}]", "normal", "normal"))
+        return parts
+    if node.kind == "strategy":
+        return [(node.label, "normal", "normal")] + ([("(local strategy)", "normal", "italic")]
+                                                       if node.is_local else [])
+    if node.kind == "outcome":
+        parts = [(node.name, "bold", "normal")]
+        if node.label and node.label != node.name:
+            parts.append((node.label, "normal", "normal"))
+        if node.measure:
+            parts.append((node.measure, "normal", "italic"))
+        return parts
+    return [(node.label, "normal", "normal")]
+
+
+def _gid(prefix, node_id) -> str:
+    return f"{prefix}-" + re.sub(r"[^0-9A-Za-z_-]", "_", str(node_id))
+
+
+def _scale_ranks(columns) -> dict:
+    return {n.id: (i + 0.5) / len(col) for col in columns for i, n in enumerate(col)}
+
+
+def _order(model, order):
+    columns = [[] for _ in COLUMNS]
+    for node in model.nodes.values():
+        columns[model.column(node)].append(node)
+    if order == "file":
+        return columns
+    preds: dict = {}
+    for src, dst, _ in model.edges():
+        preds.setdefault(dst, []).append(src)
+    pos = _scale_ranks(columns[:1])
+    for c in range(1, len(columns)):
+        def key(item):
+            i, node = item
+            known = [pos[p] for p in preds.get(node.id, ()) if p in pos]
+            return (sum(known) / len(known) if known else 2.0, i)
+        columns[c] = [n for _, n in sorted(enumerate(columns[c]), key=key)]
+        pos.update(_scale_ranks([columns[c]]))
+    return columns
+
+
+def draw(model: LogicModel, *, width: float = 17.0, fontsize: float = 8.0, order: str = "barycentre",
+         title: bool = True):
+    """Draw a logic model as a matplotlib Figure in the IRLM column layout.
+
+    Parameters
+    ----------
+    model
+        A :class:`LogicModel`.
+    width
+        Figure width in inches; the height follows from the boxes.
+    fontsize
+        Text size in the boxes, in points.
+    order
+        ``"barycentre"`` places each box near the boxes that lead to it (fewer crossing
+        arrows); ``"file"`` keeps the order of the file.
+    title
+        Print the model's title and intervention above the columns.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not registered with pyplot; save it with ``fig.savefig`` or show it in a notebook.
+
+    Examples
+    --------
+    >>> from cscs_eval.logic_model import read_logic_model, draw
+    >>> from cscs_eval.io import resolve_path
+    >>> fig = draw(read_logic_model(resolve_path("data/sample/logic_model.yaml")))
+    >>> fig.get_size_inches()[0]
+    np.float64(17.0)
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if order not in ("barycentre", "file"):
+        raise ValueError(f"order must be 'barycentre' or 'file', got {order!r}")
+    if width < 8:
+        raise ValueError(f"width must be at least 8 inches for six columns, got {width}")
+    n_cols = len(COLUMNS)
+    inner = width - 2 * _MARGIN - (n_cols - 1) * _GAP_X
+    # Determinants, strategies and mechanisms carry longer text than the outcome boxes.
+    shares = (1.15, 1.1, 1.1, 0.9, 0.9, 0.85)
+    col_w = [inner * s / sum(shares) for s in shares]
+    col_x = [_MARGIN + sum(col_w[:i]) + i * _GAP_X for i in range(n_cols)]
+    line_h = fontsize * _LINE / 72
+
+    columns = _order(model, order)
+    boxes: dict = {}
+    for c, nodes in enumerate(columns):
+        for node in nodes:
+            lines = [(line, weight, style) for text, weight, style in _box_text(node)
+                     for line in wrap_text(text, col_w[c] - 2 * _PAD, fontsize, weight)]
+            boxes[node.id] = {"col": c, "lines": lines, "h": len(lines) * line_h + 2 * _PAD}
+    heights = [sum(boxes[n.id]["h"] for n in nodes) + (len(nodes) + 1) * _GAP_Y for nodes in columns]
+    body_h = max(max(heights), 2.0)
+
+    title_lines = []
+    if title:
+        title_lines = wrap_text(model.title, width - 2 * _MARGIN, 13, "bold")
+        if model.intervention:
+            title_lines_sub = wrap_text(model.intervention, width - 2 * _MARGIN, 9)
+        else:
+            title_lines_sub = []
+    else:
+        title_lines_sub = []
+    title_h = (len(title_lines) * 13 * 1.3 + len(title_lines_sub) * 9 * 1.3) / 72 + (0.2 if title else 0)
+    header_top = _MARGIN / 2 + title_h
+    body_top = header_top + sum(_HEADER_H) + 0.1
+    legend_h = 0.45
+    total_h = body_top + body_h + legend_h
+
+    fig = Figure(figsize=(width, total_h))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(total_h, 0)
+    ax.set_axis_off()
+
+    y = _MARGIN / 2
+    for line in title_lines:
+        ax.text(_MARGIN, y, line, fontsize=13, fontweight="bold", va="top", color=_INK, parse_math=False)
+        y += 13 * 1.3 / 72
+    for line in title_lines_sub:
+        ax.text(_MARGIN, y, line, fontsize=9, va="top", color=_INK, parse_math=False)
+        y += 9 * 1.3 / 72
+
+    # Column headings: NHS blue bands with white text (dark grey with white text in print).
+    band = dict(boxstyle="square,pad=0", linewidth=0, facecolor=ACCENT)
+    full_h = sum(_HEADER_H)
+    for c, heading in enumerate(_HEADINGS):
+        ax.add_patch(FancyBboxPatch((col_x[c], header_top), col_w[c], full_h, **band))
+        _centred_lines(ax, wrap_text(heading, col_w[c] - 0.1, 10, "bold"), col_x[c] + col_w[c] / 2,
+                       header_top + full_h / 2, 10, color="white", weight="bold")
+    out_x, out_w = col_x[3], col_x[5] + col_w[5] - col_x[3]
+    ax.add_patch(FancyBboxPatch((out_x, header_top), out_w, _HEADER_H[0] - 0.03, **band))
+    _centred_lines(ax, ["Outcomes"], out_x + out_w / 2, header_top + (_HEADER_H[0] - 0.03) / 2, 10,
+                   color="white", weight="bold")
+    for k, sub in enumerate(_SUBHEADINGS):
+        c = 3 + k
+        ax.add_patch(FancyBboxPatch((col_x[c], header_top + _HEADER_H[0]), col_w[c], _HEADER_H[1], **band))
+        _centred_lines(ax, [sub], col_x[c] + col_w[c] / 2, header_top + _HEADER_H[0] + _HEADER_H[1] / 2, 9,
+                       color="white", weight="bold")
+
+    # Boxes, spread evenly down each column.
+    for c, nodes in enumerate(columns):
+        used = sum(boxes[n.id]["h"] for n in nodes)
+        gap = (body_h - used) / (len(nodes) + 1) if nodes else 0
+        top = body_top + gap
+        for node in nodes:
+            b = boxes[node.id]
+            b.update(x=col_x[c], y=top, w=col_w[c])
+            style = "-"
+            lw = 0.9
+            if node.kind == "determinant":
+                style = {"facilitator": "-", "barrier": "--", "mixed": ":"}[node.valence]
+                lw = 1.6 if node.strength == "strong" else 0.9
+            patch = FancyBboxPatch((col_x[c], top), col_w[c], b["h"],
+                                   boxstyle="round,pad=0,rounding_size=0.06", linewidth=lw, linestyle=style,
+                                   edgecolor=_INK, facecolor=_FILL[COLUMNS[c]], zorder=3)
+            patch.set_gid(_gid("box", node.id))
+            ax.add_patch(patch)
+            for k, (line, weight, fstyle) in enumerate(b["lines"]):
+                # One text per line at a computed height: the box's size is exactly what was measured.
+                text = ax.text(col_x[c] + _PAD, top + _PAD + (k + 0.5) * line_h, line, fontsize=fontsize,
+                               fontweight=weight, fontstyle=fstyle, va="center_baseline", ha="left", color=_INK,
+                               zorder=4, parse_math=False)
+                text.set_gid(_gid("text", node.id) + f"-{k}")
+            top += b["h"] + gap
+
+    _draw_arrows(ax, model, boxes, fontsize, FancyArrowPatch)
+
+    legend = ("Key:", "++ strong facilitator", "+ weak facilitator", "−− strong barrier", "− weak barrier",
+              "± mixed", "solid outline: facilitator, dashed: barrier, thick: strong",
+              "numbers on arrows: links", "local strategy: not one of the 73 ERIC strategies")
+    x, ly = _MARGIN, body_top + body_h + 0.12
+    for item in legend:
+        item_w = (_width_pt(item, 7.5) + 14) / 72
+        if x + item_w > width - _MARGIN:
+            x, ly = _MARGIN, ly + 7.5 * 1.4 / 72
+        ax.text(x, ly, item, fontsize=7.5, va="top", color=_INK, parse_math=False,
+                fontweight="bold" if item == "Key:" else "normal")
+        x += item_w
+    return fig
+
+
+def _centred_lines(ax, lines, x, y, size, *, color, weight="normal"):
+    ax.text(x, y, "\n".join(lines), fontsize=size, ha="center", va="center", color=color, fontweight=weight,
+            linespacing=1.15, zorder=4, parse_math=False)
+
+
+def _draw_arrows(ax, model, boxes, fontsize, FancyArrowPatch):
+    edges = model.edges()
+    out_ports: dict = {}
+    in_ports: dict = {}
+    for src, dst, _ in edges:
+        out_ports.setdefault(src, []).append(dst)
+        in_ports.setdefault(dst, []).append(src)
+
+    def centre(node_id):
+        b = boxes[node_id]
+        return b["y"] + b["h"] / 2
+
+    def port(node_id, others, other):
+        # Spread the arrows of one box side along its height, in the order of the boxes they join.
+        b = boxes[node_id]
+        ordered = sorted(others, key=centre)
+        k = ordered.index(other)
+        return b["y"] + b["h"] * (k + 1) / (len(ordered) + 1)
+
+    placed = []  # label boxes (x0, y0, x1, y1) already drawn
+    box_rects = [(b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in boxes.values()]
+    label_size = max(6.5, fontsize - 0.5)
+    for src, dst, numbers in edges:
+        a, b = boxes[src], boxes[dst]
+        y0 = port(src, out_ports[src], dst)
+        y1 = port(dst, in_ports[dst], src)
+        forward = b["col"] > a["col"]
+        if forward:
+            p0, p1 = (a["x"] + a["w"], y0), (b["x"], y1)
+            style = "arc3,rad=0" if b["col"] == a["col"] + 1 else "arc3,rad=-0.08"
+        else:
+            # Within a column or backwards: leave and enter on the right-hand side, curving outside.
+            p0, p1 = (a["x"] + a["w"], y0), (b["x"] + b["w"], y1)
+            style = "arc3,rad=-0.5"
+        arrow = FancyArrowPatch(p0, p1, arrowstyle="-|>", mutation_scale=9, linewidth=0.8, color=_INK,
+                                shrinkA=0, shrinkB=1, connectionstyle=style, zorder=2)
+        ax.add_patch(arrow)
+        label = ",".join(map(str, numbers))
+        lw_in = (_width_pt(label, label_size, "bold") + 6) / 72
+        lh_in = (label_size * 1.25 + 4) / 72
+        best = None
+        for t in (0.5, 0.35, 0.65, 0.22, 0.78, 0.12, 0.88):
+            cx = p0[0] + (p1[0] - p0[0]) * t
+            cy = p0[1] + (p1[1] - p0[1]) * t
+            rect = (cx - lw_in / 2, cy - lh_in / 2, cx + lw_in / 2, cy + lh_in / 2)
+            clash = sum(_overlap(rect, r) for r in placed) + sum(_overlap(rect, r) for r in box_rects)
+            if best is None or clash < best[0]:
+                best = (clash, cx, cy, rect)
+            if clash == 0:
+                break
+        _, cx, cy, rect = best
+        placed.append(rect)
+        ax.text(cx, cy, label, fontsize=label_size, fontweight="bold", ha="center", va="center", color=_INK,
+                zorder=5, parse_math=False,
+                bbox=dict(boxstyle="round,pad=0.18", facecolor="white", edgecolor=ACCENT, linewidth=0.8))
+
+
+def _overlap(r1, r2) -> float:
+    dx = min(r1[2], r2[2]) - max(r1[0], r2[0])
+    dy = min(r1[3], r2[3]) - max(r1[1], r2[1])
+    return dx * dy if dx > 0 and dy > 0 else 0.0
