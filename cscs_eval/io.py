@@ -159,6 +159,12 @@ def row_number(df, index) -> int:
     return int(index) + df.attrs.get("header_row", 1) + 1
 
 
+def _umask_mode() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return 0o666 & ~current
+
+
 def check_writable(path) -> Path:
     """Refuse to write into ``data/raw`` (raw extracts are read-only to the code)."""
     path = Path(path)
@@ -179,6 +185,7 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
     path = check_writable(path)
     binary = "b" in mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual permissions
     try:
         with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as fh:
             yield fh
@@ -195,6 +202,7 @@ def atomic_path(path):
     path = check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, _umask_mode())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -271,3 +279,26 @@ def resource_dir(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     raise UsageError(f"cannot find the '{name}' folder of cscs-eval (looked in the checkout and the package)")
+
+
+def resolve_path(path) -> Path:
+    """Find a data file named in a notebook parameter or on the command line.
+
+    An absolute path, or one that exists relative to the working directory, is used as
+    given; otherwise a path such as ``data/sample/proms.csv`` is looked up relative to the
+    project (the checkout, or the copy of ``data`` shipped in the wheel), so notebooks run
+    from any folder. A path found nowhere is returned as given, and the reader that opens
+    it reports it as not found.
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    root = project_dir()
+    if root is not None and (root / path).exists():
+        return root / path
+    parts = path.parts
+    if parts and parts[0] == "data":
+        packaged = package_dir() / "_data" / Path(*parts[1:]) if len(parts) > 1 else package_dir() / "_data"
+        if packaged.exists():
+            return packaged
+    return path

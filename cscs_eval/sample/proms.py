@@ -120,7 +120,7 @@ def build(seed: int):
     has_baseline = rng.random(m) < p_baseline.to_numpy()
 
     # Follow-up: team effect and deprivation gradient on the logit scale (paired rates ~20-60%).
-    team_logit = rng.normal(0.0, 0.45, len(TEAMS))
+    team_logit = rng.normal(0.0, 0.3, len(TEAMS))
     imd = demographics["imd_decile"].to_numpy()[patient_of]
     logit = -0.35 + team_logit[team_idx] + 0.11 * (imd - 5.5)
     has_follow = has_baseline & (rng.random(m) < 1 / (1 + np.exp(-logit)))
@@ -133,6 +133,9 @@ def build(seed: int):
     team_change = rng.normal(4.0, 2.0, len(TEAMS))
     quality0 = np.clip(rng.normal(19, 7, m), 0, 40)
     change = team_change[team_idx] + rng.normal(0, 6, m)
+    # A referral uses DIALOG and GBO at every visit or not at all.
+    uses_dialog = rng.random(m) < 0.6
+    uses_gbo = rng.random(m) < 0.5
     frames = []
     for visit, mask, dates, delta in (
         (0, has_baseline, base_date, 0.0),
@@ -142,10 +145,10 @@ def build(seed: int):
         idx = np.flatnonzero(mask)
         quality = np.clip(quality0[idx] + delta * change[idx], 0, 40)
         frames += _reqol_rows(rng, referrals.iloc[idx], patient_of[idx], demographics, dates.iloc[idx], quality)
-        use_dialog = (rng.random(len(idx)) < 0.6)
+        use_dialog = uses_dialog[idx]
         frames += _dialog_rows(rng, referrals.iloc[idx[use_dialog]], dates.iloc[idx[use_dialog]],
                                quality[use_dialog])
-        use_gbo = (rng.random(len(idx)) < 0.5)
+        use_gbo = uses_gbo[idx]
         frames += _gbo_rows(rng, referrals.iloc[idx[use_gbo]], dates.iloc[idx[use_gbo]], visit,
                             change[idx[use_gbo]])
     proms = pd.concat(frames, ignore_index=True)
@@ -201,8 +204,8 @@ def _gbo_rows(rng, referrals, dates, visit, change):
     values = np.clip(np.rint(start + (progress * (0.7 if visit == 1 else 1.0) if visit else 0)), 0, 10)
     frame = _frame(referrals, dates, "gbo", items, values)
     # Not everyone sets three goals: drop goal 3 for about a third, by referral.
-    drop3 = set(referrals["referral_id"].to_numpy()[::3])
-    return [frame[~((frame["item"] == 3) & frame["referral_id"].isin(drop3))]]
+    one_in_three = frame["referral_id"].str[1:].astype(int) % 3 == 0
+    return [frame[~((frame["item"] == 3) & one_in_three)]]
 
 
 def _add_defects(rng, proms, demographics):

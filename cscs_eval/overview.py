@@ -1,0 +1,79 @@
+"""A first look at a PROMs extract: what it holds, by team and measure, and how complete it is.
+
+This is the data overview an analyst runs before any outcome analysis: teams, patients,
+assessments, date range, follow-up completeness. It reads dates as ISO or UK day-first,
+the two forms patient-record exports use.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates written ``2024-03-31`` or ``31/03/2024``; anything else becomes NaT.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2024-03-31", "01/04/2024", "31-31-2024"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-31', '2024-04-01', nan]
+    """
+    text = values.astype("string").str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
+    return iso.fillna(uk)
+
+
+def assessments(proms: pd.DataFrame) -> pd.DataFrame:
+    """One row per assessment (referral, measure, date) with its number of item rows."""
+    frame = proms.assign(date=parse_dates(proms["assessment_date"]))
+    return (frame.groupby(["team", "referral_id", "measure", "date"], dropna=False, observed=True)
+            .size().rename("rows").reset_index())
+
+
+def extract_summary(proms: pd.DataFrame) -> dict:
+    """Headline counts of an extract: teams, patients, referrals, assessments and dates."""
+    dates = parse_dates(proms["assessment_date"])
+    return {
+        "teams": int(proms["team"].nunique()),
+        "patients": int(proms["patient_id"].nunique()),
+        "referrals": int(proms["referral_id"].nunique()),
+        "assessments": len(assessments(proms)),
+        "rows": len(proms),
+        "first_date": dates.min(),
+        "last_date": dates.max(),
+        "unreadable_dates": int(dates.isna().sum()),
+        "uk_format_dates": int(proms["assessment_date"].astype("string").str.contains("/", regex=False).sum()),
+    }
+
+
+def measure_counts(proms: pd.DataFrame) -> pd.DataFrame:
+    """Referrals and assessments per measure, and the share of referrals with a later follow-up."""
+    per = assessments(proms)
+    by_referral = per.groupby(["measure", "referral_id"], observed=True)["date"].nunique()
+    out = by_referral.groupby(level="measure").agg(
+        referrals="size", with_follow_up=lambda s: int((s > 1).sum()))
+    out["assessments"] = per.groupby("measure", observed=True).size()
+    out["follow_up_pct"] = 100 * out["with_follow_up"] / out["referrals"]
+    return out.reset_index()[["measure", "assessments", "referrals", "with_follow_up", "follow_up_pct"]]
+
+
+def completeness_by_team(proms: pd.DataFrame, referrals: pd.DataFrame | None = None, *,
+                         measure: str = "reqol10") -> pd.DataFrame:
+    """Per team: referrals, referrals with a baseline of ``measure``, with a follow-up, and rates.
+
+    With ``referrals`` the denominator is every referral of the team in that file; without,
+    it is the referrals that appear in the extract.
+    """
+    per = assessments(proms[proms["measure"] == measure])
+    dates = per.groupby(["team", "referral_id"], observed=True)["date"].nunique().rename("n").reset_index()
+    team = dates.groupby("team", observed=True).agg(with_baseline=("n", "size"),
+                                                    with_follow_up=("n", lambda s: int((s > 1).sum())))
+    if referrals is not None:
+        team = referrals.groupby("team").size().rename("referrals").to_frame().join(team, how="left")
+    else:
+        team = team.assign(referrals=team["with_baseline"])[["referrals", "with_baseline", "with_follow_up"]]
+    team = team.fillna(0).astype(int)
+    team["baseline_pct"] = 100 * team["with_baseline"] / team["referrals"]
+    team["follow_up_pct"] = 100 * team["with_follow_up"] / team["with_baseline"].where(team["with_baseline"] > 0)
+    return team.reset_index().sort_values("team").reset_index(drop=True)

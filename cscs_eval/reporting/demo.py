@@ -1,0 +1,85 @@
+"""The sample evaluation: every notebook on the bundled synthetic data, plus a per-team batch.
+
+``cscs-eval demo`` replaces the previous demo output (it is a demo): the new reports are
+built in a hidden folder beside the target and swapped in only when all have run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from cscs_eval.reporting.runner import RunResult, find_notebook, run_many, write_index
+
+DEFAULT_OUT = Path("reports") / "demo"
+#: The centrepiece comes first in the index; other notebooks follow by name.
+LEAD_NOTEBOOK = "implementation_evaluation"
+#: The per-team batch: notebook, column, how many teams.
+TEAM_BATCH = ("proms_outcomes", "team", 4)
+
+
+def demo_notebooks() -> list[Path]:
+    from cscs_eval.io import resource_dir
+
+    found = sorted(p for p in resource_dir("notebooks").glob("*.ipynb") if not p.name.startswith("_"))
+    return sorted(found, key=lambda p: (p.stem != LEAD_NOTEBOOK, p.stem))
+
+
+def _title(path: Path) -> str:
+    import nbformat
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
+def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: bool = True):
+    """Run the sample evaluation into ``out_dir`` and return ``(results, index_path)``."""
+    from cscs_eval.reporting.runner import for_each_values
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        from cscs_eval.errors import UsageError
+
+        raise UsageError(f"{out_dir}: the output folder is a file; give a folder name with --out")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        jobs = [dict(notebook=str(nb), out_dir=str(staging / nb.stem), to=("html", "docx"), label=_title(nb))
+                for nb in demo_notebooks()]
+        name, column, n = TEAM_BATCH
+        batch = []
+        try:
+            batch_nb = find_notebook(name)
+        except Exception:
+            batch_nb = None
+        if batch_nb is not None:
+            for value in for_each_values(batch_nb, column)[:n]:
+                batch.append(dict(notebook=str(batch_nb), out_dir=str(staging / f"{name}-by-{column}" / value),
+                                  parameters={column: value}, to=("html",),
+                                  label=f"{_title(batch_nb)}: {column} {value}"))
+        results: list[RunResult] = run_many(jobs + batch, max_workers=max_workers, progress=progress,
+                                            description="demo reports")
+        # Paths in the index are relative, so they stay right after the folder is moved.
+        write_index(staging, results, title="cscs-eval sample evaluation",
+                    intro="Every report of the sample evaluation, made from synthetic data "
+                          "(no real patients) bundled with cscs-eval.")
+        if out_dir.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+            os.replace(out_dir, trash / out_dir.name)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.replace(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for r in results:
+        for attr in ("notebook", "html", "docx"):
+            path = getattr(r, attr)
+            if path is not None:
+                setattr(r, attr, out_dir / Path(path).relative_to(staging))
+        r.out_dir = out_dir / Path(r.out_dir).relative_to(staging)
+    return results, out_dir / "index.html"

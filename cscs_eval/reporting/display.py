@@ -1,0 +1,182 @@
+"""What a notebook shows in its report: tables, figures and sentences.
+
+Each helper displays a rich output that JupyterLab shows as it is and that the report
+renderer (:mod:`cscs_eval.reporting.document`) turns into HTML and Word. Tables and figures
+also carry their content as JSON under a cscs-eval MIME type, so the Word version gets a
+real table and a captioned figure rather than a screenshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import numbers
+
+TABLE_MIME = "application/vnd.cscs-eval.table+json"
+FIGURE_MIME = "application/vnd.cscs-eval.figure+json"
+MISSING = "–"
+
+
+def _label(column) -> str:
+    text = str(column).replace("_", " ").strip()
+    text = text.replace(" pct", " %").replace("pct ", "% ")
+    return text[:1].upper() + text[1:]
+
+
+def _format_value(value, decimals: int) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        if math.isnan(value):
+            return MISSING
+        if float(value).is_integer() and decimals == 0:
+            return f"{int(value):,}"
+        return f"{value:,.{decimals}f}"
+    if hasattr(value, "strftime"):
+        try:
+            return value.strftime("%d %b %Y")
+        except ValueError:
+            return MISSING
+    text = str(value)
+    return MISSING if text in ("nan", "NaT", "<NA>", "None") else text
+
+
+def format_table(df, *, decimals: int = 1, suppress=None, labels=None):
+    """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
+
+    Parameters
+    ----------
+    df
+        The table; its index is dropped (turn a meaningful index into a column first).
+    decimals
+        Decimal places for non-integer numbers; integer-valued columns stay whole.
+    suppress
+        ``None`` for no suppression, or a dict with ``counts`` (columns to suppress and
+        round) and ``percentages`` (column -> (numerator, denominator)), as
+        :func:`cscs_eval.governance.suppress_table` takes.
+    labels
+        Column headings to use instead of the column names (others are humanised).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> format_table(pd.DataFrame({"team": ["A"], "n_paired": [12], "mean_change": [2.345]}))
+      Team N paired Mean change
+    0    A       12         2.3
+    """
+    import pandas as pd
+
+    from cscs_eval.governance import suppress_table
+
+    table = df.reset_index(drop=True)
+    if suppress:
+        table = suppress_table(table, counts=suppress.get("counts", ()),
+                               percentages=suppress.get("percentages"))
+    out = pd.DataFrame(index=table.index)
+    for col in table.columns:
+        series = table[col]
+        values = series.dropna()
+        integral = pd.api.types.is_integer_dtype(series) or (
+            pd.api.types.is_float_dtype(series) and len(values) > 0
+            and bool(values.map(float.is_integer).all()))
+        places = 0 if integral else decimals
+        out[col] = [_format_value(v, places) for v in series.astype(object)]
+    labels = labels or {}
+    out.columns = [labels.get(c, _label(c)) for c in table.columns]
+    return out
+
+
+def table_html(formatted, *, caption=None, source=None) -> str:
+    """HTML for an already formatted table; every cell is escaped."""
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in formatted.columns)
+    rows = []
+    for values in formatted.itertuples(index=False):
+        cells = "".join(
+            f"<td class='{'num' if _numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
+        rows.append(f"<tr>{cells}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
+    return (f"<div class='cscs-table'><table>{cap}<thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{foot}</div>")
+
+
+def _numeric_text(value: str) -> bool:
+    text = str(value).replace(",", "").replace("%", "").strip()
+    if text in ("*", MISSING):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def show_table(df, *, caption: str, source: str | None = None, suppress=None, decimals: int = 1,
+               labels=None, note: str | None = None):
+    """Display a readable table with a caption in a notebook and in its report.
+
+    Parameters
+    ----------
+    df
+        The table to show (its index is not shown).
+    caption
+        What the table shows, in a sentence.
+    source
+        Where the data come from (a file, an extract, a publication).
+    suppress
+        Small-number suppression: ``{"counts": [...], "percentages": {pct: (num, den)}}``.
+    decimals, labels
+        As :func:`format_table`.
+    note
+        A line under the table, e.g. what ``*`` means.
+    """
+    from IPython.display import display
+
+    formatted = format_table(df, decimals=decimals, suppress=suppress, labels=labels)
+    if suppress and note is None:
+        note = "* = 1 to 4 (suppressed); other counts rounded to the nearest 5."
+    payload = {
+        "caption": caption,
+        "source": source,
+        "note": note,
+        "columns": list(formatted.columns),
+        "rows": formatted.astype(str).values.tolist(),
+    }
+    body = table_html(formatted, caption=caption, source=source)
+    if note:
+        body += f"<p class='note'>{html.escape(note)}</p>"
+    display({TABLE_MIME: payload, "text/html": body, "text/plain": caption}, raw=True)
+
+
+def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None = None):
+    """Display a matplotlib figure with its caption and source line, embedded as PNG, then close it.
+
+    The caption says what to see ("Teams above the line improved more than expected").
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    payload = {"caption": caption, "source": source, "alt": alt or caption}
+    display({FIGURE_MIME: payload, "image/png": png, "text/plain": caption}, raw=True)
+
+
+def show_markdown(text: str):
+    """Display Markdown text (sentences that quote the key numbers) in the notebook and report.
+
+    Raw HTML inside the text is shown as text, never interpreted.
+    """
+    from IPython.display import display
+
+    display({"text/markdown": text, "text/plain": text}, raw=True)

@@ -1,0 +1,62 @@
+"""Shared test fixtures: small notebooks, a headless browser, the project's folders."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_notebook(path: Path, params: str, *cells: str, title: str = "# A small report") -> Path:
+    """Write a notebook: a title, a tagged parameters cell, then code cells (Markdown if starting with '#md ')."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(title))
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells.append(p)
+    for src in cells:
+        if src.startswith("#md "):
+            nb.cells.append(nbformat.v4.new_markdown_cell(src[4:]))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(src))
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebook_factory(tmp_path):
+    def factory(name="report.ipynb", params='n: int = 3  # how many\nlabel: str = "x"  # a label\n', *cells,
+                title="# A small report"):
+        return make_notebook(tmp_path / name, params, *cells, title=title)
+    return factory
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Path of a headless Chromium; tests that need one skip with the reason when it is absent."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it for CI")
+
+
+@pytest.fixture
+def screenshot(chromium, tmp_path):
+    """Render an HTML file in headless Chromium to a PNG and return the PNG's path."""
+    def shoot(html: Path, *, width=1000, height=1400) -> Path:
+        png = tmp_path / (Path(html).stem + ".png")
+        profile = tmp_path / "chromium-profile"
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", "--hide-scrollbars", f"--window-size={width},{height}",
+               f"--screenshot={png}", Path(html).resolve().as_uri()]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        return png
+    return shoot

@@ -1,0 +1,77 @@
+"""Parameters are read from the notebook's parameters cell and checked before anything runs."""
+
+import pytest
+
+from cscs_eval.errors import UsageError
+from cscs_eval.reporting.params import notebook_parameters, resolve_parameters
+
+PARAMS = '''data_path: str = "data/sample/proms.csv"  # PROMs extract
+team: str = ""  # one team, or "" for all
+min_days: int = 0  # shortest interval
+alpha: float = 0.05  # significance level
+suppress: bool = True  # suppress small numbers
+groups: list = ["ethnicity"]  # grouping columns
+'''
+
+
+def test_reads_names_types_defaults_and_help(notebook_factory):
+    params = notebook_parameters(notebook_factory("p.ipynb", PARAMS))
+    assert list(params) == ["data_path", "team", "min_days", "alpha", "suppress", "groups"]
+    assert params["min_days"].type == "int" and params["min_days"].default == 0
+    assert params["groups"].default == ["ethnicity"]
+    assert params["data_path"].help == "PROMs extract"
+
+
+def test_text_values_take_the_declared_type(notebook_factory):
+    nb = notebook_factory("p.ipynb", PARAMS)
+    values = resolve_parameters(nb, given=[("team", "007"), ("min_days", "30"), ("alpha", "1"),
+                                           ("suppress", "no"), ("groups", "[age_band, gender]")])
+    # papermill alone would turn "007" into the integer 7.
+    assert values == {"team": "007", "min_days": 30, "alpha": 1.0, "suppress": False,
+                      "groups": ["age_band", "gender"]}
+
+
+@pytest.mark.parametrize("given, message", [
+    ([("tema", "A")], "unknown parameter 'tema'"),
+    ([("min_days", "thirty")], "parameter 'min_days' must be a whole number (int), got 'thirty'"),
+    ([("suppress", "maybe")], "parameter 'suppress' must be true or false (bool), got 'maybe'"),
+])
+def test_bad_parameters_are_usage_errors(notebook_factory, given, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        resolve_parameters(notebook_factory("p.ipynb", PARAMS), given=given)
+
+
+def test_params_file_types_and_dates(notebook_factory, tmp_path):
+    nb = notebook_factory("p.ipynb", PARAMS + 'period_end: str = "2024-03-31"  # end\n')
+    f = tmp_path / "params.yaml"
+    f.write_text("period_end: 2024-06-30\nmin_days: 14\n")
+    assert resolve_parameters(nb, params_file=f) == {"period_end": "2024-06-30", "min_days": 14}
+    f.write_text("min_days: 1.5\n")
+    with pytest.raises(UsageError, match="min_days"):
+        resolve_parameters(nb, params_file=f)
+    f.write_text("min_days: [1\n")
+    with pytest.raises(UsageError, match="not valid YAML"):
+        resolve_parameters(nb, params_file=f)
+
+
+def test_notebook_without_parameters_cell(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UsageError, match="no cell tagged 'parameters'"):
+        notebook_parameters(path)
+
+
+def test_project_notebooks_document_every_parameter():
+    """Each notebook's parameters are annotated literals with help, so papermill --help-notebook documents them."""
+    from cscs_eval.io import resource_dir
+
+    notebooks = sorted(resource_dir("notebooks").glob("*.ipynb"))
+    assert notebooks
+    for nb in notebooks:
+        for p in notebook_parameters(nb).values():
+            assert p.type in {"str", "int", "float", "bool", "list", "dict"}, (nb.name, p.name)
+            assert p.help, f"{nb.name}: parameter {p.name} has no trailing help comment"

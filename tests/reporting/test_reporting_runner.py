@@ -1,0 +1,123 @@
+"""The report runner end to end, with real kernels: reports, checksums, failures, --for-each."""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from docx import Document
+
+from cscs_eval.cli import main
+from cscs_eval.errors import NotebookExecutionError, UsageError
+from cscs_eval.reporting.runner import run_for_each, run_notebook
+
+SHOW = ("from cscs_eval.reporting import show_table, show_markdown, show_figure\n"
+        "import pandas as pd, matplotlib.pyplot as plt\n"
+        "df = pd.read_csv(data_path)\n"
+        "show_markdown(f'There are **{len(df)} rows** for {team or \"all teams\"}; <script>alert(1)</script>')\n"
+        "show_table(df, caption='The rows.', source='test data')\n"
+        "fig, ax = plt.subplots(); ax.plot([1, 2], [3, 4]); ax.set(title='A line', xlabel='x', ylabel='y')\n"
+        "show_figure(fig, caption='A rising line.', source='test data')\n"
+        "print('printed text')\n"
+        "import warnings; warnings.warn('a warning nobody should see')")
+PARAMS = 'data_path: str = "data.csv"  # the data\nteam: str = ""  # one team\n'
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("team,value\nNorth,1\nSouth,2\nNorth,3\nEast & West,4\n")
+    return path
+
+
+def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp_path):
+    nb = notebook_factory("report.ipynb", PARAMS, "#md ## Results", SHOW)
+    result = run_notebook(nb, tmp_path / "out", parameters={"data_path": str(data), "team": "North"},
+                          to=("html", "docx"))
+    html = result.html.read_text()
+    assert "<h1>A small report</h1>" in html
+    assert 'href="#results"' in html, "contents list links the sections"
+    assert "There are <strong>4 rows</strong> for North" in html
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+    assert "Table 1. The rows." in html and "Figure 1.</strong> A rising line." in html
+    assert "data:image/png;base64," in html
+    assert "printed text" in html
+    assert "a warning nobody should see" not in html and "show_table(" not in html, "no code, no warnings"
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    assert digest in html and "cscs-eval 0.1.0" in html
+    executed = nbformat.read(result.notebook, as_version=4)
+    assert executed.metadata["cscs_eval"]["parameters"]["team"] == "North"
+    doc = Document(result.docx)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "A small report" in text and "Figure 1. A rising line." in text
+    assert doc.tables and doc.tables[0].rows[0].cells[0].text == "Team"
+    assert len(doc.inline_shapes) == 1
+
+
+def test_failing_cell_keeps_notebook_and_names_cell(notebook_factory, tmp_path, capsys):
+    nb = notebook_factory("bad.ipynb", "n: int = 1  # n\n", "x = 1", "raise ValueError('no such team')")
+    code = main(["run", str(nb), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cell 4 (code cell 3) failed with ValueError: no such team" in err and "Traceback" not in err
+    assert (tmp_path / "out" / "bad.ipynb").exists()
+    assert not (tmp_path / "out" / "bad.html").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")], "no partial files left"
+
+
+def test_never_overwrites_without_force(notebook_factory, data, tmp_path):
+    nb = notebook_factory("r.ipynb", PARAMS, "x = 1")
+    out = tmp_path / "out"
+    first = run_notebook(nb, out, parameters={"data_path": str(data)})
+    before = first.html.read_bytes()
+    with pytest.raises(UsageError, match="already holds a report"):
+        run_notebook(nb, out, parameters={"data_path": str(data)})
+    assert first.html.read_bytes() == before
+    again = run_notebook(nb, out, parameters={"data_path": str(data), "team": "X"}, force=True)
+    assert "X" in again.html.read_text()
+
+
+def test_default_out_is_a_new_folder_each_run(notebook_factory, data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    nb = notebook_factory("r.ipynb", PARAMS, "x = 1")
+    first = run_notebook(nb, parameters={"data_path": str(data)})
+    second = run_notebook(nb, parameters={"data_path": str(data)})
+    assert first.html.parent.parent == second.html.parent.parent == Path("reports") / "r"
+    assert first.html.parent != second.html.parent and first.html.exists()
+
+
+def test_output_folder_that_is_a_file(notebook_factory, data, tmp_path, capsys):
+    nb = notebook_factory("r.ipynb", PARAMS, "x = 1")
+    (tmp_path / "taken").write_text("")
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--out", str(tmp_path / "taken")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_unknown_parameter_runs_nothing(notebook_factory, tmp_path, capsys):
+    nb = notebook_factory("r.ipynb", PARAMS, "open('ran', 'w').write('yes')")
+    assert main(["run", str(nb), "-p", "tema", "North", "--out", str(tmp_path / "out")]) == 2
+    assert "unknown parameter 'tema'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not os.path.exists("ran")
+
+
+def test_for_each_runs_once_per_value_and_writes_an_index(notebook_factory, data, tmp_path):
+    nb = notebook_factory("team.ipynb", PARAMS,
+                          "import pandas as pd\nfrom cscs_eval.reporting import show_markdown\n"
+                          "n = (pd.read_csv(data_path).team == team).sum()\nshow_markdown(f'{team} has {n} rows')")
+    results, index = run_for_each(nb, "team", tmp_path / "batch", parameters={"data_path": str(data)},
+                                  progress=False)
+    assert sorted(r.label for r in results) == ["East & West", "North", "South"]
+    assert all(r.ok for r in results)
+    north = next(r for r in results if r.label == "North")
+    assert "North has 2 rows" in north.html.read_text()
+    page = index.read_text()
+    assert page.count("<a href=") >= 3 and "East &amp; West" in page
+
+
+def test_for_each_unknown_column(notebook_factory, data, tmp_path, capsys):
+    nb = notebook_factory("team.ipynb", PARAMS, "x = 1")
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--for-each", "label",
+                 "--out", str(tmp_path / "b")]) == 2
+    assert "no parameter 'label'" in capsys.readouterr().err

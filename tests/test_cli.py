@@ -1,0 +1,75 @@
+"""The command line: help everywhere, version, exit codes, no tracebacks, lazy imports."""
+
+import subprocess
+import sys
+
+import pytest
+
+from cscs_eval import __version__
+from cscs_eval.cli import build_parser, main
+
+
+def _subcommand_paths(parser, prefix=()):
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _subcommand_paths(sub, (*prefix, name))
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"cscs-eval {__version__}"
+
+
+def test_every_subcommand_has_help(capsys):
+    paths = list(_subcommand_paths(build_parser()))
+    assert ("run",) in paths and ("demo",) in paths and ("sample-data",) in paths
+    for path in paths:
+        with pytest.raises(SystemExit) as exc:
+            main([*path, "--help"])
+        assert exc.value.code == 0, path
+        out = capsys.readouterr().out
+        assert "usage: cscs-eval" in out, path
+
+
+def test_usage_error_exits_2_without_traceback(capsys):
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cscs-eval: error:") and "Traceback" not in err
+
+
+def test_data_error_exits_1_and_names_the_file(tmp_path, capsys):
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text('{"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": '
+                  '"data_path: str = \\"x.csv\\"  # data", "outputs": [], "execution_count": null}], '
+                  '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    code = main(["run", str(nb), "-p", "data_path", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "missing.csv" in err and "does not exist" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists(), "nothing may be written when the input is missing"
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(Exception):
+        main(["--debug", "run", str(tmp_path / "nope.ipynb")])
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys, contextlib, io\n"
+            "from cscs_eval.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    main(['--help'])\n"
+            "import cscs_eval.reporting\n"
+            "heavy = [m for m in ('pandas', 'statsmodels', 'seaborn', 'matplotlib', 'numpy') if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "", f"cscs-eval --help imported {out.strip()}"
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "cscs_eval", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout
