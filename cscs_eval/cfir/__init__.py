@@ -1,10 +1,52 @@
-"""CFIR 2.0 coding: codebook, inline coded notes, ratings, summaries, agreement, REFI-QDA.
+"""CFIR 2.0 coding: codebook, coded notes, ratings, summaries, figures, coder agreement, REFI-QDA.
 
 Public functions
 ----------------
-parse_inline_codes, normalise_rating, format_codes  -- the inline coding syntax and ratings
+Syntax and ratings
+    parse_inline_codes, format_codes, normalise_rating
+Codebook
+    codebook, crosswalk, cfir1_constructs, resolve_construct, load_aliases
+Coding files
+    load_coding, validate, read_case_ratings, to_coding_sheet, to_coded_notes, write_coded_notes
+Ratings and summaries
+    case_ratings, matrix, summarise, counts_by_domain, coverage, distinguishing_constructs, themes_table
+Figures
+    facilitators_barriers_figure, heatmap, domain_counts_plot
+Agreement
+    agreement, case_agreement, disagreements, cohen_kappa, weighted_kappa, krippendorff_alpha_ordinal
+REFI-QDA
+    export_qdc, export_qdpx, import_qdpx
+
+Heavy modules (pandas, matplotlib) are imported when a name is first used.
 """
+
+import importlib
 
 from cscs_eval.cfir.syntax import RATINGS, format_codes, normalise_rating, parse_inline_codes
 
-__all__ = ["RATINGS", "parse_inline_codes", "normalise_rating", "format_codes"]
+_EXPORTS = {
+    "codebook": "codebook", "crosswalk": "codebook", "cfir1_constructs": "codebook",
+    "resolve_construct": "codebook", "load_aliases": "codebook", "construct_info": "codebook",
+    "DOMAINS": "codebook",
+    "COLUMNS": "coding", "load_coding": "coding", "validate": "coding", "read_case_ratings": "coding",
+    "to_coding_sheet": "coding", "to_coded_notes": "coding", "write_coded_notes": "coding",
+    "case_ratings": "ratings", "matrix": "ratings", "summarise": "ratings", "counts_by_domain": "ratings",
+    "coverage": "ratings", "distinguishing_constructs": "ratings", "themes_table": "ratings",
+    "CLASSIFICATIONS": "ratings",
+    "facilitators_barriers_figure": "plots", "heatmap": "plots", "domain_counts_plot": "plots",
+    "agreement": "agreement", "case_agreement": "agreement", "disagreements": "agreement",
+    "cohen_kappa": "agreement", "weighted_kappa": "agreement", "krippendorff_alpha_ordinal": "agreement",
+    "export_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda", "read_qdc": "refiqda",
+}
+
+__all__ = ["RATINGS", "parse_inline_codes", "format_codes", "normalise_rating", *sorted(_EXPORTS)]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"cscs_eval.cfir.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'cscs_eval.cfir' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

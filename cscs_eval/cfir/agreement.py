@@ -1,0 +1,260 @@
+"""Agreement between two coders: on which constructs apply, on ratings, and on case-level ratings.
+
+Excerpts are matched by ``excerpt_id`` (coded notes and sheets without ids get an id made from case,
+source and excerpt text, so the same excerpt matches across files). Only excerpts present in both
+coders' files are compared.
+
+* **Presence** (per construct, over the shared excerpts): percent agreement (both applied it or both
+  did not) and Cohen's kappa on the 2 x 2 table.
+* **Ratings** (per construct, over excerpts both coded to it with a numeric rating, X and M left out):
+  linearly weighted Cohen's kappa over the five ordered categories -2..+2, and Krippendorff's alpha
+  with the ordinal metric (Krippendorff 2011, "Computing Krippendorff's alpha-reliability").
+* **Case level**: the same rating statistics on the two coders' case ratings (the rule of
+  :func:`~cscs_eval.cfir.case_ratings`).
+
+The ``overall`` row pools every construct. All values are on the 0-1 scale (kappa and alpha can be
+negative); a statistic that is undefined (no variation, no pairs) is missing.
+
+Notes
+-----
+Cohen's kappa: ``(po - pe) / (1 - pe)`` with ``pe`` from the margins. Weighted kappa:
+``1 - sum(w * observed) / sum(w * expected)`` with ``w = |i - j|``. These match
+``statsmodels.stats.inter_rater.cohens_kappa`` (tests compare them) and the ordinal alpha matches
+the ``krippendorff`` package.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "weighted_kappa",
+           "krippendorff_alpha_ordinal"]
+
+_LEVELS = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+
+
+def _table(a, b, levels):
+    index = {v: i for i, v in enumerate(levels)}
+    t = np.zeros((len(levels), len(levels)))
+    for x, y in zip(a, b):
+        t[index[x], index[y]] += 1
+    return t
+
+
+def cohen_kappa(a, b, *, levels=None) -> float:
+    """Cohen's kappa of two raters' labels (NaN when undefined).
+
+    Examples
+    --------
+    >>> round(cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]), 3)
+    0.5
+    """
+    a, b = list(a), list(b)
+    if not a:
+        return float("nan")
+    levels = sorted(set(a) | set(b)) if levels is None else list(levels)
+    t = _table(a, b, levels)
+    n = t.sum()
+    po = np.trace(t) / n
+    pe = (t.sum(1) @ t.sum(0)) / n**2
+    return float("nan") if np.isclose(pe, 1.0) else float((po - pe) / (1 - pe))
+
+
+def weighted_kappa(a, b, *, levels=_LEVELS) -> float:
+    """Linearly weighted Cohen's kappa over ordered ``levels`` (default -2..+2)."""
+    a, b = list(a), list(b)
+    if not a:
+        return float("nan")
+    levels = np.asarray(levels, dtype=float)
+    t = _table(a, b, list(levels))
+    n = t.sum()
+    k = len(levels)
+    w = np.abs(np.subtract.outer(np.arange(k), np.arange(k)))
+    expected = np.outer(t.sum(1), t.sum(0)) / n
+    den = (w * expected).sum()
+    return float("nan") if den == 0 else float(1 - (w * t).sum() / den)
+
+
+def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
+    """Krippendorff's alpha (ordinal metric) for units rated by two or more coders.
+
+    Parameters
+    ----------
+    units
+        Iterable of sequences, one per unit, holding the values given by the coders (NaN/None for a
+        coder who gave none). Units with fewer than two values are not pairable and are skipped.
+    levels
+        The ordered value domain; the ordinal distance uses the frequencies of every level.
+    """
+    levels = list(levels)
+    index = {v: i for i, v in enumerate(levels)}
+    k = len(levels)
+    o = np.zeros((k, k))
+    for unit in units:
+        vals = [v for v in unit if v is not None and v == v]
+        m = len(vals)
+        if m < 2:
+            continue
+        counts = np.zeros(k)
+        for v in vals:
+            counts[index[v]] += 1
+        pair = np.outer(counts, counts) - np.diag(counts)
+        o += pair / (m - 1)
+    n_c = o.sum(1)
+    n = n_c.sum()
+    if n <= 1:
+        return float("nan")
+    cum = np.cumsum(n_c)
+    delta = np.zeros((k, k))
+    for c in range(k):
+        for g in range(c, k):
+            d = (cum[g] - (cum[c - 1] if c else 0.0)) - (n_c[c] + n_c[g]) / 2
+            delta[c, g] = delta[g, c] = d * d
+    d_o = (o * delta).sum()
+    d_e = (np.outer(n_c, n_c) * delta).sum()
+    return float("nan") if d_e == 0 else float(1 - (n - 1) * d_o / d_e)
+
+
+def _load(x, aliases):
+    from cscs_eval.cfir.coding import load_coding
+
+    if hasattr(x, "columns"):
+        return x
+    return load_coding(x, aliases)
+
+
+def _shared(a, b):
+    ids = set(a["excerpt_id"]) & set(b["excerpt_id"])
+    if not ids:
+        from cscs_eval.errors import InputError
+
+        raise InputError("the two coders share no excerpt: match them by excerpt_id, or by identical case, "
+                         "source and excerpt text")
+    return sorted(ids)
+
+
+def _pairs(a, b):
+    """Outer join of the two coders' codes on shared excerpts: excerpt_id, construct_id, rating_a/b."""
+    ids = _shared(a, b)
+    cols = ["excerpt_id", "construct_id", "rating", "rating_value"]
+    aa = a[a["excerpt_id"].isin(ids)][cols].drop_duplicates(["excerpt_id", "construct_id"])
+    bb = b[b["excerpt_id"].isin(ids)][cols].drop_duplicates(["excerpt_id", "construct_id"])
+    m = aa.merge(bb, on=["excerpt_id", "construct_id"], how="outer", suffixes=("_a", "_b"), indicator=True)
+    return ids, m
+
+
+def _rating_stats(va, vb):
+    ok = ~(np.isnan(va) | np.isnan(vb))
+    va, vb = va[ok], vb[ok]
+    if len(va) == 0:
+        return 0, float("nan"), float("nan"), float("nan")
+    exact = float(np.mean(va == vb))
+    return (len(va), exact, weighted_kappa(va, vb),
+            krippendorff_alpha_ordinal(list(zip(va, vb))))
+
+
+def agreement(coder_a, coder_b, *, aliases=None):
+    """Agreement between two coders per construct and overall (DESIGN.md "Agreement").
+
+    Parameters
+    ----------
+    coder_a, coder_b
+        Tidy coding tables or paths (files or folders) of the two coders.
+    aliases
+        Alias file or mapping used to read paths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``construct_id, construct, n_excerpts, percent_agreement, kappa, weighted_kappa,
+        krippendorff_alpha, n_rated`` with a last row ``overall``. ``n_excerpts`` is the number of
+        shared excerpts either coder coded to the construct (for ``overall``: all shared excerpts);
+        ``percent_agreement`` and ``kappa`` are on presence over all shared excerpts; the rating
+        statistics use the ``n_rated`` excerpts both coders rated numerically.
+    """
+    import pandas as pd
+
+    from cscs_eval.cfir.codebook import get_codebook
+    from cscs_eval.cfir.ratings import _order
+
+    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    ids, m = _pairs(a, b)
+    n = len(ids)
+    cb = get_codebook()
+    rows = []
+    pooled_a, pooled_b = [], []
+    order = _order()
+    for cid, grp in sorted(m.groupby("construct_id"), key=lambda t: order[t[0]]):
+        pa = np.zeros(n, dtype=int)
+        pb = np.zeros(n, dtype=int)
+        pos = {e: i for i, e in enumerate(ids)}
+        for e, ind in zip(grp["excerpt_id"], grp["_merge"]):
+            if ind in ("both", "left_only"):
+                pa[pos[e]] = 1
+            if ind in ("both", "right_only"):
+                pb[pos[e]] = 1
+        pooled_a.append(pa)
+        pooled_b.append(pb)
+        nr, _, wk, al = _rating_stats(grp["rating_value_a"].to_numpy(dtype=float),
+                                      grp["rating_value_b"].to_numpy(dtype=float))
+        rows.append({"construct_id": cid, "construct": cb.label(cid), "n_excerpts": len(grp),
+                     "percent_agreement": float(np.mean(pa == pb)), "kappa": cohen_kappa(pa, pb, levels=[0, 1]),
+                     "weighted_kappa": wk, "krippendorff_alpha": al, "n_rated": nr})
+    pa, pb = np.concatenate(pooled_a), np.concatenate(pooled_b)
+    nr, _, wk, al = _rating_stats(m["rating_value_a"].to_numpy(dtype=float), m["rating_value_b"].to_numpy(dtype=float))
+    rows.append({"construct_id": "overall", "construct": "All constructs", "n_excerpts": n,
+                 "percent_agreement": float(np.mean(pa == pb)), "kappa": cohen_kappa(pa, pb, levels=[0, 1]),
+                 "weighted_kappa": wk, "krippendorff_alpha": al, "n_rated": nr})
+    out = pd.DataFrame(rows)
+    return out.astype({"construct_id": "string", "construct": "string", "n_excerpts": "int64", "n_rated": "int64"})
+
+
+def case_agreement(coder_a, coder_b, *, aliases=None):
+    """Agreement on case-level ratings (each coder's excerpts rated per case by the same rule).
+
+    Returns ``construct_id, construct, n_cases, percent_agreement, weighted_kappa, krippendorff_alpha``
+    per construct rated by both coders in at least one shared case, then ``overall``;
+    ``percent_agreement`` is exact agreement of the two case ratings (X and M left out).
+    """
+    import pandas as pd
+
+    from cscs_eval.cfir.ratings import _order, case_ratings
+
+    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    cases = set(a["case"]) & set(b["case"])
+    ra = case_ratings(a[a["case"].isin(cases)], None)
+    rb = case_ratings(b[b["case"].isin(cases)], None)
+    m = ra.merge(rb, on=["case", "construct_id"], suffixes=("_a", "_b"))
+    order = _order()
+    rows = []
+    for cid, grp in sorted(m.groupby("construct_id"), key=lambda t: order[t[0]]):
+        nr, exact, wk, al = _rating_stats(grp["rating_value_a"].to_numpy(dtype=float),
+                                          grp["rating_value_b"].to_numpy(dtype=float))
+        rows.append({"construct_id": cid, "construct": grp["construct_a"].iloc[0], "n_cases": nr,
+                     "percent_agreement": exact, "weighted_kappa": wk, "krippendorff_alpha": al})
+    nr, exact, wk, al = _rating_stats(m["rating_value_a"].to_numpy(dtype=float), m["rating_value_b"].to_numpy(dtype=float))
+    rows.append({"construct_id": "overall", "construct": "All constructs", "n_cases": nr, "percent_agreement": exact,
+                 "weighted_kappa": wk, "krippendorff_alpha": al})
+    return pd.DataFrame(rows).astype({"construct_id": "string", "n_cases": "int64"})
+
+
+def disagreements(coder_a, coder_b, *, aliases=None):
+    """Every difference between the two coders on shared excerpts, for the consensus meeting.
+
+    Returns ``case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
+    ``difference`` is ``only coder A``, ``only coder B`` or ``rating`` (both coded it, ratings differ).
+    """
+    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    ids, m = _pairs(a, b)
+    from cscs_eval.cfir.codebook import get_codebook
+
+    cb = get_codebook()
+    diff = m[(m["_merge"] != "both") | (m["rating_a"] != m["rating_b"])].copy()
+    diff["difference"] = diff["_merge"].map({"left_only": "only coder A", "right_only": "only coder B",
+                                             "both": "rating"}).astype("string")
+    info = a.drop_duplicates("excerpt_id").set_index("excerpt_id")[["case", "source", "excerpt", "line"]]
+    diff = diff.join(info, on="excerpt_id")
+    diff["construct"] = diff["construct_id"].map(cb.label).astype("string")
+    diff = diff.sort_values(["case", "source", "line", "construct_id"]).reset_index(drop=True)
+    return diff[["excerpt_id", "case", "source", "excerpt", "construct_id", "construct", "rating_a", "rating_b",
+                 "difference"]]
