@@ -191,6 +191,7 @@ def clinical_significance(
     reliability_post=None,
     critical_value=None,
     cutoff_b_sd="functional",
+    group=None,
 ):
     """Classify each person's change as reliable and clinically significant, or not.
 
@@ -227,6 +228,10 @@ def clinical_significance(
         The SD in cut-off b. Jacobson and Truax (1991) use the functional population's SD
         (b = M_functional -/+ 2 SD_functional); the R package ``clinicalsignificance``
         (2.1 and 3.0) uses the clinical SD. Pass ``"clinical"`` to match the package.
+    group : str, optional
+        A column naming each person's group (e.g. treatment arm or team), carried into the
+        result for :func:`clinical_significance_summary` ``by=``. As in ``clinicalsignificance``,
+        the thresholds come from the whole sample, not from each group.
 
     Returns
     -------
@@ -314,7 +319,8 @@ def clinical_significance(
 
     if not isinstance(data, pd.DataFrame):
         raise ClinicalSignificanceOptionError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    for role, col in (("id", id), ("time", time), ("outcome", outcome)):
+    roles = (("id", id), ("time", time), ("outcome", outcome)) + ((("group", group),) if group is not None else ())
+    for role, col in roles:
         if col not in data.columns:
             raise InputError(
                 f"{role} column '{col}' not found; columns are: {', '.join(map(str, data.columns))}",
@@ -378,6 +384,8 @@ def clinical_significance(
     }
 
     out = pd.DataFrame({id: wide.index.to_list(), "pre": pre_v, "post": post_v, "change": post_v - pre_v})
+    if group is not None:
+        out.insert(1, group, _group_of(data, id, group, out[id]))
     if method == "hlm":
         for col in ("n_points", "eb_slope", "eb_sd"):
             out[col] = extra[col]
@@ -444,6 +452,19 @@ def clinical_significance(
     )
     out.attrs = attrs
     return out
+
+
+def _group_of(data, id, group, ids):
+    """Each person's group; a person in two groups is an error (the row of the second is named)."""
+    pairs = pd.DataFrame({"id": data[id].to_numpy(), "g": data[group].to_numpy()}).dropna(subset=["g"])
+    distinct = pairs.drop_duplicates()
+    clash = distinct.duplicated("id", keep="first").to_numpy()
+    if clash.any():
+        pos = distinct.index[np.flatnonzero(clash)[0]]
+        who = _plain(pairs.at[pos, "id"])
+        shown = ", ".join(repr(_plain(g)) for g in distinct.loc[distinct["id"] == who, "g"])
+        raise InputError(f"{id} {who!r} is in more than one {group}: {shown}", row=_row(data, pos), column=group)
+    return ids.map(distinct.set_index("id")["g"]).to_numpy()
 
 
 def _prepare_pair(data, id, time, values, pre, post):
@@ -683,11 +704,19 @@ def _cutoff(method, kind, sign, m1, s1, m0, s0, r, b_sd):
 # ---------------------------------------------------------------------------------------
 
 
-def clinical_significance_summary(result):
+def clinical_significance_summary(result, *, by=None):
     """Counts and percentages per category of a :func:`clinical_significance` result.
 
     Every category appears, with 0 where nobody falls in it; percentages are of the
-    people used (``result.attrs["n_used"]``), on a 0-100 scale.
+    people counted (all people used, or those in the group with ``by``), on a 0-100 scale.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The result of :func:`clinical_significance`.
+    by : str, optional
+        A column of ``result`` (such as the ``group`` given to :func:`clinical_significance`)
+        to count within; its values come first in the output.
 
     Examples
     --------
@@ -702,6 +731,14 @@ def clinical_significance_summary(result):
     if "category" not in getattr(result, "columns", ()):
         raise ClinicalSignificanceOptionError("result must be a DataFrame returned by clinical_significance()")
     levels = result.attrs.get("categories") or list(result["category"].cat.categories)
+    if by is not None:
+        if by not in result.columns:
+            raise ClinicalSignificanceOptionError(f"by must be a column of the result, got {by!r}")
+        parts = [
+            clinical_significance_summary(part).assign(**{by: key})
+            for key, part in result.groupby(by, sort=True, dropna=False, observed=True)
+        ]
+        return pd.concat(parts, ignore_index=True)[[by, "category", "n", "percent"]]
     counts = result["category"].value_counts().reindex(levels, fill_value=0)
     total = int(counts.sum())
     return pd.DataFrame(

@@ -180,6 +180,43 @@ def test_published_antidepressant_descriptives():
     assert result.attrs["n_used"] == 555
 
 
+def test_published_grouped_counts(claus):
+    # clinicalsignificance vignette docs/articles/distribution-based-approach.html (grouped JT, hamd):
+    # TAU 9 / 9 / 1, PA 20 / 1 / 0; thresholds from the whole sample, as the package computes them.
+    result = _hamd(claus, group="treatment")
+    summary = clinical_significance_summary(result, by="treatment")
+    got = {(g, c): n for g, c, n in summary[["treatment", "category", "n"]].itertuples(index=False)}
+    assert got == {
+        ("PA", "improved"): 20, ("PA", "unchanged"): 1, ("PA", "deteriorated"): 0,
+        ("TAU", "improved"): 9, ("TAU", "unchanged"): 9, ("TAU", "deteriorated"): 1,
+    }
+    assert summary.loc[summary["treatment"] == "TAU", "percent"].sum() == pytest.approx(100)
+    # Same categories with or without the group column.
+    assert result["category"].tolist() == _hamd(claus)["category"].tolist()
+
+
+def test_group_must_be_one_per_person(claus):
+    mixed = claus.copy()
+    mixed.loc[3, "treatment"] = "PA"  # person 1 is TAU on rows 0-2
+    with pytest.raises(InputError, match=r"id 1.0 is in more than one treatment: 'TAU', 'PA'") as err:
+        _hamd(mixed, group="treatment")
+    assert (err.value.row, err.value.column) == (5, "treatment")
+
+
+def test_summary_by_unknown_column(claus):
+    with pytest.raises(ClinicalSignificanceOptionError, match="by must be a column of the result, got 'team'"):
+        clinical_significance_summary(_hamd(claus), by="team")
+
+
+def test_hlm_pre_post_bound_the_time_points(claus):
+    # pre=2, post=4 uses visits 2-4 only: at most 3 scores each, first score the visit-2 value.
+    result = _hamd(claus, method="hlm", reliability=None, pre=2, post=4)
+    assert result["n_points"].max() == 3
+    visit2 = claus[claus["time"] == 2].set_index("id")["hamd"]
+    np.testing.assert_allclose(result["pre"], visit2.reindex(result["id"]).to_numpy())
+    assert set(result["category"].astype(str)) <= set(DISTRIBUTION_CATEGORIES)
+
+
 # ---------------------------------------------------------------------------------------------
 # hand-worked examples: Jacobson & Truax (1991) Table 2 data (jacobson_1989.csv)
 # ---------------------------------------------------------------------------------------------
