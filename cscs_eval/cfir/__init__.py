@@ -22,10 +22,11 @@ Heavy modules (pandas, matplotlib) are imported when a name is first used.
 
 import importlib
 
+from cscs_eval.cfir.codebook import codebook  # bound here: the function shadows its module's name
 from cscs_eval.cfir.syntax import RATINGS, format_codes, normalise_rating, parse_inline_codes
 
 _EXPORTS = {
-    "codebook": "codebook", "crosswalk": "codebook", "cfir1_constructs": "codebook",
+    "crosswalk": "codebook", "cfir1_constructs": "codebook",
     "resolve_construct": "codebook", "load_aliases": "codebook", "construct_info": "codebook",
     "DOMAINS": "codebook",
     "COLUMNS": "coding", "load_coding": "coding", "validate": "coding", "read_case_ratings": "coding",
@@ -34,12 +35,12 @@ _EXPORTS = {
     "coverage": "ratings", "distinguishing_constructs": "ratings", "themes_table": "ratings",
     "CLASSIFICATIONS": "ratings",
     "facilitators_barriers_figure": "plots", "heatmap": "plots", "domain_counts_plot": "plots",
-    "agreement": "agreement", "case_agreement": "agreement", "disagreements": "agreement",
-    "cohen_kappa": "agreement", "weighted_kappa": "agreement", "krippendorff_alpha_ordinal": "agreement",
+    "agreement": "reliability", "case_agreement": "reliability", "disagreements": "reliability",
+    "cohen_kappa": "reliability", "weighted_kappa": "reliability", "krippendorff_alpha_ordinal": "reliability",
     "export_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda", "read_qdc": "refiqda",
 }
 
-__all__ = ["RATINGS", "parse_inline_codes", "format_codes", "normalise_rating", *sorted(_EXPORTS)]
+__all__ = ["RATINGS", "parse_inline_codes", "format_codes", "normalise_rating", "codebook", *sorted(_EXPORTS)]
 
 
 def __getattr__(name):

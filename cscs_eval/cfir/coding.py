@@ -237,8 +237,8 @@ def _expand(paths):
     return out
 
 
-def _build(paths, aliases, reverse_rated):
-    """Read every file; return (tidy DataFrame, list of problem dicts)."""
+def _build(paths, aliases, reverse_rated, frames_in=None):
+    """Read every file (and any ready sheet frames); return (tidy DataFrame, list of problem dicts)."""
     import pandas as pd
 
     problems = []
@@ -249,9 +249,9 @@ def _build(paths, aliases, reverse_rated):
         except InputError as exc:
             problems.append(_problem(exc.file or aliases, exc.row, "alias", exc.message,
                                      "point the alias at a CFIR 2.0 name or id (see 'cscs-eval cfir codebook')"))
-    frames, note_rows = [], []
+    frames, note_rows = list(frames_in or []), []
     files = _expand(paths)
-    if not files:
+    if not files and not frames:
         problems.append(_problem(None, None, None, "no coding files given", "name coding sheets or notes files"))
     for path in files:
         if _is_notes(path):
@@ -474,6 +474,28 @@ def read_case_ratings(path_or_df, *, aliases=None):
 # Writing back
 # --------------------------------------------------------------------------------------------
 
+def coding_from_sheet(sheet, *, aliases=None, file="<table>", reverse_rated=False):
+    """Build the tidy table from a coding-sheet DataFrame (columns as a coding sheet); like
+    :func:`load_coding`, every problem is collected and raised together as a ValidationError."""
+    import pandas as pd
+
+    df = sheet.copy()
+    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
+    missing = [c for c in SHEET_REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns)}", file=file)
+    out = df.reindex(columns=SHEET_COLUMNS)
+    out = out.assign(file=str(file), line=range(2, 2 + len(out)), code=out["construct"], rating_raw=out["rating"])
+    frame = out.drop(columns=["construct", "rating"]).astype({c: "object" for c in SHEET_COLUMNS
+                                                              if c not in ("construct", "rating")})
+    coding, problems = _build([], aliases, reverse_rated, frames_in=[pd.DataFrame(frame)])
+    if problems:
+        table = _problems_frame(problems)
+        raise ValidationError(f"{len(table)} problem(s) in {file}: {table.iloc[0]['problem']}", table, file=file)
+    coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}
+    return coding
+
+
 def to_coding_sheet(coding, path=None):
     """The tidy table as a coding sheet (``excerpt_id, case, source, excerpt, construct, rating, coder,
     memo, theme``), with constructs written as CFIR 2.0 ids; written to ``path`` if given."""
@@ -488,13 +510,14 @@ def to_coding_sheet(coding, path=None):
 def to_coded_notes(coding):
     """Render the tidy table as coded-notes Markdown: a dict ``file name -> text``, one file per case,
     source and coder, excerpts in their original order, constructs written by label."""
+    import pandas as pd
     import yaml
 
     out = {}
     key_cols = ["case", "source", "coder"]
     df = coding.reset_index(drop=True).assign(_order=range(len(coding)))
     for key, grp in df.groupby(key_cols, sort=False, dropna=False):
-        case, source, coder = (None if (v is None or v != v or str(v) == "<NA>") else str(v) for v in key)
+        case, source, coder = (None if (v is None or pd.isna(v)) else str(v) for v in key)
         meta = {"case": case, "source": source}
         if coder:
             meta["coder"] = coder
@@ -502,11 +525,11 @@ def to_coded_notes(coding):
         theme = None
         for _, ex in grp.groupby("excerpt_id", sort=False):
             t = ex["theme"].iloc[0]
-            t = None if t is None or t != t or str(t) == "<NA>" else str(t)
+            t = None if t is None or pd.isna(t) else str(t)
             if t != theme and t is not None:
                 lines += [f"## Theme: {t}", ""]
                 theme = t
-            codes = [(c, r, None if m is None or m != m or str(m) == "<NA>" else str(m))
+            codes = [(c, r, None if m is None or pd.isna(m) else str(m))
                      for c, r, m in zip(ex["construct"], ex["rating"], ex["memo"])]
             text = re.sub(r"\s+", " ", str(ex["excerpt"].iloc[0])).strip()
             lines += [f"{text} {format_codes(codes)}", ""]
