@@ -66,8 +66,9 @@ DISTRIBUTION_CATEGORIES = ("improved", "unchanged", "deteriorated")
 # Default significance level: two-sided for every index but HA's, which is one-sided,
 # as in clinicalsignificance (qnorm(1 - alpha/2) and qnorm(1 - alpha)).
 _ALPHA = 0.05
-# HLM needs enough time points per person for a slope to be separated from noise; the
-# package documents "at least three" measurements.
+# HLM needs enough time points per person for a slope to be separated from noise. The
+# package documents "at least three" measurements (some versions of R/prep_data.R filter
+# n > 3); claus_2020 gives the same 40 people either way.
 _HLM_MIN_POINTS = 3
 
 
