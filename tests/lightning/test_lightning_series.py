@@ -1,0 +1,108 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cscs_eval.cli import main
+from cscs_eval.errors import InputError, UsageError
+from cscs_eval.lightning import codes, parse_report, series, timeline
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "lightning"
+
+
+def report(date, plus=(), delta=(), name=None):
+    def lines(constructs):
+        return "\n".join(f"- note [[{c}]]" for c in constructs)
+
+    text = (f"---\ntitle: R {date}\nproject: P\nperiod: p\ndate: {date}\ncontacts: [A]\n"
+            f"data_collection_status: s\n---\n## Summary\nx\n## Plus\n{lines(plus)}\n## Delta\n{lines(delta)}\n"
+            "## Insights\n")
+    return parse_report(text, source=name or date)
+
+
+def row(df, cid):
+    return df.set_index("construct_id").loc[cid]
+
+
+def test_sample_series_by_the_documented_rule():
+    s = series(SAMPLE)
+    assert s.attrs["reports"] == ["2023-10-12", "2023-12-14", "2024-02-22", "2024-04-18", "2024-05-23"]
+    it = row(s, "III.A.2")  # the record system: a Delta in every report
+    assert (it["n_delta"], it["recurring_delta"], it["delta_status"], it["timeline"]) == (5, True, "open", "D D D D D")
+    fin = row(s, "II.F")  # Financing: Delta in report 2, Plus in report 3
+    assert (fin["delta_status"], fin["resolved_how"], fin["resolved_in"]) == ("resolved", "became a Plus", "2024-02-22")
+    pri = row(s, "III.G")  # Relative priority: Delta in report 1 only, then four reports without it
+    assert (pri["delta_status"], pri["resolved_how"], pri["resolved_in"]) == (
+        "resolved", "no longer raised", "2023-12-14")
+    assert row(s, "V.C")["delta_status"] == "open"  # Delta in report 4, only one report after
+    comp = row(s, "I.F")  # Complexity: Delta in 3 and 4, Plus in 5
+    assert (comp["timeline"], comp["resolved_how"]) == (". . D D P", "became a Plus")
+    assert row(s, "V.F")["recurring_plus"] and row(s, "V.F")["n_plus"] == 3
+    assert row(s, "V.F")["delta_status"] == ""
+    assert s["delta_status"].iloc[0] == "open"  # open Deltas first
+    assert set(s[s["delta_status"] == "open"]["construct_id"]) == {"III.A.2", "I.H", "III.J", "V.C"}
+
+
+def test_relapse_is_judged_on_the_last_delta():
+    reports = [report("2024-01-01", delta=["Teaming -1"]), report("2024-02-01", plus=["Teaming +1"]),
+               report("2024-03-01", delta=["Teaming -2"]), report("2024-04-01")]
+    s = series(reports)
+    t = row(s, "V.A")
+    assert (t["delta_status"], t["timeline"], t["n_delta"]) == ("open", "D P D .", 2)
+    assert row(series(reports, absent_for=1), "V.A")["resolved_how"] == "no longer raised"
+
+
+def test_same_report_plus_and_delta_is_not_resolution():
+    s = series([report("2024-01-01", plus=["Teaming +1"], delta=["Teaming -1"]), report("2024-02-01")])
+    assert row(s, "V.A")[["timeline", "delta_status"]].tolist() == ["PD .", "open"]
+
+
+def test_reports_sorted_by_date_not_order_given():
+    a, b = report("2024-03-01", plus=["Teaming +1"]), report("2024-01-01", delta=["Teaming -1"])
+    assert row(series([a, b]), "V.A")["resolved_how"] == "became a Plus"
+
+
+def test_timeline_and_codes_tables():
+    t = timeline(SAMPLE)
+    assert t["report"].tolist() == [1, 2, 3, 4, 5]
+    assert t["n_plus"].tolist() == [3, 3, 3, 3, 4]
+    assert t.loc[0, "delta_constructs"].startswith("Information Technology Infrastructure")
+    c = codes(SAMPLE)
+    assert len(c) == 8 + 7 + 8 + 8 + 8
+    assert set(c["section"]) == {"plus", "delta"}
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(InputError, match="no Lightning Reports"):
+        series(tmp_path)
+    with pytest.raises(InputError, match="not found"):
+        series(tmp_path / "nope")
+    with pytest.raises(UsageError, match="absent_for must be"):
+        series(SAMPLE, absent_for=0)
+
+
+def test_cli_series(tmp_path, capsys):
+    assert main(["lightning", "series", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "Information Technology Infrastructure" in out and "Rule: A Delta is resolved" in out
+    dest = tmp_path / "series.csv"
+    assert main(["lightning", "series", str(SAMPLE), "--out", str(dest)]) == 0
+    assert pd.read_csv(dest)["construct_id"].iloc[0] == "III.A.2"
+
+
+def test_cli_render(tmp_path, capsys):
+    src = str(SAMPLE / "2023-10-lightning-report-1.md")
+    assert main(["lightning", "render", src, "--to", "md"]) == 0
+    assert capsys.readouterr().out.startswith("# Lightning Report 1")
+    assert main(["lightning", "render", src, "--to", "html", "--out", str(tmp_path / "r.html")]) == 0
+    assert "Lightning Report 1" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert main(["lightning", "render", src, "--to", "docx", "--out", str(tmp_path / "r.docx")]) == 0
+    assert (tmp_path / "r.docx").stat().st_size > 0
+    capsys.readouterr()
+    assert main(["lightning", "render", src, "--to", "docx"]) == 2
+    assert main(["lightning", "render", src, "--to", "pdf"]) == 2
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    assert main(["lightning", "render", str(bad), "--to", "html"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.md, row 3: front matter lacks" in err and "Traceback" not in err
