@@ -41,6 +41,20 @@ def suppress_count(n):
     return int(math.floor(n / 5 + 0.5) * 5)
 
 
+def is_small(values):
+    """True where a count is 1 to 4, the counts that publication must not reveal.
+
+    Examples
+    --------
+    >>> is_small([0, 1, 4, 5]).tolist()
+    [False, True, True, False]
+    """
+    import pandas as pd
+
+    values = pd.Series(values)
+    return (values > 0) & (values < 5)
+
+
 def suppress_table(df, *, counts=(), percentages=None, enabled: bool = True):
     """A copy of ``df`` ready to publish: counts suppressed and rounded, dependent percentages withheld.
 
@@ -62,8 +76,7 @@ def suppress_table(df, *, counts=(), percentages=None, enabled: bool = True):
     for pct, cols in percentages.items():
         small = False
         for col in cols:
-            values = df[col]
-            small = small | ((values > 0) & (values < 5))
+            small = small | is_small(df[col])
         out[pct] = out[pct].astype(object).where(~small, SUPPRESSED)
     for col in counts:
         out[col] = df[col].map(suppress_count).astype(object)
@@ -105,4 +118,4 @@ def pseudonymise(values, key: bytes, *, length: int = 16):
 
     series = pd.Series(values)
     mapping = {v: one(v) for v in series.dropna().unique()}
-    return series.map(mapping).where(series.notna(), None)
+    return series.map(mapping).astype(object).where(series.notna(), None)

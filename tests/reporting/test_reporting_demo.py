@@ -1,0 +1,52 @@
+"""`cscs-eval demo`: every sample report, an index linking them, shown correctly in a browser."""
+
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cscs_eval.cli import main
+from cscs_eval.reporting.demo import demo_notebooks
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "reports" / "demo"
+    (out).mkdir(parents=True)
+    (out / "stale.html").write_text("from an earlier demo")
+    code = main(["demo", "--out", str(out)])
+    return code, out
+
+
+def test_demo_writes_every_report_and_an_index(demo):
+    code, out = demo
+    assert code == 0
+    assert not (out / "stale.html").exists(), "a new demo replaces the previous one"
+    index = (out / "index.html").read_text()
+    links = re.findall(r'href="([^"]+\.html)"', index)
+    for nb in demo_notebooks():
+        assert f"{nb.stem}/{nb.stem}.html" in links, nb.stem
+        assert (out / nb.stem / f"{nb.stem}.docx").exists()
+    for link in links:
+        assert (out / link).is_file(), link
+    assert "failed" not in index
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "no staging folders left behind"
+
+
+def _ink(png: Path) -> float:
+    """Share of pixels that are not white: a blank or broken page has almost none."""
+    image = Image.open(png).convert("L")
+    histogram = image.histogram()
+    return 1 - sum(histogram[245:]) / sum(histogram)
+
+
+@pytest.mark.browser
+def test_reports_show_in_a_browser(demo, screenshot):
+    _, out = demo
+    index_png = screenshot(out / "index.html", height=900)
+    assert _ink(index_png) > 0.01
+    for nb in demo_notebooks():
+        png = screenshot(out / nb.stem / f"{nb.stem}.html")
+        assert Image.open(png).size == (1000, 1400)
+        assert _ink(png) > 0.03, f"{nb.stem}: the page looks blank in Chromium"
