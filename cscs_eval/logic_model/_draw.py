@@ -50,7 +50,7 @@ def wrap_text(text: str, width_in: float, size: float, weight: str = "normal") -
     >>> wrap_text("Conduct educational meetings", 1.0, 8)
     ['Conduct educational', 'meetings']
     """
-    limit = width_in * 72
+    limit = width_in * 72 * 0.96  # a margin for hinting and rounding at low resolutions
     lines = []
     for paragraph in str(text).split("\n"):
         current = ""
@@ -290,31 +290,55 @@ def _draw_arrows(ax, model, boxes, fontsize, FancyArrowPatch):
         k = ordered.index(other)
         return b["y"] + b["h"] * (k + 1) / (len(ordered) + 1)
 
-    placed = []  # label boxes (x0, y0, x1, y1) already drawn
-    box_rects = [(b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in boxes.values()]
-    label_size = max(6.5, fontsize - 0.5)
+    geometry = []
     for src, dst, numbers in edges:
         a, b = boxes[src], boxes[dst]
         y0 = port(src, out_ports[src], dst)
         y1 = port(dst, in_ports[dst], src)
-        forward = b["col"] > a["col"]
-        if forward:
+        if b["col"] > a["col"]:
             p0, p1 = (a["x"] + a["w"], y0), (b["x"], y1)
             style = "arc3,rad=0" if b["col"] == a["col"] + 1 else "arc3,rad=-0.08"
         else:
             # Within a column or backwards: leave and enter on the right-hand side, curving outside.
             p0, p1 = (a["x"] + a["w"], y0), (b["x"] + b["w"], y1)
             style = "arc3,rad=-0.5"
-        arrow = FancyArrowPatch(p0, p1, arrowstyle="-|>", mutation_scale=9, linewidth=0.8, color=_INK,
-                                shrinkA=0, shrinkB=1, connectionstyle=style, zorder=2)
-        ax.add_patch(arrow)
-        label = ",".join(map(str, numbers))
+        ax.add_patch(FancyArrowPatch(p0, p1, arrowstyle="-|>", mutation_scale=9, linewidth=0.8, color=_INK,
+                                     shrinkA=0, shrinkB=1, connectionstyle=style, zorder=2))
+        geometry.append({"src": src, "dst": dst, "label": link_label(numbers), "p0": p0, "p1": p1,
+                         "forward": b["col"] > a["col"]})
+
+    # One label for a bundle of arrows that leave (or enter) one box with the same link numbers,
+    # else one label per arrow; each goes where it overlaps the fewest boxes and labels.
+    labels = []
+    done = set()
+    for end, side in (("src", "p0"), ("dst", "p1")):
+        groups: dict = {}
+        for k, g in enumerate(geometry):
+            if k not in done and g["forward"]:
+                groups.setdefault((g[end], g["label"]), []).append(k)
+        for (node_id, label), members in groups.items():
+            if len(members) < 2:
+                continue
+            done.update(members)
+            x = geometry[members[0]][side][0]
+            y = sum(geometry[k][side][1] for k in members) / len(members)
+            step = 1 if end == "src" else -1
+            labels.append((label, [(x + step * d, y) for d in (0.2, 0.32, 0.12, 0.42)]))
+    for k, g in enumerate(geometry):
+        if k in done:
+            continue
+        (x0, y0), (x1, y1) = g["p0"], g["p1"]
+        labels.append((g["label"], [(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+                                    for t in (0.5, 0.35, 0.65, 0.22, 0.78, 0.12, 0.88)]))
+
+    placed = []  # label boxes (x0, y0, x1, y1) already drawn
+    box_rects = [(b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in boxes.values()]
+    label_size = max(6.5, fontsize - 0.5)
+    for label, candidates in labels:
         lw_in = (_width_pt(label, label_size, "bold") + 6) / 72
         lh_in = (label_size * 1.25 + 4) / 72
         best = None
-        for t in (0.5, 0.35, 0.65, 0.22, 0.78, 0.12, 0.88):
-            cx = p0[0] + (p1[0] - p0[0]) * t
-            cy = p0[1] + (p1[1] - p0[1]) * t
+        for cx, cy in candidates:
             rect = (cx - lw_in / 2, cy - lh_in / 2, cx + lw_in / 2, cy + lh_in / 2)
             clash = sum(_overlap(rect, r) for r in placed) + sum(_overlap(rect, r) for r in box_rects)
             if best is None or clash < best[0]:
@@ -324,8 +348,30 @@ def _draw_arrows(ax, model, boxes, fontsize, FancyArrowPatch):
         _, cx, cy, rect = best
         placed.append(rect)
         ax.text(cx, cy, label, fontsize=label_size, fontweight="bold", ha="center", va="center", color=_INK,
-                zorder=5, parse_math=False,
+                zorder=5, parse_math=False, gid="link-label",
                 bbox=dict(boxstyle="round,pad=0.18", facecolor="white", edgecolor=ACCENT, linewidth=0.8))
+
+
+def link_label(numbers) -> str:
+    """Link numbers as an arrow's label, with runs of three or more shortened.
+
+    Examples
+    --------
+    >>> link_label([1, 2, 3, 4, 6]), link_label([5, 6]), link_label([7])
+    ('1–4,6', '5,6', '7')
+    """
+    nums = sorted(set(int(n) for n in numbers))
+    parts, k = [], 0
+    while k < len(nums):
+        j = k
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        if j - k >= 2:
+            parts.append(f"{nums[k]}–{nums[j]}")
+        else:
+            parts.extend(str(n) for n in nums[k:j + 1])
+        k = j + 1
+    return ",".join(parts)
 
 
 def _overlap(r1, r2) -> float:

@@ -119,7 +119,7 @@ class Outcome:
         if self.label and self.label != self.name:
             out += f": {self.label}"
         if self.measure:
-            out += f" ({self.measure})"
+            out += f", {self.measure}" if self.label and self.label != self.name else f": {self.measure}"
         return out
 
 
@@ -245,7 +245,7 @@ class LogicModel:
         out["outcomes"] = {kind: [_clean({"id": o.id, "name": o.name, "label": o.label, "measure": o.measure,
                                           "note": o.note})
                                   for o in self.outcomes if o.type == kind]
-                           for kind in OUTCOME_TYPES}
+                           for kind in OUTCOME_TYPES if any(o.type == kind for o in self.outcomes)}
         out["links"] = [self._link_dict(link) for link in self.links]
         return out
 
@@ -441,6 +441,18 @@ def _parse_outcome(entry, kind, i, ctx, key):
                    note=_text(entry.get("note"), f"{what}: note", ctx, key, required=False))
 
 
+def _resolve_construct(text, what, ctx, key):
+    """A CFIR 2.0 id for a construct written as an id, a name, a CFIR 1.0 name (the CFIR codebook's rules)."""
+    try:
+        from cscs_eval.cfir.codebook import resolve_construct
+    except ImportError:  # pragma: no cover - the CFIR capability ships with the package
+        return text
+    try:
+        return resolve_construct(text)
+    except InputError as exc:
+        raise ctx.error(f"{what}: {exc.message}", key) from None
+
+
 def _ids(value, what, ctx, key):
     if value is None:
         return ()
@@ -467,6 +479,8 @@ def _parse(data, *, path, lines) -> LogicModel:
         _unknown(e, _NODE_KEYS["determinants"], what, ctx, key)
         node_id = _text(e.get("id"), f"determinants entry {i + 1}: id", ctx, key)
         construct = _text(e.get("construct"), f"{what}: construct", ctx, key, required=False)
+        if construct is not None:
+            construct = _resolve_construct(construct, what, ctx, key)
         label = _text(e.get("label"), f"{what}: label", ctx, key, required=construct is None) or construct
         valence, strength = _parse_valence(e, what, ctx, key)
         determinants.append(Determinant(id=node_id, label=label, construct=construct, valence=valence,
