@@ -194,8 +194,17 @@ def _nearest(text, cb, n=3):
     for name in cb.cfir1:
         keyed.setdefault(name, next(r["cfir1_name"] for r in cb.crosswalk_rows
                                     if normalise_name(r["cfir1_name"]) in (name, "innovation " + name)) + " (CFIR 1.0)")
-    scores = sorted(((difflib.SequenceMatcher(None, key, k).ratio(), v) for k, v in keyed.items()),
-                    key=lambda t: -t[0])
+    def stems(s):
+        return {w[:5] for w in re.split(r"[\s:]+", s) if len(w) >= 3 and w not in ("and", "the", "innovation")}
+
+    qs = stems(key)
+
+    def score(k):
+        # spelling similarity, plus shared word stems so 'NHS policy' finds 'Policies & Laws'
+        shared = len(qs & stems(k)) / max(len(qs), 1)
+        return difflib.SequenceMatcher(None, key, k).ratio() + 0.6 * shared
+
+    scores = sorted(((score(k), v) for k, v in keyed.items()), key=lambda t: -t[0])
     out = []
     for _, label in scores:
         if label not in out:
