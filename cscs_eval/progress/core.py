@@ -73,6 +73,18 @@ class ProgressSummary(NamedTuple):
         return float(total["complete_or_on_track_pct_exact"].iloc[0])
 
 
+def _missing(value) -> bool:
+    """None, NaN, pd.NA or NaT (pd.NA cannot be compared with itself)."""
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _key(text) -> str:
     return re.sub(r"[\s_\-]+", "", str(text).strip().lower())
 
@@ -93,7 +105,7 @@ def normalise_status(value, *, file=None, row=None, column="status") -> str:
     >>> normalise_status("On Track"), normalise_status("not_started"), normalise_status(" COMPLETE ")
     ('on_track', 'not_started', 'complete')
     """
-    key = "" if value is None or value != value else _key(value)
+    key = "" if _missing(value) else _key(value)
     try:
         return _STATUS_KEYS[key]
     except KeyError:
@@ -148,7 +160,7 @@ def tally(register, *, workstream: str = "workstream", status: str = "status"):
     names = []
     for i, (ws, st) in enumerate(zip(register[workstream], register[status])):
         row = _row_of(register, i)
-        if ws is None or ws != ws or not str(ws).strip():
+        if _missing(ws) or not str(ws).strip():
             raise InputError("empty workstream", file=source, row=row, column=workstream)
         names.append(str(ws).strip())
         statuses.append(normalise_status(st, file=source, row=row, column=status))
@@ -163,7 +175,7 @@ def tally(register, *, workstream: str = "workstream", status: str = "status"):
 
 
 def _parse_count(value, *, file, row, column) -> int:
-    if value is None or value != value or str(value).strip() == "":
+    if _missing(value) or str(value).strip() == "":
         return 0  # spreadsheets leave zero cells empty
     text = str(value).strip()
     try:
@@ -182,7 +194,7 @@ def _stated(value, *, file=None, row=None, column=None):
     Text keeps its decimals (``"5"`` has 0, ``"19.0"`` has 1). A float read by a spreadsheet has
     lost them, so a whole float counts as printed with 0 decimals.
     """
-    if value is None or value != value:
+    if _missing(value):
         return None
     if isinstance(value, float):
         text = repr(value)
@@ -302,18 +314,17 @@ def _tallies_from(df):
     for i, rec in enumerate(df.to_dict("records")):
         row = _row_of(df, i)
         name = rec.get("workstream")
-        if name is None or name != name or not str(name).strip():
+        if _missing(name) or not str(name).strip():
             raise InputError("empty workstream", file=source, row=row, column="workstream")
         out = {"workstream": str(name).strip(), "_row": row}
         for s in STATUSES:
             out[s] = _parse_count(rec.get(s), file=source, row=row, column=s)
-        out["_total_given"] = "total" in df.columns and rec.get("total") == rec.get("total") \
-            and rec.get("total") is not None and str(rec.get("total")).strip() != ""
+        out["_total_given"] = ("total" in df.columns and not _missing(rec.get("total"))
+                               and str(rec.get("total")).strip() != "")
         out["total"] = (_parse_count(rec["total"], file=source, row=row, column="total") if out["_total_given"]
                         else sum(out[s] for s in STATUSES))
         part_of = rec.get("part_of")
-        out["part_of"] = str(part_of).strip() if part_of is not None and part_of == part_of \
-            and str(part_of).strip() else None
+        out["part_of"] = str(part_of).strip() if not _missing(part_of) and str(part_of).strip() else None
         for m in MEASURES:
             col = f"{m}_pct"
             if col in df.columns:

@@ -106,3 +106,24 @@ def test_cli_render(tmp_path, capsys):
     assert main(["lightning", "render", str(bad), "--to", "html"]) == 1
     err = capsys.readouterr().err
     assert "bad.md, row 3: front matter lacks" in err and "Traceback" not in err
+
+
+def test_plot_series_marks_plus_and_delta_by_shape():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cscs_eval.lightning import plot_series
+
+    s = series(SAMPLE)
+    fig, ax = plt.subplots()
+    assert plot_series(s, ax=ax) is ax
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Information Technology Infrastructure (open)"
+    assert "Policies & Laws" not in " ".join(labels)  # a one-off Plus is left out
+    markers = [line.get_marker() for line in ax.get_lines()]
+    assert markers.count("^") == int(s[(s["n_delta"] > 0) | (s["n_plus"] > 1)]["n_delta"].sum())
+    assert markers.count("o") == int(s[(s["n_delta"] > 0) | (s["n_plus"] > 1)]["n_plus"].sum())
+    assert [t.get_text() for t in ax.get_xticklabels()] == s.attrs["reports"]
+    plt.close(fig)

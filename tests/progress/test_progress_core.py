@@ -161,3 +161,14 @@ def test_cli_out_and_errors(tmp_path, capsys):
     assert main(["progress", "summarise", str(path), "--out", str(out)]) == 0
     assert pd.read_csv(out)["workstream"].tolist() == ["Programme total", "A"]
     assert main(["progress", "summarise"]) == 2
+
+
+def test_nullable_and_float_inputs():
+    df = pd.DataFrame({"workstream": ["A", "B"], "total": pd.array([21, pd.NA], dtype="Int64"),
+                       "complete": pd.array([13, 1], dtype="Int64"), "on_track": [3, 0], "delayed": [1, 0],
+                       "not_needed": [4, 0], "not_started": pd.array([0, pd.NA], dtype="Int64"),
+                       "delayed_pct": [4.7, None], "not_needed_pct": [19.0, float("nan")]})
+    table, findings, _ = summarise(df)
+    assert table.set_index("workstream").loc["B", "total"] == 1  # no total given: the counts' sum
+    # 4.7 (1 decimal) is off; a float 19.0 has lost its printed decimals and is read as 0 decimals: 19 matches
+    assert findings["column"].tolist() == ["delayed_pct"]
