@@ -1,1 +1,34 @@
-"""Benefit analysis: SPC, funnel plots, interrupted time series, inequalities, benefits register."""
+"""Benefit analysis: Making Data Count SPC charts, funnel plots, interrupted time series,
+inequality gaps and indices, and the benefits register.
+
+SPC follows NHSRplotthedots, funnel limits FunnelPlotR; see each module's docstring for the
+method and its source. Plotting functions take ``ax=`` and return the Axes.
+
+Names are imported lazily so that the command line starts without pandas or matplotlib.
+"""
+
+import importlib
+
+_EXPORTS = {
+    "spc": "spc", "SpcResult": "spc", "xmr_limits": "spc", "ShortSeriesWarning": "spc",
+    "funnel": "funnel", "FunnelResult": "funnel",
+    "interrupted_time_series": "its", "ItsResult": "its",
+    "inequality_gaps": "inequalities", "group_estimates": "inequalities", "slope_index": "inequalities",
+    "sii_from_groups": "inequalities", "SlopeIndexResult": "inequalities", "imd_quintile": "inequalities",
+    "wilson_interval": "inequalities",
+    "plot_spc": "plots", "plot_funnel": "plots", "plot_its": "plots", "plot_gaps": "plots",
+    "read_register": "register", "register_report": "register",
+    "select_indicator": "_series", "UnevenSeriesWarning": "_series",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"cscs_eval.benefits.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'cscs_eval.benefits' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits._series import parse_dates, prepare_series
+from cscs_eval.benefits._series import parse_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
@@ -396,6 +396,8 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
     if len(series) < 2:
         raise InputError(f"an SPC chart needs at least 2 points for a moving range; got {len(series)}",
                          file=getattr(data, "attrs", {}).get("source"))
+    if pd.api.types.is_datetime64_any_dtype(series["date"]):
+        time_steps(series["date"])  # warns when months or weeks are missing (NHSRplotthedots expects no gaps)
     rebase_flags = np.zeros(len(series), dtype=int)
     rebase_dates = []
     if isinstance(rebase, (str, pd.Timestamp)) or not np.iterable(rebase):

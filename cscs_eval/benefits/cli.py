@@ -1,0 +1,179 @@
+"""``cscs-eval benefits its|spc|funnel|register``: benefit analyses from the command line.
+
+Nothing heavy is imported here at module level; each handler imports what it needs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    from cscs_eval.cli import add_out_argument
+
+    sub = subparsers.add_parser(
+        "benefits", help="benefit analyses: SPC charts, interrupted time series, funnel plots, benefits register",
+        description="Benefit analyses as NHS references compute them: Making Data Count SPC (XmR) charts, "
+                    "interrupted time series around a service change, funnel plots comparing teams, and the "
+                    "benefits register with each indicator's SPC variation and assurance.")
+    inner = sub.add_subparsers(dest="benefits_command", metavar="COMMAND", required=True)
+
+    p = inner.add_parser(
+        "spc", help="XmR chart data with the Making Data Count rules (as NHSRplotthedots)",
+        description="Write date, value, mean, lpl, upl, point_type for each point and print the variation and "
+                    "assurance summary. Limits: mean +/- 2.66 mean moving ranges; rules: outside the limits, "
+                    "7-point trend, 2 of 3 near the limits, 7-point shift.")
+    _series_arguments(p)
+    p.add_argument("--improvement", choices=("increase", "decrease", "neutral"), default="increase",
+                   help="which direction is better (default increase)")
+    p.add_argument("--target", type=float, help="a target value, for the assurance of the latest limits")
+    p.add_argument("--rebase", action="append", metavar="DATE", default=[],
+                   help="start new limits at this date (a date of the series); repeat for more")
+    p.add_argument("--screen-outliers", action="store_true",
+                   help="screen moving ranges >= 3.267 x their mean before computing the limits "
+                        "(NHSRplotthedots' default; off by default to match the Making Data Count Excel tools)")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_spc)
+
+    p = inner.add_parser(
+        "its", help="interrupted time series: level and slope change at each change date",
+        description="Segmented regression (statsmodels OLS, Newey-West errors) with a level and a slope change "
+                    "at each change date; writes term, estimate, lower, upper, p_value with rows level_change, "
+                    "slope_change (level_change_2, slope_change_2 for a second date, ...).")
+    _series_arguments(p)
+    p.add_argument("--change", action="append", metavar="DATE", required=True,
+                   help="date of a service change (inside the series); repeat for more")
+    p.add_argument("--seasonal", action="store_true", help="add a seasonal (sine and cosine) term")
+    p.add_argument("--maxlags", type=int, help="Newey-West lags (default floor(4 (n/100)^(2/9)))")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_its)
+
+    p = inner.add_parser(
+        "funnel", help="funnel-plot limits for group proportions (as FunnelPlotR)",
+        description="95%% and 99.8%% limits by Spiegelhalter's arcsine method with DerSimonian-Laird "
+                    "over-dispersion; writes group, numerator, denominator, rate, lower95, upper95, lower998, "
+                    "upper998, outlier.")
+    p.add_argument("data", metavar="DATA", help="one row per group (CSV, TSV, Excel or Parquet)")
+    p.add_argument("--group", default="group", metavar="COL", help="group column (default group)")
+    p.add_argument("--numerator", default="numerator", metavar="COL", help="numerator column (default numerator)")
+    p.add_argument("--denominator", default="denominator", metavar="COL",
+                   help="denominator column (default denominator)")
+    p.add_argument("--no-overdispersion", action="store_true",
+                   help="plain binomial limits, without the between-group variance")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_funnel)
+
+    p = inner.add_parser(
+        "register", help="the benefits register with each indicator's SPC variation and assurance",
+        description="Read a register (benefit, indicator, baseline, target, current, owner, status) and the "
+                    "indicator series (indicator, date, value); the improvement direction is from baseline "
+                    "towards target.")
+    p.add_argument("register", metavar="REGISTER", help="the benefits register file")
+    p.add_argument("--indicators", required=True, metavar="FILE", help="indicator series: indicator, date, value")
+    p.add_argument("--screen-outliers", action="store_true", help="screen large moving ranges (see 'spc')")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_register)
+
+
+def _series_arguments(p) -> None:
+    p.add_argument("data", metavar="DATA", help="the series (CSV, TSV, Excel or Parquet)")
+    p.add_argument("--date", default="date", metavar="COL", help="date column (default date)")
+    p.add_argument("--value", default="value", metavar="COL", help="value column (default value)")
+    p.add_argument("--indicator", metavar="NAME",
+                   help="with an 'indicator' column holding several series, the one to analyse")
+
+
+def _read_series(args):
+    from cscs_eval.benefits._series import select_indicator
+    from cscs_eval.io import read_table
+
+    df = read_table(args.data, required=(args.date, args.value))
+    return select_indicator(df, args.indicator)
+
+
+def _show_warnings(caught) -> None:
+    for w in caught:
+        print(f"cscs-eval: warning: {w.message}", file=sys.stderr)
+
+
+def _run_spc(args) -> int:
+    import warnings
+
+    from cscs_eval.benefits.spc import ASSURANCE_LABELS, VARIATION_LABELS, spc
+    from cscs_eval.cli import emit_table
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
+                  target=args.target, rebase=args.rebase, screen_outliers=args.screen_outliers,
+                  label=args.indicator)
+    _show_warnings(caught)
+    table = res.table()
+    table["date"] = _dates(table["date"])
+    emit_table(table, args.out)
+    stream = sys.stdout
+    if not args.out:
+        print(file=stream)
+    print(f"variation: {res.variation} ({VARIATION_LABELS[res.variation]})", file=stream)
+    if res.assurance:
+        print(f"assurance: {res.assurance} ({ASSURANCE_LABELS[res.assurance]})", file=stream)
+    elif args.target is not None:
+        print("assurance: none (no improvement direction)", file=stream)
+    print(res.describe(), file=stream)
+    return 0
+
+
+def _run_its(args) -> int:
+    import warnings
+
+    from cscs_eval.benefits.its import interrupted_time_series
+    from cscs_eval.cli import emit_table
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
+                                      seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator)
+    _show_warnings(caught)
+    emit_table(res.coefficients, args.out)
+    print(("" if args.out else "\n") + res.describe())
+    return 0
+
+
+def _run_funnel(args) -> int:
+    from cscs_eval.benefits.funnel import funnel
+    from cscs_eval.cli import emit_table
+    from cscs_eval.io import read_table
+
+    df = read_table(args.data, required=(args.group, args.numerator, args.denominator))
+    res = funnel(df, group=args.group, numerator=args.numerator, denominator=args.denominator,
+                 overdispersion=not args.no_overdispersion)
+    table = res.table.drop(columns=["z"])
+    emit_table(table, args.out)
+    print(("" if args.out else "\n") + res.describe())
+    return 0
+
+
+def _run_register(args) -> int:
+    import warnings
+
+    from cscs_eval.benefits.register import INDICATOR_COLUMNS, read_register, register_report
+    from cscs_eval.cli import emit_table
+    from cscs_eval.io import read_table
+
+    reg = read_register(args.register)
+    ind = read_table(args.indicators, required=INDICATOR_COLUMNS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = register_report(reg, ind, screen_outliers=args.screen_outliers)
+    _show_warnings(caught)
+    report["latest_date"] = _dates(report["latest_date"])
+    emit_table(report, args.out)
+    return 0
+
+
+def _dates(values):
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d")
+    return values
