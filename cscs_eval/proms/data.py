@@ -1,0 +1,485 @@
+"""Reading and validating PROMs extracts in the long format of DESIGN.md.
+
+Two row forms are accepted:
+
+* item responses: ``patient_id, referral_id, team, measure, assessment_date, item, response``;
+* scores: ``patient_id, referral_id, team, measure, assessment_date, [item,] score``, where a
+  score row without ``item`` is the measure's total and with ``item`` a DIALOG item or a GBO goal.
+
+Every problem is listed with the row a user sees, the column and the reason; nothing is
+dropped silently. With ``drop_invalid=True`` the valid rows are kept and each excluded row
+is counted with its reason. The work is vectorised and parses each distinct text value
+once, so ten million item rows take seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.errors import InputError, UsageError, ValidationError
+from cscs_eval.proms.measures import alias_map, measure_registry, normalise_key
+
+BASE_COLUMNS = ("patient_id", "team", "measure", "assessment_date")
+DEMOGRAPHIC_COLUMNS = ("ethnicity", "imd_decile", "age_band", "gender")
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "problem"]
+#: How many problems an error message quotes before "... and N more".
+MESSAGE_PROBLEMS = 20
+
+
+# --------------------------------------------------------------------------- helpers
+def _by_unique(series: pd.Series, func, dtype=float) -> np.ndarray:
+    """Apply ``func`` (Series of distinct values -> array) once per distinct value of ``series``."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if len(uniques):
+        mapped = np.asarray(func(pd.Series(uniques, dtype=object)))
+    else:
+        mapped = np.array([], dtype=dtype)
+    fill = np.array([np.datetime64("NaT", "ns")]) if np.issubdtype(np.asarray(mapped).dtype, np.datetime64) \
+        else np.array([None if mapped.dtype == object else np.nan], dtype=mapped.dtype if mapped.dtype != bool else object)
+    if mapped.dtype == bool:
+        mapped = mapped.astype(object)
+    return np.concatenate([mapped, fill.astype(mapped.dtype)])[codes]
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Strings with outer spaces removed and empty strings as missing, in pandas' string dtype."""
+    s = series.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+def _parse_date_values(values: pd.Series) -> np.ndarray:
+    txt = values.astype("string").str.strip()
+    iso = txt.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+    uk = txt.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+    year = iso[0].fillna(uk[2])
+    month = iso[1].fillna(uk[1])
+    day = iso[2].fillna(uk[0])
+    out = np.full(len(txt), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = (year.notna() & month.notna() & day.notna()).to_numpy(dtype=bool)
+    if ok.any():
+        parts = pd.DataFrame({"year": year[ok].astype("int64").to_numpy(), "month": month[ok].astype("int64").to_numpy(),
+                              "day": day[ok].astype("int64").to_numpy()})
+        out[ok] = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return out
+
+
+def parse_dates(series: pd.Series) -> pd.Series:
+    """Dates written ISO (``2024-03-05``) or UK day-first (``05/03/2024``, ``5.3.2024``).
+
+    Anything else, including US month-first dates that cannot be day-first, becomes NaT.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2024-03-05", "05/03/2024", "31/12/2023", "12/31/2023"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-05', '2024-03-05', '2023-12-31', nan]
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        s = series
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        return s.dt.normalize().astype("datetime64[ns]")
+    if series.dtype == object and len(series) and all(isinstance(v, (_dt.date, pd.Timestamp)) or pd.isna(v)
+                                                    for v in series.head(50)):
+        return pd.to_datetime(series, errors="coerce").dt.normalize().astype("datetime64[ns]")
+    return pd.Series(_by_unique(series, _parse_date_values), index=series.index, dtype="datetime64[ns]")
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64").to_numpy(na_value=np.nan)
+    return _by_unique(series, lambda u: pd.to_numeric(u.astype("string").str.strip(), errors="coerce")
+                      .astype("float64").to_numpy(na_value=np.nan))
+
+
+def _problems(mask, df, column, reason, message, values=None) -> pd.DataFrame:
+    """Problem rows for the positions where ``mask`` is true."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(idx):
+        return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
+    vals = (df[column] if values is None else values)
+    vals = pd.Series(np.asarray(vals, dtype=object)[idx]).astype(object)
+    msgs = message if isinstance(message, str) else np.asarray(message, dtype=object)[idx]
+    return pd.DataFrame({"_pos": idx, "column": column, "value": vals.where(vals.notna(), ""),
+                         "reason": reason, "problem": msgs})
+
+
+def _finish_problems(parts, df) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("_pos", "row") else object)
+                             for c in ["_pos"] + PROBLEM_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    header = df.attrs.get("header_row", 1)
+    out["row"] = out["_pos"].astype("int64") + header + 1
+    out["value"] = out["value"].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out.sort_values(["_pos", "column"], kind="stable")[["_pos"] + PROBLEM_COLUMNS].reset_index(drop=True)
+
+
+def problems_message(problems: pd.DataFrame, *, what="problem", hint="") -> str:
+    """A readable message quoting the first problems, one per line."""
+    n = len(problems)
+    lines = [f"{n} {what}{'s' if n != 1 else ''} found{hint}:"]
+    for rec in problems.head(MESSAGE_PROBLEMS).itertuples():
+        val = f" (value {rec.value!r})" if rec.value != "" else ""
+        lines.append(f"  row {rec.row}, column '{rec.column}': {rec.problem}{val}")
+    if n > MESSAGE_PROBLEMS:
+        lines.append(f"  ... and {n - MESSAGE_PROBLEMS} more")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- PROMs
+def read_proms(path, **kwargs) -> pd.DataFrame:
+    """Read a PROMs extract (CSV, TSV, Excel or Parquet) as text, ready for :func:`validate_proms`."""
+    from cscs_eval.io import read_table
+
+    return read_table(path, required=BASE_COLUMNS, **kwargs)
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        df = data
+        if any(c != c.strip().lower() for c in map(str, df.columns)):
+            from cscs_eval.io import normalise_column
+
+            df = df.rename(columns=normalise_column)
+        return df
+    return read_proms(data)
+
+
+def _check_proms(data, *, measures=None, today=None):
+    """Parse and check every row. Returns (parsed frame by position, problems, registry)."""
+    df = _as_frame(data)
+    source = df.attrs.get("source")
+    missing = [c for c in BASE_COLUMNS if c not in df.columns]
+    has_response = "response" in df.columns
+    has_score = "score" in df.columns
+    if not (has_response or has_score):
+        missing.append("response (item rows) or score (score rows)")
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
+                         file=source, row=1)
+    if has_response and has_score:
+        raise InputError("has both 'response' and 'score' columns; give item responses or scores, not both",
+                         file=source, row=1)
+    if len(df) == 0:
+        raise InputError("has a header but no data rows", file=source)
+    registry = measure_registry(measures)
+    aliases = alias_map(registry)
+    n = len(df)
+    today = pd.Timestamp(today or _dt.date.today()).normalize()
+    parts = []
+
+    patient = _text(df["patient_id"])
+    referral = _text(df["referral_id"]) if "referral_id" in df.columns else pd.Series(pd.NA, index=df.index,
+                                                                                       dtype="string")
+    team = _text(df["team"])
+    parts.append(_problems(patient.isna(), df, "patient_id", "missing patient_id", "patient_id is empty"))
+    parts.append(_problems(team.isna(), df, "team", "missing team", "team is empty"))
+
+    measure_raw = _text(df["measure"])
+    measure = pd.Series(_by_unique(measure_raw, lambda u: np.array(
+        [aliases.get(normalise_key(v)) for v in u],
+        dtype=object)), index=df.index, dtype=object)
+    known = ", ".join(sorted(registry))
+    parts.append(_problems(measure.isna() & measure_raw.notna(), df, "measure", "unknown measure",
+                           f"unknown measure; expected one of {known} or a common spelling such as ReQoL-10"))
+    parts.append(_problems(measure_raw.isna(), df, "measure", "missing measure", "measure is empty"))
+
+    date = parse_dates(df["assessment_date"])
+    date_raw = df["assessment_date"]
+    date_missing = date_raw.isna() | (_text(date_raw.astype("string")).isna() if not
+                                     pd.api.types.is_datetime64_any_dtype(date_raw) else date_raw.isna())
+    parts.append(_problems(date_missing, df, "assessment_date", "missing date", "assessment_date is empty"))
+    parts.append(_problems(date.isna() & ~date_missing, df, "assessment_date", "unreadable date",
+                           "not a date; write ISO (2024-03-05) or UK day-first (05/03/2024)"))
+    parts.append(_problems(date > today, df, "assessment_date", "future date",
+                           f"date is in the future (after {today:%Y-%m-%d})"))
+
+    # Item number: whole number within the measure's items.
+    if "item" in df.columns:
+        item_raw = df["item"]
+        item = _numbers(item_raw)
+        item_text_missing = pd.isna(item_raw) if pd.api.types.is_numeric_dtype(item_raw) else _text(item_raw).isna()
+        item_text_missing = np.asarray(item_text_missing, dtype=bool)
+    else:
+        item = np.full(n, np.nan)
+        item_text_missing = np.ones(n, dtype=bool)
+    value_col = "response" if has_response else "score"
+    value_raw = df[value_col]
+    value = _numbers(value_raw)
+    value_missing = np.asarray(pd.isna(value_raw) if pd.api.types.is_numeric_dtype(value_raw)
+                               else _text(value_raw).isna(), dtype=bool)
+
+    meas_arr = measure.to_numpy(dtype=object)
+    n_items = np.full(n, np.nan)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    whole = np.zeros(n, dtype=bool)
+    excluded = np.full(n, None, dtype=object)
+    bad_item = np.zeros(n, dtype=bool)
+    no_total = np.zeros(n, dtype=bool)
+    for key in pd.unique(measure.dropna()):
+        m = registry[key]
+        rows = meas_arr == key
+        n_items[rows] = m.n_items
+        whole[rows] = m.whole_numbers
+        lo[rows] = m.item_min
+        hi[rows] = m.item_max
+        if has_score:
+            # A score row without item is the total; with item it is that item (or goal).
+            total = m.total
+            tot_rows = rows & item_text_missing
+            if total is None:
+                no_total |= tot_rows
+            else:
+                lo[tot_rows] = total.min
+                hi[tot_rows] = total.max
+                whole[tot_rows] = m.whole_numbers and total.method == "sum"
+        for v, why in m.excluded_values.items():
+            excluded[rows & (value == v)] = why
+    has_item = ~item_text_missing
+    item_ok = has_item & ~np.isnan(item) & (item == np.round(item)) & (item >= 1) & (item <= n_items)
+    bad_item = has_item & ~np.isnan(n_items) & ~item_ok
+    if has_response:
+        parts.append(_problems(item_text_missing & ~pd.isna(n_items), df, "item", "missing item",
+                               "item is empty; item response rows need the item number")
+                     if "item" in df.columns else pd.DataFrame())
+    msg_item = np.array([f"unknown item; {('goals' if (meas_arr[i] == 'gbo') else 'items')} are numbered "
+                         f"1 to {int(n_items[i])} for {meas_arr[i]}" if bad_item[i] else "" for i in
+                         np.flatnonzero(bad_item)], dtype=object)
+    full_msg = np.full(n, "", dtype=object)
+    full_msg[bad_item] = msg_item
+    parts.append(_problems(bad_item, df, "item", "unknown item", full_msg, values=df["item"] if "item" in df.columns
+                           else None))
+    parts.append(_problems(no_total, df, "item", "no total score",
+                           "this measure has no total score; give the item (DIALOG) or goal (GBO) number"
+                           , values=np.full(n, "", dtype=object)))
+
+    known_measure = ~np.isnan(n_items)
+    not_number = known_measure & ~value_missing & np.isnan(value)
+    parts.append(_problems(not_number, df, value_col, f"{value_col} not a number", "not a number"))
+    if has_score:
+        parts.append(_problems(known_measure & value_missing, df, value_col, "missing score", "score is empty"))
+    is_excluded = pd.notna(excluded)
+    in_range = (value >= lo) & (value <= hi)
+    out_range = known_measure & ~np.isnan(value) & ~in_range & ~is_excluded
+    rng = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(out_range):
+        rng[i] = f"out of range; allowed {lo[i]:g} to {hi[i]:g}"
+    parts.append(_problems(out_range, df, value_col, f"{value_col} out of range", rng))
+    not_whole = known_measure & ~np.isnan(value) & in_range & whole & (value != np.round(value))
+    parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number", "not a whole number"))
+
+    pair_id = referral.fillna(patient)
+    parsed = pd.DataFrame({
+        "_pos": np.arange(n), "patient_id": patient.to_numpy(dtype=object),
+        "referral_id": referral.to_numpy(dtype=object), "pair_id": pair_id.to_numpy(dtype=object),
+        "team": team.to_numpy(dtype=object), "measure": meas_arr, "assessment_date": date.to_numpy(),
+        "item": np.where(item_ok, item, np.nan), "value": value, "kind": "item" if has_response else "score",
+        "excluded_reason": excluded, "value_missing": value_missing,
+    })
+    # Demographic columns carried in the PROMs file itself must agree within a patient.
+    for col in DEMOGRAPHIC_COLUMNS:
+        if col in df.columns:
+            parsed[col] = _text(df[col]).to_numpy(dtype=object)
+
+    problems = _finish_problems(parts, df)
+    # Duplicate assessments: the same patient, referral, measure, date and item more than once.
+    bad_pos = set(problems["_pos"].tolist())
+    ok = parsed[~parsed["_pos"].isin(bad_pos) & ~parsed["value_missing"]] if bad_pos else \
+        parsed[~parsed["value_missing"]]
+    dup = _duplicates(ok, df.attrs.get("header_row", 1) + 1)
+    if len(dup):
+        dup["row"] = dup["_pos"] + df.attrs.get("header_row", 1) + 1
+        problems = pd.concat([problems, dup[["_pos"] + PROBLEM_COLUMNS]], ignore_index=True) \
+            .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
+    demo_cols = [c for c in DEMOGRAPHIC_COLUMNS if c in parsed.columns]
+    if demo_cols:
+        conflict = _conflicting_demographics(parsed, demo_cols)
+        if len(conflict):
+            conflict["row"] = conflict["_pos"] + df.attrs.get("header_row", 1) + 1
+            problems = pd.concat([problems, conflict[["_pos"] + PROBLEM_COLUMNS]], ignore_index=True) \
+                .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
+    parsed.attrs["source"] = source
+    parsed.attrs["n_rows"] = n
+    return parsed, problems, registry
+
+
+def _duplicates(ok: pd.DataFrame, header: int = 2) -> pd.DataFrame:
+    keys = ["patient_id", "pair_id", "measure", "assessment_date", "item"]
+    k = ok[keys].copy()
+    k["item"] = k["item"].fillna(0)  # a total score row: item 0
+    mask = k.duplicated(keep=False).to_numpy()
+    if not mask.any():
+        return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
+    d = ok.loc[mask].assign(item=k.loc[mask, "item"]).sort_values("_pos")
+    first = d.groupby(keys, sort=False)["_pos"].transform("min")
+    n_values = d.groupby(keys, sort=False)["value"].transform("nunique")
+    rows = []
+    for pos, f, nv in zip(d["_pos"], first, n_values):
+        if nv > 1:
+            rows.append({"_pos": pos, "column": "assessment_date", "value": "",
+                         "reason": "conflicting duplicate assessment",
+                         "problem": "the same patient, referral, measure, date and item appear more than once "
+                                    "with different answers; all copies are excluded"})
+        elif pos != f:
+            rows.append({"_pos": pos, "column": "assessment_date", "value": "",
+                         "reason": "duplicate assessment",
+                         "problem": f"repeats row {f + header} (same patient, referral, measure, date, item "
+                                    "and answer); the first copy is kept"})
+    return pd.DataFrame(rows, columns=["_pos"] + PROBLEM_COLUMNS[:1] + ["column", "value", "reason", "problem"])
+
+
+def _conflicting_demographics(parsed, cols) -> pd.DataFrame:
+    rows = []
+    for col in cols:
+        sub = parsed[["_pos", "patient_id", col]].dropna()
+        counts = sub.groupby("patient_id")[col].nunique()
+        bad = counts[counts > 1].index
+        if len(bad):
+            s = sub[sub["patient_id"].isin(bad)]
+            for pos, pid, val in zip(s["_pos"], s["patient_id"], s[col]):
+                rows.append({"_pos": pos, "column": col, "value": val,
+                             "reason": "conflicting demographics",
+                             "problem": f"patient {pid} has more than one {col}"})
+    return pd.DataFrame(rows, columns=["_pos", "row", "column", "value", "reason", "problem"])
+
+
+def validate_proms(data, *, measures=None, today=None) -> pd.DataFrame:
+    """Every problem in a PROMs extract, one row each: ``row, column, value, reason, problem``.
+
+    ``row`` is the row a user sees (the header is row 1). An empty table means the data are
+    fine. ``data`` is a path or a DataFrame in the long format of DESIGN.md.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"patient_id": ["P1", "P1"], "team": ["A", "A"], "measure": ["GBO", "GBO"],
+    ...                    "assessment_date": ["01/02/2024", "2024-02-01"], "item": ["1", "2"],
+    ...                    "response": ["11", "5"]})
+    >>> validate_proms(df)[["row", "column", "reason"]].values.tolist()
+    [[2, 'response', 'response out of range']]
+    """
+    _, problems, _ = _check_proms(data, measures=measures, today=today)
+    return problems.drop(columns="_pos")
+
+
+@dataclass
+class Prepared:
+    """Validated rows ready for scoring, with what was excluded and why."""
+
+    rows: pd.DataFrame
+    exclusions: pd.DataFrame  # stage, reason, n_rows
+    problems: pd.DataFrame  # row, column, value, reason, problem
+    registry: dict
+    source: str | None = None
+
+
+def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Prepared:
+    """Validate, then return the valid rows with the exclusions counted by reason.
+
+    Without ``drop_invalid`` any problem raises :class:`~cscs_eval.errors.ValidationError`
+    listing them all (``.problems``). With it, rows with a problem are excluded and
+    ``exclusions`` counts them by reason (columns ``stage, reason, n_rows``).
+    """
+    parsed, problems, registry = _check_proms(data, measures=measures, today=today)
+    source = parsed.attrs.get("source")
+    parsed.attrs.clear()
+    if len(problems) and not drop_invalid:
+        raise ValidationError(problems_message(problems, hint=(f" in {source}" if source else "") +
+                                               "; fix them or pass --drop-invalid (drop_invalid=True) to analyse "
+                                               "the rest"), problems.drop(columns="_pos"), file=None)
+    first = problems.drop_duplicates("_pos")
+    rows = parsed[~parsed["_pos"].isin(first["_pos"])] if len(first) else parsed
+    # Empty responses are unanswered items: not an error, handled by the missing-item rule.
+    rows = rows[~rows["value_missing"]].drop(columns="value_missing")
+    exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
+                  .assign(stage="validation")[["stage", "reason", "n_rows"]])
+    return Prepared(rows.reset_index(drop=True), exclusions, problems.drop(columns="_pos"), registry, source)
+
+
+# --------------------------------------------------------------------------- referrals and demographics
+def read_referrals(data, *, drop_invalid=False) -> pd.DataFrame:
+    """Referrals for eligible-referral denominators: ``referral_id, patient_id, team, referral_date,
+    discharge_date, n_contacts``; dates parsed (ISO or UK), ``n_contacts`` a whole number."""
+    from cscs_eval.io import read_table
+
+    req = ("referral_id", "patient_id", "team", "referral_date", "discharge_date", "n_contacts")
+    df = data if isinstance(data, pd.DataFrame) else read_table(data, required=req)
+    missing = [c for c in req if c not in df.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=df.attrs.get("source"), row=1)
+    out = pd.DataFrame({"referral_id": _text(df["referral_id"]).to_numpy(dtype=object),
+                        "patient_id": _text(df["patient_id"]).to_numpy(dtype=object),
+                        "team": _text(df["team"]).to_numpy(dtype=object),
+                        "referral_date": parse_dates(df["referral_date"]).to_numpy(),
+                        "discharge_date": parse_dates(df["discharge_date"]).to_numpy(),
+                        "n_contacts": _numbers(df["n_contacts"])})
+    parts = [
+        _problems(out["referral_id"].isna(), df, "referral_id", "missing referral_id", "referral_id is empty"),
+        _problems(out["referral_date"].isna(), df, "referral_date", "unreadable date",
+                  "referral_date is empty or not a date (ISO or UK day-first)"),
+        _problems(out["discharge_date"].isna() & _text(df["discharge_date"].astype("string")).notna(), df,
+                  "discharge_date", "unreadable date", "not a date (ISO or UK day-first); leave empty if open"),
+        _problems(out["discharge_date"] < out["referral_date"], df, "discharge_date", "impossible date",
+                  "discharge before referral"),
+        _problems(np.isnan(out["n_contacts"]) | (out["n_contacts"] < 0) |
+                  (out["n_contacts"] != np.round(out["n_contacts"])), df, "n_contacts", "bad n_contacts",
+                  "n_contacts must be a whole number of 0 or more"),
+        _problems(out["referral_id"].duplicated(keep="first") & out["referral_id"].notna(), df, "referral_id",
+                  "duplicate referral", "referral_id appears more than once"),
+    ]
+    problems = _finish_problems(parts, df)
+    if len(problems):
+        if not drop_invalid:
+            src = df.attrs.get("source")
+            raise ValidationError(problems_message(problems, hint=f" in {src}" if src else " in the referrals"),
+                                  problems.drop(columns="_pos"))
+        out = out[~np.isin(np.arange(len(out)), problems["_pos"])]
+    out = out.reset_index(drop=True)
+    out.attrs["problems"] = problems.drop(columns="_pos").to_dict("records")
+    return out
+
+
+def read_demographics(data, *, drop_invalid=False) -> pd.DataFrame:
+    """One row per patient: ``patient_id`` and any of ``ethnicity, imd_decile, age_band, gender``.
+
+    A patient listed with conflicting values is a problem; with ``drop_invalid`` that
+    patient's conflicting fields become missing (so they drop out of that breakdown only).
+    """
+    from cscs_eval.io import read_table
+
+    df = data if isinstance(data, pd.DataFrame) else read_table(data, required=("patient_id",))
+    if "patient_id" not in df.columns:
+        raise InputError("missing column patient_id", file=df.attrs.get("source"), row=1)
+    cols = [c for c in df.columns if c != "patient_id"]
+    out = pd.DataFrame({"_pos": np.arange(len(df)), "patient_id": _text(df["patient_id"]).to_numpy(dtype=object)})
+    for c in cols:
+        out[c] = _text(df[c].astype("string")).to_numpy(dtype=object)
+    conflict = _conflicting_demographics(out, cols)
+    if len(conflict):
+        conflict["row"] = conflict["_pos"] + df.attrs.get("header_row", 1) + 1
+        if not drop_invalid:
+            src = df.attrs.get("source")
+            raise ValidationError(problems_message(conflict, hint=f" in {src}" if src else " in the demographics"),
+                                  conflict.drop(columns="_pos"))
+    agg = out.drop(columns="_pos").groupby("patient_id", sort=False).agg(
+        {c: (lambda s: s.dropna().iloc[0] if s.dropna().nunique() == 1 else None) for c in cols}
+    ).reset_index() if cols else out[["patient_id"]].drop_duplicates()
+    agg.attrs["problems"] = conflict.drop(columns="_pos").to_dict("records") if len(conflict) else []
+    return agg
+
+
+def check_option_date(value, name):
+    """Parse a date option (ISO or UK); a clear usage error otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (_dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).normalize()
+    parsed = parse_dates(pd.Series([str(value)]))[0]
+    if pd.isna(parsed):
+        raise UsageError(f"{name} must be a date such as 2024-03-31 or 31/03/2024, got {value!r}")
+    return parsed

@@ -1,0 +1,98 @@
+"""Small statistics used by the PROMs summaries: Wilson intervals, effect sizes, paired tests."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+#: Two-sided 95% normal quantile, scipy.stats.norm.ppf(0.975).
+Z95 = 1.959963984540054
+
+
+def wilson_interval(count, nobs, *, z: float = Z95):
+    """Wilson score interval for a proportion, vectorised; NaN where ``nobs`` is 0.
+
+    Notes
+    -----
+    centre = (p + z^2/2n) / (1 + z^2/n); half width = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2)
+    (Wilson 1927); the same as ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(8, 10)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.4902, 0.9433)
+    """
+    count = np.asarray(count, dtype=float)
+    nobs = np.asarray(nobs, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = count / nobs
+        z2 = z * z
+        denom = 1 + z2 / nobs
+        centre = (p + z2 / (2 * nobs)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / nobs + z2 / (4 * nobs * nobs))
+        lo = np.where(nobs > 0, np.clip(centre - half, 0, 1), np.nan)
+        hi = np.where(nobs > 0, np.clip(centre + half, 0, 1), np.nan)
+    return lo, hi
+
+
+def paired_statistics(baseline, follow_up) -> dict:
+    """Paired change statistics for one group.
+
+    Returns n, mean_baseline, mean_follow_up, mean_change, sd_baseline, sd_change,
+    effect_size (NHS England: mean change / SD of baseline scores), d_z (mean change / SD of
+    change = t/sqrt(n)), the paired t-test (``scipy.stats.ttest_rel``) and the Wilcoxon
+    signed-rank test (``scipy.stats.wilcoxon``, zero differences dropped as Wilcoxon did).
+    SDs are sample SDs (n - 1), as SQL Server's STDEV in the NHS England dashboard.
+
+    Examples
+    --------
+    >>> r = paired_statistics([10, 12, 14, 16], [13, 14, 18, 17])
+    >>> r["mean_change"], round(r["d_z"], 4), round(r["effect_size"], 4)
+    (2.5, 1.9365, 0.9682)
+    """
+    from scipy import stats
+
+    b = np.asarray(baseline, dtype=float)
+    f = np.asarray(follow_up, dtype=float)
+    keep = ~np.isnan(b) & ~np.isnan(f)
+    b, f = b[keep], f[keep]
+    d = f - b
+    n = len(d)
+    out = {"n": n, "mean_baseline": np.nan, "mean_follow_up": np.nan, "mean_change": np.nan,
+           "sd_baseline": np.nan, "sd_change": np.nan, "effect_size": np.nan, "d_z": np.nan,
+           "t_statistic": np.nan, "t_p_value": np.nan, "wilcoxon_statistic": np.nan, "wilcoxon_p_value": np.nan}
+    if n == 0:
+        return out
+    out.update(mean_baseline=b.mean(), mean_follow_up=f.mean(), mean_change=d.mean())
+    if n < 2:
+        return out
+    sd_b = b.std(ddof=1)
+    sd_d = d.std(ddof=1)
+    out.update(sd_baseline=sd_b, sd_change=sd_d,
+               effect_size=d.mean() / sd_b if sd_b > 0 else np.nan,
+               d_z=d.mean() / sd_d if sd_d > 0 else np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if sd_d > 0:
+            t = stats.ttest_rel(f, b)
+            out.update(t_statistic=float(t.statistic), t_p_value=float(t.pvalue))
+        if np.any(d != 0):
+            try:
+                w = stats.wilcoxon(d)
+                out.update(wilcoxon_statistic=float(w.statistic), wilcoxon_p_value=float(w.pvalue))
+            except ValueError:
+                pass
+    return out
+
+
+def rate_columns(df: pd.DataFrame, name: str, count: str, nobs: str) -> pd.DataFrame:
+    """Add ``name``, ``name_low`` and ``name_high`` (a rate with its 95% Wilson interval)."""
+    k = df[count].to_numpy(dtype=float)
+    n = df[nobs].to_numpy(dtype=float)
+    lo, hi = wilson_interval(k, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, k / n, np.nan)
+    return df.assign(**{name: rate, f"{name}_low": lo, f"{name}_high": hi})

@@ -1,0 +1,202 @@
+"""Summaries of paired change by team and by group, with NHS England's rates and effect size."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from cscs_eval.errors import UsageError
+from cscs_eval.proms.stats import paired_statistics, rate_columns
+
+ALL_UNITS = "all units"
+COUNT_COLUMNS = ["n_referrals", "n_eligible", "n_paired", "n_improved", "n_no_change", "n_deteriorated",
+                 "n_clinical_baseline", "n_reliable_recovery"]
+#: rate column -> (numerator, denominator) count columns, for suppression.
+RATE_COLUMNS = {
+    "paired_rate": ("n_paired", "_paired_den"),
+    "improved_rate": ("n_improved", "n_paired"),
+    "no_change_rate": ("n_no_change", "n_paired"),
+    "deteriorated_rate": ("n_deteriorated", "n_paired"),
+    "reliable_recovery_rate": ("n_reliable_recovery", "n_clinical_baseline"),
+}
+STAT_COLUMNS = ["mean_baseline", "mean_follow_up", "mean_change", "sd_baseline", "sd_change", "effect_size", "d_z",
+                "t_statistic", "t_p_value", "wilcoxon_statistic", "wilcoxon_p_value"]
+
+
+def _unit_key(unit):
+    """``all units`` first, then ``item 2`` before ``item 10``."""
+    if unit == ALL_UNITS:
+        return (0, "", 0)
+    m = re.match(r"^(.*?)(\d+)$", str(unit))
+    return (1, m.group(1), int(m.group(2))) if m else (1, str(unit), -1)
+
+
+def _by_list(by):
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: bool = True) -> pd.DataFrame:
+    """Counts, rates with 95% Wilson intervals, means, effect sizes and paired tests per group.
+
+    Parameters
+    ----------
+    outcomes
+        The table :func:`~cscs_eval.proms.pairing.outcomes` returns.
+    by
+        Grouping column(s): ``"team"`` (default), a demographic column such as ``"ethnicity"``,
+        a list, or ``None`` for one overall row per measure and unit.
+    referrals
+        The eligibility table (the one :func:`~cscs_eval.proms.pairing.outcomes` attached is used when not given). With it
+        the cohort is NHS England's eligible referrals and ``paired_rate`` = paired eligible
+        referrals / eligible referrals; without it the denominator is referrals with a baseline.
+    all_units
+        Add an ``all units`` row for measures with several units of change (DIALOG items, GBO
+        goals): a referral counts as paired if any unit is paired (the dashboard's "All" row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, measure and unit with ``n_referrals, n_eligible, n_paired,
+        paired_rate(_low, _high), n_improved, improved_rate(_low, _high), n_no_change,
+        no_change_rate(...), n_deteriorated, deteriorated_rate(...), n_clinical_baseline,
+        n_reliable_recovery, reliable_recovery_rate(...), mean_baseline, mean_follow_up,
+        mean_change, sd_baseline, sd_change, effect_size, d_z, t_statistic, t_p_value,
+        wilcoxon_statistic, wilcoxon_p_value``. Improvement, no-change and deterioration rates
+        are over paired referrals; the recovery rate over paired referrals clinical at baseline.
+    """
+    by = _by_list(by)
+    missing = [c for c in by if c not in outcomes.columns]
+    if missing:
+        raise UsageError(f"by must name columns of the outcomes table ({', '.join(outcomes.columns)}), "
+                         f"got {', '.join(missing)}")
+    if referrals is None and outcomes.attrs.get("referrals") is not None:
+        referrals = pd.DataFrame(outcomes.attrs["referrals"])
+    df = outcomes
+    if "eligible" in df.columns and referrals is not None:
+        df = df[df["eligible"].fillna(False).astype(bool)]
+    df = df.assign(_ref=df["referral_id"].astype(object).where(df["referral_id"].notna(), df["patient_id"]))
+    for c in by:
+        df[c] = df[c].astype(object).where(df[c].notna(), "not known")
+    keys = by + ["measure", "unit"]
+    rows = []
+    for key, g in df.groupby(keys, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        p = g[g["paired"].astype(bool)]
+        rec = dict(zip(keys, key))
+        rec.update(
+            n_referrals=g["_ref"].nunique(), n_paired=len(p),
+            n_improved=int((p["category"] == "reliable improvement").sum()),
+            n_no_change=int((p["category"] == "no reliable change").sum()),
+            n_deteriorated=int((p["category"] == "reliable deterioration").sum()),
+            n_clinical_baseline=int(p["clinical_baseline"].fillna(False).astype(bool).sum()),
+            n_reliable_recovery=int(p["reliable_recovery"].fillna(False).astype(bool).sum()),
+        )
+        st = paired_statistics(p["baseline"], p["follow_up"])
+        st.pop("n")
+        rec.update(st)
+        rec["_has_cutoff"] = bool(p["clinical_baseline"].notna().any()) or bool(g["clinical_baseline"].notna().any())
+        rec["_has_category"] = bool(p["category"].notna().any()) or len(p) == 0
+        rows.append(rec)
+    if all_units:
+        multi = df.groupby("measure")["unit"].nunique()
+        multi = multi[multi > 1].index
+        sub = df[df["measure"].isin(multi)]
+        for key, g in sub.groupby(by + ["measure"], sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            rec = dict(zip(by + ["measure"], key))
+            rec.update(unit=ALL_UNITS, n_referrals=g["_ref"].nunique(),
+                       n_paired=g.loc[g["paired"].astype(bool), "_ref"].nunique(), _has_cutoff=False,
+                       _has_category=False)
+            rows.append(rec)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=keys + COUNT_COLUMNS)
+    out["n_eligible"] = pd.NA
+    if referrals is not None:
+        ref = referrals[referrals["eligible"].astype(bool)]
+        if all(c in ref.columns for c in by):
+            ref = ref.assign(**{c: ref[c].astype(object).where(ref[c].notna(), "not known") for c in by})
+            counts = ref.groupby(by).size().rename("n_eligible") if by else pd.Series({(): len(ref)})
+            if by:
+                out = out.drop(columns="n_eligible").merge(counts.reset_index(), on=by, how="left")
+                out["n_eligible"] = out["n_eligible"].fillna(0).astype("int64")
+            else:
+                out["n_eligible"] = len(ref)
+    den = out["n_eligible"].astype("Float64").fillna(out["n_referrals"].astype("Float64"))
+    out["_paired_den"] = den.astype(float)
+    out = rate_columns(out, "paired_rate", "n_paired", "_paired_den")
+    for name, (num, d) in list(RATE_COLUMNS.items())[1:]:
+        out = rate_columns(out, name, num, d)
+    # Categories and recovery mean nothing where the unit has no threshold or no cut-off.
+    no_cut = ~out["_has_cutoff"].astype(bool)
+    for c in ["n_clinical_baseline", "n_reliable_recovery", "reliable_recovery_rate", "reliable_recovery_rate_low",
+              "reliable_recovery_rate_high"]:
+        out[c] = out[c].astype("Float64").mask(no_cut)
+    no_cat = ~out["_has_category"].astype(bool)
+    for c in ["n_improved", "n_no_change", "n_deteriorated"]:
+        out[c] = out[c].astype("Float64").mask(no_cat)
+    for c in ("improved", "no_change", "deteriorated"):
+        for suffix in ("", "_low", "_high"):
+            out[f"{c}_rate{suffix}"] = out[f"{c}_rate{suffix}"].astype("Float64").mask(no_cat)
+    for c in COUNT_COLUMNS:
+        out[c] = out[c].astype("Float64").round().astype("Int64")
+    rate_cols = []
+    for name in RATE_COLUMNS:
+        rate_cols += [name, f"{name}_low", f"{name}_high"]
+    ordered = keys + ["n_referrals", "n_eligible", "n_paired", "paired_rate", "paired_rate_low", "paired_rate_high",
+                      "n_improved", "improved_rate", "improved_rate_low", "improved_rate_high",
+                      "n_no_change", "no_change_rate", "no_change_rate_low", "no_change_rate_high",
+                      "n_deteriorated", "deteriorated_rate", "deteriorated_rate_low", "deteriorated_rate_high",
+                      "n_clinical_baseline", "n_reliable_recovery", "reliable_recovery_rate",
+                      "reliable_recovery_rate_low", "reliable_recovery_rate_high"] + STAT_COLUMNS
+    for c in STAT_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    units = sorted(set(out["unit"]), key=_unit_key)
+    out = out.assign(_u=out["unit"].map({u: i for i, u in enumerate(units)})).sort_values(by + ["measure", "_u"], kind="stable")
+    return out[ordered].reset_index(drop=True)
+
+
+def summarise_by_team(outcomes: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """:func:`summarise` by team."""
+    return summarise(outcomes, by="team", **kwargs)
+
+
+def summarise_by_group(outcomes: pd.DataFrame, group: str, **kwargs) -> pd.DataFrame:
+    """:func:`summarise` by an equality group (``ethnicity``, ``imd_decile``, ``age_band``, ``gender``)."""
+    return summarise(outcomes, by=group, **kwargs)
+
+
+def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
+    """The summary ready to publish: NHS small-number suppression on every count, rates withheld
+    (with their intervals) when a numerator or denominator is suppressed (``cscs_eval.governance``),
+    and means, effect sizes and tests withheld for groups of fewer than 5 paired referrals."""
+    from cscs_eval.governance import SUPPRESSED, suppress_table
+
+    df = summary.copy()
+    if not suppress:
+        return df
+    df["_paired_den"] = df["n_eligible"].astype("Float64").fillna(df["n_referrals"].astype("Float64"))
+    percentages = {}
+    for name, (num, den) in RATE_COLUMNS.items():
+        for suffix in ("", "_low", "_high"):
+            if f"{name}{suffix}" in df.columns:
+                percentages[f"{name}{suffix}"] = (num, den)
+    counts = [c for c in COUNT_COLUMNS if c in df.columns]
+    filled = df.copy()
+    for c in set(counts) | {"_paired_den"}:
+        filled[c] = filled[c].astype("Float64").fillna(0).astype(float)
+    out = suppress_table(filled, counts=counts, percentages=percentages)
+    for c in counts:
+        out[c] = out[c].astype(object).where(summary[c].notna().to_numpy(), None)
+    small = (df["n_paired"].astype("Float64").fillna(0) < 5).to_numpy()
+    for c in STAT_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].astype(object).where(~small | pd.isna(out[c]).to_numpy(), SUPPRESSED)
+    return out.drop(columns="_paired_den")

@@ -1,0 +1,220 @@
+"""Scoring, pairing and change against hand-worked examples (tests/reference/proms/README.md)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cscs_eval.proms.pairing as outcomes_mod
+from cscs_eval.proms.pairing import classify, eligible_referrals, outcomes
+from cscs_eval.proms.scoring import score
+
+TODAY = "2025-06-01"
+
+
+def item_rows(pid, measure, date, responses, *, referral="same", team="North"):
+    ref = f"R-{pid}" if referral == "same" else referral
+    return [{"patient_id": pid, "referral_id": ref, "team": team, "measure": measure,
+             "assessment_date": date, "item": str(i), "response": None if r is None else str(r)}
+            for i, r in enumerate(responses, 1)]
+
+
+def frame(*parts):
+    return pd.DataFrame([r for p in parts for r in p])
+
+
+def test_reqol_total_reverses_negative_items():
+    # Hand-worked: responses 1,2,3,4,0,1,2,3,4,0 (item 11 = 2, not in the total); items 1, 3, 6, 9 are
+    # reversed (4 - r): 3 + 2 + 1 + 4 + 0 + 3 + 2 + 3 + 0 + 0 = 18.
+    s = score(frame(item_rows("P1", "ReQoL-10", "2024-01-05", [1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 2])), today=TODAY)
+    assert s[["unit", "score", "n_items"]].values.tolist() == [["total", 18.0, 10]]
+
+
+def test_reqol_incomplete_is_not_scored_with_reason():
+    s = score(frame(item_rows("P1", "reqol10", "2024-01-05", [1] * 9)), today=TODAY)
+    assert np.isnan(s.loc[0, "score"])
+    assert s.loc[0, "excluded_reason"] == "incomplete: 9 of 10 items answered (all required)"
+
+
+def test_dialog_items_means_and_8():
+    # Items 1-8: 4,5,6,7,1,2,3,4 -> SQoL mean 32/8 = 4.0; items 9-11: 5,6,7 -> treatment 6.0.
+    s = score(frame(item_rows("P1", "dialog", "2024-01-05", [4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7]),
+                    item_rows("P2", "dialog", "2024-01-05", [8, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7])), today=TODAY)
+    p1 = s[s.patient_id == "P1"].set_index("unit")["score"]
+    assert p1["sqol"] == 4.0 and p1["treatment satisfaction"] == 6.0 and p1["item 3"] == 6.0
+    p2 = s[s.patient_id == "P2"].set_index("unit")
+    assert np.isnan(p2.loc["item 1", "score"])
+    assert p2.loc["item 1", "excluded_reason"].startswith("DIALOG value 8 is not valid for change")
+    assert np.isnan(p2.loc["sqol", "score"])
+
+
+def test_gbo_goal_mean_of_rated_goals():
+    s = score(frame(item_rows("P1", "gbo", "2024-01-05", [2, 7])), today=TODAY).set_index("unit")["score"]
+    assert s.to_dict() == {"goal 1": 2.0, "goal 2": 7.0, "goal mean": 4.5}
+
+
+def test_score_rows_accepted():
+    df = pd.DataFrame({"patient_id": "P1", "referral_id": "R1", "team": "A", "measure": "ReQoL-10",
+                       "assessment_date": ["01/02/2024", "01/06/2024"], "score": ["18", "26"]})
+    o = outcomes(df, today=TODAY)
+    assert o[["unit", "baseline", "follow_up", "change", "category", "clinical_baseline", "reliable_recovery"]] \
+        .values.tolist() == [["total", 18.0, 26.0, 8.0, "reliable improvement", True, True]]
+
+
+CASES = [
+    # measure, unit, baseline, follow-up, category, clinical_baseline, reliable_recovery  (NHSE CMH dashboard)
+    ("reqol10", "total", 20, 25, "reliable improvement", True, True),
+    ("reqol10", "total", 20, 24, "no reliable change", True, False),
+    ("reqol10", "total", 24, 29, "reliable improvement", True, True),
+    ("reqol10", "total", 25, 30, "reliable improvement", False, False),
+    ("reqol10", "total", 30, 25, "reliable deterioration", False, False),
+    ("reqol10", "total", 10, 16, "reliable improvement", True, False),
+    ("dialog", "item 1", 3, 4, "reliable improvement", None, None),
+    ("dialog", "item 1", 3, 2, "reliable deterioration", None, None),
+    ("dialog", "item 1", 3, 3, "no reliable change", None, None),
+    ("gbo", "goal 2", 2, 5, "reliable improvement", None, None),
+    ("gbo", "goal 2", 5, 3, "no reliable change", None, None),
+    ("gbo", "goal 2", 5, 2, "reliable deterioration", None, None),
+    # Talking Therapies: PHQ-9 fall >= 6 and caseness >= 10; GAD-7 fall >= 4 and caseness >= 8.
+    ("phq9", "total", 15, 9, "reliable improvement", True, True),
+    ("phq9", "total", 15, 10, "no reliable change", True, False),
+    ("phq9", "total", 9, 15, "reliable deterioration", False, False),
+    ("gad7", "total", 10, 6, "reliable improvement", True, True),
+    ("gad7", "total", 10, 7, "no reliable change", True, False),
+    ("gad7", "total", 12, 8, "reliable improvement", True, False),
+]
+
+
+@pytest.mark.parametrize("measure,unit,base,follow,category,clinical,recovery", CASES)
+def test_classification_hand_worked(measure, unit, base, follow, category, clinical, recovery):
+    p = pd.DataFrame({"measure": [measure], "unit": [unit], "baseline": [float(base)],
+                      "follow_up": [float(follow)], "paired": [True]})
+    got = classify(p).iloc[0]
+    assert got["change"] == follow - base
+    assert got["category"] == category
+    assert (pd.isna(got["clinical_baseline"]) if clinical is None else got["clinical_baseline"] == clinical)
+    assert (pd.isna(got["reliable_recovery"]) if recovery is None else got["reliable_recovery"] == recovery)
+
+
+def test_research_threshold_not_missed_by_float_noise():
+    # DIALOG SQoL threshold 1.64: 4.64 - 3.0 must count as reliable improvement despite binary floats.
+    p = pd.DataFrame({"measure": ["dialog"], "unit": ["sqol"], "baseline": [3.0], "follow_up": [4.64],
+                      "paired": [True]})
+    assert classify(p).loc[0, "category"] == "reliable improvement"
+
+
+def reqol(pid, date, total, **kw):
+    # Ten items whose keyed scores sum to ``total`` (reversed items coded back to responses).
+    keyed = [4] * (total // 4) + ([total % 4] if total % 4 else [])
+    keyed += [0] * (10 - len(keyed))
+    resp = [4 - k if i in (1, 3, 6, 9) else k for i, k in enumerate(keyed, 1)]
+    return item_rows(pid, "reqol10", date, resp, **kw)
+
+
+def test_reqol_fixture_helper():
+    assert score(frame(reqol("P1", "2024-01-01", 23)), today=TODAY)["score"].tolist() == [23.0]
+
+
+def test_pairing_first_and_latest_per_referral():
+    df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-03-01", 30), reqol("P1", "2024-06-01", 18),
+               reqol("P2", "2024-02-01", 20), reqol("P3", "2024-02-01", 20, referral=None),
+               reqol("P3", "2024-04-01", 27, referral=None))
+    o = outcomes(df, today=TODAY).set_index("patient_id")
+    assert o.loc["P1", ["baseline", "follow_up", "n_assessments", "days_between"]].tolist() == [10.0, 18.0, 3, 152]
+    assert o.loc["P1", "category"] == "reliable improvement"
+    assert not o.loc["P2", "paired"] and pd.isna(o.loc["P2", "category"])
+    # No referral id: the patient is the pairing unit.
+    assert o.loc["P3", "paired"] and o.loc["P3", "change"] == 7
+
+
+def test_pairing_per_referral_not_patient():
+    df = frame(reqol("P1", "2024-01-01", 10, referral="R1"), reqol("P1", "2024-03-01", 30, referral="R2"))
+    o = outcomes(df, today=TODAY)
+    assert o["paired"].tolist() == [False, False]
+
+
+def test_min_interval_and_period_end():
+    df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-02-01", 20), reqol("P1", "2024-09-01", 30))
+    assert outcomes(df, today=TODAY)["follow_up"].tolist() == [30.0]
+    assert outcomes(df, today=TODAY, period_end="31/03/2024")["follow_up"].tolist() == [20.0]
+    o = outcomes(df, today=TODAY, period_end="2024-03-31", min_interval_days=60)
+    assert o["paired"].tolist() == [False]
+    assert outcomes(df, today=TODAY, period_start="2024-10-01").empty
+
+
+def test_dialog_items_paired_separately_and_8_skipped():
+    df = frame(item_rows("P1", "dialog", "2024-01-01", [3, 8, 3, 3, 3, 3, 3, 3, 3, 3, 3]),
+               item_rows("P1", "dialog", "2024-02-01", [4, 3, 3, 3, 3, 3, 3, 2, 7, 7, 7]),
+               item_rows("P1", "dialog", "2024-03-01", [5, 5, 3, 3, 3, 3, 3, 2, 7, 7, 7]))
+    o = outcomes(df, today=TODAY).set_index("unit")
+    assert list(o.index) == [f"item {i}" for i in range(1, 9)]  # items 9-11 are not units of change
+    assert o.loc["item 1", ["baseline", "follow_up", "category"]].tolist() == [3.0, 5.0, "reliable improvement"]
+    # Item 2: the 8 is not valid, so the baseline is the second assessment.
+    assert o.loc["item 2", ["baseline", "follow_up"]].tolist() == [3.0, 5.0]
+    assert o.loc["item 8", "category"] == "reliable deterioration"
+    excl = outcomes_mod.exclusions(o)
+    assert excl.loc[excl.stage == "scoring", "n_rows"].tolist() == [1]
+
+
+def test_research_units():
+    df = frame(item_rows("P1", "gbo", "2024-01-01", [1, 2, 3]), item_rows("P1", "gbo", "2024-05-01", [4, 6, 5]))
+    o = outcomes(df, today=TODAY, units="research")
+    assert o[["unit", "baseline", "follow_up", "category"]].values.tolist() == [
+        ["goal mean", 2.0, 5.0, "reliable improvement"]]
+
+
+def test_eligible_referrals_hand_worked():
+    ref = pd.DataFrame({
+        "referral_id": ["A", "B", "C", "D", "E", "F"], "patient_id": list("123456"), "team": "North",
+        "referral_date": ["2024-01-01", "2024-01-01", "2024-06-01", "2024-06-01", "2024-01-01", "2025-01-01"],
+        "discharge_date": ["", "2024-02-01", "", "2024-07-01", "", ""],
+        "n_contacts": ["2", "2", "5", "1", "1", "9"]})
+    got = eligible_referrals(ref, period_end="2024-12-31").set_index("referral_id")
+    # A open 365 days, 2 contacts: yes. B closed, 2 contacts: yes. C open 213 days: yes.
+    # D closed, 1 contact: no. E open, 1 contact: no. F referred after the period end: not in the cohort.
+    assert got["eligible"].to_dict() == {"A": True, "B": True, "C": True, "D": False, "E": False}
+    assert got.loc["C", "length_days"] == 213
+    assert eligible_referrals(ref, period_end="2024-10-31").set_index("referral_id")["eligible"]["C"] == False  # noqa: E712
+
+
+def test_outcomes_with_referrals_and_demographics():
+    df = frame(reqol("P1", "2024-01-01", 10, referral="A"), reqol("P1", "2024-06-01", 30, referral="A"),
+               reqol("P2", "2024-01-01", 10, referral="X"))
+    ref = pd.DataFrame({"referral_id": ["A", "B"], "patient_id": ["P1", "P9"], "team": "North",
+                        "referral_date": "2023-01-01", "discharge_date": "", "n_contacts": "3"})
+    demo = pd.DataFrame({"patient_id": ["P1", "P2"], "ethnicity": ["White", "Asian"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        o = outcomes(df, referrals=ref, demographics=demo, today=TODAY)
+    assert any("not in the referrals file" in str(w.message) for w in caught)
+    eligible = o.set_index("referral_id")["eligible"]
+    assert eligible["A"] is True or eligible["A"] == True  # noqa: E712
+    assert pd.isna(eligible["X"])
+    assert o.set_index("patient_id")["ethnicity"].to_dict() == {"P1": "White", "P2": "Asian"}
+    assert outcomes_mod.referral_table(o)["eligible"].tolist() == [True, True]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 40)), min_size=1, max_size=8))
+def test_pairing_properties(visits):
+    # Baseline is the earliest dated total, follow-up the latest later one; change stays within -40..40.
+    dates = {}
+    for day, total in visits:
+        dates.setdefault(day, total)
+    parts = [reqol("P1", (pd.Timestamp("2023-01-01") + pd.Timedelta(days=d)).strftime("%d/%m/%Y"), t)
+             for d, t in dates.items()]
+    o = outcomes(frame(*parts), today=TODAY).iloc[0]
+    first, last = min(dates), max(dates)
+    assert o["baseline"] == dates[first]
+    assert o["paired"] == (last > first)
+    if o["paired"]:
+        assert o["follow_up"] == dates[last]
+        assert -40 <= o["change"] <= 40
+        assert o["days_between"] == last - first
+
+
+def test_module_exports_categories():
+    assert outcomes_mod.CATEGORIES == ("reliable improvement", "no reliable change", "reliable deterioration")

@@ -1,0 +1,135 @@
+"""Summaries: Wilson intervals (vs statsmodels), effect sizes and paired tests (vs scipy, hand-worked)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cscs_eval.governance import SUPPRESSED
+from cscs_eval.proms.stats import paired_statistics, wilson_interval
+from cscs_eval.proms.summary import publishable, summarise
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_matches_statsmodels(kn):
+    k, n = kn
+    lo, hi = wilson_interval(k, n)
+    ref = proportion_confint(k, n, alpha=0.05, method="wilson")
+    assert float(lo) == pytest.approx(ref[0], abs=1e-12)
+    assert float(hi) == pytest.approx(ref[1], abs=1e-12)
+
+
+def test_wilson_published_value():
+    # Newcombe (1998) Stat Med 17:857, Table I example 81/263: Wilson 95% interval 0.2553 to 0.3662.
+    lo, hi = wilson_interval(81, 263)
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.2553, 0.3662)
+    assert np.isnan(wilson_interval(0, 0)[0])
+
+
+def test_paired_statistics_hand_worked():
+    # baseline 10,12,14,16; follow-up 13,14,18,17; differences 3,2,4,1: mean 2.5, SD sqrt(5/3) = 1.2910;
+    # baseline SD sqrt(20/3) = 2.5820. NHSE effect size 2.5/2.5820 = 0.9682; d_z 2.5/1.2910 = 1.9365;
+    # t = d_z * sqrt(4) = 3.8730.
+    r = paired_statistics([10, 12, 14, 16], [13, 14, 18, 17])
+    assert r["effect_size"] == pytest.approx(2.5 / np.sqrt(20 / 3))
+    assert r["d_z"] == pytest.approx(2.5 / np.sqrt(5 / 3))
+    assert r["t_statistic"] == pytest.approx(3.872983346207417)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=3, max_size=40))
+def test_paired_tests_match_scipy(pairs):
+    b = np.array([p[0] for p in pairs], float)
+    f = np.array([p[1] for p in pairs], float)
+    r = paired_statistics(b, f)
+    d = f - b
+    if d.std(ddof=1) > 0:
+        t = stats.ttest_rel(f, b)
+        assert r["t_statistic"] == pytest.approx(t.statistic)
+        assert r["t_p_value"] == pytest.approx(t.pvalue)
+        assert r["d_z"] == pytest.approx(t.statistic / np.sqrt(len(d)))
+    if np.any(d != 0):
+        w = stats.wilcoxon(d)
+        assert r["wilcoxon_statistic"] == pytest.approx(w.statistic)
+        assert r["wilcoxon_p_value"] == pytest.approx(w.pvalue)
+
+
+def outcome_rows():
+    # Team North: 5 paired ReQoL-10 referrals, 1 unpaired. Team South: 2 paired.
+    rows = []
+    north = [(20, 26), (15, 15), (24, 30), (30, 22), (10, 16)]
+    for i, (b, f) in enumerate(north):
+        rows.append({"patient_id": f"N{i}", "referral_id": f"RN{i}", "team": "North", "baseline": b, "follow_up": f})
+    rows.append({"patient_id": "N9", "referral_id": "RN9", "team": "North", "baseline": 12, "follow_up": np.nan})
+    rows += [{"patient_id": f"S{i}", "referral_id": f"RS{i}", "team": "South", "baseline": b, "follow_up": f}
+             for i, (b, f) in enumerate([(20, 20), (22, 28)])]
+    from cscs_eval.proms.pairing import classify
+
+    df = pd.DataFrame(rows).assign(measure="reqol10", unit="total")
+    df["paired"] = df["follow_up"].notna()
+    return classify(df)
+
+
+def test_summary_by_team_hand_worked():
+    s = summarise(outcome_rows(), by="team").set_index("team")
+    north = s.loc["North"]
+    # Changes +6, 0, +6, -8, +6: 3 improved, 1 no change, 1 deteriorated of 5 paired; 6 referrals.
+    assert north[["n_referrals", "n_paired", "n_improved", "n_no_change", "n_deteriorated"]].tolist() == [6, 5, 3, 1, 1]
+    assert north["paired_rate"] == pytest.approx(5 / 6)
+    lo, hi = proportion_confint(5, 6, method="wilson")
+    assert (north["paired_rate_low"], north["paired_rate_high"]) == pytest.approx((lo, hi))
+    lo, hi = proportion_confint(3, 5, method="wilson")
+    assert (north["improved_rate_low"], north["improved_rate_high"]) == pytest.approx((lo, hi))
+    # Clinical at baseline (< 25): 20, 15, 24, 10 -> 4; recovered (>= 25 and +5): 20->26, 24->30 -> 2.
+    assert (north["n_clinical_baseline"], north["n_reliable_recovery"]) == (4, 2)
+    assert north["reliable_recovery_rate"] == pytest.approx(0.5)
+    base = np.array([20, 15, 24, 30, 10.0])
+    change = np.array([6, 0, 6, -8, 6.0])
+    assert north["mean_change"] == pytest.approx(2.0)
+    assert north["effect_size"] == pytest.approx(2.0 / base.std(ddof=1))
+    assert north["d_z"] == pytest.approx(2.0 / change.std(ddof=1))
+    assert north["t_p_value"] == pytest.approx(stats.ttest_rel(base + change, base).pvalue)
+
+
+def test_summary_overall_and_all_units_row():
+    df = outcome_rows()
+    s = summarise(df, by=None)
+    assert s["n_paired"].tolist() == [7]
+    g = df.assign(measure="gbo", unit=np.where(np.arange(len(df)) % 2, "goal 1", "goal 2"))
+    g.loc[:, ["clinical_baseline", "reliable_recovery"]] = pd.NA
+    s2 = summarise(g, by=None)
+    assert s2["unit"].tolist() == ["all units", "goal 1", "goal 2"]
+
+
+def test_summary_with_referral_denominators():
+    df = outcome_rows()
+    df["eligible"] = [True, True, True, True, False, True, True, True]
+    ref = pd.DataFrame({"referral_id": [f"E{i}" for i in range(10)],
+                        "team": ["North"] * 8 + ["South"] * 2, "eligible": [True] * 7 + [False] * 3})
+    s = summarise(df, by="team", referrals=ref).set_index("team")
+    # North: 7 eligible referrals; 4 eligible paired -> 4/7.
+    assert s.loc["North", "n_eligible"] == 7 and s.loc["North", "n_paired"] == 4
+    assert s.loc["North", "paired_rate"] == pytest.approx(4 / 7)
+
+
+def test_publishable_suppresses_small_numbers():
+    s = summarise(outcome_rows(), by="team")
+    p = publishable(s).set_index("team")
+    assert p.loc["South", "n_paired"] == SUPPRESSED
+    assert p.loc["South", "paired_rate"] == SUPPRESSED
+    assert p.loc["South", "mean_change"] == SUPPRESSED
+    assert p.loc["North", "n_paired"] == 5 and p.loc["North", "n_improved"] == SUPPRESSED
+    assert p.loc["North", "improved_rate"] == SUPPRESSED
+    assert p.loc["North", "n_referrals"] == 5  # 6 rounded to the nearest 5
+    assert publishable(s, suppress=False).loc[1, "n_paired"] == 2
+
+
+def test_bad_by_column():
+    from cscs_eval.errors import UsageError
+
+    with pytest.raises(UsageError, match="by must name columns.*ethnicity"):
+        summarise(outcome_rows(), by="ethnicity")
