@@ -44,6 +44,7 @@ def test_html_escapes_every_text(evil):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "P &amp; Q" in page
     assert 'title="memo &lt;i&gt;x&lt;/i&gt;"' in page
+    assert '<span class="memo">memo &lt;i&gt;x&lt;/i&gt;</span>' in page  # memos print, not only hover
 
 
 def test_html_is_self_contained_and_printable():
