@@ -43,6 +43,7 @@ SHEET_COLUMNS = ["excerpt_id", "case", "source", "excerpt", "construct", "rating
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_RATING_LIKE = re.compile(r"^(?:[+\-\u2212\u00b1]+\d*(?:\.\d+)?|\d+(?:\.\d+)?)$")
 _THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
 
 
@@ -53,7 +54,8 @@ def _problem(file, line, column, problem, fix):
 
 def excerpt_key(case, source, excerpt) -> str:
     """Stable id of an excerpt from its case, source and whitespace-normalised text."""
-    text = "\x1f".join(re.sub(r"\s+", " ", str(v or "")).strip().lower() for v in (case, source, excerpt))
+    text = "\x1f".join(re.sub(r"\s+", " ", "" if v is None or v != v else str(v)).strip().lower()
+                       for v in (case, source, excerpt))
     return "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
@@ -284,7 +286,8 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
                      ("code", "give a CFIR construct id or name")):
         bad = raw[col].isna() & ~((col == "case") & raw["file"].map(_is_notes))
         for file, line in raw.loc[bad, ["file", "line"]].itertuples(index=False):
-            problems.append(_problem(file, int(line), col, f"{col if col != 'code' else 'construct'} is empty", fix))
+            name = "construct" if col == "code" else col
+            problems.append(_problem(file, int(line), name, f"{name} is empty", fix))
 
     # Constructs: resolve each distinct spelling once.
     cb = get_codebook()
@@ -296,6 +299,15 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
             resolved[text] = (None, exc.message)
     for (file, line, text) in raw.loc[raw["code"].notna(), ["file", "line", "code"]].itertuples(index=False):
         err = resolved[text][1]
+        last = text.rsplit(None, 1)
+        if err and len(last) == 2 and _RATING_LIKE.match(last[1]):
+            # '[[Cost +3]]': the coder meant a rating, so say the rating is off the scale
+            try:
+                normalise_rating(last[1])
+            except InputError as exc:
+                problems.append(_problem(file, int(line), "rating", exc.message,
+                                         "use +2 +1 0 -1 -2 X (mixed) or M (missing)"))
+                continue
         if err:
             fix = ("map it in an alias file (--aliases) or use a CFIR 2.0 name or id"
                    if "nearest" in err or "subconstruct" in err else "write the id or 'Parent: Name' of the one meant")
@@ -316,8 +328,14 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
     raw["rating"] = rat.where(~bad, "M")
 
     # Excerpt ids: generated where missing; a given id must not name two different excerpts.
-    generated = [excerpt_key(c, s, e) for c, s, e in zip(raw["case"], raw["source"], raw["excerpt"])]
-    raw["excerpt_id"] = raw["excerpt_id"].fillna(pd.Series(generated, index=raw.index, dtype="string"))
+    need = raw["excerpt_id"].isna()
+    if need.any():
+        sub = raw.loc[need]
+        norm = [sub[c].fillna("").str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
+                for c in ("case", "source", "excerpt")]
+        keys = (norm[0] + "\x1f" + norm[1] + "\x1f" + norm[2]).tolist()
+        generated = ["x" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:10] for k in keys]
+        raw.loc[need, "excerpt_id"] = pd.Series(generated, index=sub.index, dtype="string")
     given = raw.dropna(subset=["excerpt"])
     text_key = given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f" + given["excerpt"]
     clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
