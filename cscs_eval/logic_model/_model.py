@@ -550,7 +550,16 @@ def _parse(data, *, path, lines) -> LogicModel:
         for i, e in enumerate(_entries(data, "outcomes", ctx)):
             outcomes.append(_parse_outcome(e, None, i, ctx, ("outcomes", i)))
 
-    by_id = {n.id: n for n in (*determinants, *strategies, *mechanisms, *outcomes)}
+    # Outcomes are kept in column order (implementation, service, clinical), as the file writes them.
+    outcomes.sort(key=lambda o: OUTCOME_TYPES.index(o.type))
+    by_id = {}
+    for section, nodes in (("determinants", determinants), ("strategies", strategies),
+                           ("mechanisms", mechanisms), ("outcomes", outcomes)):
+        for i, n in enumerate(nodes):
+            if n.id in by_id:
+                raise ctx.error(f"{section} entry {i + 1}: id '{n.id}' is already used by a {by_id[n.id].kind}; "
+                                "every node needs its own id", (section, i) if section != "outcomes" else None)
+            by_id[n.id] = n
     links = []
     used_numbers = set()
     raw_links = _entries(data, "links", ctx)
