@@ -1,0 +1,216 @@
+"""``cscs-eval benefits ...`` through the real entry point; register, sample data and figures."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from cscs_eval.benefits import plot_funnel, plot_gaps, plot_its, plot_spc  # noqa: E402
+from cscs_eval.benefits.funnel import funnel  # noqa: E402
+from cscs_eval.benefits.inequalities import inequality_gaps  # noqa: E402
+from cscs_eval.benefits.its import interrupted_time_series  # noqa: E402
+from cscs_eval.benefits.register import read_register, register_report  # noqa: E402
+from cscs_eval.benefits.spc import spc  # noqa: E402
+from cscs_eval.cli import main  # noqa: E402
+from cscs_eval.errors import InputError, ValidationError  # noqa: E402
+from cscs_eval.io import read_table  # noqa: E402
+from cscs_eval.sample import benefits as sample  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    paths = sample.write(out, 20241127)
+    assert [p.name for p in paths] == ["indicators.csv", "register.csv"]
+    return out / "benefits"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
+    again = sample.write(tmp_path, 20241127)
+    assert again[0].read_bytes() == (sample_dir / "indicators.csv").read_bytes()
+    ind = read_table(sample_dir / "indicators.csv")
+    assert ind["indicator"].nunique() == 4
+    assert ind.groupby("indicator").size().min() >= 36
+    paired = ind[ind["indicator"] == "paired_proms_pct"]
+    r = interrupted_time_series(paired, changes=sample.SERVICE_CHANGE)
+    lv = r.term("level_change")
+    assert lv["lower"] > 5  # the step of 14 points is found
+    reg = read_table(sample_dir / "register.csv")
+    assert reg.columns.tolist() == ["benefit", "indicator", "baseline", "target", "current", "owner", "status"]
+
+
+def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
+    out = tmp_path / "spc.csv"
+    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+                          "paired_proms_pct", "--rebase", "2023-10-01", "--target", "40", "--out", str(out))
+    assert code == 0
+    t = pd.read_csv(out)
+    assert t.columns.tolist() == ["date", "value", "mean", "lpl", "upl", "point_type"]
+    assert len(t) == 42 and t["date"].iloc[0] == "2022-04-01"
+    assert "variation: special_cause_improvement" in stdout
+    assert "assurance: inconsistent" in stdout
+
+
+def test_cli_spc_prints_table_without_out(sample_dir, capsys):
+    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+                          "reqol_mean_change", "--improvement", "increase")
+    assert code == 0
+    assert "point_type" in stdout and "variation: common_cause" in stdout
+
+
+def test_cli_spc_needs_indicator_when_several(sample_dir, capsys):
+    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"))
+    assert code == 2
+    assert "pick one with --indicator NAME" in err
+
+
+def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, capsys):
+    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
+    assert code == 2 and "invalid choice" in err
+    code, _, err = run(capsys, "benefits", "spc", str(tmp_path / "nope.csv"))
+    assert code == 1 and "file not found" in err
+
+
+def test_cli_spc_duplicate_dates_exit_1_names_file(tmp_path, capsys):
+    f = tmp_path / "s.csv"
+    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-02-01,3\n")
+    code, _, err = run(capsys, "benefits", "spc", str(f))
+    assert code == 1
+    assert "s.csv" in err and "appears 2 times (rows 3, 4)" in err
+
+
+def test_cli_spc_bad_value_row_in_selected_indicator(tmp_path, capsys):
+    f = tmp_path / "s.csv"
+    f.write_text("indicator,date,value\na,2024-01-01,1\nb,2024-01-01,1\na,2024-02-01,x\n")
+    code, _, err = run(capsys, "benefits", "spc", str(f), "--indicator", "a")
+    assert code == 1
+    assert "row 4" in err and "'x' is not a number" in err
+
+
+def test_cli_spc_short_series_warns(tmp_path, capsys):
+    f = tmp_path / "s.csv"
+    f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m}\n" for m in range(1, 7)))
+    code, _, err = run(capsys, "benefits", "spc", str(f))
+    assert code == 0 and "warning: SPC limits" in err and "fewer than 13" in err
+
+
+def test_cli_its(sample_dir, tmp_path, capsys):
+    out = tmp_path / "its.csv"
+    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                          "paired_proms_pct", "--change", "2023-10-01", "--seasonal", "--out", str(out))
+    assert code == 0
+    t = pd.read_csv(out)
+    assert t.columns.tolist() == ["term", "estimate", "lower", "upper", "p_value"]
+    assert {"level_change", "slope_change", "season_sin_1"} <= set(t["term"])
+    assert "level changed by" in stdout
+
+
+def test_cli_its_change_outside_series(sample_dir, capsys):
+    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                       "paired_proms_pct", "--change", "2019-01-01")
+    assert code == 2 and "outside the series" in err
+
+
+def test_cli_its_requires_change(sample_dir, capsys):
+    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
+    assert code == 2 and "--change" in err
+
+
+def test_cli_funnel(tmp_path, capsys):
+    f = tmp_path / "teams.csv"
+    f.write_text("team,paired,referrals\nA,12,100\nB,30,150\nC,45,200\nD,20,80\nE,70,250\nF,5,60\n")
+    out = tmp_path / "funnel.xlsx"
+    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--group", "team", "--numerator", "paired",
+                          "--denominator", "referrals", "--no-overdispersion", "--out", str(out))
+    assert code == 0
+    t = pd.read_excel(out)
+    assert t.columns.tolist() == ["group", "numerator", "denominator", "rate", "lower95", "upper95", "lower998",
+                                  "upper998", "outlier"]
+    assert set(t["outlier"]) <= {"above 99.8%", "above 95%", "within", "below 95%", "below 99.8%"}
+    assert "no allowance for over-dispersion" in stdout
+
+
+def test_cli_funnel_zero_denominator(tmp_path, capsys):
+    f = tmp_path / "teams.csv"
+    f.write_text("group,numerator,denominator\nA,1,10\nB,0,0\n")
+    code, _, err = run(capsys, "benefits", "funnel", str(f))
+    assert code == 1 and "row 3" in err and "denominator of 0" in err
+
+
+def test_cli_register(sample_dir, tmp_path, capsys):
+    out = tmp_path / "reg.csv"
+    code, _, _ = run(capsys, "benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+                     str(sample_dir / "indicators.csv"), "--out", str(out))
+    assert code == 0
+    t = pd.read_csv(out)
+    assert len(t) == 4
+    assert {"variation", "assurance", "summary"} <= set(t.columns)
+    assert t["current"].notna().all()  # empty 'current' filled from the latest value
+
+
+def test_register_bad_rows_all_listed(tmp_path):
+    f = tmp_path / "reg.csv"
+    f.write_text("benefit,indicator,baseline,target,current,owner,status\n"
+                 "B1,,10,x,,me,on track\nB1,a,1,2,3,me,on track\n")
+    with pytest.raises(ValidationError) as exc:
+        read_register(f)
+    problems = exc.value.problems
+    assert len(problems) == 4  # empty indicator, bad target, duplicated benefit twice
+    assert "row 2" in str(exc.value)
+
+
+def test_register_unknown_indicator(sample_dir):
+    reg = read_register(sample_dir / "register.csv")
+    ind = read_table(sample_dir / "indicators.csv")
+    reg.loc[0, "indicator"] = "nonexistent"
+    with pytest.raises(InputError, match="indicator 'nonexistent' has no series"):
+        register_report(reg, ind)
+
+
+def test_register_report_directions(sample_dir):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = register_report(read_register(sample_dir / "register.csv"), read_table(sample_dir / "indicators.csv"))
+    d = rep.set_index("indicator")
+    assert d.loc["dna_rate_pct", "improvement"] == "decrease"
+    assert d.loc["paired_proms_pct", "improvement"] == "increase"
+    assert set(rep["assurance"]) <= {"consistent_pass", "consistent_fail", "inconsistent"}
+
+
+def test_figures_draw_with_badges(sample_dir):
+    import matplotlib.pyplot as plt
+
+    ind = read_table(sample_dir / "indicators.csv")
+    paired = ind[ind["indicator"] == "paired_proms_pct"]
+    r = spc(paired, rebase=["2023-10-01"], target=40, label="Paired PROMs (%)")
+    fig, ax = plt.subplots()
+    assert plot_spc(r, ax=ax) is ax
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("Variation: Improvement") for t in texts)
+    assert any("Target: met by chance" in t for t in texts)
+    fig, axes = plt.subplots(1, 3)
+    assert plot_its(interrupted_time_series(paired, changes="2023-10-01"), ax=axes[0]) is axes[0]
+    df = pd.DataFrame({"group": list("abcd"), "numerator": [5, 20, 30, 50], "denominator": [50, 80, 100, 120]})
+    assert plot_funnel(funnel(df), ax=axes[1]) is axes[1]
+    rows = pd.DataFrame({"g": ["x"] * 30 + ["y"] * 40 + ["z"] * 3, "o": [1, 0] * 15 + [1, 0, 0, 0] * 10 + [1, 1, 0]})
+    assert plot_gaps(inequality_gaps(rows, group="g", outcome="o"), ax=axes[2]) is axes[2]
+    plt.close("all")
+
+
+def test_help_lists_benefit_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["benefits", "--help"])
+    out = capsys.readouterr().out
+    for cmd in ("spc", "its", "funnel", "register"):
+        assert cmd in out
