@@ -8,7 +8,8 @@ import sys
 def register(subparsers) -> None:
     from cscs_eval.cli import add_out_argument
 
-    sub = subparsers.add_parser("lightning", help="Lightning Reports: render one (HTML, Markdown, Word), follow a series",
+    sub = subparsers.add_parser("lightning",
+                                help="Lightning Reports: render one (HTML, Markdown, Word), follow a series",
                                 description="Lightning Reports: Markdown files with front matter and the sections "
                                             "Summary, Plus, Delta, Insights; bullets may carry CFIR codes.")
     inner = sub.add_subparsers(dest="lightning_command", metavar="COMMAND", required=True)

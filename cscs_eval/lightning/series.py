@@ -67,7 +67,10 @@ def _ensure_reports(reports_or_paths, aliases):
 
 
 def codes(folder_or_paths, *, aliases=None):
-    """Every code of every report: ``report, date, period, file, section, line, text, construct_id, construct, rating, memo``."""
+    """Every code of every report in date order.
+
+    Columns ``report, date, period, file, section, line, text, construct_id, construct, rating, memo``.
+    """
     import pandas as pd
 
     frames = []

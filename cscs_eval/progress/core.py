@@ -17,7 +17,7 @@ from typing import NamedTuple
 from cscs_eval.errors import InputError, UsageError
 
 __all__ = ["STATUSES", "STATUS_LABELS", "ProgressSummary", "normalise_status", "read_progress", "tally",
-           "summarise", "load_rag_rules", "rag_status", "check_headlines", "percent"]
+           "summarise", "load_rag_rules", "rag_status", "check_headlines", "check_shares", "percent"]
 
 #: The task statuses, in the board report's column order.
 STATUSES = ("complete", "on_track", "delayed", "not_needed", "not_started")
@@ -571,4 +571,67 @@ def check_headlines(table, headlines):
                                      f"{exact:.2f}% is {expected} at {dec} decimal{'s' if dec != 1 else ''}{why}"))
     out = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
     out.attrs["n_checked"] = len(hl)
+    return out
+
+
+def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "pct_of_total",
+                 label: str = "measure"):
+    """Check a published "n and % of total" table, such as the board report's PROMs delivery overview.
+
+    Parameters
+    ----------
+    table
+        DataFrame or path with one row per measure.
+    count, total, pct, label
+        Column names of the count, its denominator, the percentage as printed, and the row label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Findings (columns as :func:`summarise`'s, the row label in ``workstream``)
+        for percentages that do not equal count / total x 100 rounded half up at their printed
+        decimals, and for counts above their total; ``attrs["n_checked"]`` rows were checked.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> overview = pd.DataFrame({"measure": ["engaged", "not yet"], "n": [29, 3], "pct_of_total": ["90", "9"],
+    ...                          "total": [32, 32]})
+    >>> check_shares(overview)["message"].tolist()
+    ['pct_of_total reported 90 but 29/32 = 90.62% is 91 at 0 decimals (90 is the value truncated, not rounded)']
+    """
+    import pandas as pd
+
+    if isinstance(table, (str, Path)):
+        from cscs_eval.io import read_table
+
+        table = read_table(table, required=(label, count, total, pct))
+    df = _as_frame(table)
+    source = df.attrs.get("source")
+    for col in (count, total, pct, label):
+        if col not in df.columns:
+            raise InputError(f"missing column '{col}'; found {', '.join(map(str, df.columns))}", file=source)
+    findings = []
+    for i, rec in enumerate(df.to_dict("records")):
+        row = _row_of(df, i)
+        name = str(rec[label]).strip()
+        n = _parse_count(rec[count], file=source, row=row, column=count)
+        d = _parse_count(rec[total], file=source, row=row, column=total)
+        if n > d:
+            findings.append(_finding(CHECK_COUNTS, name, row, count, n, d, f"{count} {n} is more than the total {d}"))
+        stated = _stated(rec[pct], file=source, row=row, column=pct)
+        if stated is None or not d:
+            continue
+        value, dec = stated
+        expected = percent(n, d, dec)
+        if expected != value:
+            exact = 100.0 * n / d
+            why = f" ({value} is the value truncated, not rounded)" if percent(n, d, dec, rounding=ROUND_DOWN) == value \
+                else ""
+            findings.append(_finding(CHECK_PERCENT, name, row, pct, value, expected,
+                                     f"{pct} reported {value} but {n}/{d} = {exact:.2f}% is {expected} at {dec} "
+                                     f"decimal{'s' if dec != 1 else ''}{why}"))
+    out = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
+    out["row"] = out["row"].astype("Int64")
+    out.attrs["n_checked"] = len(df)
     return out

@@ -100,3 +100,12 @@ def test_proms_delivery_overview_as_published():
     # only "approached and engaged" (29/32 = 90.6%) is printed as 90 instead of 91
     mismatched = [(n, p, r) for n, p, r in zip(df["n"], df["pct_of_total"], recomputed) if p != r]
     assert mismatched == [(29, 90, 91)]
+
+
+def test_check_shares_on_proms_delivery_overview():
+    from cscs_eval.progress import check_shares
+
+    findings = check_shares(PUBLIC / "proms_delivery_overview_2024-11.csv")
+    assert findings.attrs["n_checked"] == 6
+    assert findings[["workstream", "row", "reported", "expected"]].values.tolist() == [["Teams approached and engaged with PROMS work", 2, "90", "91"]]
+    assert "truncated" in findings["message"].iloc[0]
