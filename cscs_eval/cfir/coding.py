@@ -279,6 +279,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
         raw[col] = raw[col].astype("string").str.strip()
         raw[col] = raw[col].mask(raw[col] == "")
     raw["line"] = raw["line"].astype("int64")
+    raw["excerpt"] = raw["excerpt"].str.replace("\r\n", "\n").str.replace("\r", "\n")
 
     # Missing values a coder must fill in.
     for col, fix in (("case", "give the case (team or site) the excerpt belongs to"),
@@ -337,7 +338,8 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
         generated = ["x" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:10] for k in keys]
         raw.loc[need, "excerpt_id"] = pd.Series(generated, index=sub.index, dtype="string")
     given = raw.dropna(subset=["excerpt"])
-    text_key = given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f" + given["excerpt"]
+    text_key = (given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f"
+                + given["excerpt"].str.replace(r"\s+", " ", regex=True).str.strip().str.lower())
     clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
     for (file, eid) in clash[clash > 1].index:
         lines = sorted(given.loc[(given["file"] == file) & (given["excerpt_id"] == eid), "line"].unique())

@@ -1,0 +1,135 @@
+"""Coder agreement, checked against statsmodels, the krippendorff package and hand-worked values."""
+
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from cscs_eval.cfir import (agreement, case_agreement, cohen_kappa, disagreements, krippendorff_alpha_ordinal,
+                            load_coding, weighted_kappa)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
+LEVELS = [-2, -1, 0, 1, 2]
+
+
+def test_kappa_hand_worked():
+    # table [[20, 5], [10, 15]]: po 0.70, pe 0.50 -> kappa 0.40 (tests/reference/cfir/README.md)
+    a = [1] * 20 + [1] * 5 + [0] * 10 + [0] * 15
+    b = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
+    assert cohen_kappa(a, b) == pytest.approx(0.40)
+
+
+def table5(a, b):
+    t = np.zeros((5, 5))
+    for x, y in zip(a, b):
+        t[int(x) + 2, int(y) + 2] += 1
+    return t
+
+
+ratings = st.lists(st.tuples(st.sampled_from(LEVELS), st.sampled_from(LEVELS)), min_size=3, max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ratings)
+def test_kappas_match_statsmodels(pairs):
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    t = table5(a, b)
+    ours_w = weighted_kappa(a, b)
+    ours = cohen_kappa(a, b, levels=LEVELS)
+    with np.errstate(all="ignore"):
+        sm_w = cohens_kappa(t, wt="linear").kappa
+        sm = cohens_kappa(t).kappa
+    if np.isnan(sm_w) or np.isinf(sm_w):
+        assert np.isnan(ours_w)
+    else:
+        assert ours_w == pytest.approx(sm_w, abs=1e-9)
+    if np.isnan(sm) or np.isinf(sm):
+        assert np.isnan(ours)
+    else:
+        assert ours == pytest.approx(sm, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ratings)
+def test_alpha_matches_krippendorff_package(pairs):
+    a = [float(p[0]) for p in pairs]
+    b = [float(p[1]) for p in pairs]
+    ours = krippendorff_alpha_ordinal(list(zip(a, b)))
+    if len(set(a) | set(b)) < 2:
+        assert np.isnan(ours)
+        return
+    ref = krippendorff.alpha(reliability_data=[a, b], level_of_measurement="ordinal", value_domain=LEVELS)
+    assert ours == pytest.approx(ref, abs=1e-9)
+
+
+def test_alpha_with_missing_values_and_three_coders_matches_package():
+    rng = np.random.default_rng(7)
+    data = rng.choice(LEVELS, size=(3, 40)).astype(float)
+    data[rng.random((3, 40)) < 0.2] = np.nan
+    ref = krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal", value_domain=LEVELS)
+    assert krippendorff_alpha_ordinal(data.T.tolist()) == pytest.approx(ref, abs=1e-9)
+
+
+def sheet(rows, coder):
+    df = pd.DataFrame(rows, columns=["excerpt_id", "construct", "rating"])
+    df["case"] = df["excerpt_id"].str[0]
+    df["source"] = "s"
+    df["excerpt"] = "text " + df["excerpt_id"]
+    df["coder"] = coder
+    return df
+
+
+def test_agreement_table_hand_worked(tmp_path):
+    a = sheet([("A1", "I.F", "+1"), ("A2", "I.F", "-1"), ("A3", "I.H", "-2"), ("B1", "I.F", "+2"),
+               ("B9", "I.H", "+1")], "a")
+    b = sheet([("A1", "I.F", "+1"), ("A2", "I.F", "-2"), ("A3", "I.F", "0"), ("B1", "I.H", "+2")], "b")
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    t = agreement(tmp_path / "a.csv", tmp_path / "b.csv").set_index("construct_id")
+    assert list(t.columns[:5]) == ["construct", "n_excerpts", "percent_agreement", "kappa", "weighted_kappa"]
+    assert t.index[-1] == "overall"
+    # shared excerpts: A1, A2, A3, B1 (B9 only in A's file is not compared)
+    # I.F presence A: 1,1,0,1  B: 1,1,1,0 -> agree 2/4
+    assert t.loc["I.F", "n_excerpts"] == 4 and t.loc["I.F", "percent_agreement"] == 0.5
+    # I.F kappa: table [[0,1],[1,2]] -> po .5, pe (1*1+3*3)/16 = .625 -> (.5-.625)/.375 = -1/3
+    assert t.loc["I.F", "kappa"] == pytest.approx(-1 / 3)
+    # I.H presence A: 0,0,1,0  B: 0,0,0,1 -> agree 2/4
+    assert t.loc["I.H", "percent_agreement"] == 0.5
+    assert t.loc["overall", "n_excerpts"] == 4 and t.loc["overall", "percent_agreement"] == 0.5
+    # ratings both coded: I.F on A1 (+1,+1), A2 (-1,-2) -> n_rated 2
+    assert t.loc["I.F", "n_rated"] == 2 and t.loc["overall", "n_rated"] == 2
+    d = disagreements(tmp_path / "a.csv", tmp_path / "b.csv")
+    assert sorted(d["difference"].tolist()) == ["only coder A", "only coder A", "only coder B", "only coder B",
+                                                "rating"]
+
+
+def test_sample_agreement_matches_statsmodels_overall():
+    al = SAMPLE / "aliases.yaml"
+    a = load_coding(SAMPLE / "notes", al)
+    b = load_coding(SAMPLE / "second_coder.csv", al)
+    t = agreement(a, b).set_index("construct_id")
+    shared = sorted(set(a["excerpt_id"]) & set(b["excerpt_id"]))
+    assert t.loc["overall", "n_excerpts"] == len(shared) == 21
+    m = a[a["excerpt_id"].isin(shared)].merge(b, on=["excerpt_id", "construct_id"], suffixes=("_a", "_b"))
+    m = m.dropna(subset=["rating_value_a", "rating_value_b"])
+    with np.errstate(all="ignore"):
+        ref = cohens_kappa(table5(m["rating_value_a"], m["rating_value_b"]), wt="linear").kappa
+    assert t.loc["overall", "weighted_kappa"] == pytest.approx(ref)
+    ref_alpha = krippendorff.alpha(reliability_data=[m["rating_value_a"].tolist(), m["rating_value_b"].tolist()],
+                                   level_of_measurement="ordinal", value_domain=LEVELS)
+    assert t.loc["overall", "krippendorff_alpha"] == pytest.approx(ref_alpha)
+    c = case_agreement(a, b)
+    assert c["construct_id"].iloc[-1] == "overall" and 0 <= c["percent_agreement"].iloc[-1] <= 1
+
+
+def test_no_shared_excerpts_is_an_error():
+    a = sheet([("A1", "I.F", "+1")], "a")
+    b = sheet([("B1", "I.F", "+1")], "b")
+    from cscs_eval.cfir.coding import coding_from_sheet
+
+    with pytest.raises(ValueError, match="share no excerpt"):
+        agreement(coding_from_sheet(a), coding_from_sheet(b))

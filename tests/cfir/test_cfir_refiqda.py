@@ -1,0 +1,193 @@
+"""REFI-QDA export and import: round trip, schema models, QualCoder's requirements, untrusted files."""
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from xsdata.formats.dataclass.parsers.config import ParserConfig
+from xsdata_pydantic.bindings import XmlParser
+
+from cscs_eval.cfir import export_qdc, export_qdpx, import_qdpx, load_coding, read_qdc
+from cscs_eval.cfir.coding import coding_from_sheet
+from cscs_eval.errors import InputError
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
+REF = Path(__file__).resolve().parents[1] / "reference" / "cfir"
+COLS = ["excerpt_id", "case", "source", "excerpt", "construct_id", "rating", "coder", "memo", "theme"]
+STRICT = ParserConfig(fail_on_unknown_properties=True, fail_on_unknown_attributes=True)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml")
+
+
+def sort(df):
+    return df[COLS].sort_values(["excerpt_id", "construct_id", "coder"]).reset_index(drop=True)
+
+
+def test_qdpx_round_trip_gives_the_same_table(sample, tmp_path):
+    path = export_qdpx(sample, tmp_path / "p.qdpx")
+    back = import_qdpx(path)
+    pd.testing.assert_frame_equal(sort(sample), sort(back))
+
+
+def test_two_coders_and_unicode_round_trip(tmp_path):
+    sheet = pd.DataFrame({
+        "case": ["Équipe A", "Équipe A", "B"], "source": ["s1", "s1", "s2"],
+        "excerpt": ["Über-friendly staff 😀 helped\r\nwith forms", "Über-friendly staff 😀 helped\nwith forms",
+                    "A third"],
+        "construct": ["III.B", "III.B", "I.H"], "rating": ["+1", "+2", "M"], "coder": ["ann", "bob", "ann"],
+        "memo": ["a; b | c", None, None]})
+    coding = coding_from_sheet(sheet)
+    back = import_qdpx(export_qdpx(coding, tmp_path / "u.qdpx"))
+    cols = ["case", "source", "excerpt", "construct_id", "rating", "coder", "memo"]
+    key = ["coder", "construct_id"]
+    pd.testing.assert_frame_equal(coding[cols].sort_values(key).reset_index(drop=True),
+                                  back[cols].sort_values(key).reset_index(drop=True))
+    assert sorted(back["rating"]) == ["+1", "+2", "M"] and set(back["coder"]) == {"ann", "bob"}
+    assert set(back["excerpt"]) == {"Über-friendly staff 😀 helped\nwith forms", "A third"}
+
+
+def test_export_meets_qualcoder_requirements(sample, tmp_path):
+    path = export_qdpx(sample, tmp_path / "p.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        assert [n for n in names if n.endswith(".qde")] == ["project.qde"]
+        xml = zf.read("project.qde")
+        texts = {n: zf.read(n) for n in names if n.startswith("Sources/")}
+    assert not xml.startswith(b"\xef\xbb\xbf")
+    assert all(not t.startswith(b"\xef\xbb\xbf") and b"\r" not in t for t in texts.values())
+    from defusedxml.ElementTree import fromstring
+
+    root = fromstring(xml)
+    ns = "{urn:QDA-XML:project:1.0}"
+    assert root.tag == f"{ns}Project" and root.get("origin", "").startswith("cscs-eval")
+    assert [c.tag for c in root][:2] == [f"{ns}Users", f"{ns}CodeBook"]
+    assert root.find(f"{ns}CodeBook")[0].tag == f"{ns}Codes"
+    codes = list(root.iter(f"{ns}Code"))
+    assert len(codes) == 72 and all(c.get("isCodable") in ("true", "false") for c in codes)
+    assert sum(c.get("isCodable") == "false" for c in codes) == 5
+    assert len({c.get("name") for c in codes}) == 72
+    user_guids = {u.get("guid") for u in root.iter(f"{ns}User")}
+    sources = list(root.iter(f"{ns}TextSource"))
+    assert len({s.get("name") for s in sources}) == len(sources)
+    for src in sources:
+        assert src.get("path") is None
+        text = texts["Sources/" + src.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
+        for sel in src.iter(f"{ns}PlainTextSelection"):
+            assert sel.get("creatingUser") in user_guids
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            assert text[start:end].startswith(sel.get("name")[:20])
+            for coding in sel.iter(f"{ns}Coding"):
+                assert coding[0].tag == f"{ns}CodeRef"
+
+
+def test_export_parses_with_pyrefiqda_models(sample, tmp_path):
+    from pyrefiqda.models import CodeBook, Project
+
+    path = export_qdpx(sample, tmp_path / "p.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        project = XmlParser(config=STRICT).from_bytes(zf.read("project.qde"), Project)
+    assert project.origin.startswith("cscs-eval")
+    assert len(project.code_book.codes.code) == 5
+    assert sum(len(s.plain_text_selection) for s in project.sources.text_source) == sample["excerpt_id"].nunique()
+    assert len(project.notes.note) == len(sample)
+    qdc = export_qdc(tmp_path / "c.qdc")
+    book = XmlParser(config=STRICT).from_bytes(qdc.read_bytes(), CodeBook)
+    assert [c.name for c in book.codes.code] == ["I. Innovation", "II. Outer Setting", "III. Inner Setting",
+                                                 "IV. Individuals", "V. Implementation Process"]
+    assert all(c.is_codable is False for c in book.codes.code)
+    rows = read_qdc(qdc)
+    assert len(rows) == 72 and rows["is_codable"].sum() == 67
+
+
+def test_qualcoder_export_imports_with_aliases():
+    aliases = {"Isolation": "Need", "Coping": "Capability", "Community": "Partnerships & Connections"}
+    got = import_qdpx(REF / "qualcoder_sample_export.qdpx", aliases=aliases)
+    with open(REF / "qualcoder_codings.csv", encoding="utf-8", newline="") as fh:
+        ref = list(csv.DictReader(fh))
+    assert len(got) == len(ref) == 5
+    ids = {"Isolation": "IV.C.A", "Coping": "IV.C.B", "Community": "II.D"}
+    expected = sorted((r["source"], ids[r["code"]], r["text"]) for r in ref)
+    assert sorted(zip(got["source"], got["construct_id"], got["excerpt"])) == expected
+    assert set(got["rating"]) == {"M"} and set(got["coder"]) == {"tester"}
+
+
+def test_qualcoder_export_without_aliases_names_the_codes():
+    with pytest.raises(InputError) as err:
+        import_qdpx(REF / "qualcoder_sample_export.qdpx")
+    msg = str(err.value)
+    assert "'Isolation' (2 codings)" in msg and "'Coping' (1 coding)" in msg and "'Community' (2 codings)" in msg
+    assert "alias" in msg
+
+
+def make_qdpx(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+MINIMAL = b"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="test"><Sources/></Project>"""
+
+
+def test_zip_member_leaving_the_folder_is_refused(tmp_path):
+    path = make_qdpx(tmp_path / "evil.qdpx", {"project.qde": MINIMAL, "../x": b"boom"})
+    with pytest.raises(InputError, match="leaves the archive folder"):
+        import_qdpx(path)
+    assert not (tmp_path.parent / "x").exists()
+
+
+def test_absolute_member_is_refused(tmp_path):
+    path = make_qdpx(tmp_path / "abs.qdpx", {"project.qde": MINIMAL, "/etc/passwd": b"x"})
+    with pytest.raises(InputError, match="leaves the archive folder"):
+        import_qdpx(path)
+
+
+def test_entity_bomb_is_refused(tmp_path):
+    bomb = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Project xmlns="urn:QDA-XML:project:1.0" name="&lol2;" origin="x"/>"""
+    path = make_qdpx(tmp_path / "bomb.qdpx", {"project.qde": bomb})
+    with pytest.raises(InputError, match="entities"):
+        import_qdpx(path)
+
+
+def test_oversized_member_is_refused(tmp_path, monkeypatch):
+    import cscs_eval.cfir.refiqda as r
+
+    monkeypatch.setattr(r, "MAX_MEMBER_BYTES", 1000)
+    path = make_qdpx(tmp_path / "big.qdpx", {"project.qde": MINIMAL, "Sources/a.txt": b"a" * 5000})
+    with pytest.raises(InputError, match="limit"):
+        import_qdpx(path)
+
+
+def test_not_a_zip_and_no_qde(tmp_path):
+    bad = tmp_path / "bad.qdpx"
+    bad.write_text("hello", encoding="utf-8")
+    with pytest.raises(InputError, match="ZIP"):
+        import_qdpx(bad)
+    with pytest.raises(InputError, match="exactly one .qde"):
+        import_qdpx(make_qdpx(tmp_path / "empty.qdpx", {"Sources/a.txt": b"x"}))
+
+
+def test_selection_outside_the_text_is_an_error(tmp_path):
+    xml = b"""<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="t">
+<CodeBook><Codes><Code guid="11111111-1111-1111-1111-111111111111" name="Cost" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="22222222-2222-2222-2222-222222222222" name="s" plainTextPath="internal://s.txt">
+<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" startPosition="2" endPosition="99">
+<Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/>
+</Coding></PlainTextSelection></TextSource></Sources></Project>"""
+    path = make_qdpx(tmp_path / "off.qdpx", {"project.qde": xml, "Sources/s.txt": b"short"})
+    with pytest.raises(InputError, match="outside"):
+        import_qdpx(path)
+
+
+def test_failed_export_writes_nothing(sample, tmp_path):
+    with pytest.raises(Exception):
+        export_qdpx(sample, tmp_path / "p.zip")
+    assert list(tmp_path.iterdir()) == []
