@@ -94,18 +94,18 @@ def format_table(df, *, decimals: int = 1, suppress=None, labels=None):
     return out
 
 
-def table_html(formatted, *, caption=None, source=None) -> str:
-    """HTML for an already formatted table; every cell is escaped."""
-    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in formatted.columns)
-    rows = []
-    for values in formatted.itertuples(index=False):
+def table_html(columns, rows, *, caption=None, source=None) -> str:
+    """HTML for an already formatted table (column labels and rows of text); every cell is escaped."""
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in columns)
+    body = []
+    for values in rows:
         cells = "".join(
             f"<td class='{'num' if _numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
-        rows.append(f"<tr>{cells}</tr>")
+        body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
     return (f"<div class='cscs-table'><table>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{foot}</div>")
+            f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
 def _numeric_text(value: str) -> bool:
@@ -150,7 +150,7 @@ def show_table(df, *, caption: str, source: str | None = None, suppress=None, de
         "columns": list(formatted.columns),
         "rows": formatted.astype(str).values.tolist(),
     }
-    body = table_html(formatted, caption=caption, source=source)
+    body = table_html(payload["columns"], payload["rows"], caption=caption, source=source)
     if note:
         body += f"<p class='note'>{html.escape(note)}</p>"
     display({TABLE_MIME: payload, "text/html": body, "text/plain": caption}, raw=True)

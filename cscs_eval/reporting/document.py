@@ -142,11 +142,8 @@ def render_html(nb, *, meta: dict, template_dir=None) -> str:
         elif block.kind == "table":
             table_no += 1
             d = block.data
-            import pandas as pd
-
-            frame = pd.DataFrame(d.get("rows", []), columns=d.get("columns", []))
             caption = f"Table {table_no}. {d['caption']}" if d.get("caption") else None
-            body = table_html(frame, caption=caption, source=d.get("source"))
+            body = table_html(d.get("columns", []), d.get("rows", []), caption=caption, source=d.get("source"))
             if d.get("note"):
                 body += f"<p class='note'>{html.escape(d['note'])}</p>"
             parts.append(body)

@@ -166,7 +166,9 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
         try:
             nb = pm.execute_notebook(str(nb_path), str(executed), parameters=values,
                                      kernel_name=kernel_name or default_kernel(), progress_bar=False,
-                                     cwd=os.getcwd(), start_timeout=180, request_save_on_cell_execute=False)
+                                     cwd=os.getcwd(), start_timeout=180, request_save_on_cell_execute=False,
+                                     # Keep the kernel's start-up log (a TCP transport notice) out of the user's terminal.
+                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except pm.PapermillExecutionError as exc:
             kept = out_dir / f"{stem}.ipynb"
             os.replace(executed, kept)
