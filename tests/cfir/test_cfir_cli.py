@@ -1,0 +1,116 @@
+"""`cscs-eval cfir ...` through the real entry point: output, exit codes, no tracebacks."""
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cscs_eval.cli import main
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
+NOTES, ALIASES = str(SAMPLE / "notes"), str(SAMPLE / "aliases.yaml")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_codebook_csv(capsys):
+    code, out, _ = run(capsys, "cfir", "codebook", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["id", "level", "domain", "name", "parent_id"]
+    levels = [r["level"] for r in rows]
+    assert (levels.count("domain"), levels.count("construct"), levels.count("subconstruct")) == (5, 48, 19)
+    assert {"id": "V.F.2", "level": "subconstruct", "domain": "Implementation Process",
+            "name": "Innovation Recipients", "parent_id": "V.F"} in rows
+
+
+def test_codebook_json_and_crosswalk(capsys):
+    code, out, _ = run(capsys, "cfir", "codebook", "--format", "json", "--definitions")
+    assert code == 0 and '"definition"' in out
+    code, out, _ = run(capsys, "cfir", "codebook", "--crosswalk")
+    assert code == 0 and "Cosmopolitanism" in out
+
+
+def test_validate_exit_codes(capsys, tmp_path):
+    code, out, err = run(capsys, "cfir", "validate", NOTES)
+    assert code == 1 and "NHS policy" in out and "fix:" in out and "problem(s)" in err
+    assert out.count("fix:") == 12
+    code, out, _ = run(capsys, "cfir", "validate", NOTES, "--aliases", ALIASES)
+    assert code == 0 and "no problems" in out
+    report = tmp_path / "problems.csv"
+    code, _, _ = run(capsys, "cfir", "validate", NOTES, "--out", str(report))
+    assert code == 1 and len(pd.read_csv(report)) == 12
+
+
+def test_summarise_to_file_and_printed(capsys, tmp_path):
+    out_file = tmp_path / "summary.csv"
+    code, _, err = run(capsys, "cfir", "summarise", NOTES, "--aliases", ALIASES, "--case-ratings",
+                       str(SAMPLE / "case_ratings.csv"), "--out", str(out_file))
+    assert code == 0 and "wrote" in err
+    df = pd.read_csv(out_file)
+    assert list(df.columns) == ["construct_id", "construct", "domain", "n_excerpts", "n_cases", "mean_rating",
+                                "classification"]
+    assert df.set_index("construct_id").loc["III.A.2", "classification"] == "strong barrier"
+    code, out, _ = run(capsys, "cfir", "summarise", NOTES, "--aliases", ALIASES, "--by-domain")
+    assert code == 0 and "Implementation Process" in out
+
+
+def test_summarise_with_problems_exits_1_and_writes_nothing(capsys, tmp_path):
+    out_file = tmp_path / "summary.csv"
+    code, _, err = run(capsys, "cfir", "summarise", NOTES, "--out", str(out_file))
+    assert code == 1 and "12 problem(s)" in err and "cscs-eval cfir validate" in err
+    assert not out_file.exists()
+
+
+def test_matrix_distinguishing_themes(capsys):
+    code, out, _ = run(capsys, "cfir", "matrix", NOTES, "--aliases", ALIASES)
+    assert code == 0 and "CMHT North" in out and "Forensic and Rehab" in out
+    code, out, _ = run(capsys, "cfir", "distinguishing", NOTES, "--aliases", ALIASES, "--groups",
+                       str(SAMPLE / "groups.csv"))
+    assert code == 0 and "strongly distinguishing" in out
+    code, out, _ = run(capsys, "cfir", "themes", NOTES, "--aliases", ALIASES, "--themes", str(SAMPLE / "themes.yaml"))
+    assert code == 0 and "Drivers of implementation" in out
+
+
+def test_agreement(capsys):
+    code, out, _ = run(capsys, "cfir", "agreement", NOTES, str(SAMPLE / "second_coder.csv"), "--aliases", ALIASES)
+    assert code == 0 and out.strip().splitlines()[-1].split()[0] == "overall"
+    code, out, _ = run(capsys, "cfir", "agreement", NOTES, str(SAMPLE / "second_coder.csv"), "--aliases", ALIASES,
+                       "--disagreements")
+    assert code == 0 and "only coder B" in out
+    code, out, _ = run(capsys, "cfir", "agreement", NOTES, str(SAMPLE / "second_coder.csv"), "--aliases", ALIASES,
+                       "--level", "case")
+    assert code == 0 and "overall" in out
+
+
+def test_export_import_convert(capsys, tmp_path):
+    qdpx, qdc, sheet = tmp_path / "p.qdpx", tmp_path / "c.qdc", tmp_path / "sheet.csv"
+    assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--to", str(qdpx))[0] == 0
+    assert run(capsys, "cfir", "export", "--to", str(qdc))[0] == 0 and qdc.read_bytes().startswith(b"<?xml")
+    assert run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet))[0] == 0
+    assert len(pd.read_csv(sheet)) == 80
+    notes_dir = tmp_path / "notes"
+    assert run(capsys, "cfir", "convert", str(sheet), "--to", str(notes_dir))[0] == 0
+    assert len(list(notes_dir.glob("*.md"))) == 10
+
+
+def test_import_qualcoder_without_aliases_exit_1(capsys):
+    ref = Path(__file__).resolve().parents[1] / "reference" / "cfir" / "qualcoder_sample_export.qdpx"
+    code, _, err = run(capsys, "cfir", "import", str(ref))
+    assert code == 1 and "need mapping" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["cfir"], ["cfir", "bogus"], ["cfir", "codebook", "--format", "xml"], ["cfir", "export", "--to", "x.zip"],
+    ["cfir", "summarise", NOTES, "--nope"],
+])
+def test_usage_errors_exit_2(capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "error" in err

@@ -1,0 +1,53 @@
+"""Figures: the facilitators and barriers figure and the heatmap read in black and white."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from cscs_eval.cfir import (counts_by_domain, domain_counts_plot, facilitators_barriers_figure, heatmap,  # noqa: E402
+                            load_coding, summarise)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
+
+
+@pytest.fixture(scope="module")
+def coding():
+    return load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
+
+
+def test_facilitators_barriers_figure(coding):
+    s = summarise(coding)
+    fig = facilitators_barriers_figure(s, outcomes={"Adoption": "all teams trained"})
+    assert isinstance(fig, matplotlib.figure.Figure)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[:5] == ["Innovation", "Outer Setting", "Inner Setting", "Individuals", "Implementation Process"]
+    assert "Implementation outcomes" in titles
+    bars = [p for ax in fig.axes for p in ax.patches]
+    shown = s[s["classification"].str.contains("facilitator|barrier")]
+    assert len(bars) == len(shown)
+    weak = shown["classification"].str.startswith("weak").sum()
+    assert sum(bool(p.get_hatch()) for p in bars) == weak  # weak = hatched, strong = solid
+    labels = [t.get_text() for ax in fig.axes[:5] for t in ax.get_yticklabels()]
+    assert "Information Technology Infrastructure" in labels
+    plt.close(fig)
+
+
+def test_heatmap_annotates_every_rated_cell(coding):
+    fig, ax = plt.subplots()
+    out = heatmap(coding, ax=ax)
+    assert out is ax
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("X") >= 1 and "+2" in texts and "-2" in texts and "M" not in texts
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["CMHT North", "CMHT South", "CMHT West",
+                                                            "Forensic and Rehab"]
+    plt.close(fig)
+
+
+def test_domain_counts_plot(coding):
+    ax = domain_counts_plot(counts_by_domain(coding))
+    assert ax.get_xlabel() == "Number of constructs" and len(ax.get_legend().get_texts()) == 5
+    plt.close(ax.figure)
