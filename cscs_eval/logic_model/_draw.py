@@ -47,7 +47,7 @@ def wrap_text(text: str, width_in: float, size: float, weight: str = "normal") -
 
     Examples
     --------
-    >>> wrap_text("Conduct educational meetings", 1.0, 8)
+    >>> wrap_text("Conduct educational meetings", 1.3, 8)
     ['Conduct educational', 'meetings']
     """
     limit = width_in * 72 * 0.96  # a margin for hinting and rounding at low resolutions
@@ -153,6 +153,7 @@ def draw(model: LogicModel, *, width: float = 17.0, fontsize: float = 8.0, order
     >>> fig.get_size_inches()[0]
     np.float64(17.0)
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -194,6 +195,7 @@ def draw(model: LogicModel, *, width: float = 17.0, fontsize: float = 8.0, order
     total_h = body_top + body_h + legend_h
 
     fig = Figure(figsize=(width, total_h))
+    FigureCanvasAgg(fig)  # a canvas of its own: savefig, notebooks and tests work without pyplot
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(total_h, 0)

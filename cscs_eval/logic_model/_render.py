@@ -57,8 +57,9 @@ def to_table(model: LogicModel):
     ...     "mechanisms": [{"id": "M1", "label": "Results visible in the record"}],
     ...     "outcomes": {"implementation": [{"id": "O1", "name": "Adoption", "measure": "91%"}]},
     ...     "links": [{"determinant": "D1", "strategy": "S1", "mechanism": "M1", "outcomes": ["O1"]}]})
-    >>> to_table(m).iloc[0].tolist()
-    [1, 'EPR delayed (III.A.2; strong barrier, −−)', 'Change record systems', 'Results visible in the record', 'Adoption (91%)', '', '']
+    >>> row = to_table(m).iloc[0]
+    >>> row["Determinant"], row["Implementation outcomes"], row["Service outcomes"]
+    ('EPR delayed (III.A.2; strong barrier, −−)', 'Adoption: 91%', '')
     """
     import pandas as pd
 
@@ -141,10 +142,14 @@ def figure_bytes(model: LogicModel, fmt: str, **draw_options) -> bytes:
     """The figure as SVG or PNG bytes."""
     from cscs_eval.logic_model._draw import draw
 
+    import matplotlib
+
     fig = draw(model, **draw_options)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=150 if fmt == "png" else None, facecolor="white",
-                metadata={"Date": None} if fmt == "svg" else None)
+    # A fixed salt and no date: the same model gives the same SVG bytes on every run.
+    with matplotlib.rc_context({"svg.hashsalt": "cscs-eval"}):
+        fig.savefig(buffer, format=fmt, dpi=150 if fmt == "png" else None, facecolor="white",
+                    metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()
 
 
@@ -154,7 +159,8 @@ def to_html(model: LogicModel, *, figure: bool = True, template_dir=None) -> str
     All text from the model is escaped (Jinja2 autoescape); the figure is embedded as an
     ``<img>`` data URI, so nothing in it can run as script.
     """
-    svg = figure_bytes(model, "svg").decode("utf-8") if figure else None
+    # The page has the title already; the figure leaves it out.
+    svg = figure_bytes(model, "svg", title=False).decode("utf-8") if figure else None
     return _environment(template_dir).get_template("logic_model.html.j2").render(_context(model, svg))
 
 
@@ -192,7 +198,7 @@ def to_docx(model: LogicModel, path, *, figure: bool = True, template=None) -> P
         doc.add_paragraph(model.description)
     if figure:
         usable = section.page_width - section.left_margin - section.right_margin
-        doc.add_picture(io.BytesIO(figure_bytes(model, "png")), width=usable)
+        doc.add_picture(io.BytesIO(figure_bytes(model, "png", title=False)), width=usable)
         doc.add_paragraph("Figure: Implementation Research Logic Model. Numbers on the arrows are the links "
                           "in the table below.", style="Caption" if "Caption" in [s.name for s in doc.styles]
                           else None)

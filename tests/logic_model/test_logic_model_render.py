@@ -1,0 +1,223 @@
+"""The logic model as a figure, a table, HTML, Markdown and Word."""
+
+import re
+
+import matplotlib
+import pytest
+
+from cscs_eval.errors import UsageError
+from cscs_eval.io import resolve_path
+from cscs_eval.logic_model import (
+    LogicModel,
+    draw,
+    read_logic_model,
+    render,
+    strategies_table,
+    to_docx,
+    to_html,
+    to_markdown,
+    to_table,
+)
+from cscs_eval.logic_model._draw import link_label, wrap_text
+
+matplotlib.use("Agg")
+SAMPLE = resolve_path("data/sample/logic_model.yaml")
+EVIL = "<script>alert('x')</script> | pipe & <b>bold</b>"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return read_logic_model(SAMPLE)
+
+
+def six_per_column():
+    """Six boxes in every column, long text: the layout's stated capacity."""
+    long = "a deliberately long description that has to wrap over several lines inside its box"
+    data = {
+        "determinants": [{"id": f"D{i}", "label": f"Determinant {i}: {long}", "construct": "III.A.2",
+                          "valence": ["strong barrier", "weak facilitator", "mixed"][i % 3]} for i in range(6)],
+        "strategies": [{"id": f"S{i}", "label": s} for i, s in enumerate([
+            "Develop and organize quality monitoring systems", "Conduct educational meetings",
+            "Identify and prepare champions", "Intervene with patients/consumers to enhance uptake and adherence",
+            "Create or change credentialing and/or licensure standards", "Tailor strategies"])],
+        "mechanisms": [{"id": f"M{i}", "label": f"Mechanism {i}: {long}"} for i in range(6)],
+        "outcomes": {"implementation": [{"id": f"I{i}", "name": n, "label": long, "measure": "12 of 32 (38%)"}
+                                        for i, n in enumerate(["Adoption", "Penetration", "Acceptability",
+                                                               "Feasibility", "Fidelity", "Sustainability"])],
+                     "service": [{"id": f"V{i}", "name": n, "label": long} for i, n in enumerate(
+                         ["Efficiency", "Safety", "Effectiveness", "Equity", "Patient-centeredness", "Timeliness"])],
+                     "clinical": [{"id": f"C{i}", "name": f"Clinical {i}", "label": long} for i in range(6)]},
+        "links": [{"number": i + 1, "determinant": f"D{i}", "strategy": f"S{(i * 5) % 6}", "mechanism": f"M{i}",
+                   "outcomes": [f"I{i}", f"V{(i + 2) % 6}", f"C{i}"]} for i in range(6)],
+    }
+    return LogicModel.from_dict(data)
+
+
+def _extents(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = {}
+    texts = {}
+    for patch in fig.axes[0].patches:
+        gid = patch.get_gid()
+        if gid and gid.startswith("box-"):
+            boxes[gid[4:]] = patch.get_window_extent(renderer)
+    for text in fig.axes[0].texts:
+        gid = text.get_gid()
+        if gid and gid.startswith("text-"):
+            node_id = gid[5:].rsplit("-", 1)[0]
+            texts.setdefault(node_id, []).append(text.get_window_extent(renderer))
+    return boxes, texts
+
+
+@pytest.mark.parametrize("which", ["sample", "six"])
+def test_text_stays_inside_boxes_and_boxes_do_not_overlap(model, which):
+    m = model if which == "sample" else six_per_column()
+    fig = draw(m)
+    boxes, texts = _extents(fig)
+    assert set(boxes) == set(m.nodes)
+    for node_id, extents in texts.items():
+        box = boxes[node_id]
+        for ext in extents:
+            assert box.x0 <= ext.x0 and ext.x1 <= box.x1 + 0.5, (node_id, ext, box)
+            assert box.y0 <= ext.y0 and ext.y1 <= box.y1 + 0.5, (node_id, ext, box)
+    items = list(boxes.items())
+    for i, (a, ba) in enumerate(items):
+        for b, bb in items[i + 1:]:
+            assert not ba.overlaps(bb), (a, b)
+
+
+def test_figure_reads_in_black_and_white(model):
+    fig = draw(model)
+    styles = {p.get_gid(): (p.get_linestyle(), p.get_linewidth()) for p in fig.axes[0].patches if p.get_gid()}
+    assert styles["box-D1"][0] == "--" and styles["box-D5"][0] == "-"   # barrier dashed, facilitator solid
+    assert styles["box-D1"][1] > styles["box-D2"][1]                     # strong thicker than weak
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("−− IT infrastructure") for t in texts) and any(t.startswith("++ Relative") for t in texts)
+    assert {"Determinants (CFIR)", "Mechanisms", "Outcomes", "Implementation", "Service", "Clinical"} <= set(texts)
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "link-label"]
+    assert {"1", "2", "3", "4", "5", "6", "7"} <= {n for lbl in labels for n in lbl.split(",")}
+
+
+def test_draw_options(model):
+    assert draw(model, width=12).get_size_inches()[0] == 12
+    assert "Implementation of PROMs" not in [t.get_text() for t in draw(model, title=False).axes[0].texts]
+    with pytest.raises(ValueError, match="order must be 'barycentre' or 'file', got 'random'"):
+        draw(model, order="random")
+
+
+def test_wrap_and_link_labels():
+    lines = wrap_text("Supercalifragilisticexpialidocious is long", 0.5, 8)
+    assert len(lines) > 2 and "".join(lines).startswith("Supercalifragilistic")
+    assert link_label([3, 1, 2, 5]) == "1–3,5"
+
+
+def test_to_table(model):
+    df = to_table(model)
+    assert list(df.columns) == ["Link", "Determinant", "Strategy", "Mechanism", "Implementation outcomes",
+                                "Service outcomes", "Clinical outcomes"]
+    assert df["Link"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    first = df.iloc[0]
+    assert first["Determinant"] == ("IT infrastructure: the new electronic record that PROMs depend on was delayed "
+                                    "(III.A.2; strong barrier, −−)")
+    assert first["Strategy"] == "Develop and organize quality monitoring systems"
+    assert first["Service outcomes"] == "Effectiveness: teams can show what changes for service users"
+    assert df.iloc[1]["Strategy"].endswith("(local strategy)")
+    assert df.iloc[2]["Implementation outcomes"] == (
+        "Adoption: teams approached and engaged, 29 of 32 eligible teams (91%); "
+        "Penetration: teams with a mapped pathway and trained staff, 12 of 32 eligible teams (38%)")
+    st = strategies_table(model)
+    assert st.loc[0, "ERIC cluster"] == "Use evaluative and iterative strategies" and st.loc[0, "Links"] == "1, 6"
+
+
+def evil_model():
+    return LogicModel.from_dict({
+        "title": EVIL, "intervention": EVIL,
+        "determinants": [{"id": "D1", "label": EVIL, "valence": "barrier"}],
+        "strategies": [{"id": "S1", "label": EVIL, "local": True}],
+        "mechanisms": [{"id": "M1", "label": EVIL + "\nsecond line"}],
+        "outcomes": [{"id": "O1", "type": "clinical", "name": EVIL}],
+        "links": [{"determinant": "D1", "strategy": "S1", "mechanism": "M1", "outcomes": ["O1"]}]})
+
+
+def test_html_escapes_every_text_from_the_file():
+    html = to_html(evil_model())
+    assert "<script>" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert html.count("data:image/svg+xml;base64,") == 1
+
+
+def test_markdown_escapes_markup_and_pipes(model):
+    md = to_markdown(evil_model())
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "\\| pipe" in md and "second line" in md
+    row = [line for line in md.splitlines() if line.startswith("| 1 |")][0]
+    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+    assert len(cells) == 7  # seven columns: no escaped pipe split a cell
+    sample = to_markdown(model)
+    assert "| Link | Determinant |" in sample and "Proctor's implementation outcomes" in sample
+    assert sample.count("\n| ") == 1 + 7 + 1 + 6  # links header, 7 links, strategies header, 6 strategies
+
+
+def test_word_document_reads_back(model, tmp_path):
+    from docx import Document
+
+    path = to_docx(model, tmp_path / "irlm.docx")
+    doc = Document(str(path))
+    assert doc.paragraphs[0].text == model.title
+    links, strategies = doc.tables
+    assert [c.text for c in links.rows[0].cells] == list(to_table(model).columns)
+    assert len(links.rows) == 1 + len(model.links)
+    assert links.rows[1].cells[0].text == "1" and "III.A.2" in links.rows[1].cells[1].text
+    assert len(strategies.rows) == 1 + len(model.strategies)
+    assert len(doc.inline_shapes) == 1
+    assert "<script>" in Document(str(to_docx(evil_model(), tmp_path / "evil.docx"))).tables[0].rows[1].cells[1].text
+
+
+def test_render_formats(model, tmp_path):
+    assert render(model, "svg").lstrip().startswith("<?xml")
+    assert render(model, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render(model, "md").startswith("# Implementation of PROMs")
+    out = render(model, "html", tmp_path / "irlm.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert render(model, "docx", tmp_path / "irlm.docx").stat().st_size > 10_000
+    with pytest.raises(UsageError, match="--to must be one of svg, png, html, md, docx, got 'pdf'"):
+        render(model, "pdf")
+    with pytest.raises(UsageError, match="needs an output file"):
+        render(model, "docx")
+
+
+def test_svg_has_no_script_from_text():
+    svg = render(evil_model(), "svg")
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+
+
+def test_user_edited_template_is_used(model, tmp_path):
+    (tmp_path / "logic_model.md.j2").write_text("Custom {{ title | md }} with {{ rows | length }} links\n")
+    from cscs_eval.logic_model._render import to_markdown as md
+
+    assert md(model, template_dir=tmp_path) == f"Custom {model.title} with 7 links\n"
+
+
+@pytest.mark.browser
+def test_html_shows_in_headless_chromium(model, tmp_path):
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed")
+    page = render(model, "html", tmp_path / "irlm.html")
+    shot = tmp_path / "irlm.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", "--window-size=1400,1800", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] >= 1800 and pixels.shape[1] >= 1400
+    # Not a blank page: a good share of the pixels are not white, and NHS blue (the table heads) shows.
+    rgb = pixels[..., :3]
+    assert (rgb.sum(axis=2) < 2.9).mean() > 0.05
+    blue = (abs(rgb[..., 0] - 0 / 255) < 0.08) & (abs(rgb[..., 1] - 94 / 255) < 0.08) & (abs(rgb[..., 2] - 184 / 255) < 0.08)
+    assert blue.mean() > 0.005
