@@ -10,14 +10,15 @@ Names are imported lazily so that the command line starts without pandas or matp
 import importlib
 
 _EXPORTS = {
-    "spc": "spc", "SpcResult": "spc", "xmr_limits": "spc", "ShortSeriesWarning": "spc",
-    "funnel": "funnel", "FunnelResult": "funnel",
+    "spc": "xmr", "SpcResult": "xmr", "xmr_limits": "xmr", "ShortSeriesWarning": "xmr",
+    "funnel": "funnel_plot", "FunnelResult": "funnel_plot",
     "interrupted_time_series": "its", "ItsResult": "its",
     "inequality_gaps": "inequalities", "group_estimates": "inequalities", "slope_index": "inequalities",
     "sii_from_groups": "inequalities", "SlopeIndexResult": "inequalities", "imd_quintile": "inequalities",
     "wilson_interval": "inequalities",
     "plot_spc": "plots", "plot_funnel": "plots", "plot_its": "plots", "plot_gaps": "plots",
-    "read_register": "register", "register_report": "register",
+    "read_register": "register", "register_report": "register", "indicator_charts": "register",
+    "improvement_from": "register",
     "select_indicator": "_series", "UnevenSeriesWarning": "_series",
 }
 

@@ -99,7 +99,7 @@ def _show_warnings(caught) -> None:
 def _run_spc(args) -> int:
     import warnings
 
-    from cscs_eval.benefits.spc import ASSURANCE_LABELS, VARIATION_LABELS, spc
+    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
     from cscs_eval.cli import emit_table
 
     with warnings.catch_warnings(record=True) as caught:
@@ -140,7 +140,7 @@ def _run_its(args) -> int:
 
 
 def _run_funnel(args) -> int:
-    from cscs_eval.benefits.funnel import funnel
+    from cscs_eval.benefits.funnel_plot import funnel
     from cscs_eval.cli import emit_table
     from cscs_eval.io import read_table
 

@@ -274,12 +274,16 @@ class SlopeIndexResult:
     def rii(self) -> float:
         return float(self.table.loc[self.table["term"] == "rii", "estimate"].iloc[0])
 
-    def describe(self, *, scale: float = 1.0, unit: str = "") -> str:
-        """A sentence for a report (``scale=100, unit=" percentage points"`` for rates)."""
+    def describe(self, *, scale: float = 1.0, unit: str = "", group_label: str = "") -> str:
+        """A sentence for a report (``scale=100, unit=" percentage points"`` for rates).
+
+        ``group_label`` names the groups (``"IMD quintile"`` gives "From IMD quintile 1 to 5").
+        """
         t = self.table.set_index("term")
         pct = round(100 * (1 - self.alpha))
         first, last = self.groups["group"].iloc[0], self.groups["group"].iloc[-1]
-        return (f"From {first} to {last}, the slope index of inequality is {scale * t.loc['sii', 'estimate']:.1f}"
+        lead = f"{group_label} " if group_label else ""
+        return (f"From {lead}{first} to {last}, the slope index of inequality is {scale * t.loc['sii', 'estimate']:.1f}"
                 f"{unit} ({pct}% CI {scale * t.loc['sii', 'lower']:.1f} to {scale * t.loc['sii', 'upper']:.1f}); "
                 f"relative to the overall mean that is {t.loc['rii', 'estimate']:.2f} "
                 f"({t.loc['rii', 'lower']:.2f} to {t.loc['rii', 'upper']:.2f}).")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.benefits._series import select_indicator
-from cscs_eval.benefits.spc import ASSURANCE_LABELS, VARIATION_LABELS, spc
+from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
 from cscs_eval.errors import InputError, ValidationError
 from cscs_eval.io import read_table, row_number
 
@@ -104,28 +104,51 @@ def register_report(register: pd.DataFrame, indicators: pd.DataFrame, *, screen_
         i, v = unknown[0]
         raise InputError(f"indicator '{v}' has no series in the indicators file (it has {', '.join(known)})",
                          file=register.attrs.get("source"), row=row_number(register, i), column="indicator")
-    rebase = rebase or {}
+    charts = indicator_charts(register, indicators, screen_outliers=screen_outliers, rebase=rebase)
     rows = []
     for _, r in register.iterrows():
-        series = select_indicator(indicators, r["indicator"])
-        improvement = improvement_from(r["baseline"], r["target"])
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = spc(series, improvement=improvement, target=r["target"], screen_outliers=screen_outliers,
-                      rebase=rebase.get(r["indicator"], ()), label=str(r["indicator"]))
-        for w in caught:  # pass the warnings on, naming the indicator they concern
-            warnings.warn(f"{r['indicator']}: {w.message}", w.category, stacklevel=2)
+        res = charts[str(r["indicator"])]
         last = res.data.iloc[-1]
         rows.append({
             "benefit": r["benefit"], "indicator": r["indicator"], "owner": r["owner"], "status": r["status"],
             "baseline": r["baseline"], "target": r["target"],
             "current": r["current"] if pd.notna(r["current"]) else float(last["value"]),
             "latest": float(last["value"]), "latest_date": last["date"], "n_points": len(res.data),
-            "improvement": improvement, "mean": float(last["mean"]), "lpl": float(last["lpl"]),
+            "improvement": res.improvement, "mean": float(last["mean"]), "lpl": float(last["lpl"]),
             "upl": float(last["upl"]), "variation": res.variation, "assurance": res.assurance,
             "summary": _summary(res),
         })
     return pd.DataFrame(rows)
+
+
+def indicator_charts(register: pd.DataFrame, indicators: pd.DataFrame, *, names=None, screen_outliers: bool = False,
+                     rebase=None) -> dict:
+    """The SPC chart of each register indicator, keyed by indicator name.
+
+    Each chart takes its target from the register and its improvement direction from baseline
+    towards target (:func:`improvement_from`). Indicators in ``names`` but not in the register
+    are charted with a neutral direction and no target. ``rebase`` maps an indicator to its
+    rebase date(s). Warnings name the indicator they concern.
+    """
+    rebase = rebase or {}
+    wanted = list(dict.fromkeys(register["indicator"].astype(str))) if names is None else [str(n) for n in names]
+    charts = {}
+    for name in wanted:
+        rows = register[register["indicator"].astype(str) == name]
+        if len(rows):
+            target, improvement = float(rows["target"].iloc[0]), improvement_from(rows["baseline"].iloc[0],
+                                                                                rows["target"].iloc[0])
+        else:
+            target, improvement = None, "neutral"
+        series = select_indicator(indicators, name)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = spc(series, improvement=improvement, target=target, screen_outliers=screen_outliers,
+                      rebase=rebase.get(name, ()), label=name)
+        for w in caught:  # pass the warnings on, naming the indicator they concern
+            warnings.warn(f"{name}: {w.message}", w.category, stacklevel=2)
+        charts[name] = res
+    return charts
 
 
 def _summary(res) -> str:

@@ -10,11 +10,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from cscs_eval.benefits import plot_funnel, plot_gaps, plot_its, plot_spc  # noqa: E402
-from cscs_eval.benefits.funnel import funnel  # noqa: E402
+from cscs_eval.benefits.funnel_plot import funnel  # noqa: E402
 from cscs_eval.benefits.inequalities import inequality_gaps  # noqa: E402
 from cscs_eval.benefits.its import interrupted_time_series  # noqa: E402
 from cscs_eval.benefits.register import read_register, register_report  # noqa: E402
-from cscs_eval.benefits.spc import spc  # noqa: E402
+from cscs_eval.benefits.xmr import spc  # noqa: E402
 from cscs_eval.cli import main  # noqa: E402
 from cscs_eval.errors import InputError, ValidationError  # noqa: E402
 from cscs_eval.io import read_table  # noqa: E402

@@ -49,7 +49,7 @@ def test_known_effects_inside_intervals_one_series():
 
 def test_intervals_cover_the_truth_in_most_simulations():
     hits = {"level_change": 0, "slope_change": 0}
-    runs = 200
+    runs = 120
     for seed in range(runs):
         df, dates = simulate(1000 + seed, rho=0.3)
         c = interrupted_time_series(df, changes=dates[24]).coefficients.set_index("term")
