@@ -83,10 +83,19 @@ def _series_arguments(p) -> None:
                    help="with an 'indicator' column holding several series, the one to analyse")
 
 
+def _normalise(args, *names) -> None:
+    """Column names are matched as read_table normalises them (case, spaces)."""
+    from cscs_eval.io import normalise_column
+
+    for name in names:
+        setattr(args, name, normalise_column(getattr(args, name)))
+
+
 def _read_series(args):
     from cscs_eval.benefits._series import select_indicator
     from cscs_eval.io import read_table
 
+    _normalise(args, "date", "value")
     df = read_table(args.data, required=(args.date, args.value))
     return select_indicator(df, args.indicator)
 
@@ -144,6 +153,7 @@ def _run_funnel(args) -> int:
     from cscs_eval.cli import emit_table
     from cscs_eval.io import read_table
 
+    _normalise(args, "group", "numerator", "denominator")
     df = read_table(args.data, required=(args.group, args.numerator, args.denominator))
     res = funnel(df, group=args.group, numerator=args.numerator, denominator=args.denominator,
                  overdispersion=not args.no_overdispersion)

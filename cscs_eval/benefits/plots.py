@@ -118,8 +118,9 @@ def plot_funnel(result, *, ax=None, title="Funnel plot", xlabel="Denominator", y
     ax.scatter(t.loc[~inside, "denominator"], t.loc[~inside, "rate"] * scale, marker="D", s=45,
                facecolor=ACCENT, edgecolor=DARK, zorder=4, label="Outside 95% limits")
     if label_outliers:
-        for _, r in t[~inside].iterrows():
-            ax.annotate(str(r["group"]), (r["denominator"], r["rate"] * scale), xytext=(4, 4),
+        for j, (_, r) in enumerate(t[~inside].sort_values("denominator").iterrows()):
+            # alternate above and below so labels of neighbouring teams do not overprint
+            ax.annotate(str(r["group"]), (r["denominator"], r["rate"] * scale), xytext=(5, 5 if j % 2 == 0 else -11),
                         textcoords="offset points", fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -214,3 +214,11 @@ def test_help_lists_benefit_commands(capsys):
     out = capsys.readouterr().out
     for cmd in ("spc", "its", "funnel", "register"):
         assert cmd in out
+
+
+def test_cli_column_names_match_like_read_table(tmp_path, capsys):
+    f = tmp_path / "s.csv"
+    f.write_text("Month,Paired Rate\n" + "".join(f"2024-{m:02d}-01,{m % 3}\n" for m in range(1, 13)) +
+                 "2025-01-01,1\n")
+    code, stdout, _ = run(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
+    assert code == 0 and "variation: common_cause" in stdout
