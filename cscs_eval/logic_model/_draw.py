@@ -30,8 +30,17 @@ _HEADER_H = (0.34, 0.28)
 _LINE = 1.22          # line height as a multiple of the font size
 
 
-@functools.lru_cache(maxsize=4096)
 def _width_pt(text: str, size: float, weight: str = "normal") -> float:
+    """Width of a line of text in points, in the font matplotlib will draw it with."""
+    import matplotlib
+
+    # The report style may change the font between figures: it is part of the cache key.
+    font = (tuple(matplotlib.rcParams["font.family"]), tuple(matplotlib.rcParams["font.sans-serif"][:3]))
+    return _measure(text, size, weight, font)
+
+
+@functools.lru_cache(maxsize=8192)
+def _measure(text, size, weight, font) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 

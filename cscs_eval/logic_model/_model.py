@@ -218,12 +218,12 @@ class LogicModel:
         cycle = _find_cycle(self.edges())
         if cycle:
             ids, link_numbers = cycle
-            first = min(link_numbers)
-            index = next(i for i, link in enumerate(self.links) if link.number == first)
+            # The line shown is that of the cycle's last link in the file, most often the one just added.
+            index = max(i for i, link in enumerate(self.links) if link.number in link_numbers)
             nums = ", ".join(map(str, sorted(link_numbers)))
-            raise InputError(f"link {first} closes a cycle {' -> '.join(ids)} (links {nums}); "
-                             "a logic model runs one way, from determinants to outcomes",
-                             file=where, row=lines.get(("links", index)))
+            word = "link" if len(link_numbers) == 1 else "links"
+            raise InputError(f"{word} {nums} form a cycle {' -> '.join(ids)}; a logic model runs one way, from "
+                             "determinants to outcomes", file=where, row=lines.get(("links", index)))
         return self
 
     # --- plain data ------------------------------------------------------------------------
