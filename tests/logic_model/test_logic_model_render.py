@@ -87,6 +87,17 @@ def test_text_stays_inside_boxes_and_boxes_do_not_overlap(model, which):
             assert not ba.overlaps(bb), (a, b)
 
 
+def test_layout_holds_under_the_report_style(model):
+    from cscs_eval.reporting.style import set_report_style
+
+    with matplotlib.rc_context():
+        set_report_style()
+        fig = draw(six_per_column())
+        boxes, texts = _extents(fig)
+    for node_id, extents in texts.items():
+        assert all(boxes[node_id].x0 <= e.x0 and e.x1 <= boxes[node_id].x1 + 0.5 for e in extents), node_id
+
+
 def test_figure_reads_in_black_and_white(model):
     fig = draw(model)
     styles = {p.get_gid(): (p.get_linestyle(), p.get_linewidth()) for p in fig.axes[0].patches if p.get_gid()}
