@@ -21,7 +21,7 @@ from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import SUPPRESSED, suppress_table
 from cscs_eval.io import row_number
 
-NOT_STATED = "not stated"
+NOT_STATED = "not recorded"
 KINDS = ("rate", "mean")
 
 
@@ -104,7 +104,7 @@ def group_estimates(data, *, group: str, outcome: str, kind: str = "rate", alpha
     """Per group: ``group, n, events`` (rates), ``estimate, lower, upper, variance``.
 
     Rates use the Wilson interval; means the t interval. A missing group value is kept as its
-    own group, ``not stated``. ``order`` lists the groups in the order wanted (every group must
+    own group, ``not recorded``. ``order`` lists the groups in the order wanted (every group must
     appear in it); by default groups are sorted.
     """
     _check(data, group, outcome, kind)

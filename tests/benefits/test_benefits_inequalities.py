@@ -80,11 +80,11 @@ def test_suppression_applied_by_default():
     assert float(g.loc["A", "estimate"]) == pytest.approx(10 / 52)
 
 
-def test_missing_group_kept_as_not_stated():
+def test_missing_group_kept_as_not_recorded():
     data = rows({"A": (10, 50)})
     data.loc[0, "group"] = None
     g = inequality_gaps(data, group="group", outcome="paired", suppress=False)
-    assert "not stated" in g["group"].tolist()
+    assert "not recorded" in g["group"].tolist()
     assert g["n"].sum() == 50
 
 
