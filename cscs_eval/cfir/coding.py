@@ -20,7 +20,6 @@ two coders' files of the same notes match excerpt by excerpt.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -53,10 +52,39 @@ def _problem(file, line, column, problem, fix):
 
 
 def excerpt_key(case, source, excerpt) -> str:
-    """Stable id of an excerpt from its case, source and whitespace-normalised text."""
-    text = "\x1f".join(re.sub(r"\s+", " ", "" if v is None or v != v else str(v)).strip().lower()
-                       for v in (case, source, excerpt))
-    return "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    """Stable id of an excerpt from its case, source and whitespace-normalised text.
+
+    Examples
+    --------
+    >>> excerpt_key("A", "s", "Some  text") == excerpt_key("A", "s", "some text")
+    True
+    """
+    import pandas as pd
+
+    one = [pd.Series([v], dtype="string") for v in (case, source, excerpt)]
+    return _excerpt_keys(*one)[0]
+
+
+def _squash(series):
+    """Lower case, whitespace runs to one space, trimmed; vectorised in Arrow (no per-row Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(series.astype("string").fillna(""), type=pa.large_string())
+    arr = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " ")))
+    return arr
+
+
+def _excerpt_keys(case, source, excerpt):
+    """Vectorised :func:`excerpt_key` over three aligned Series: 'x' + 16 hex digits of a fixed-key hash."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sep = pa.scalar("\x1f", type=pa.large_string())
+    joined = pc.binary_join_element_wise(_squash(case), _squash(source), _squash(excerpt), sep)
+    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False).astype(object), categorize=False)
+    return ["x" + format(int(h), "016x") for h in hashed]
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +313,8 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
     for col, fix in (("case", "give the case (team or site) the excerpt belongs to"),
                      ("excerpt", "paste the excerpt text (or a short summary of it)"),
                      ("code", "give a CFIR construct id or name")):
-        bad = raw[col].isna() & ~((col == "case") & raw["file"].map(_is_notes))
+        is_notes = raw["file"].map({f: _is_notes(f) for f in raw["file"].unique()})
+        bad = raw[col].isna() & ~((col == "case") & is_notes)
         for file, line in raw.loc[bad, ["file", "line"]].itertuples(index=False):
             name = "construct" if col == "code" else col
             problems.append(_problem(file, int(line), name, f"{name} is empty", fix))
@@ -298,7 +327,8 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
             resolved[text] = (resolve_construct(text, alias_map), None)
         except InputError as exc:
             resolved[text] = (None, exc.message)
-    for (file, line, text) in raw.loc[raw["code"].notna(), ["file", "line", "code"]].itertuples(index=False):
+    failed = [t for t, (_, err) in resolved.items() if err]
+    for (file, line, text) in raw.loc[raw["code"].isin(failed), ["file", "line", "code"]].itertuples(index=False):
         err = resolved[text][1]
         last = text.rsplit(None, 1)
         if err and len(last) == 2 and _RATING_LIKE.match(last[1]):
@@ -313,7 +343,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
             fix = ("map it in an alias file (--aliases) or use a CFIR 2.0 name or id"
                    if "nearest" in err or "subconstruct" in err else "write the id or 'Parent: Name' of the one meant")
             problems.append(_problem(file, int(line), "construct", err, fix))
-    raw["construct_id"] = raw["code"].map(lambda t: resolved.get(t, (None,))[0] if isinstance(t, str) else None)
+    raw["construct_id"] = raw["code"].map({t: v[0] for t, v in resolved.items()})
 
     # Ratings: normalise each distinct spelling once.
     ratings = {}
@@ -322,7 +352,8 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
             ratings[text] = normalise_rating(text)
         except InputError as exc:
             ratings[text] = exc.message
-    rat = raw["rating_raw"].map(lambda t: ratings.get(t, "M") if isinstance(t, str) else "M")
+    rat = raw["rating_raw"].map(ratings).astype("object")
+    rat = rat.where(rat.notna(), "M")
     bad = ~rat.isin(list(RATING_VALUES))
     for file, line, msg in zip(raw.loc[bad, "file"], raw.loc[bad, "line"], rat[bad]):
         problems.append(_problem(file, int(line), "rating", msg, "use +2 +1 0 -1 -2 X (mixed) or M (missing)"))
@@ -332,14 +363,11 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
     need = raw["excerpt_id"].isna()
     if need.any():
         sub = raw.loc[need]
-        norm = [sub[c].fillna("").str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
-                for c in ("case", "source", "excerpt")]
-        keys = (norm[0] + "\x1f" + norm[1] + "\x1f" + norm[2]).tolist()
-        generated = ["x" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:10] for k in keys]
+        generated = _excerpt_keys(sub["case"], sub["source"], sub["excerpt"])
         raw.loc[need, "excerpt_id"] = pd.Series(generated, index=sub.index, dtype="string")
     given = raw.dropna(subset=["excerpt"])
     text_key = (given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f"
-                + given["excerpt"].str.replace(r"\s+", " ", regex=True).str.strip().str.lower())
+                + pd.Series(_squash(given["excerpt"]).to_pylist(), index=given.index, dtype="string"))
     clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
     for (file, eid) in clash[clash > 1].index:
         lines = sorted(given.loc[(given["file"] == file) & (given["excerpt_id"] == eid), "line"].unique())
