@@ -159,7 +159,8 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     ax.tick_params(which="minor", length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(by.capitalize())
+    ax.set_xlabel(f"{by.capitalize()}\n(+2 strong facilitator ... -2 strong barrier; 0 neutral; X mixed; "
+                  "blank: not discussed)")
     ax.set_ylabel("CFIR construct")
     ax.set_title(title or "CFIR rating by construct and case", loc="left")
     return ax
