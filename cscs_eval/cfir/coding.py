@@ -444,8 +444,8 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     aliases
         Alias YAML file (or a dict) mapping local names to CFIR construct names or ids.
     case_ratings
-        Optional case-ratings file (``case, construct, rating, rationale``); it is checked and stored in
-        ``coding.attrs["case_ratings"]`` so that :func:`~cscs_eval.cfir.summarise` and
+        Optional case-ratings file (``case, construct, rating, rationale``); it is checked and stored (as
+        records) in ``coding.attrs["case_ratings"]`` so that :func:`~cscs_eval.cfir.summarise` and
         :func:`~cscs_eval.cfir.matrix` use it by default.
     reverse_rated
         Flip the sign of constructs rated in reverse (``rules.yaml``: Innovation Complexity), for
@@ -461,6 +461,8 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     ValidationError
         Listing every problem (``err.problems`` is the table :func:`validate` returns).
     """
+    import pandas as pd
+
     coding, problems = _build(paths, aliases, reverse_rated)
     if problems:
         table = _problems_frame(problems)
@@ -471,7 +473,11 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
         raise ValidationError(f"{len(table)} problem(s) in the coding: {where}: {first['problem']}{more}", table)
     coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}
     if case_ratings is not None:
-        coding.attrs["case_ratings"] = read_case_ratings(case_ratings, aliases=coding.attrs["aliases"])
+        cr = read_case_ratings(case_ratings, aliases=coding.attrs["aliases"])
+        # plain records, not a DataFrame: pandas compares attrs when it merges frames
+        coding.attrs["case_ratings"] = [
+            {"case": c, "construct_id": i, "rating": r, "rationale": None if pd.isna(t) else str(t)}
+            for c, i, r, t in zip(cr["case"], cr["construct_id"], cr["rating"], cr["rationale"])]
     return coding
 
 

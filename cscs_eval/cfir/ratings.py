@@ -76,7 +76,12 @@ def _coerce_case_ratings(coding, case_ratings):
     from cscs_eval.cfir.coding import read_case_ratings
 
     if case_ratings is None:
-        return coding.attrs.get("case_ratings")
+        records = coding.attrs.get("case_ratings")
+        if not records:
+            return None
+        import pandas as pd
+
+        return pd.DataFrame(records, columns=["case", "construct_id", "rating", "rationale"]).astype("string")
     return read_case_ratings(case_ratings, aliases=coding.attrs.get("aliases") or None)
 
 

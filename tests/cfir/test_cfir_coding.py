@@ -194,3 +194,11 @@ def test_reverse_rated_complexity(tmp_path):
     path = write(tmp_path, "n.md", "---\ncase: A\n---\n\nVery complex. [[Complexity +2; Cost -1]]\n")
     c = load_coding(path, reverse_rated=True)
     assert c["rating"].tolist() == ["-2", "-1"]
+
+
+def test_loaded_table_survives_pandas_operations():
+    # case ratings are kept as plain records in attrs: pandas compares attrs when it merges frames
+    c = load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
+    merged = c.merge(c[["excerpt_id"]].drop_duplicates(), on="excerpt_id")
+    assert len(merged) == len(c) and len(pd.concat([c, c])) == 2 * len(c)
+    assert summarise(merged).equals(summarise(c))
