@@ -43,6 +43,7 @@ SHEET_COLUMNS = ["excerpt_id", "case", "source", "excerpt", "construct", "rating
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _RATING_LIKE = re.compile(r"^(?:[+\-\u2212\u00b1]+\d*(?:\.\d+)?|\d+(?:\.\d+)?)$")
+_NEEDS_BULLET = re.compile(r"^(?:[-*+#>]|\d+[.)]\s|```)")
 _THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
 
 
@@ -157,6 +158,8 @@ def _parse_note_text(text, path, problems):
             tm = _THEME.match(block)
             if tm:
                 theme = tm.group(1).strip()
+                if theme.lower() in ("-", "none"):  # '## Theme: none' ends the current theme
+                    theme = None
             continue
         if "[[" not in block and "]]" not in block:
             continue
@@ -580,12 +583,14 @@ def to_coded_notes(coding):
         for _, ex in grp.groupby("excerpt_id", sort=False):
             t = ex["theme"].iloc[0]
             t = None if t is None or pd.isna(t) else str(t)
-            if t != theme and t is not None:
-                lines += [f"## Theme: {t}", ""]
+            if t != theme:
+                lines += [f"## Theme: {t if t is not None else 'none'}", ""]
                 theme = t
             codes = [(c, r, None if m is None or pd.isna(m) else str(m))
                      for c, r, m in zip(ex["construct"], ex["rating"], ex["memo"])]
             text = re.sub(r"\s+", " ", str(ex["excerpt"].iloc[0])).strip()
+            if _NEEDS_BULLET.match(text):
+                text = "- " + text  # a paragraph starting like a heading, list or rule would be misread
             lines += [f"{text} {format_codes(codes)}", ""]
         stem = re.sub(r"[^\w.-]+", "_", f"{case}_{source}" + (f"_{coder}" if coder else "")).strip("_")
         name, n = f"{stem}.md", 2

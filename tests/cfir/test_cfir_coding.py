@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cscs_eval.cfir import (COLUMNS, load_coding, summarise, to_coding_sheet, to_coded_notes, validate,
                             write_coded_notes)
@@ -202,3 +203,30 @@ def test_loaded_table_survives_pandas_operations():
     merged = c.merge(c[["excerpt_id"]].drop_duplicates(), on="excerpt_id")
     assert len(merged) == len(c) and len(pd.concat([c, c])) == 2 * len(c)
     assert summarise(merged).equals(summarise(c))
+
+
+_text = st.text(alphabet=st.sampled_from(list("abc XYZ,.:;-#*+1)é")), min_size=1, max_size=30).filter(
+    lambda t: t.strip() and "[[" not in t and "]]" not in t)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), _text,
+                          st.sampled_from(["I.F", "III.J", "V.F.2", "IV.R.H"]),
+                          st.sampled_from(["+2", "+1", "0", "-1", "-2", "X", "M"]),
+                          st.one_of(st.none(), st.sampled_from(["Fit", "Support"]))), min_size=1, max_size=8,
+                unique_by=lambda r: (r[0], " ".join(r[1].split()).lower(), r[2])))
+def test_notes_round_trip_property(tmp_path_factory, rows):
+    sheet = pd.DataFrame(rows, columns=["case", "excerpt", "construct", "rating", "theme"]).assign(source="s")
+    from cscs_eval.cfir.coding import coding_from_sheet
+
+    coding = coding_from_sheet(sheet)
+    folder = tmp_path_factory.mktemp("notes")
+    write_coded_notes(coding, folder)
+    back = load_coding(folder)
+    cols = ["excerpt_id", "case", "construct_id", "rating", "theme"]
+    key = ["excerpt_id", "construct_id"]
+    pd.testing.assert_frame_equal(coding[cols].sort_values(key).reset_index(drop=True),
+                                  back[cols].sort_values(key).reset_index(drop=True))
+    squashed = coding["excerpt"].str.split().str.join(" ")
+    assert set(back["excerpt"]) == set(squashed)
