@@ -170,6 +170,9 @@ def _parse_note_text(text, path, problems):
         clean, codes = parse_inline_codes_checked(block, path, line, problems)
         if codes:
             excerpts.append((line, clean, codes, theme))
+        else:
+            problems.append(_problem(path, line, "codes", "an empty code block '[[ ]]'",
+                                     "write the codes inside it, e.g. [[Relative Advantage +2]], or delete it"))
     return meta, excerpts
 
 

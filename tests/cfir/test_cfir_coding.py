@@ -141,7 +141,9 @@ def test_notes_problems(tmp_path):
     no_case = write(tmp_path, "nocase.md", "---\nsource: x\n---\n\nText [[Cost -1]]\n")
     unclosed = write(tmp_path, "unclosed.md", "---\ncase: A\n---\n\nText [[Cost -1\n\nMore [[Cost +1]]\n")
     off_scale = write(tmp_path, "off.md", "---\ncase: A\n---\n\nText [[Cost +3]]\n")
-    problems = validate([no_case, unclosed, off_scale])
+    empty_block = write(tmp_path, "emptyblock.md", "---\ncase: A\n---\n\nText [[ ]]\n\nMore [[Cost +1]]\n")
+    problems = validate([no_case, unclosed, off_scale, empty_block])
+    assert problems.loc[problems["file"] == str(empty_block), "line"].tolist() == [5]
     files = problems.groupby("file")["problem"].apply(list).to_dict()
     assert any("no case" in p for p in files[str(no_case)])
     assert any("not closed" in p for p in files[str(unclosed)])
