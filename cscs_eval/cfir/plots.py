@@ -139,6 +139,10 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     values = labels.apply(lambda col: col.map(RATING_VALUES)).astype("float64").to_numpy()
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(cases) + 3.5), max(3.0, 0.26 * len(m) + 1.2)))
+    if m.empty or not cases:
+        ax.text(0.5, 0.5, "No coded constructs to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
     # five steps: dark barrier ... accent facilitator; light grey for X/0, white for M
     cmap = ListedColormap(["#231F20", "#768692", "#E8EDEE", "#41B6E6", "#005EB8"])
     shade = np.where(labels.to_numpy() == "X", 0.0, values)  # mixed shares the neutral shade
