@@ -303,10 +303,12 @@ def render_docx(nb, path, *, meta: dict) -> None:
     doc.add_heading(title, level=0)
     if meta.get("subtitle"):
         doc.add_paragraph(meta["subtitle"])
-    details = [f"Run {meta.get('run_time', '')} with cscs-eval {meta.get('version', '')}"]
-    details += [f"{k} = {v}" for k, v in meta.get("parameters", {}).items()]
-    for line in details:
-        doc.add_paragraph(line, style="Caption")
+    doc.add_paragraph(f"Produced {meta.get('run_time', '')} by cscs-eval {meta.get('version', '')}"
+                      + (f" from {meta['notebook']}." if meta.get("notebook") else "."))
+    parameters = meta.get("parameters", {})
+    if parameters:
+        _docx_table(doc, ["Parameter", "Value"], [[k, "" if v is None else str(v)] for k, v in parameters.items()],
+                    caption="Parameters of this run")
     title_dropped = False
     figure_no = table_no = 0
     for block in blocks:

@@ -52,7 +52,9 @@ def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp
     doc = Document(result.docx)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "A small report" in text and "Figure 1. A rising line." in text
-    assert doc.tables and doc.tables[0].rows[0].cells[0].text == "Team"
+    headers = [t.rows[0].cells[0].text for t in doc.tables]
+    assert headers[0] == "Parameter" and "Team" in headers
+    assert ["team", "North"] in [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert len(doc.inline_shapes) == 1
 
 
