@@ -75,3 +75,24 @@ def test_project_notebooks_document_every_parameter():
         for p in notebook_parameters(nb).values():
             assert p.type in {"str", "int", "float", "bool", "list", "dict"}, (nb.name, p.name)
             assert p.help, f"{nb.name}: parameter {p.name} has no trailing help comment"
+
+
+def test_papermill_runs_a_project_notebook_directly(tmp_path):
+    """`papermill NOTEBOOK OUT -p NAME VALUE` works without cscs-eval's runner, from any folder."""
+    import json
+    import subprocess
+    import sys
+
+    from cscs_eval.io import resource_dir
+
+    notebook = resource_dir("notebooks") / "data_overview.ipynb"
+    help_text = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
+                               capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    for name, p in notebook_parameters(notebook).items():
+        assert name in help_text and p.help in help_text
+    out = tmp_path / "out.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out), "-p", "team", "Abbeydale CMHT",
+                    "--no-progress-bar"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    executed = json.loads(out.read_text())
+    shown = json.dumps([c.get("outputs", []) for c in executed["cells"]])
+    assert "1 team" in shown and "Abbeydale CMHT" in shown

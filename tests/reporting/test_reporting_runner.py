@@ -123,3 +123,16 @@ def test_for_each_unknown_column(notebook_factory, data, tmp_path, capsys):
     assert main(["run", str(nb), "-p", "data_path", str(data), "--for-each", "label",
                  "--out", str(tmp_path / "b")]) == 2
     assert "no parameter 'label'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "no_such_notebook"], "notebook not found; give a path or one of: "),
+    (["run", "data_overview", "-f", "missing.yaml"], "missing.yaml: file not found"),
+    (["run", "data_overview", "--to", "pdf"], "invalid choice: 'pdf'"),
+])
+def test_runner_usage_errors(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "reports").exists()
