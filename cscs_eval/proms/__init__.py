@@ -1,29 +1,68 @@
 """PROMs outcome statistics: ReQoL-10, DIALOG, GBO (and PHQ-9, GAD-7) to NHS England's definitions.
 
-Public functions
-----------------
-Measures: :func:`load_measure`, :func:`list_measures`, :func:`measure_registry`.
-Reading and validation: :func:`read_proms`, :func:`validate_proms`, :func:`read_referrals`,
-:func:`read_demographics`.
-Scoring, pairing and change: :func:`score`, :func:`pair`, :func:`classify`, :func:`outcomes`,
-:func:`eligible_referrals`, :func:`exclusions`, :func:`problems`, :func:`referral_table`.
-Summaries: :func:`summarise`, :func:`summarise_by_team`, :func:`summarise_by_group`,
-:func:`publishable`, :func:`wilson_interval`, :func:`paired_statistics`.
-Models: :func:`mixed_model`, :func:`ancova`, :func:`pairing_model`.
-Governance and figures: :func:`export_row_level`, :func:`plot_change_by_team`, :func:`plot_paired_rate`.
+Public functions (imported on first use, so ``cscs-eval --help`` stays light):
+
+- measures: :func:`load_measure`, :func:`list_measures`, :func:`measure_registry`;
+- reading and validation: :func:`read_proms`, :func:`validate_proms`, :func:`read_referrals`,
+  :func:`read_demographics`;
+- scoring, pairing and change: :func:`score`, :func:`pair`, :func:`classify`, :func:`outcomes`,
+  :func:`eligible_referrals`, :func:`exclusions`, :func:`problems`, :func:`referral_table`;
+- summaries: :func:`summarise`, :func:`summarise_by_team`, :func:`summarise_by_group`,
+  :func:`publishable`, :func:`wilson_interval`, :func:`paired_statistics`;
+- models: :func:`mixed_model`, :func:`ancova`, :func:`pairing_model` (results with ``.table``);
+- governance and figures: :func:`export_row_level`, :func:`plot_change_by_team`,
+  :func:`plot_paired_rate`;
+- reliable and clinically significant change: :func:`clinical_significance`.
 """
 
-from cscs_eval.proms.data import read_demographics, read_proms, read_referrals, validate_proms
-from cscs_eval.proms.measures import list_measures, load_measure, measure_registry
-from cscs_eval.proms.pairing import (classify, eligible_referrals, exclusions, outcomes, pair, problems,
-                                      referral_table)
-from cscs_eval.proms.scoring import score
-from cscs_eval.proms.stats import paired_statistics, wilson_interval
-from cscs_eval.proms.summary import publishable, summarise, summarise_by_group, summarise_by_team
+from __future__ import annotations
 
-__all__ = [
-    "classify", "eligible_referrals", "exclusions", "list_measures", "load_measure", "measure_registry",
-    "outcomes", "pair", "paired_statistics", "problems", "publishable", "read_demographics", "read_proms",
-    "read_referrals", "referral_table", "score", "summarise", "summarise_by_group", "summarise_by_team",
-    "validate_proms", "wilson_interval",
-]
+import importlib
+import sys
+import types
+
+_EXPORTS = {
+    "load_measure": "measures", "list_measures": "measures", "measure_registry": "measures",
+    "read_proms": "data", "validate_proms": "data", "read_referrals": "data", "read_demographics": "data",
+    "score": "scoring",
+    "pair": "pairing", "classify": "pairing", "outcomes": "pairing", "eligible_referrals": "pairing",
+    "exclusions": "pairing", "problems": "pairing", "referral_table": "pairing",
+    "summarise": "summary", "summarise_by_team": "summary", "summarise_by_group": "summary",
+    "publishable": "summary",
+    "wilson_interval": "stats", "paired_statistics": "stats",
+    "mixed_model": "models", "ancova": "models", "pairing_model": "models",
+    "export_row_level": "export",
+    "plot_change_by_team": "figures", "plot_paired_rate": "figures",
+    "clinical_significance": "clinical_significance",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keep ``cscs_eval.proms.clinical_significance`` the function, not its module of the same name.
+
+    Importing a submodule sets it as an attribute of the package; for the one submodule named
+    like its public function, the function is kept instead (the module stays in sys.modules).
+    """
+
+    def __setattr__(self, name, value):
+        if name == "clinical_significance" and isinstance(value, types.ModuleType):
+            value = getattr(value, "clinical_significance", value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -34,6 +34,31 @@ MIN_CONTACTS = 2
 MIN_OPEN_DAYS = 180
 
 
+class RunInfo:
+    """What a run excluded and used, carried in ``DataFrame.attrs["proms"]``.
+
+    pandas copies and compares ``attrs`` on every operation; this holder is shared rather than
+    copied and compares by identity, so large tables ride along at no cost.
+    """
+
+    def __init__(self, *, exclusions=None, problems=None, referrals=None, options=None):
+        self.exclusions = exclusions
+        self.problems = problems
+        self.referrals = referrals
+        self.options = options or {}
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"RunInfo({len(self.exclusions) if self.exclusions is not None else 0} exclusion reasons)"
+
+
 def _unit_table(registry, units) -> pd.DataFrame:
     rows = []
     for m in registry.values():
@@ -219,7 +244,7 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     demographics
         Optional ``patient_id, ethnicity, imd_decile, age_band, gender`` (any), joined by patient.
     drop_invalid
-        Analyse the valid rows and count the excluded ones (``attrs["exclusions"]``) instead of
+        Analyse the valid rows and count the excluded ones (see :func:`exclusions`) instead of
         raising :class:`~cscs_eval.errors.ValidationError`.
     units, min_interval_days, period_start, period_end
         See :func:`pair`. ``period_end`` also fixes when referral eligibility is judged
@@ -231,9 +256,9 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
         One row per referral and unit: ``patient_id, referral_id, team, measure, unit,
         baseline_date, follow_up_date, days_between, n_assessments, baseline, follow_up, change,
         paired, category, clinical_baseline, reliable_recovery`` (+ ``eligible``, demographics).
-        ``attrs`` carries ``exclusions`` (``stage, reason, n_rows``), ``problems`` (every problem
-        row), ``referrals`` (the eligibility table, when given) and ``options``; read them as
-        tables with :func:`exclusions`, :func:`problems` and :func:`referral_table`.
+        What was excluded (``stage, reason, n_rows``), every problem row and the eligibility
+        table travel with it: read them with :func:`exclusions`, :func:`problems` and
+        :func:`referral_table`.
     """
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
     rows, exclusions, registry = prep.rows, prep.exclusions, prep.registry
@@ -277,35 +302,33 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     keep = OUTCOME_COLUMNS + [c for c in out.columns if c not in OUTCOME_COLUMNS and not c.startswith("_")
                               and c != "pair_id"]
     result = out[keep].reset_index(drop=True)
-    # attrs hold plain records (not DataFrames) so that pandas can compare and copy them.
-    result.attrs.update(exclusions=exclusions.to_dict("records"), problems=prep.problems.to_dict("records"),
-                        referrals=None if ref_table is None else ref_table.to_dict("records"),
+    result.attrs["proms"] = RunInfo(exclusions=exclusions.reset_index(drop=True), problems=prep.problems,
+                                    referrals=ref_table,
                         options={"units": units, "min_interval_days": min_interval_days,
                                  "period_start": period_start, "period_end": end})
     return result
 
 
-def _records(df, name, columns):
-    recs = df.attrs.get(name) if hasattr(df, "attrs") else None
-    if recs is None:
-        return None
-    return pd.DataFrame(recs, columns=columns)
+def _info(result):
+    info = result.attrs.get("proms") if hasattr(result, "attrs") else None
+    return info if isinstance(info, RunInfo) else None
 
 
 def exclusions(result: pd.DataFrame) -> pd.DataFrame:
     """What was excluded and why, from a table :func:`outcomes` or ``score`` returned:
     ``stage`` (validation, scoring, pairing), ``reason``, ``n_rows``."""
-    out = _records(result, "exclusions", ["stage", "reason", "n_rows"])
-    return pd.DataFrame(columns=["stage", "reason", "n_rows"]) if out is None else out
+    info = _info(result)
+    return pd.DataFrame(columns=["stage", "reason", "n_rows"]) if info is None else info.exclusions.copy()
 
 
 def problems(result: pd.DataFrame) -> pd.DataFrame:
     """Every problem row found in the input: ``row, column, value, reason, problem``."""
-    out = _records(result, "problems", ["row", "column", "value", "reason", "problem"])
-    return pd.DataFrame(columns=["row", "column", "value", "reason", "problem"]) if out is None else out
+    info = _info(result)
+    return pd.DataFrame(columns=["row", "column", "value", "reason", "problem"]) if info is None else \
+        info.problems.copy()
 
 
 def referral_table(result: pd.DataFrame):
     """The referrals with ``status``, ``length_days`` and ``eligible`` (None without a referrals file)."""
-    recs = result.attrs.get("referrals")
-    return None if recs is None else pd.DataFrame(recs)
+    info = _info(result)
+    return None if info is None or info.referrals is None else info.referrals.copy()

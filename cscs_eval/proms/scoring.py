@@ -134,8 +134,8 @@ def score(data, *, measures=None, drop_invalid=False, today=None) -> pd.DataFram
     pandas.DataFrame
         Columns ``patient_id, referral_id, team, measure, assessment_date, unit, score,
         n_items, excluded_reason``; ``score`` is missing where ``excluded_reason`` says why
-        (an incomplete assessment, a DIALOG 8). ``attrs["exclusions"]`` counts excluded
-        input rows by reason (records; :func:`~cscs_eval.proms.pairing.exclusions` makes a table).
+        (an incomplete assessment, a DIALOG 8). Excluded input rows are counted by
+        reason: :func:`~cscs_eval.proms.pairing.exclusions` reads them.
 
     Examples
     --------
@@ -147,6 +147,7 @@ def score(data, *, measures=None, drop_invalid=False, today=None) -> pd.DataFram
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
     scores = score_rows(prep.rows, prep.registry)
     out = scores.drop(columns="pair_id")
-    out.attrs["exclusions"] = prep.exclusions.to_dict("records")
-    out.attrs["problems"] = prep.problems.to_dict("records")
+    from cscs_eval.proms.pairing import RunInfo
+
+    out.attrs["proms"] = RunInfo(exclusions=prep.exclusions, problems=prep.problems)
     return out

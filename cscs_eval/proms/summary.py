@@ -75,8 +75,10 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
     if missing:
         raise UsageError(f"by must name columns of the outcomes table ({', '.join(outcomes.columns)}), "
                          f"got {', '.join(missing)}")
-    if referrals is None and outcomes.attrs.get("referrals") is not None:
-        referrals = pd.DataFrame(outcomes.attrs["referrals"])
+    if referrals is None:
+        from cscs_eval.proms.pairing import referral_table
+
+        referrals = referral_table(outcomes)
     df = outcomes
     if "eligible" in df.columns and referrals is not None:
         df = df[df["eligible"].fillna(False).astype(bool)]

@@ -133,3 +133,17 @@ def test_bad_by_column():
 
     with pytest.raises(UsageError, match="by must name columns.*ethnicity"):
         summarise(outcome_rows(), by="ethnicity")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-4, 4), min_size=1, max_size=16))
+def test_fast_wilcoxon_equals_scipy_with_ties_and_zeros(diffs):
+    from cscs_eval.proms.stats import wilcoxon
+
+    d = np.array(diffs, float)
+    if not np.any(d != 0):
+        return
+    w = stats.wilcoxon(d)
+    got = wilcoxon(d)
+    assert got[0] == pytest.approx(w.statistic)
+    assert got[1] == pytest.approx(w.pvalue, rel=1e-9)

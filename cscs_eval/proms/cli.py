@@ -1,0 +1,160 @@
+"""``cscs-eval proms ...``: validate, score and pair PROMs extracts (no heavy imports here)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _common(p, *, outcomes=False):
+    p.add_argument("data", metavar="DATA", help="PROMs extract (.csv, .xlsx or .parquet) in the long format: "
+                   "item responses or scores")
+    p.add_argument("--drop-invalid", action="store_true",
+                   help="analyse the valid rows and report every excluded row with its reason "
+                        "(default: stop and list the problems)")
+    p.add_argument("--measures", metavar="PATH", action="append",
+                   help="extra measure file or folder of YAML measure files (repeatable)")
+    p.add_argument("--key-file", metavar="FILE",
+                   help="pseudonymisation key file (default: the CSCS_EVAL_PSEUDONYM_KEY environment variable); "
+                        "row-level output is refused without a key")
+    if outcomes:
+        p.add_argument("--referrals", metavar="FILE",
+                       help="referrals (referral_id, patient_id, team, referral_date, discharge_date, n_contacts): "
+                            "adds NHS England's eligible-referral flag")
+        p.add_argument("--demographics", metavar="FILE",
+                       help="demographics (patient_id, ethnicity, imd_decile, age_band, gender)")
+        p.add_argument("--units", default="nhse", choices=("nhse", "research"),
+                       help="units of change: nhse (default: ReQoL-10 total, each DIALOG item, each GBO goal) or "
+                            "research (DIALOG means, GBO goal mean)")
+        p.add_argument("--min-interval", metavar="DAYS", type=int, default=0,
+                       help="least number of days between baseline and follow-up (default 0: any later date)")
+        p.add_argument("--period-start", metavar="DATE", help="keep referrals with an assessment on or after DATE")
+        p.add_argument("--period-end", metavar="DATE",
+                       help="ignore assessments after DATE; referral eligibility is judged at DATE")
+
+
+def register(subparsers) -> None:
+    from cscs_eval.cli import add_out_argument
+
+    sub = subparsers.add_parser("proms", help="PROMs outcomes: validate, score and pair ReQoL-10, DIALOG, GBO, "
+                                "PHQ-9 and GAD-7 to NHS England's definitions",
+                                description="PROMs outcome statistics to NHS England's community mental-health "
+                                "PROMs definitions. Row-level output carries pseudonymised ids.")
+    inner = sub.add_subparsers(dest="proms_command", metavar="COMMAND", required=True)
+
+    p = inner.add_parser("measures", help="list the known measures, their units of change and thresholds")
+    p.add_argument("--measures", metavar="PATH", action="append", help="extra measure file or folder")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_measures)
+
+    p = inner.add_parser("validate", help="list every problem in a PROMs extract (exit 1 if any)")
+    p.add_argument("data", metavar="DATA", help="PROMs extract (.csv, .xlsx or .parquet)")
+    p.add_argument("--measures", metavar="PATH", action="append", help="extra measure file or folder")
+    add_out_argument(p, "write the problems to FILE (.csv, .parquet or .xlsx)")
+    p.set_defaults(handler=_run_validate)
+
+    p = inner.add_parser("score", help="scores per assessment (one row per assessment and score)")
+    _common(p)
+    add_out_argument(p)
+    p.set_defaults(handler=_run_score)
+
+    p = inner.add_parser("outcomes", help="paired change per referral and unit of change, with its category")
+    _common(p, outcomes=True)
+    add_out_argument(p)
+    p.set_defaults(handler=_run_outcomes)
+
+    p = inner.add_parser("summary", help="team or group summary: paired rate, reliable change, effect sizes, "
+                         "tests (small numbers suppressed)")
+    _common(p, outcomes=True)
+    p.add_argument("--by", default="team", help="grouping column: team (default), ethnicity, imd_decile, age_band, "
+                   "gender, or 'none' for one overall row")
+    p.add_argument("--no-suppress", action="store_true",
+                   help="show small numbers (internal use only; published tables must be suppressed)")
+    add_out_argument(p)
+    p.set_defaults(handler=_run_summary)
+
+
+def _report_exclusions(result) -> None:
+    from cscs_eval.proms.pairing import exclusions
+
+    ex = exclusions(result)
+    if len(ex):
+        print(f"excluded: {int(ex['n_rows'].sum())} rows or scores", file=sys.stderr)
+        for rec in ex.itertuples():
+            print(f"  {rec.stage}: {rec.reason}: {rec.n_rows}", file=sys.stderr)
+
+
+def _run_measures(args) -> int:
+    from cscs_eval.cli import emit_table
+    from cscs_eval.proms.measures import list_measures
+
+    emit_table(list_measures(args.measures), args.out)
+    return 0
+
+
+def _run_validate(args) -> int:
+    from cscs_eval.cli import emit_table
+    from cscs_eval.errors import ValidationError
+    from cscs_eval.proms.data import problems_message, validate_proms
+
+    problems = validate_proms(args.data, measures=args.measures)
+    if problems.empty:
+        print(f"{args.data}: no problems found")
+        return 0
+    if args.out:
+        emit_table(problems, args.out)
+    raise ValidationError(problems_message(problems, hint=f" in {args.data}"), problems)
+
+
+def _key(args):
+    from cscs_eval.governance import load_key
+
+    return load_key(args.key_file)
+
+
+def _run_score(args) -> int:
+    from cscs_eval.cli import emit_table
+    from cscs_eval.proms.export import export_row_level
+    from cscs_eval.proms.scoring import score
+
+    key = _key(args)
+    result = score(args.data, measures=args.measures, drop_invalid=args.drop_invalid)
+    _report_exclusions(result)
+    out = export_row_level(result, key=key)
+    out["assessment_date"] = out["assessment_date"].dt.strftime("%Y-%m-%d")
+    emit_table(out, args.out)
+    return 0
+
+
+def _outcomes(args):
+    from cscs_eval.proms.pairing import outcomes
+
+    return outcomes(args.data, referrals=args.referrals, demographics=args.demographics,
+                    drop_invalid=args.drop_invalid, measures=args.measures, units=args.units,
+                    min_interval_days=args.min_interval, period_start=args.period_start,
+                    period_end=args.period_end)
+
+
+def _run_outcomes(args) -> int:
+    from cscs_eval.cli import emit_table
+    from cscs_eval.proms.export import export_row_level
+
+    key = _key(args)
+    result = _outcomes(args)
+    _report_exclusions(result)
+    out = export_row_level(result, key=key)
+    for c in ("baseline_date", "follow_up_date"):
+        out[c] = out[c].dt.strftime("%Y-%m-%d")
+    emit_table(out, args.out)
+    return 0
+
+
+def _run_summary(args) -> int:
+    from cscs_eval.cli import emit_table
+    from cscs_eval.proms.summary import publishable, summarise
+
+    result = _outcomes(args)
+    _report_exclusions(result)
+    by = None if args.by.lower() == "none" else args.by
+    table = publishable(summarise(result, by=by), suppress=not args.no_suppress)
+    emit_table(table, args.out)
+    return 0

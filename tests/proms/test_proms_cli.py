@@ -1,0 +1,116 @@
+"""``cscs-eval proms ...`` through the real entry point."""
+
+import pandas as pd
+import pytest
+
+from cscs_eval.cli import main
+
+KEY = "0123456789abcdef-test-key"
+
+
+def write_proms(tmp_path, *, bad=False):
+    rows = []
+    for pid, dates_totals in {"P1": [("2024-01-05", [2] * 10), ("05/06/2024", [0, 4, 0, 4, 4, 0, 4, 4, 0, 4])],
+                              "P2": [("2024-02-01", [1] * 10)]}.items():
+        for date, resp in dates_totals:
+            rows += [{"patient_id": pid, "referral_id": f"R{pid}", "team": "North", "measure": "ReQoL-10",
+                      "assessment_date": date, "item": i, "response": r} for i, r in enumerate(resp, 1)]
+    df = pd.DataFrame(rows)
+    if bad:
+        df.loc[3, "response"] = 7
+    path = tmp_path / "proms.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def key(monkeypatch):
+    monkeypatch.setenv("CSCS_EVAL_PSEUDONYM_KEY", KEY)
+
+
+def test_outcomes_writes_columns_of_the_issue(tmp_path, key, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    for col in ["referral_id", "team", "measure", "unit", "baseline_date", "follow_up_date", "baseline", "follow_up",
+                "change", "category", "clinical_baseline", "reliable_recovery"]:
+        assert col in df.columns
+    p1 = df[df["paired"]].iloc[0]
+    # P1: keyed baseline 2*10 = 20 (reversed items 4-2 = 2), follow-up 4*10 = 40 -> +20, recovered.
+    assert (p1["baseline"], p1["follow_up"], p1["category"], p1["reliable_recovery"]) == \
+        (20.0, 40.0, "reliable improvement", True)
+    assert p1["follow_up_date"] == "2024-06-05"  # UK day-first
+    assert "RP1" not in out.read_text() and "P1" not in set(df["patient_id"])  # pseudonymised
+
+
+def test_outcomes_parquet_and_excel(tmp_path, key):
+    for ext in ("parquet", "xlsx"):
+        out = tmp_path / f"out.{ext}"
+        assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--out", str(out)]) == 0
+        df = pd.read_parquet(out) if ext == "parquet" else pd.read_excel(out)
+        assert len(df) == 2
+
+
+def test_score_prints_table(tmp_path, key, capsys):
+    assert main(["proms", "score", str(write_proms(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "total" in out and "20.0" in out and "40.0" in out
+
+
+def test_row_level_refused_without_key(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("CSCS_EVAL_PSEUDONYM_KEY", raising=False)
+    assert main(["proms", "outcomes", str(write_proms(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert "row-level export refused" in err and "Traceback" not in err
+
+
+def test_key_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("CSCS_EVAL_PSEUDONYM_KEY", raising=False)
+    kf = tmp_path / "key.txt"
+    kf.write_text(KEY)
+    assert main(["proms", "score", str(write_proms(tmp_path)), "--key-file", str(kf)]) == 0
+
+
+def test_invalid_data_exit_1_lists_rows(tmp_path, key, capsys):
+    assert main(["proms", "outcomes", str(write_proms(tmp_path, bad=True))]) == 1
+    err = capsys.readouterr().err
+    assert "row 5, column 'response': out of range; allowed 0 to 4 (value '7')" in err
+    assert "Traceback" not in err
+
+
+def test_drop_invalid_counts_excluded_rows(tmp_path, key, capsys):
+    assert main(["proms", "outcomes", str(write_proms(tmp_path, bad=True)), "--drop-invalid"]) == 0
+    err = capsys.readouterr().err
+    assert "validation: response out of range: 1" in err
+    assert "scoring: incomplete: some items answered (all required): 1" in err
+
+
+def test_validate_command(tmp_path, capsys):
+    assert main(["proms", "validate", str(write_proms(tmp_path))]) == 0
+    assert main(["proms", "validate", str(write_proms(tmp_path, bad=True))]) == 1
+
+
+def test_summary_is_suppressed(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    assert main(["proms", "summary", str(write_proms(tmp_path)), "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert df.loc[0, "n_paired"] == "*"
+
+
+def test_usage_errors_exit_2(tmp_path, key, capsys):
+    assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--units", "fancy"]) == 2
+    assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--period-end", "soon"]) == 2
+    assert "period_end must be a date" in capsys.readouterr().err
+    assert main(["proms", "outcomes", str(tmp_path / "missing.csv")]) == 1
+
+
+def test_measures_command(capsys):
+    assert main(["proms", "measures"]) == 0
+    assert "reqol10" in capsys.readouterr().out
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["proms", "outcomes", "--help"])
+    assert info.value.code == 0
+    assert "--drop-invalid" in capsys.readouterr().out
