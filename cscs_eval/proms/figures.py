@@ -1,0 +1,103 @@
+"""seaborn figures of PROMs outcomes: change by team, paired rate by team or group.
+
+Each function draws on ``ax`` (a new figure when ``None``) and returns the Axes. Groups with
+1 to 4 referrals are left out by default, as published tables suppress them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: NHS blue, the report accent (cscs_eval.reporting.ACCENT when available).
+NHS_BLUE = "#005EB8"
+GREY = "#768692"
+
+
+def _accent():
+    try:
+        from cscs_eval.reporting import ACCENT
+
+        return ACCENT
+    except Exception:  # reporting not installed or still being written
+        return NHS_BLUE
+
+
+def _new_ax(ax, height):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, max(2.5, height)))
+    return ax
+
+
+def plot_change_by_team(outcomes: pd.DataFrame, *, measure="reqol10", unit=None, by: str = "team",
+                        suppress: bool = True, ax=None):
+    """Change from baseline to follow-up per team: each referral as a dot, the mean with its 95% CI.
+
+    Dashed lines mark the reliable-change threshold either side of zero.
+    """
+    import seaborn as sns
+
+    from cscs_eval.proms.measures import load_measure
+
+    m = load_measure(measure)
+    sub = outcomes[(outcomes["measure"] == m.key) & outcomes["paired"].astype(bool)]
+    if unit is None:
+        unit = "total" if (sub["unit"] == "total").any() else (sub["unit"].iloc[0] if len(sub) else "total")
+    sub = sub[sub["unit"] == unit].assign(**{by: lambda d: d[by].astype(object).where(d[by].notna(), "not known")})
+    if suppress:
+        counts = sub[by].value_counts()
+        sub = sub[sub[by].isin(counts[counts >= 5].index)]
+    order = sorted(sub[by].unique())
+    ax = _new_ax(ax, 0.35 * len(order) + 1.2)
+    accent = _accent()
+    if len(sub):
+        sns.stripplot(data=sub, x="change", y=by, order=order, color=GREY, alpha=0.35, size=3, jitter=0.25, ax=ax)
+        sns.pointplot(data=sub, x="change", y=by, order=order, color=accent, errorbar=("ci", 95),
+                      linestyle="none", markers="D", ax=ax)
+    threshold = m.score(unit).reliable_change
+    ax.axvline(0, color="black", linewidth=0.8)
+    if threshold:
+        for x in (-threshold, threshold):
+            ax.axvline(x, color=GREY, linestyle="--", linewidth=0.8)
+    better = "higher" if m.direction == "higher" else "lower"
+    ax.set_xlabel(f"Change in {m.name} {unit} (follow-up minus baseline; {better} is better)")
+    ax.set_ylabel(by.replace("_", " ").capitalize())
+    ax.set_title(f"{m.name} {unit}: change by {by.replace('_', ' ')}")
+    return ax
+
+
+def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol10", unit=None,
+                     suppress: bool = True, ax=None):
+    """Paired rate per team or group with 95% Wilson intervals, from :func:`~cscs_eval.proms.summary.summarise`."""
+    from cscs_eval.proms.measures import load_measure
+
+    m = load_measure(measure)
+    sub = summary[summary["measure"] == m.key]
+    if unit is None:
+        units = set(sub["unit"])
+        unit = "all units" if "all units" in units else ("total" if "total" in units else sorted(units)[0])
+    sub = sub[sub["unit"] == unit]
+    if by not in sub.columns:
+        raise ValueError(f"by must be a column of the summary, got {by!r}")
+    den = sub["n_eligible"].astype("Float64").fillna(sub["n_referrals"].astype("Float64")).astype(float)
+    if suppress:
+        keep = ~(((sub["n_paired"].astype(float) > 0) & (sub["n_paired"].astype(float) < 5)) | (den < 5))
+        sub = sub[keep.to_numpy()]
+    sub = sub.sort_values("paired_rate")
+    ax = _new_ax(ax, 0.35 * len(sub) + 1.2)
+    y = np.arange(len(sub))
+    rate = sub["paired_rate"].astype(float).to_numpy() * 100
+    lo = sub["paired_rate_low"].astype(float).to_numpy() * 100
+    hi = sub["paired_rate_high"].astype(float).to_numpy() * 100
+    ax.barh(y, rate, color=_accent(), height=0.6)
+    ax.errorbar(rate, y, xerr=[rate - lo, hi - rate], fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+    ax.set_yticks(y, sub[by].astype(str).tolist())
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Referrals with a paired score (%), with 95% Wilson interval")
+    ax.set_ylabel(by.replace("_", " ").capitalize())
+    ax.set_title(f"{m.name} ({unit}): paired rate by {by.replace('_', ' ')}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

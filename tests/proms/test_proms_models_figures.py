@@ -1,0 +1,129 @@
+"""Models against hand-worked values; figures draw on the given Axes; row-level export pseudonymises."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from cscs_eval.errors import UsageError  # noqa: E402
+from cscs_eval.governance import pseudonymise  # noqa: E402
+from cscs_eval.proms.export import export_row_level  # noqa: E402
+from cscs_eval.proms.figures import plot_change_by_team, plot_paired_rate  # noqa: E402
+from cscs_eval.proms.models import ancova, mixed_model, pairing_model  # noqa: E402
+from cscs_eval.proms.pairing import classify  # noqa: E402
+from cscs_eval.proms.summary import summarise  # noqa: E402
+
+KEY = b"0123456789abcdef-key"
+
+
+def balanced_scores():
+    # 12 patients, each assessed at 0, 30.4375, 60.875 days (0, 1, 2 months); intercepts differ.
+    rng = np.random.default_rng(7)
+    rows = []
+    for p in range(12):
+        a = 15 + 2 * (p % 5)
+        for k in range(3):
+            rows.append({"patient_id": f"P{p}", "referral_id": f"R{p}", "team": "AB"[p % 2], "measure": "reqol10",
+                         "unit": "total", "assessment_date": pd.Timestamp("2024-01-01") + pd.Timedelta(days=30 * k),
+                         "score": a + 1.5 * k + rng.normal(0, 1)})
+    return pd.DataFrame(rows)
+
+
+def test_mixed_model_slope_equals_ols_in_balanced_design():
+    # With every patient measured at the same times, the GLS slope of a random-intercept model
+    # equals the ordinary least-squares slope (time is orthogonal to the patient effects).
+    s = balanced_scores()
+    r = mixed_model(s, time_unit="days")
+    slope_ols = np.polyfit((s["assessment_date"] - pd.Timestamp("2024-01-01")).dt.days, s["score"], 1)[0]
+    est = r.table.set_index("term").loc["time", "estimate"]
+    assert est == pytest.approx(slope_ols, rel=1e-6)
+    assert r.n_groups == 12 and r.n_obs == 36
+    assert list(r.table.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+
+
+def test_mixed_model_with_team_effects_runs():
+    r = mixed_model(balanced_scores(), team_effects=True)
+    assert {"time", "Intercept"} <= set(r.table["term"])
+    with pytest.raises(UsageError, match="time_unit must be"):
+        mixed_model(balanced_scores(), time_unit="weeks")
+
+
+def paired_frame():
+    rng = np.random.default_rng(3)
+    n = 40
+    base = rng.integers(5, 35, n).astype(float)
+    team = np.where(np.arange(n) % 2, "North", "South")
+    follow = 6 + 0.8 * base + np.where(team == "North", 2.0, 0.0) + rng.normal(0, 2, n)
+    paired = np.arange(n) % 4 != 0
+    df = pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "referral_id": [f"R{i}" for i in range(n)],
+                       "team": team, "measure": "reqol10", "unit": "total", "baseline": base,
+                       "follow_up": np.where(paired, np.round(follow), np.nan), "paired": paired})
+    return classify(df)
+
+
+def test_ancova_matches_least_squares():
+    df = paired_frame()
+    r = ancova(df, group="team")
+    p = df[df["paired"]]
+    X = np.column_stack([np.ones(len(p)), p["baseline"], (p["team"] == "South").astype(float)])
+    beta = np.linalg.lstsq(X, p["follow_up"].to_numpy(), rcond=None)[0]
+    t = r.table.set_index("term")
+    assert t.loc["Intercept", "estimate"] == pytest.approx(beta[0])
+    assert t.loc["baseline", "estimate"] == pytest.approx(beta[1])
+    assert t.loc["team = South", "estimate"] == pytest.approx(beta[2])
+
+
+def test_pairing_model_log_odds_ratio_from_2x2_table():
+    # Hand-worked: North paired 9 of 12 (odds 3), South 4 of 10 (odds 2/3): South vs North log OR = -log 4.5.
+    rows = [("North", True)] * 9 + [("North", False)] * 3 + [("South", True)] * 4 + [("South", False)] * 6
+    df = pd.DataFrame({"team": [t for t, _ in rows], "paired": [p for _, p in rows], "measure": "reqol10",
+                       "unit": "total", "patient_id": range(22), "referral_id": range(22)})
+    t = pairing_model(df, predictors="team").table.set_index("term")
+    assert t.loc["team = South", "estimate"] == pytest.approx(np.log((4 / 6) / (9 / 3)), abs=1e-6)
+    assert t.loc["Intercept", "estimate"] == pytest.approx(np.log(9 / 3), abs=1e-6)
+    assert t.loc["team = South", "odds_ratio"] == pytest.approx((4 / 6) / (9 / 3), rel=1e-5)
+
+
+def test_ancova_needs_two_groups():
+    df = paired_frame().assign(team="North")
+    with pytest.raises(UsageError, match="at least two values of 'team'"):
+        ancova(df)
+
+
+def test_figures_return_axes():
+    df = paired_frame()
+    fig, ax = plt.subplots()
+    assert plot_change_by_team(df, ax=ax) is ax
+    assert ax.get_title() == "ReQoL-10 total: change by team"
+    assert len(ax.get_yticklabels()) == 2
+    fig2, ax2 = plt.subplots()
+    assert plot_paired_rate(summarise(df), ax=ax2) is ax2
+    assert len(ax2.patches) == 2  # one bar per team
+    plt.close("all")
+
+
+def test_figures_leave_out_small_groups():
+    df = paired_frame()
+    df.loc[df.index[:3], "team"] = "Tiny"
+    fig, ax = plt.subplots()
+    plot_paired_rate(summarise(df), ax=ax)
+    assert "Tiny" not in [t.get_text() for t in ax.get_yticklabels()]
+    plt.close("all")
+
+
+def test_export_row_level_pseudonymises(tmp_path):
+    df = paired_frame()
+    out = export_row_level(df, tmp_path / "rows.csv", key=KEY)
+    assert out["patient_id"].tolist() == pseudonymise(df["patient_id"], KEY).tolist()
+    text = (tmp_path / "rows.csv").read_text()
+    assert "P1," not in text and "R1," not in text
+
+
+def test_export_refused_without_key(monkeypatch):
+    monkeypatch.delenv("CSCS_EVAL_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(UsageError, match="row-level export refused"):
+        export_row_level(paired_frame())
