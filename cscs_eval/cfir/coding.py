@@ -43,7 +43,7 @@ SHEET_COLUMNS = ["excerpt_id", "case", "source", "excerpt", "construct", "rating
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _RATING_LIKE = re.compile(r"^(?:[+\-\u2212\u00b1]+\d*(?:\.\d+)?|\d+(?:\.\d+)?)$")
-_NEEDS_BULLET = re.compile(r"^(?:[-*+#>]|\d+[.)]\s|```)")
+_NEEDS_BULLET = re.compile(r"^(?:[-*+#>]|\d+[.)](?:\s|$)|```)")
 _THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
 
 

@@ -211,7 +211,7 @@ _text = st.text(alphabet=st.sampled_from(list("abc XYZ,.:;-#*+1)é")), min_size=
     lambda t: t.strip() and "[[" not in t and "]]" not in t)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 @given(st.lists(st.tuples(st.sampled_from(["A", "B"]), _text,
                           st.sampled_from(["I.F", "III.J", "V.F.2", "IV.R.H"]),
@@ -220,6 +220,9 @@ _text = st.text(alphabet=st.sampled_from(list("abc XYZ,.:;-#*+1)é")), min_size=
                 unique_by=lambda r: (r[0], " ".join(r[1].split()).lower(), r[2])))
 def test_notes_round_trip_property(tmp_path_factory, rows):
     sheet = pd.DataFrame(rows, columns=["case", "excerpt", "construct", "rating", "theme"]).assign(source="s")
+    # a theme belongs to an excerpt in coded notes, so give every code of an excerpt the same theme
+    same = [sheet["case"], sheet["excerpt"].str.split().str.join(" ").str.lower()]
+    sheet["theme"] = sheet.groupby(same)["theme"].transform("first")
     from cscs_eval.cfir.coding import coding_from_sheet
 
     coding = coding_from_sheet(sheet)
