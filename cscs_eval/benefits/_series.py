@@ -187,3 +187,26 @@ def time_steps(dates) -> tuple[np.ndarray, str]:
 
 def _label(x) -> str:
     return x.date().isoformat() if hasattr(x, "date") else str(x)
+
+
+def option_dates(values, numeric: bool, option: str) -> pd.Series:
+    """Dates given as options (change or rebase dates): a bad one is a usage error, not a data error."""
+    try:
+        if numeric:
+            return pd.Series([float(v) for v in values])
+        return parse_dates(list(values), column=option)
+    except (InputError, TypeError, ValueError):
+        bad = next((v for v in values if not _is_date(v, numeric)), values[0])
+        raise UsageError(f"{option} date {str(bad)!r} is not a date; use ISO (2024-04-01) or day-first "
+                         "(01/04/2024)" + (" or a number like the series' positions" if numeric else "")) from None
+
+
+def _is_date(value, numeric: bool) -> bool:
+    try:
+        if numeric:
+            float(value)
+        else:
+            parse_dates([value])
+        return True
+    except (InputError, TypeError, ValueError):
+        return False

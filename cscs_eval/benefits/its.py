@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits._series import parse_dates, prepare_series, time_steps
+from cscs_eval.benefits._series import option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 
 
@@ -120,8 +120,7 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
     if not changes:
         raise UsageError("give at least one change date (changes=... / --change DATE)")
     numeric_dates = not pd.api.types.is_datetime64_any_dtype(series["date"])
-    change_dates = (pd.Series([float(c) for c in changes]) if numeric_dates
-                    else parse_dates(list(changes), column="change"))
+    change_dates = option_dates(changes, numeric_dates, "change")
     first, last = series["date"].iloc[0], series["date"].iloc[-1]
     X = {"intercept": np.ones(len(series)), "baseline_slope": t}
     starts = []
@@ -157,7 +156,7 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
     n, p = design.shape
     if n <= p + 1:
         raise InputError(f"the series has {n} points, too few for {p} terms; a change needs points before and "
-                         "after it")
+                         "after it", file=getattr(data, "attrs", {}).get("source"))
     if maxlags is None:
         maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
     y = series["value"].to_numpy()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits._series import parse_dates, prepare_series, time_steps
+from cscs_eval.benefits._series import option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
@@ -404,10 +404,7 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
         rebase = [rebase]
     rebase = [r for r in rebase if r is not None]
     if rebase:
-        if pd.api.types.is_datetime64_any_dtype(series["date"]):
-            wanted = parse_dates(list(rebase), column="rebase")
-        else:
-            wanted = pd.Series([float(r) for r in rebase])
+        wanted = option_dates(list(rebase), not pd.api.types.is_datetime64_any_dtype(series["date"]), "rebase")
         for w in wanted:
             hit = np.flatnonzero((series["date"] == w).to_numpy())
             if not len(hit):

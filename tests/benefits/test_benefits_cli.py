@@ -222,3 +222,24 @@ def test_cli_column_names_match_like_read_table(tmp_path, capsys):
                  "2025-01-01,1\n")
     code, stdout, _ = run(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
     assert code == 0 and "variation: common_cause" in stdout
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["its", "--change", "notadate"], "change date 'notadate' is not a date; use ISO"),
+    (["its", "--change", "31/02/2024"], "change date '31/02/2024' is not a date"),
+    (["spc", "--rebase", "2024-13-01"], "rebase date '2024-13-01' is not a date"),
+])
+def test_cli_bad_option_dates_are_usage_errors(tmp_path, capsys, argv, message):
+    f = tmp_path / "s.csv"
+    f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m % 4}\n" for m in range(1, 13)))
+    code, _, err = run(capsys, "benefits", argv[0], str(f), *argv[1:])
+    assert code == 2
+    assert message in err and "row" not in err  # an option, not a row of the file
+
+
+def test_cli_its_too_short_names_the_file(tmp_path, capsys):
+    f = tmp_path / "short.csv"
+    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-03-01,2\n")
+    code, _, err = run(capsys, "benefits", "its", str(f), "--change", "2024-02-01")
+    assert code == 1
+    assert "short.csv" in err and "too few" in err
