@@ -57,8 +57,9 @@ def _table(fit, *, exponentiate=False) -> pd.DataFrame:
         "ci_high": ci.iloc[:, 1].to_numpy(dtype=float),
     })
     if exponentiate:
-        out = out.assign(odds_ratio=np.exp(out["estimate"]), or_ci_low=np.exp(out["ci_low"]),
-                         or_ci_high=np.exp(out["ci_high"]))
+        with np.errstate(over="ignore"):
+                out = out.assign(odds_ratio=np.exp(out["estimate"]), or_ci_low=np.exp(out["ci_low"]),
+                             or_ci_high=np.exp(out["ci_high"]))
     return out
 
 
@@ -165,6 +166,12 @@ def pairing_model(outcomes: pd.DataFrame, *, predictors=("team",), measure="reqo
     for p in predictors:
         data[p] = sub[p].astype(object).where(sub[p].notna(), "not known").astype(str).to_numpy()
     formula = "paired ~ " + " + ".join(f"C({p})" for p in predictors)
+    n_params = 1 + sum(data[p].nunique() - 1 for p in predictors)
+    events = min(int(data["paired"].sum()), int((1 - data["paired"]).sum()))
+    if events < 10 * n_params:
+        # The usual rule of thumb: about 10 events (the rarer outcome) per parameter.
+        warnings.warn(f"logistic model with {events} events for {n_params} parameters; estimates may be unstable",
+                      SmallSampleWarning, stacklevel=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = smf.logit(formula, data).fit(disp=False)

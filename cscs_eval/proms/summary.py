@@ -202,3 +202,33 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame
         if c in out.columns:
             out[c] = out[c].astype(object).where(~small | pd.isna(out[c]).to_numpy(), SUPPRESSED)
     return out.drop(columns="_paired_den")
+
+
+def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2) -> pd.DataFrame:
+    """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
+    the columns a reader needs, small numbers suppressed (:func:`publishable`), empty columns dropped.
+
+    Columns: the grouping column(s), ``unit``, ``eligible`` or ``referrals`` (the paired-rate
+    denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
+    ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
+    ``mean_change``, ``effect_size``.
+    """
+    df = summary.copy()
+    for name in RATE_COLUMNS:
+        for suffix in ("", "_low", "_high"):
+            df[f"{name}{suffix}"] = df[f"{name}{suffix}"].astype("Float64") * 100
+    for c in ("effect_size", "d_z"):
+        df[c] = df[c].astype(float).round(decimals_stats)
+    pub = publishable(df, suppress=suppress)
+    keys = [c for c in summary.columns if c not in COUNT_COLUMNS and c not in STAT_COLUMNS
+            and not any(c.startswith(r) for r in RATE_COLUMNS) and c != "measure"]
+    has_eligible = summary["n_eligible"].notna().any()
+    cols = {**{k: k for k in keys},
+            ("n_eligible" if has_eligible else "n_referrals"): "eligible" if has_eligible else "referrals",
+            "n_paired": "paired", "paired_rate": "paired_pct", "improved_rate": "improved_pct",
+            "no_change_rate": "no_change_pct", "deteriorated_rate": "deteriorated_pct",
+            "reliable_recovery_rate": "recovery_pct", "mean_baseline": "mean_baseline",
+            "mean_follow_up": "mean_follow_up", "mean_change": "mean_change", "effect_size": "effect_size"}
+    out = pub[list(cols)].rename(columns=cols)
+    empty = [c for c in out.columns if out[c].isna().all()]
+    return out.drop(columns=empty).reset_index(drop=True)

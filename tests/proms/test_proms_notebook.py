@@ -1,0 +1,35 @@
+"""notebooks/proms_outcomes.ipynb runs with papermill for one team and measure, with no warnings shown."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "proms_outcomes.ipynb"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "proms.csv"
+
+
+def test_parameters_cell_is_literals_with_help():
+    nb = json.loads(NOTEBOOK.read_text())
+    params = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    lines = "".join(params[0]["source"]).splitlines()
+    names = [ln.split(":")[0] for ln in lines]
+    assert names[0] == "data_path" and {"measure", "team", "period_start", "period_end", "grouping", "suppress",
+                                        "output_dir"} <= set(names)
+    assert all("  # " in ln for ln in lines)
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated")
+def test_notebook_runs_for_one_team(tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
+                               progress_bar=False,
+                               parameters={"measure": "dialog", "team": "Abbeydale CMHT", "output_dir": str(tmp_path)})
+    nb = json.loads(out.read_text())
+    streams = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] in ("stream", "error")]
+    assert streams == []
+    assert (tmp_path / "proms_dialog_by_team.csv").exists()
