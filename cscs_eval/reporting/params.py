@@ -202,15 +202,16 @@ def file_parameters(values: dict) -> dict[str, list[Path]]:
 
     found = {}
     for name, value in values.items():
-        items = value if isinstance(value, list) else [value]
+        if name.startswith("output"):  # where the run writes, not what it reads
+            continue
         paths = []
-        for item in items:
-            if not isinstance(item, str) or not item.strip() or name.endswith("_dir") and name.startswith("output"):
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or not item.strip():
                 continue
             path = resolve_path(item)
             if path.is_file():
                 paths.append(path)
-            elif path.is_dir() and not name.startswith("output"):
+            elif path.is_dir():
                 paths.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
         if paths:
             found[name] = paths

@@ -96,3 +96,22 @@ def test_papermill_runs_a_project_notebook_directly(tmp_path):
     executed = json.loads(out.read_text())
     shown = json.dumps([c.get("outputs", []) for c in executed["cells"]])
     assert "1 team" in shown and "Abbeydale CMHT" in shown
+
+
+def test_checksums_cover_files_lists_and_folders_but_not_outputs(tmp_path):
+    import hashlib
+
+    from cscs_eval.reporting.runner import checksums
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("a")
+    (tmp_path / "notes" / ".hidden").write_text("x")
+    (tmp_path / "data.csv").write_text("team\nA\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.csv").write_text("old")
+    sums = checksums({"data_path": str(tmp_path / "data.csv"), "coding_paths": [str(tmp_path / "notes")],
+                      "output_dir": str(tmp_path / "out"), "team": "A", "n": 3})
+    assert [(name, digest) for name, _, digest in sums] == [
+        ("data_path", hashlib.sha256(b"team\nA\n").hexdigest()),
+        ("coding_paths", hashlib.sha256(b"a").hexdigest()),
+    ]
