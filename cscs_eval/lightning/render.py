@@ -67,8 +67,12 @@ def _md_escape(value):
     """Text for Markdown: HTML special characters and table pipes shown as text, one line."""
     if value is None:
         return None
+    import re
+
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    # "&" is escaped only where it would start a character reference, so "A&E" stays readable in the file
+    text = re.sub(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)", "&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def _escaped_for_markdown(report):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 
 from cscs_eval.errors import UsageError
@@ -102,7 +103,9 @@ def _md_cell(value) -> str:
 
     text = "" if value is None else str(value)
     # Only the characters that start markup are escaped, so apostrophes stay readable in the Markdown.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # "&" only where it would start a character reference ("A&E" stays as typed; "&lt;" typed stays text)
+    text = re.sub(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)", "&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
     return Markup(text)
 

@@ -125,3 +125,18 @@ def test_any_bullet_text_shows_as_text_in_html(text):
     page = render(r, "html")
     item = r.plus[0].text
     assert html.escape(item, quote=True).replace("&#x27;", "&#39;").replace("&quot;", "&#34;") in page
+
+
+@pytest.mark.parametrize("typed,in_file,shown", [
+    ("A&E and P&Q teams", "A&E and P&Q teams", "A&amp;E and P&amp;Q teams"),
+    ("typed &lt;b&gt; and &#60;i&#62;", "typed &amp;lt;b&amp;gt; and &amp;#60;i&amp;#62;",
+     "typed &amp;lt;b&amp;gt; and &amp;#60;i&amp;#62;"),
+])
+def test_markdown_keeps_ampersands_readable_and_typed_entities_as_text(typed, in_file, shown):
+    # "&" is left as typed unless it would start a character reference, so the .md file reads well and a
+    # Markdown viewer still shows exactly what was typed
+    from markdown_it import MarkdownIt
+
+    md = render(parse_report(EVIL.replace("Summary with <iframe src=\"x\"></iframe> in it.", typed)), "md")
+    assert in_file in md
+    assert shown in MarkdownIt("commonmark").render(md)

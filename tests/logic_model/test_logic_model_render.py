@@ -232,3 +232,11 @@ def test_html_shows_in_headless_chromium(model, tmp_path):
     assert (rgb.sum(axis=2) < 2.9).mean() > 0.05
     blue = (abs(rgb[..., 0] - 0 / 255) < 0.08) & (abs(rgb[..., 1] - 94 / 255) < 0.08) & (abs(rgb[..., 2] - 184 / 255) < 0.08)
     assert blue.mean() > 0.005
+
+
+def test_markdown_keeps_ampersands_readable():
+    from cscs_eval.logic_model._render import _md_cell
+
+    assert str(_md_cell("A&E & inpatient teams")) == "A&E & inpatient teams"
+    assert str(_md_cell("typed &lt;b&gt;")) == "typed &amp;lt;b&amp;gt;"  # shown as typed by a Markdown viewer
+    assert str(_md_cell("<b>x</b> | y")) == "&lt;b&gt;x&lt;/b&gt; \\| y"
