@@ -26,7 +26,7 @@ def nbclient_seconds(notebook: Path, kernel: str) -> float:
     started = time.perf_counter()
     nb = nbformat.read(notebook, as_version=4)
     NotebookClient(nb, kernel_name=kernel, resources={"metadata": {"path": "."}},
-                   extra_arguments=["--IPKernelApp.log_level=ERROR"]).execute()
+                   extra_arguments=["--IPKernelApp.log_level=CRITICAL"]).execute()
     with tempfile.NamedTemporaryFile(suffix=".ipynb", delete=False) as fh:
         nbformat.write(nb, fh.name)
     return time.perf_counter() - started

@@ -168,7 +168,7 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
                                      kernel_name=kernel_name or default_kernel(), progress_bar=False,
                                      cwd=os.getcwd(), start_timeout=180, request_save_on_cell_execute=False,
                                      # Keep the kernel's start-up log (a TCP transport notice) out of the user's terminal.
-                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except pm.PapermillExecutionError as exc:
             kept = out_dir / f"{stem}.ipynb"
             os.replace(executed, kept)

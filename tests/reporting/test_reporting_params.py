@@ -69,12 +69,19 @@ def test_project_notebooks_document_every_parameter():
     """Each notebook's parameters are annotated literals with help, so papermill --help-notebook documents them."""
     from cscs_eval.io import resource_dir
 
+    import papermill
+
     notebooks = sorted(resource_dir("notebooks").glob("*.ipynb"))
     assert notebooks
     for nb in notebooks:
-        for p in notebook_parameters(nb).values():
+        ours = notebook_parameters(nb)
+        for p in ours.values():
             assert p.type in {"str", "int", "float", "bool", "list", "dict"}, (nb.name, p.name)
             assert p.help, f"{nb.name}: parameter {p.name} has no trailing help comment"
+        # papermill's own parser skips a line with a second '=' (e.g. in its help text).
+        theirs = papermill.inspect_notebook(str(nb))
+        assert {n: (v["inferred_type_name"], v["help"]) for n, v in theirs.items()} == {
+            n: (p.type, p.help) for n, p in ours.items()}, f"papermill --help-notebook misreads {nb.name}"
 
 
 def test_papermill_runs_a_project_notebook_directly(tmp_path):
