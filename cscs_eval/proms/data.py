@@ -51,7 +51,35 @@ def _text(series: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
+def _blank(series: pd.Series) -> np.ndarray:
+    """True where a cell is missing or only spaces (each distinct value checked once)."""
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return np.asarray(series.isna(), dtype=bool)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    blank_u = np.array([isinstance(v, str) and not v.strip() for v in uniques] + [True], dtype=bool)
+    return blank_u[codes]
+
+
+def _categorical(series: pd.Series) -> pd.Categorical:
+    """Text as a Categorical (outer spaces removed, empty = missing), cleaning each distinct value once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    cleaned = pd.Series(np.asarray(uniques, dtype=object)).map(
+        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else (str(v).strip() or None))
+    codes2, cats = pd.factorize(cleaned, use_na_sentinel=True)
+    final = np.where(codes >= 0, codes2[np.maximum(codes, 0)] if len(codes2) else -1, -1)
+    return pd.Categorical.from_codes(final, categories=pd.Index(np.asarray(cats, dtype=object), dtype=object))
+
+
 def _parse_date_values(values: pd.Series) -> np.ndarray:
+    # Date objects (from Excel or Parquet) are taken as they are; text is parsed below.
+    is_date = np.array([isinstance(v, (_dt.date, pd.Timestamp, np.datetime64)) for v in values], dtype=bool)
+    if is_date.any():
+        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[is_date] = pd.to_datetime(pd.Series(values[is_date].tolist()), errors="coerce").dt.normalize() \
+            .to_numpy(dtype="datetime64[ns]")
+        if (~is_date).any():
+            out[~is_date] = _parse_date_values(values[~is_date].reset_index(drop=True))
+        return out
     txt = values.astype("string").str.strip()
     iso = txt.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
     uk = txt.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -82,9 +110,6 @@ def parse_dates(series: pd.Series) -> pd.Series:
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_localize(None)
         return s.dt.normalize().astype("datetime64[ns]")
-    if series.dtype == object and len(series) and all(isinstance(v, (_dt.date, pd.Timestamp)) or pd.isna(v)
-                                                    for v in series.head(50)):
-        return pd.to_datetime(series, errors="coerce").dt.normalize().astype("datetime64[ns]")
     return pd.Series(_by_unique(series, _parse_date_values), index=series.index, dtype="datetime64[ns]")
 
 
@@ -173,26 +198,28 @@ def _check_proms(data, *, measures=None, today=None):
     today = pd.Timestamp(today or _dt.date.today()).normalize()
     parts = []
 
-    patient = _text(df["patient_id"])
-    referral = _text(df["referral_id"]) if "referral_id" in df.columns else pd.Series(pd.NA, index=df.index,
-                                                                                       dtype="string")
-    team = _text(df["team"])
-    parts.append(_problems(patient.isna(), df, "patient_id", "missing patient_id", "patient_id is empty"))
-    parts.append(_problems(team.isna(), df, "team", "missing team", "team is empty"))
+    # Ids as categoricals: each distinct value is cleaned once and rows carry integer codes.
+    patient = _categorical(df["patient_id"])
+    referral = _categorical(df["referral_id"]) if "referral_id" in df.columns else \
+        pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
+    team = _categorical(df["team"])
+    parts.append(_problems(patient.codes < 0, df, "patient_id", "missing patient_id", "patient_id is empty"))
+    parts.append(_problems(team.codes < 0, df, "team", "missing team", "team is empty"))
 
-    measure_raw = _text(df["measure"])
-    measure = pd.Series(_by_unique(measure_raw, lambda u: np.array(
-        [aliases.get(normalise_key(v)) for v in u],
-        dtype=object)), index=df.index, dtype=object)
+    measure_raw = _categorical(df["measure"])
+    keys = [aliases.get(normalise_key(v)) for v in measure_raw.categories]
+    key_codes, key_cats = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
+    mcodes = np.where(measure_raw.codes >= 0, key_codes[np.maximum(measure_raw.codes, 0)] if len(key_codes) else -1,
+                      -1)
+    measure = pd.Categorical.from_codes(mcodes, categories=pd.Index(np.asarray(key_cats, dtype=object), dtype=object))
     known = ", ".join(sorted(registry))
-    parts.append(_problems(measure.isna() & measure_raw.notna(), df, "measure", "unknown measure",
+    parts.append(_problems((mcodes < 0) & (measure_raw.codes >= 0), df, "measure", "unknown measure",
                            f"unknown measure; expected one of {known} or a common spelling such as ReQoL-10"))
-    parts.append(_problems(measure_raw.isna(), df, "measure", "missing measure", "measure is empty"))
+    parts.append(_problems(measure_raw.codes < 0, df, "measure", "missing measure", "measure is empty"))
 
     date = parse_dates(df["assessment_date"])
     date_raw = df["assessment_date"]
-    date_missing = date_raw.isna() | (_text(date_raw.astype("string")).isna() if not
-                                     pd.api.types.is_datetime64_any_dtype(date_raw) else date_raw.isna())
+    date_missing = _blank(date_raw)
     parts.append(_problems(date_missing, df, "assessment_date", "missing date", "assessment_date is empty"))
     parts.append(_problems(date.isna() & ~date_missing, df, "assessment_date", "unreadable date",
                            "not a date; write ISO (2024-03-05) or UK day-first (05/03/2024)"))
@@ -203,18 +230,15 @@ def _check_proms(data, *, measures=None, today=None):
     if "item" in df.columns:
         item_raw = df["item"]
         item = _numbers(item_raw)
-        item_text_missing = pd.isna(item_raw) if pd.api.types.is_numeric_dtype(item_raw) else _text(item_raw).isna()
-        item_text_missing = np.asarray(item_text_missing, dtype=bool)
+        item_text_missing = _blank(item_raw)
     else:
         item = np.full(n, np.nan)
         item_text_missing = np.ones(n, dtype=bool)
     value_col = "response" if has_response else "score"
     value_raw = df[value_col]
     value = _numbers(value_raw)
-    value_missing = np.asarray(pd.isna(value_raw) if pd.api.types.is_numeric_dtype(value_raw)
-                               else _text(value_raw).isna(), dtype=bool)
+    value_missing = _blank(value_raw)
 
-    meas_arr = measure.to_numpy(dtype=object)
     n_items = np.full(n, np.nan)
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
@@ -222,9 +246,9 @@ def _check_proms(data, *, measures=None, today=None):
     excluded = np.full(n, None, dtype=object)
     bad_item = np.zeros(n, dtype=bool)
     no_total = np.zeros(n, dtype=bool)
-    for key in pd.unique(measure.dropna()):
+    for code, key in enumerate(measure.categories):
         m = registry[key]
-        rows = meas_arr == key
+        rows = mcodes == code
         n_items[rows] = m.n_items
         whole[rows] = m.whole_numbers
         lo[rows] = m.item_min
@@ -248,9 +272,10 @@ def _check_proms(data, *, measures=None, today=None):
         parts.append(_problems(item_text_missing & ~pd.isna(n_items), df, "item", "missing item",
                                "item is empty; item response rows need the item number")
                      if "item" in df.columns else pd.DataFrame())
-    msg_item = np.array([f"unknown item; {('goals' if (meas_arr[i] == 'gbo') else 'items')} are numbered "
-                         f"1 to {int(n_items[i])} for {meas_arr[i]}" if bad_item[i] else "" for i in
-                         np.flatnonzero(bad_item)], dtype=object)
+    mkey = lambda i: measure.categories[mcodes[i]]  # noqa: E731
+    msg_item = np.array([f"unknown item; {('goals' if registry[mkey(i)].item_label == 'goal' else 'items')} are "
+                         f"numbered 1 to {int(n_items[i])} for {mkey(i)}" for i in np.flatnonzero(bad_item)],
+                        dtype=object)
     full_msg = np.full(n, "", dtype=object)
     full_msg[bad_item] = msg_item
     parts.append(_problems(bad_item, df, "item", "unknown item", full_msg, values=df["item"] if "item" in df.columns
@@ -274,11 +299,11 @@ def _check_proms(data, *, measures=None, today=None):
     not_whole = known_measure & ~np.isnan(value) & in_range & whole & (value != np.round(value))
     parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number", "not a whole number"))
 
-    pair_id = referral.fillna(patient)
+    # The pairing unit: the referral, or the patient where there is no referral id (as integer codes).
+    pair_id = np.where(referral.codes >= 0, referral.codes, len(referral.categories) + patient.codes.astype(np.int64))
     parsed = pd.DataFrame({
-        "_pos": np.arange(n), "patient_id": patient.to_numpy(dtype=object),
-        "referral_id": referral.to_numpy(dtype=object), "pair_id": pair_id.to_numpy(dtype=object),
-        "team": team.to_numpy(dtype=object), "measure": meas_arr, "assessment_date": date.to_numpy(),
+        "_pos": np.arange(n), "patient_id": patient, "referral_id": referral, "pair_id": pair_id.astype(np.int64),
+        "team": team, "measure": measure, "assessment_date": date.to_numpy(),
         "item": np.where(item_ok, item, np.nan), "value": value, "kind": "item" if has_response else "score",
         "excluded_reason": excluded, "value_missing": value_missing,
     })
@@ -311,12 +336,14 @@ def _check_proms(data, *, measures=None, today=None):
 
 def _duplicates(ok: pd.DataFrame, header: int = 2) -> pd.DataFrame:
     keys = ["patient_id", "pair_id", "measure", "assessment_date", "item"]
-    k = ok[keys].copy()
-    k["item"] = k["item"].fillna(0)  # a total score row: item 0
+    k = pd.DataFrame({"patient_id": ok["patient_id"].cat.codes, "pair_id": ok["pair_id"],
+                      "measure": ok["measure"].cat.codes, "assessment_date": ok["assessment_date"],
+                      "item": ok["item"].fillna(0)})  # a total score row: item 0
     mask = k.duplicated(keep=False).to_numpy()
     if not mask.any():
         return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
     d = ok.loc[mask].assign(item=k.loc[mask, "item"]).sort_values("_pos")
+    d = d.assign(patient_id=d["patient_id"].astype(object), measure=d["measure"].astype(object))
     first = d.groupby(keys, sort=False)["_pos"].transform("min")
     n_values = d.groupby(keys, sort=False)["value"].transform("nunique")
     rows = []
@@ -337,7 +364,7 @@ def _duplicates(ok: pd.DataFrame, header: int = 2) -> pd.DataFrame:
 def _conflicting_demographics(parsed, cols) -> pd.DataFrame:
     rows = []
     for col in cols:
-        sub = parsed[["_pos", "patient_id", col]].dropna()
+        sub = parsed[["_pos", "patient_id", col]].dropna().astype({"patient_id": object})
         counts = sub.groupby("patient_id")[col].nunique()
         bad = counts[counts > 1].index
         if len(bad):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cscs_eval.errors import SuspiciousDataWarning, UsageError
 from cscs_eval.proms.data import check_option_date, prepare_proms, read_demographics, read_referrals
-from cscs_eval.proms.scoring import score_rows
+from cscs_eval.proms.scoring import plain, score_rows
 
 CATEGORIES = ("reliable improvement", "no reliable change", "reliable deterioration")
 OUTCOME_COLUMNS = ["patient_id", "referral_id", "team", "measure", "unit", "baseline_date", "follow_up_date",
@@ -124,12 +124,12 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
     last = g.tail(1).reset_index(drop=True)
     n = g.size().to_numpy()
     out = pd.DataFrame({
-        "pair_id": first["pair_id"].to_numpy(dtype=object),
-        "patient_id": first["patient_id"].to_numpy(dtype=object),
-        "referral_id": first["referral_id"].to_numpy(dtype=object),
-        "team": first["team"].to_numpy(dtype=object),
-        "measure": first["measure"].to_numpy(dtype=object),
-        "unit": first["unit"].to_numpy(dtype=object),
+        "pair_id": first["pair_id"].array,
+        "patient_id": first["patient_id"].array,
+        "referral_id": first["referral_id"].array,
+        "team": first["team"].array,
+        "measure": first["measure"].array,
+        "unit": first["unit"].array,
         "_uorder": first["_uorder"].to_numpy(),
         "baseline_date": first["assessment_date"].to_numpy(),
         "baseline": first["score"].to_numpy(dtype=float),
@@ -278,7 +278,9 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
                 ignore_index=True)
     pairs = pair(scores, registry=registry, units=units, min_interval_days=min_interval_days,
                  period_start=period_start, period_end=end)
-    out = classify(pairs, registry=registry)
+    out = plain(classify(pairs, registry=registry))
+    out = out.sort_values(["measure", "team", "referral_id", "patient_id", "_uorder"], kind="stable",
+                          na_position="last")
     ref_table = None
     if referrals is not None:
         data_end = end if end is not None else rows["assessment_date"].max()
@@ -288,7 +290,7 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
             data_end = max(data_end, pd.concat([ref["referral_date"], ref["discharge_date"]]).max())
         ref_table = eligible_referrals(ref, period_end=data_end)
         elig = dict(zip(ref_table["referral_id"], ref_table["eligible"]))
-        out["eligible"] = pd.array([elig.get(r) for r in out["pair_id"]], dtype="boolean")
+        out["eligible"] = pd.array(out["referral_id"].map(elig).astype(object), dtype="boolean")
         unknown = int(out["eligible"].isna().sum())
         if unknown:
             warnings.warn(f"{unknown} referral-unit rows have a referral_id not in the referrals file; "

@@ -20,16 +20,20 @@ SCORE_COLUMNS = ["patient_id", "referral_id", "team", "measure", "assessment_dat
 
 def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
     """Score all rows of one measure (vectorised: assessments x items as one array)."""
-    keys = ["pair_id", "assessment_date"]
-    aid, uniq = pd.factorize(pd.MultiIndex.from_arrays([rows["pair_id"], rows["assessment_date"]]), sort=True)
+    # One integer key per assessment: the pairing unit and the day.
+    day = rows["assessment_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    key = rows["pair_id"].to_numpy(dtype=np.int64) * 1_000_000 + (day - day.min() if len(day) else day)
+    aid, uniq = pd.factorize(key, sort=True)
     n_assess = len(uniq)
-    first = pd.DataFrame({"aid": aid, "patient_id": rows["patient_id"].to_numpy(dtype=object),
-                          "referral_id": rows["referral_id"].to_numpy(dtype=object),
-                          "team": rows["team"].to_numpy(dtype=object)}).drop_duplicates("aid").sort_values("aid")
-    base = pd.DataFrame({"pair_id": uniq.get_level_values(0).to_numpy(dtype=object),
-                         "assessment_date": uniq.get_level_values(1).to_numpy(dtype="datetime64[ns]")})
-    for c in ("patient_id", "referral_id", "team"):
-        base[c] = first[c].to_numpy(dtype=object)
+    # The first row of each assessment gives its patient, referral and team.
+    idx = pd.Series(aid).drop_duplicates().index.to_numpy()
+    first_row = np.empty(n_assess, dtype=np.int64)
+    first_row[aid[idx]] = idx
+    firsts = rows.iloc[first_row]
+    base = pd.DataFrame({"pair_id": firsts["pair_id"].to_numpy(),
+                         "assessment_date": firsts["assessment_date"].to_numpy(),
+                         "patient_id": firsts["patient_id"].array, "referral_id": firsts["referral_id"].array,
+                         "team": firsts["team"].array})
 
     item = rows["item"].to_numpy(dtype=float)
     value = rows["value"].to_numpy(dtype=float).copy()
@@ -86,11 +90,10 @@ def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
     total_rows = ~per_item
     if total_rows.any():
         t = rows[total_rows]
-        out.append(pd.DataFrame({"pair_id": t["pair_id"].to_numpy(dtype=object),
+        out.append(pd.DataFrame({"pair_id": t["pair_id"].to_numpy(),
                                  "assessment_date": t["assessment_date"].to_numpy(),
-                                 "patient_id": t["patient_id"].to_numpy(dtype=object),
-                                 "referral_id": t["referral_id"].to_numpy(dtype=object),
-                                 "team": t["team"].to_numpy(dtype=object), "unit": "total",
+                                 "patient_id": t["patient_id"].array, "referral_id": t["referral_id"].array,
+                                 "team": t["team"].array, "unit": "total",
                                  "score": t["value"].to_numpy(dtype=float), "n_items": np.nan,
                                  "excluded_reason": None}))
     if not out:
@@ -102,10 +105,23 @@ def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
     return res
 
 
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Categorical id columns back to plain text columns for users."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
 def score_rows(rows: pd.DataFrame, registry: dict) -> pd.DataFrame:
     """Score prepared rows (from :func:`~cscs_eval.proms.data.prepare_proms`)."""
-    parts = [_score_measure(rows[rows["measure"] == key], registry[key])
-             for key in sorted(pd.unique(rows["measure"]))]
+    codes = rows["measure"].cat.codes.to_numpy() if isinstance(rows["measure"].dtype, pd.CategoricalDtype) else None
+    if codes is not None:
+        parts = [_score_measure(rows[codes == i], registry[key]) for i, key in enumerate(rows["measure"].cat.categories)
+                 if (codes == i).any()]
+    else:
+        parts = [_score_measure(rows[rows["measure"] == key], registry[key]) for key in sorted(pd.unique(rows["measure"]))]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["pair_id"] + SCORE_COLUMNS)
@@ -146,7 +162,7 @@ def score(data, *, measures=None, drop_invalid=False, today=None) -> pd.DataFram
     """
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
     scores = score_rows(prep.rows, prep.registry)
-    out = scores.drop(columns="pair_id")
+    out = plain(scores.drop(columns="pair_id"))
     from cscs_eval.proms.pairing import RunInfo
 
     out.attrs["proms"] = RunInfo(exclusions=prep.exclusions, problems=prep.problems)
