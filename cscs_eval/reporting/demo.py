@@ -27,15 +27,22 @@ def demo_notebooks() -> list[Path]:
     return sorted(found, key=lambda p: (p.stem != LEAD_NOTEBOOK, p.stem))
 
 
-def _title(path: Path) -> str:
+def _title_and_intro(path: Path) -> tuple[str, str]:
+    """A notebook's title (its first '# ' heading) and the first sentence of the text under it."""
     import nbformat
 
+    title, intro = path.stem.replace("_", " ").capitalize(), ""
     for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return path.stem.replace("_", " ").capitalize()
+        if cell.cell_type != "markdown":
+            continue
+        lines = [line.strip() for line in cell.source.splitlines()]
+        heading = next((line[2:].strip() for line in lines if line.startswith("# ")), None)
+        if heading:
+            title = heading
+            text = " ".join(line for line in lines if line and not line.startswith("#"))
+            intro = text.split(". ")[0].rstrip(".") + "." if text else ""
+            break
+    return title, intro
 
 
 def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: bool = True):
@@ -50,8 +57,9 @@ def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: b
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        jobs = [dict(notebook=str(nb), out_dir=str(staging / nb.stem), to=("html", "docx"), label=_title(nb))
-                for nb in demo_notebooks()]
+        about = {nb: _title_and_intro(nb) for nb in demo_notebooks()}
+        jobs = [dict(notebook=str(nb), out_dir=str(staging / nb.stem), to=("html", "docx"), label=title)
+                for nb, (title, _) in about.items()]
         name, column, n = TEAM_BATCH
         batch = []
         try:
@@ -62,13 +70,14 @@ def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: b
             for value in for_each_values(batch_nb, column)[:n]:
                 batch.append(dict(notebook=str(batch_nb), out_dir=str(staging / f"{name}-by-{column}" / value),
                                   parameters={column: value}, to=("html",),
-                                  label=f"{_title(batch_nb)}: {column} {value}"))
+                                  label=f"{_title_and_intro(batch_nb)[0]}: {column} {value}"))
         results: list[RunResult] = run_many(jobs + batch, max_workers=max_workers, progress=progress,
                                             description="demo reports")
         # Paths in the index are relative, so they stay right after the folder is moved.
         write_index(staging, results, title="cscs-eval sample evaluation",
                     intro="Every report of the sample evaluation, made from synthetic data "
-                          "(no real patients) bundled with cscs-eval.")
+                          "(no real patients) bundled with cscs-eval.",
+                    descriptions={title: intro for title, intro in about.values()})
         if out_dir.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
             os.replace(out_dir, trash / out_dir.name)

@@ -299,8 +299,12 @@ def run_for_each(notebook, column: str, out_dir=None, *, given=(), params_file=N
     return results, index
 
 
-def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | None = None) -> Path:
-    """An ``index.html`` in ``out_dir`` linking each result's report, Word file and notebook."""
+def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | None = None,
+                descriptions: dict | None = None) -> Path:
+    """An ``index.html`` in ``out_dir`` linking each result's report, Word file and notebook.
+
+    ``descriptions`` maps a result's label to a sentence saying what that report shows.
+    """
     from cscs_eval.io import write_text
     from cscs_eval.reporting.templates import environment
 
@@ -309,8 +313,10 @@ def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | N
     def rel(path):
         return None if path is None else os.path.relpath(path, out_dir)
 
+    descriptions = descriptions or {}
     items = [dict(label=r.label, html=rel(r.html), docx=rel(r.docx), notebook=rel(r.notebook),
-                  status="ok" if r.ok else f"failed: {r.error}") for r in results]
+                  description=descriptions.get(r.label, ""), status="ok" if r.ok else f"failed: {r.error}")
+             for r in results]
     page = environment().get_template("report/index.html.j2").render(
         title=title, items=items, intro=intro, version=__version__,
         run_time=dt.datetime.now().astimezone().strftime("%d %B %Y %H:%M %Z").strip())
