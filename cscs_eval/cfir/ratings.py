@@ -20,10 +20,12 @@ that case and construct and may rate constructs no excerpt was coded to.
 gives insufficient data. So +2/-2 evidence is strong, +1/-1 weak, X or 0 mixed (DESIGN.md).
 
 **Distinguishing constructs** (Damschroder & Lowery 2013): with cases in a high and a low group,
-a construct is *strongly distinguishing* when the mean case rating of the high group exceeds the
-low group's by at least 2 and every high case is rated above every low case, *weakly
-distinguishing* when it exceeds it by at least 1, *not distinguishing* otherwise, and has
-*insufficient data* when a group has no numeric rating.
+a construct is *strongly distinguishing* when every high case is rated at least 2 points above
+every low case (lowest high rating minus highest low rating >= 2), *weakly distinguishing* when
+the high group's mean case rating exceeds the low group's by at least 1, *not distinguishing*
+otherwise (Damschroder & Lowery's "mixed"), and has *insufficient data* when a group has no
+numeric rating. This reproduces every labelled row of a published CFIR matrix that used the method
+(J Med Internet Res 2015;17(11):e262, doi:10.2196/jmir.5091, Table 2; see ``tests/reference/cfir``).
 """
 
 from __future__ import annotations
@@ -336,8 +338,9 @@ def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high",
     mh, ml = col("mean", high), col("mean", low)
     diff = mh - ml
     rule = load_rules()["distinguishing"]
+    gap = col("min", high) - col("max", low)  # how far the lowest high case sits above the highest low case
     label = np.select([(n_high == 0) | (n_low == 0),
-                       (diff >= rule["strong_difference"]) & (col("min", high) > col("max", low)),
+                       gap >= rule["strong_gap"],
                        diff >= rule["weak_difference"]],
                       ["insufficient data", "strongly distinguishing", "weakly distinguishing"],
                       "not distinguishing")

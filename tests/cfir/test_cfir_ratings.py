@@ -1,5 +1,7 @@
 """Case ratings, classification, matrix, domain counts, distinguishing constructs and themes."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,8 @@ from hypothesis import given, settings, strategies as st
 from cscs_eval.cfir import (CLASSIFICATIONS, case_ratings, counts_by_domain, coverage, distinguishing_constructs,
                             matrix, summarise, themes_table)
 from cscs_eval.cfir.syntax import RATING_VALUES
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "cfir"
 
 
 def coding(rows):
@@ -128,3 +132,31 @@ def test_themes_from_column_and_from_mapping():
     assert t2.loc["Drivers", "domains"] == "Innovation; Implementation Process"
     assert t2.loc["Drivers", "constructs"] == "Innovation Relative Advantage; Engaging"
     assert t2.loc["Drivers", "n_excerpts"] == 2  # Engaging covers its subconstruct V.F.1
+
+
+def test_distinguishing_reproduces_a_published_cfir_matrix():
+    # J Med Internet Res 2015;17(11):e262 Table 2 (tests/reference/cfir/README.md): units 1-4 high, unit 5 low,
+    # each construct labelled Strong, Weak or blank by the authors. The construct ids are placeholders (the
+    # rule reads only the ratings); the table uses CFIR 1.0 names.
+    from cscs_eval.cfir.codebook import get_codebook
+
+    ref = pd.read_csv(REFERENCE / "jmir2015_table2.csv", dtype=str, keep_default_na=False)
+    slots = [r["id"] for r in get_codebook().rows if r["level"] != "domain"][:len(ref)]
+    ref["construct_id"] = slots
+    rows = [(f"unit{u}", cid, rating) for cid, *ratings in
+            ref[["construct_id", "unit1", "unit2", "unit3", "unit4", "unit5"]].itertuples(index=False)
+            for u, rating in enumerate(ratings, start=1)]
+    groups = {"unit1": "high", "unit2": "high", "unit3": "high", "unit4": "high", "unit5": "low"}
+    got = distinguishing_constructs(coding(rows), groups).set_index("construct_id")["distinguishing"]
+    got = got.reindex(slots, fill_value="insufficient data")  # a construct rated M everywhere has no row
+    expected = ref.set_index("construct_id")["published"].map(
+        {"Strong": "strongly distinguishing", "Weak": "weakly distinguishing"})
+    for cid, name in zip(slots, ref["construct"]):
+        if pd.isna(expected[cid]):
+            assert got[cid] in ("not distinguishing", "insufficient data"), name
+        else:
+            assert got[cid] == expected[cid], name
+    # the row that separates 'every high case 2 above every low case' from a mean difference of 2:
+    # Knowledge and beliefs +2 +2 0 +2 vs -1 (means differ by 2.5, but unit 3 sits only 1 above) is Weak
+    kb = slots[ref.index[ref["construct"].str.startswith("Knowledge")][0]]
+    assert got[kb] == "weakly distinguishing"
