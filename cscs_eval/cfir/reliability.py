@@ -32,6 +32,10 @@ __all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "weigh
 
 _LEVELS = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 
+#: The agreement table's columns as DESIGN.md names them (``construct`` and ``n_rated`` follow).
+AGREEMENT_COLUMNS = ["construct_id", "n_excerpts", "percent_agreement", "kappa", "weighted_kappa",
+                     "krippendorff_alpha"]
+
 
 def _table(a, b, levels):
     index = {v: i for i, v in enumerate(levels)}
@@ -166,8 +170,8 @@ def agreement(coder_a, coder_b, *, aliases=None):
     Returns
     -------
     pandas.DataFrame
-        ``construct_id, construct, n_excerpts, percent_agreement, kappa, weighted_kappa,
-        krippendorff_alpha, n_rated`` with a last row ``overall``. ``n_excerpts`` is the number of
+        ``construct_id, n_excerpts, percent_agreement, kappa, weighted_kappa, krippendorff_alpha``
+        (DESIGN.md), then ``construct`` and ``n_rated``, with a last row ``overall``. ``n_excerpts`` is the number of
         shared excerpts either coder coded to the construct (for ``overall``: all shared excerpts);
         ``percent_agreement`` and ``kappa`` are on presence over all shared excerpts; the rating
         statistics use the ``n_rated`` excerpts both coders rated numerically.
@@ -205,12 +209,16 @@ def agreement(coder_a, coder_b, *, aliases=None):
     rows.append({"construct_id": "overall", "construct": "All constructs", "n_excerpts": n,
                  "percent_agreement": float(np.mean(pa == pb)), "kappa": cohen_kappa(pa, pb, levels=[0, 1]),
                  "weighted_kappa": wk, "krippendorff_alpha": al, "n_rated": nr})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows)[AGREEMENT_COLUMNS + ["construct", "n_rated"]]
     return out.astype({"construct_id": "string", "construct": "string", "n_excerpts": "int64", "n_rated": "int64"})
 
 
 def case_agreement(coder_a, coder_b, *, aliases=None):
     """Agreement on case-level ratings (each coder's excerpts rated per case by the same rule).
+
+    Both coders' case ratings are derived from the **shared excerpts only**, so that they rate the
+    same evidence (a second coder who coded part of the notes is not compared with ratings drawn
+    from notes they never saw); case-ratings files are not used, since they record the consensus.
 
     Returns ``construct_id, construct, n_cases, percent_agreement, weighted_kappa, krippendorff_alpha``
     per construct rated by both coders in at least one shared case, then ``overall``;
@@ -221,9 +229,11 @@ def case_agreement(coder_a, coder_b, *, aliases=None):
     from cscs_eval.cfir.ratings import _order, case_ratings
 
     a, b = _load(coder_a, aliases), _load(coder_b, aliases)
-    cases = set(a["case"]) & set(b["case"])
-    ra = case_ratings(a[a["case"].isin(cases)], None)
-    rb = case_ratings(b[b["case"].isin(cases)], None)
+    ids = _shared(a, b)
+    a, b = a[a["excerpt_id"].isin(ids)].copy(), b[b["excerpt_id"].isin(ids)].copy()
+    a.attrs, b.attrs = {}, {}  # derived ratings only: no case-ratings overrides
+    ra = case_ratings(a, None)
+    rb = case_ratings(b, None)
     m = ra.merge(rb, on=["case", "construct_id"], suffixes=("_a", "_b"))
     order = _order()
     rows = []

@@ -90,7 +90,7 @@ def test_agreement_table_hand_worked(tmp_path):
     a.to_csv(tmp_path / "a.csv", index=False)
     b.to_csv(tmp_path / "b.csv", index=False)
     t = agreement(tmp_path / "a.csv", tmp_path / "b.csv").set_index("construct_id")
-    assert list(t.columns[:5]) == ["construct", "n_excerpts", "percent_agreement", "kappa", "weighted_kappa"]
+    assert list(t.columns[:5]) == ["n_excerpts", "percent_agreement", "kappa", "weighted_kappa", "krippendorff_alpha"]
     assert t.index[-1] == "overall"
     # shared excerpts: A1, A2, A3, B1 (B9 only in A's file is not compared)
     # I.F presence A: 1,1,0,1  B: 1,1,1,0 -> agree 2/4
@@ -133,3 +133,35 @@ def test_no_shared_excerpts_is_an_error():
 
     with pytest.raises(ValueError, match="share no excerpt"):
         agreement(coding_from_sheet(a), coding_from_sheet(b))
+
+
+def test_case_agreement_uses_only_the_shared_excerpts():
+    from cscs_eval.cfir.coding import coding_from_sheet
+
+    # coder A also coded A9, which coder B never saw. On all of A's excerpts A's case rating of I.F in case A
+    # would be mean(+2, +1, -2) = 0.33 with both signs -> X (no numeric pair with B); on the shared excerpts
+    # A1, A2 it is mean(+2, +1) = 1.5 -> +2, the same as B's.
+    a = coding_from_sheet(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("A9", "I.F", "-2"),
+                                 ("B1", "I.H", "+1")], "a"))
+    b = coding_from_sheet(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("B1", "I.H", "-1")], "b"))
+    c = case_agreement(a, b).set_index("construct_id")
+    assert c.loc["I.F", "n_cases"] == 1 and c.loc["I.F", "percent_agreement"] == 1.0
+    assert c.loc["I.H", "n_cases"] == 1 and c.loc["I.H", "percent_agreement"] == 0.0
+    assert c.loc["overall", "n_cases"] == 2 and c.loc["overall", "percent_agreement"] == 0.5
+
+
+def test_agreement_cli_columns_are_designs(tmp_path, capsys):
+    from cscs_eval.cli import main
+
+    out = tmp_path / "agreement.csv"
+    code = main(["cfir", "agreement", str(SAMPLE / "notes"), str(SAMPLE / "second_coder.csv"), "--aliases",
+                 str(SAMPLE / "aliases.yaml"), "--out", str(out)])
+    assert code == 0
+    df = pd.read_csv(out)
+    assert list(df.columns[:6]) == ["construct_id", "n_excerpts", "percent_agreement", "kappa", "weighted_kappa",
+                                    "krippendorff_alpha"]
+    assert df["construct_id"].iloc[-1] == "overall" and (df["construct_id"] == "overall").sum() == 1
+    stats = df[["percent_agreement", "kappa", "weighted_kappa", "krippendorff_alpha"]].to_numpy(dtype=float).ravel()
+    stats = stats[~np.isnan(stats)]
+    assert ((stats >= -1) & (stats <= 1)).all()  # 0-1 scale, not percent (chance-corrected may go below 0)
+    assert df.set_index("construct_id").loc["overall", "percent_agreement"] <= 1
