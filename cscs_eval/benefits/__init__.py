@@ -11,6 +11,7 @@ import importlib
 
 _EXPORTS = {
     "spc": "xmr", "SpcResult": "xmr", "xmr_limits": "xmr", "ShortSeriesWarning": "xmr",
+    "VARIATION_SHORT": "xmr", "ASSURANCE_SHORT": "xmr",
     "funnel": "funnel_plot", "FunnelResult": "funnel_plot",
     "interrupted_time_series": "its", "ItsResult": "its",
     "inequality_gaps": "inequalities", "group_estimates": "inequalities", "slope_index": "inequalities",

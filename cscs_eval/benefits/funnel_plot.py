@@ -55,13 +55,13 @@ class FunnelResult:
         out = t[t["outlier"] != "within"]
         return out.reindex(out["z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
-    def describe(self) -> str:
-        """A sentence for a report."""
+    def describe(self, *, unit: str = "groups") -> str:
+        """A sentence for a report; ``unit`` names the groups (``"teams"``)."""
         t = self.table
         n_out = {label: int((t["outlier"] == label).sum()) for label in OUTLIER_LABELS}
         od = (f"over-dispersion allowed for (phi {self.phi:.2f}, tau\u00b2 {self.tau2:.4f})" if self.overdispersion
               else "no allowance for over-dispersion")
-        return (f"Across {len(t)} groups the overall rate is {100 * self.target:.1f}%; "
+        return (f"Across {len(t)} {unit} the overall rate is {100 * self.target:.1f}%; "
                 f"{n_out['above 99.8%'] + n_out['below 99.8%']} lie outside the 99.8% limits and "
                 f"{n_out['above 95%'] + n_out['below 95%']} more outside the 95% limits ({od}).")
 

@@ -52,6 +52,29 @@ class ItsResult:
             raise UsageError(f"term must be one of {', '.join(self.coefficients['term'])}; got {name!r}")
         return hit.iloc[0]
 
+    def term_labels(self) -> dict:
+        """Each term's meaning in words, for a report's table (``level_change`` -> ``Step at 2023-10-01``).
+
+        Examples
+        --------
+        >>> dates = pd.date_range("2022-01-01", periods=24, freq="MS")
+        >>> y = [10 + 0.1 * t + (5 if t >= 12 else 0) for t in range(24)]
+        >>> r = interrupted_time_series(pd.DataFrame({"date": dates, "value": y}), changes="2023-01-01")
+        >>> r.term_labels()["level_change"], r.term_labels()["slope_change"]
+        ('Step at 2023-01-01', 'Change in trend from 2023-01-01 (per month)')
+        """
+        labels = {"intercept": f"Level at the start ({_day(self.fitted['date'].iloc[0])})",
+                  "baseline_slope": f"Trend before the change (per {self.unit})"}
+        for k, change in enumerate(self.changes, start=1):
+            suffix = "" if k == 1 else f"_{k}"
+            labels[f"level_change{suffix}"] = f"Step at {_day(change)}"
+            labels[f"slope_change{suffix}"] = f"Change in trend from {_day(change)} (per {self.unit})"
+        for term in self.coefficients["term"]:
+            if term.startswith("season_"):
+                kind, h = term.split("_")[1:]
+                labels[term] = f"Seasonal {'sine' if kind == 'sin' else 'cosine'} term {h}"
+        return labels
+
     def describe(self) -> str:
         """A sentence for a report quoting the level and slope changes with their intervals."""
         pct = round(100 * (1 - self.alpha))

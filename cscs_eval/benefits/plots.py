@@ -121,7 +121,11 @@ def plot_funnel(result, *, ax=None, title="Funnel plot", xlabel="Denominator", y
         for j, (_, r) in enumerate(t[~inside].sort_values("denominator").iterrows()):
             # alternate above and below so labels of neighbouring teams do not overprint
             ax.annotate(str(r["group"]), (r["denominator"], r["rate"] * scale), xytext=(5, 5 if j % 2 == 0 else -11),
-                        textcoords="offset points", fontsize=8)
+                        textcoords="offset points", fontsize=8,
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    bottom, top = ax.get_ylim()
+    # a little room under 0% so points and labels at 0 do not sit on the axis line
+    ax.set_ylim(min(bottom, -0.04 * top), top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -122,15 +122,17 @@ def register_report(register: pd.DataFrame, indicators: pd.DataFrame, *, screen_
 
 
 def indicator_charts(register: pd.DataFrame, indicators: pd.DataFrame, *, names=None, screen_outliers: bool = False,
-                     rebase=None) -> dict:
+                     rebase=None, labels=None) -> dict:
     """The SPC chart of each register indicator, keyed by indicator name.
 
     Each chart takes its target from the register and its improvement direction from baseline
     towards target (:func:`improvement_from`). Indicators in ``names`` but not in the register
     are charted with a neutral direction and no target. ``rebase`` maps an indicator to its
-    rebase date(s). Warnings name the indicator they concern.
+    rebase date(s); ``labels`` maps an indicator to the name its chart's sentences use (default the
+    indicator's own name). Warnings name the indicator they concern.
     """
     rebase = rebase or {}
+    labels = labels or {}
     wanted = list(dict.fromkeys(register["indicator"].astype(str))) if names is None else [str(n) for n in names]
     charts = {}
     for name in wanted:
@@ -144,7 +146,7 @@ def indicator_charts(register: pd.DataFrame, indicators: pd.DataFrame, *, names=
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = spc(series, improvement=improvement, target=target, screen_outliers=screen_outliers,
-                      rebase=rebase.get(name, ()), label=name)
+                      rebase=rebase.get(name, ()), label=labels.get(name, name))
         for w in caught:  # pass the warnings on, naming the indicator they concern
             warnings.warn(f"{name}: {w.message}", w.category, stacklevel=2)
         charts[name] = res

@@ -46,6 +46,19 @@ VARIATION_LABELS = {
     "special_cause_neutral_high": "Special cause variation: neutral, high",
     "special_cause_neutral_low": "Special cause variation: neutral, low",
 }
+#: Short forms for tables and chart badges.
+VARIATION_SHORT = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Improvement",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Neutral: high",
+    "special_cause_neutral_low": "Neutral: low",
+}
+ASSURANCE_SHORT = {
+    "consistent_pass": "Target consistently met",
+    "consistent_fail": "Target consistently missed",
+    "inconsistent": "Target met by chance",
+}
 ASSURANCE_LABELS = {
     "consistent_pass": "Consistently passing the target",
     "consistent_fail": "Consistently failing the target",

@@ -243,3 +243,23 @@ def test_cli_its_too_short_names_the_file(tmp_path, capsys):
     code, _, err = run(capsys, "benefits", "its", str(f), "--change", "2024-02-01")
     assert code == 1
     assert "short.csv" in err and "too few" in err
+
+
+def test_report_wording_helpers(sample_dir):
+    from cscs_eval.benefits import ASSURANCE_SHORT, VARIATION_SHORT
+    from cscs_eval.benefits.register import indicator_charts
+    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS
+
+    assert set(VARIATION_SHORT) == set(VARIATION_LABELS) and set(ASSURANCE_SHORT) == set(ASSURANCE_LABELS)
+    df = pd.DataFrame({"group": list("abc"), "numerator": [5, 20, 30], "denominator": [50, 80, 100]})
+    assert funnel(df).describe(unit="teams").startswith("Across 3 teams the overall rate is 23.9%")
+    reg = read_register(sample_dir / "register.csv")
+    ind = read_table(sample_dir / "indicators.csv")
+    charts = indicator_charts(reg, ind, labels={"dna_rate_pct": "Missed first appointments (%)"})
+    assert charts["dna_rate_pct"].describe().startswith("Missed first appointments (%): ")
+    assert charts["waiting_weeks"].describe().startswith("waiting_weeks: ")
+    r = interrupted_time_series(ind[ind["indicator"] == "paired_proms_pct"], changes=["2023-10-01", "2024-10-01"])
+    labels = r.term_labels()
+    assert set(labels) == set(r.coefficients["term"])
+    assert labels["level_change_2"] == "Step at 2024-10-01"
+    assert labels["slope_change"] == "Change in trend from 2023-10-01 (per month)"

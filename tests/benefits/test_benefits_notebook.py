@@ -41,3 +41,39 @@ def test_no_functions_or_classes_in_cells():
         if c["cell_type"] == "code":
             tree = ast.parse("".join(c["source"]))
             assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+
+
+def test_executed_report_reads_like_a_report(tmp_path):
+    """Run the notebook on the sample data and read its outputs as a board member would see them."""
+    import re
+
+    import papermill
+
+    root = NOTEBOOK.parents[1]
+    out = tmp_path / "run.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(root), kernel_name="python3", progress_bar=False,
+                               log_output=False)
+    cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+    # no code output, warnings, errors or reprs: only displayed tables, figures and sentences
+    assert {o["output_type"] for o in outputs} == {"display_data"}
+    texts = ["".join(o["data"]["text/markdown"]) for o in outputs if "text/markdown" in o["data"]]
+    summary = texts[0]
+    assert "More people have their outcomes measured twice" in summary  # benefits by name, not indicator ids
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", summary), summary
+    assert re.search(r"stepped by \d+\.\d at the service change of 2023-10-01 \(95% CI", summary)
+    assert re.search(r"Across \d+ teams \d+\.\d% of eligible referrals", summary)
+    figures = [o["data"]["application/vnd.cscs-eval.figure+json"] for o in outputs
+               if "application/vnd.cscs-eval.figure+json" in o["data"]]
+    assert len(figures) >= 8
+    for f in figures:
+        assert f["caption"] and f["source"]
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", f["caption"]), f["caption"]
+    tables = [o["data"]["application/vnd.cscs-eval.table+json"] for o in outputs
+              if "application/vnd.cscs-eval.table+json" in o["data"]]
+    for t in tables:
+        assert t["caption"] and all(c and "_" not in c for c in t["columns"]), t["columns"]
+    # published counts: 1 to 4 never shown, other counts rounded to 5 (the exclusions table and group tables)
+    excluded = [t for t in tables if t["caption"].startswith("PROMs records left out")][0]
+    shown = [r[excluded["columns"].index("Records")] for r in excluded["rows"]]
+    assert all(v == "*" or int(v.replace(",", "")) % 5 == 0 for v in shown), shown
