@@ -260,6 +260,9 @@ def _export(args) -> int:
     to = args.to.lower()
     if to.endswith(".qdc"):
         export_qdc(args.to)
+        if args.paths:
+            print("note: a .qdc file holds the CFIR codebook only, so the coding files were not read; "
+                  "use --to FILE.qdpx to export the coding", file=sys.stderr)
     elif to.endswith(".qdpx"):
         if not args.paths:
             raise UsageError("export --to FILE.qdpx needs the coding files (PATH ...)")

@@ -283,8 +283,12 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
         try:
             alias_map = load_aliases(aliases)
         except InputError as exc:
-            problems.append(_problem(exc.file or aliases, exc.row, "alias", exc.message,
-                                     "point the alias at a CFIR 2.0 name or id (see 'cscs-eval cfir codebook')"))
+            # without the alias file every local name would be reported as unknown: report the file alone
+            msg = exc.message
+            fix = ("check the path given to --aliases" if "not found" in msg else
+                   "write one 'local name: CFIR construct name or id' per line" if "YAML" in msg else
+                   "point the alias at a CFIR 2.0 name or id (see 'cscs-eval cfir codebook')")
+            return _empty(), [_problem(exc.file or aliases, exc.row, "alias file", f"alias file: {msg}", fix)]
     frames, note_rows = list(frames_in or []), []
     files = _expand(paths)
     if not files and not frames:

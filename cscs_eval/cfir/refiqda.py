@@ -131,8 +131,9 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
         case, source = _text(case), _text(source) or "notes"
         sguid = _guid("source", case, source)
         pieces, spans, pos = [], {}, 0
-        for text in dict.fromkeys(grp["_text"]):
-            spans[text] = (pos, pos + len(text))  # str length = code points
+        # one span per excerpt (not per text: two excerpts may read the same, e.g. 'Agreed.')
+        for eid, text in dict.fromkeys(zip(grp["excerpt_id"], grp["_text"])):
+            spans[eid] = (pos, pos + len(text))  # str length = code points
             pieces.append(text)
             pos += len(text) + 2
         members[f"Sources/{sguid}.txt"] = "\n\n".join(pieces) + "\n"
@@ -174,8 +175,9 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
         ts = ET.SubElement(src_el, "TextSource", {"guid": sguid, "name": sname,
                                                   "plainTextPath": f"internal://{sguid}.txt",
                                                   "creatingUser": user_guid[grp["_coder"].iloc[0]]})
-        for (text, coder), sel_rows in grp.groupby(["_text", "_coder"], sort=False):
-            start, end = spans[text]
+        for (eid, coder), sel_rows in grp.groupby(["excerpt_id", "_coder"], sort=False):
+            text = sel_rows["_text"].iloc[0]
+            start, end = spans[eid]
             pguid = _guid("selection", sguid, start, coder)
             sel = ET.SubElement(ts, "PlainTextSelection", {
                 "guid": pguid, "name": text[:60], "startPosition": str(start), "endPosition": str(end),

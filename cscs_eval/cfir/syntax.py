@@ -2,7 +2,7 @@
 
 An excerpt (a paragraph or a bullet) is followed by its codes in double square brackets::
 
-    Staff found the forms slow at first. [[Complexity -1; Available Resources: Time -2 | said by two staff]]
+    Staff found the forms slow at first. [[Complexity -1; Available Resources: Funding -2 | said by two staff]]
 
 Inside the brackets, codes are separated by ``;``. Each code is a construct (an id, a name, a
 CFIR 1.0 name or a local alias) optionally followed by a rating as its last whitespace-separated

@@ -114,3 +114,40 @@ def test_import_qualcoder_without_aliases_exit_1(capsys):
 def test_usage_errors_exit_2(capsys, argv):
     code, _, err = run(capsys, *argv)
     assert code == 2 and "error" in err
+
+
+def test_alias_file_problems_are_reported_alone(capsys, tmp_path):
+    # a missing or broken alias file would otherwise bury itself under one 'unknown construct' per local name
+    code, out, err = run(capsys, "cfir", "validate", NOTES, "--aliases", str(tmp_path / "nope.yaml"))
+    assert code == 1 and out.count("fix:") == 1 and "nope.yaml" in out and "not found" in out
+    assert "check the path given to --aliases" in out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("NHS policy: [Policies\n", encoding="utf-8")
+    out_file = tmp_path / "summary.csv"
+    code, _, err = run(capsys, "cfir", "summarise", NOTES, "--aliases", str(broken), "--out", str(out_file))
+    assert code == 1 and "broken.yaml" in err and "1 problem(s)" in err and "YAML" in err
+    assert not out_file.exists()
+
+
+def test_qdc_export_says_it_ignores_coding_files(capsys, tmp_path):
+    code, _, err = run(capsys, "cfir", "export", NOTES, "--to", str(tmp_path / "c.qdc"))
+    assert code == 0 and "codebook only" in err and (tmp_path / "c.qdc").exists()
+
+
+def test_bad_qdpx_import_exits_1_and_writes_nothing(capsys, tmp_path):
+    import zipfile
+
+    bad = tmp_path / "evil.qdpx"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("project.qde", "<Project xmlns='urn:QDA-XML:project:1.0' name='x' origin='y'/>")
+        zf.writestr("../x", "escaped")
+    out_file = tmp_path / "sheet.csv"
+    code, _, err = run(capsys, "cfir", "import", str(bad), "--out", str(out_file))
+    assert code == 1 and "evil.qdpx" in err and "'../x'" in err and "leaves the archive folder" in err
+    assert not out_file.exists()
+    bomb = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(bomb, "w") as zf:
+        zf.writestr("project.qde", '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Project name="&b;"/>')
+    code, _, err = run(capsys, "cfir", "import", str(bomb), "--out", str(out_file))
+    assert code == 1 and "entities" in err and not out_file.exists()

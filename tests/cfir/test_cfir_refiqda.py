@@ -191,3 +191,17 @@ def test_failed_export_writes_nothing(sample, tmp_path):
     with pytest.raises(Exception):
         export_qdpx(sample, tmp_path / "p.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_excerpts_with_the_same_text_stay_apart(tmp_path):
+    # given ids: two different excerpts of one interview that read the same, both coded to Cost
+    sheet = pd.DataFrame({"excerpt_id": ["E1", "E2", "E2"], "case": ["A"] * 3, "source": ["s"] * 3,
+                          "excerpt": ["Agreed.", "Agreed.", "Agreed."], "construct": ["Cost", "Cost", "Planning"],
+                          "rating": ["-1", "+2", "+1"], "coder": ["c"] * 3})
+    coding = coding_from_sheet(sheet)
+    path = export_qdpx(coding, tmp_path / "same.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+    guids = [part.split('"')[0] for part in qde.split(' guid="')[1:]]
+    assert len(guids) == len(set(guids)), "every REFI guid must be unique"
+    pd.testing.assert_frame_equal(sort(coding), sort(import_qdpx(path)))
