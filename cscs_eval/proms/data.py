@@ -121,13 +121,20 @@ def _numbers(series: pd.Series) -> np.ndarray:
 
 
 def _problems(mask, df, column, reason, message, values=None) -> pd.DataFrame:
-    """Problem rows for the positions where ``mask`` is true."""
+    """Problem rows for the positions where ``mask`` is true.
+
+    ``message`` is one text, or a function of the flagged positions giving one text each;
+    only the flagged rows are ever touched, so a clean column of ten million rows costs nothing.
+    """
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
     if not len(idx):
         return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
-    vals = (df[column] if values is None else values)
-    vals = pd.Series(np.asarray(vals, dtype=object)[idx]).astype(object)
-    msgs = message if isinstance(message, str) else np.asarray(message, dtype=object)[idx]
+    if values is None:
+        vals = df[column].iloc[idx].to_numpy(dtype=object) if column in df.columns else np.full(len(idx), "")
+    else:
+        vals = np.asarray(values, dtype=object)[idx] if len(values) == len(df) else np.asarray(values, dtype=object)
+    vals = pd.Series(vals, dtype=object)
+    msgs = message if isinstance(message, str) else np.asarray(message(idx), dtype=object)
     return pd.DataFrame({"_pos": idx, "column": column, "value": vals.where(vals.notna(), ""),
                          "reason": reason, "problem": msgs})
 
@@ -176,7 +183,7 @@ def _as_frame(data) -> pd.DataFrame:
 
 
 def _check_proms(data, *, measures=None, today=None):
-    """Parse and check every row. Returns (parsed frame by position, problems, registry)."""
+    """Parse and check every row. Returns (column arrays by position, problems, registry, source)."""
     df = _as_frame(data)
     source = df.attrs.get("source")
     missing = [c for c in BASE_COLUMNS if c not in df.columns]
@@ -239,20 +246,20 @@ def _check_proms(data, *, measures=None, today=None):
     value = _numbers(value_raw)
     value_missing = _blank(value_raw)
 
-    n_items = np.full(n, np.nan)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    whole = np.zeros(n, dtype=bool)
-    excluded = np.full(n, None, dtype=object)
-    bad_item = np.zeros(n, dtype=bool)
+    # Per-measure facts, looked up by measure code (small tables, not per-row copies).
+    cats = list(measure.categories)
+    ms = [registry[k] for k in cats]
+    known_measure = mcodes >= 0
+    safe_codes = np.maximum(mcodes, 0)
+    n_items_row = np.array([m.n_items for m in ms] or [0], dtype=np.int16)[safe_codes]
+    lo = np.array([m.item_min for m in ms] or [np.nan])[safe_codes]
+    hi = np.array([m.item_max for m in ms] or [np.nan])[safe_codes]
+    whole = np.array([m.whole_numbers for m in ms] or [False])[safe_codes] & known_measure
+    reasons = [None]
+    excluded = np.zeros(n, dtype=np.int8)
     no_total = np.zeros(n, dtype=bool)
-    for code, key in enumerate(measure.categories):
-        m = registry[key]
+    for code, m in enumerate(ms):
         rows = mcodes == code
-        n_items[rows] = m.n_items
-        whole[rows] = m.whole_numbers
-        lo[rows] = m.item_min
-        hi[rows] = m.item_max
         if has_score:
             # A score row without item is the total; with item it is that item (or goal).
             total = m.total
@@ -264,101 +271,115 @@ def _check_proms(data, *, measures=None, today=None):
                 hi[tot_rows] = total.max
                 whole[tot_rows] = m.whole_numbers and total.method == "sum"
         for v, why in m.excluded_values.items():
-            excluded[rows & (value == v)] = why
+            reasons.append(why)
+            excluded[rows & (value == v)] = len(reasons) - 1
     has_item = ~item_text_missing
-    item_ok = has_item & ~np.isnan(item) & (item == np.round(item)) & (item >= 1) & (item <= n_items)
-    bad_item = has_item & ~np.isnan(n_items) & ~item_ok
-    if has_response:
-        parts.append(_problems(item_text_missing & ~pd.isna(n_items), df, "item", "missing item",
-                               "item is empty; item response rows need the item number")
-                     if "item" in df.columns else pd.DataFrame())
-    mkey = lambda i: measure.categories[mcodes[i]]  # noqa: E731
-    msg_item = np.array([f"unknown item; {('goals' if registry[mkey(i)].item_label == 'goal' else 'items')} are "
-                         f"numbered 1 to {int(n_items[i])} for {mkey(i)}" for i in np.flatnonzero(bad_item)],
-                        dtype=object)
-    full_msg = np.full(n, "", dtype=object)
-    full_msg[bad_item] = msg_item
-    parts.append(_problems(bad_item, df, "item", "unknown item", full_msg, values=df["item"] if "item" in df.columns
-                           else None))
+    item_ok = has_item & known_measure & (item == np.round(item)) & (item >= 1) & (item <= n_items_row)
+    bad_item = has_item & known_measure & ~item_ok
+    if has_response and "item" in df.columns:
+        parts.append(_problems(item_text_missing & known_measure, df, "item", "missing item",
+                               "item is empty; item response rows need the item number"))
+    parts.append(_problems(bad_item, df, "item", "unknown item", lambda idx: [
+        f"unknown item; {'goals' if ms[mcodes[i]].item_label == 'goal' else 'items'} are numbered 1 to "
+        f"{ms[mcodes[i]].n_items} for {cats[mcodes[i]]}" for i in idx]))
     parts.append(_problems(no_total, df, "item", "no total score",
-                           "this measure has no total score; give the item (DIALOG) or goal (GBO) number"
-                           , values=np.full(n, "", dtype=object)))
+                           "this measure has no total score; give the item (DIALOG) or goal (GBO) number",
+                           values=np.full(int(no_total.sum()), "", dtype=object)))
+    del n_items_row
 
-    known_measure = ~np.isnan(n_items)
-    not_number = known_measure & ~value_missing & np.isnan(value)
-    parts.append(_problems(not_number, df, value_col, f"{value_col} not a number", "not a number"))
+    nan_value = np.isnan(value)
+    parts.append(_problems(known_measure & ~value_missing & nan_value, df, value_col, f"{value_col} not a number",
+                           "not a number"))
     if has_score:
         parts.append(_problems(known_measure & value_missing, df, value_col, "missing score", "score is empty"))
-    is_excluded = pd.notna(excluded)
     in_range = (value >= lo) & (value <= hi)
-    out_range = known_measure & ~np.isnan(value) & ~in_range & ~is_excluded
-    rng = np.full(n, "", dtype=object)
-    for i in np.flatnonzero(out_range):
-        rng[i] = f"out of range; allowed {lo[i]:g} to {hi[i]:g}"
-    parts.append(_problems(out_range, df, value_col, f"{value_col} out of range", rng))
-    not_whole = known_measure & ~np.isnan(value) & in_range & whole & (value != np.round(value))
+    out_range = known_measure & ~nan_value & ~in_range & (excluded == 0)
+    parts.append(_problems(out_range, df, value_col, f"{value_col} out of range",
+                           lambda idx: [f"out of range; allowed {lo[i]:g} to {hi[i]:g}" for i in idx]))
+    not_whole = known_measure & in_range & whole & (value != np.round(value))
     parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number", "not a whole number"))
+    del lo, hi, in_range, whole, out_range, not_whole
 
     # The pairing unit: the referral, or the patient where there is no referral id (as integer codes).
-    pair_id = np.where(referral.codes >= 0, referral.codes, len(referral.categories) + patient.codes.astype(np.int64))
-    parsed = pd.DataFrame({
-        "_pos": np.arange(n), "patient_id": patient, "referral_id": referral, "pair_id": pair_id.astype(np.int64),
-        "team": team, "measure": measure, "assessment_date": date.to_numpy(),
-        "item": np.where(item_ok, item, np.nan), "value": value, "kind": "item" if has_response else "score",
-        "excluded_reason": excluded, "value_missing": value_missing,
-    })
+    pair_id = np.where(referral.codes >= 0, referral.codes.astype(np.int64),
+                       len(referral.categories) + patient.codes.astype(np.int64))
+    excluded_reason = pd.Categorical.from_codes(excluded.astype(np.int16) - 1,
+                                                categories=pd.Index(reasons[1:], dtype=object))
+    cols = {
+        "patient_id": patient, "referral_id": referral, "pair_id": pair_id, "team": team, "measure": measure,
+        "assessment_date": date.to_numpy(), "item": np.where(item_ok, item, np.nan), "value": value,
+        "is_item": np.full(n, has_response), "excluded_reason": excluded_reason,
+    }
     # Demographic columns carried in the PROMs file itself must agree within a patient.
-    for col in DEMOGRAPHIC_COLUMNS:
-        if col in df.columns:
-            parsed[col] = _text(df[col]).to_numpy(dtype=object)
+    demo_cols = [c for c in DEMOGRAPHIC_COLUMNS if c in df.columns]
+    for col in demo_cols:
+        cols[col] = _categorical(df[col])
 
     problems = _finish_problems(parts, df)
+    header = df.attrs.get("header_row", 1) + 1
     # Duplicate assessments: the same patient, referral, measure, date and item more than once.
-    bad_pos = set(problems["_pos"].tolist())
-    ok = parsed[~parsed["_pos"].isin(bad_pos) & ~parsed["value_missing"]] if bad_pos else \
-        parsed[~parsed["value_missing"]]
-    dup = _duplicates(ok, df.attrs.get("header_row", 1) + 1)
-    if len(dup):
-        dup["row"] = dup["_pos"] + df.attrs.get("header_row", 1) + 1
-        problems = pd.concat([problems, dup[["_pos"] + PROBLEM_COLUMNS]], ignore_index=True) \
-            .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
-    demo_cols = [c for c in DEMOGRAPHIC_COLUMNS if c in parsed.columns]
+    ok = ~value_missing
+    if len(problems):
+        ok[problems["_pos"].to_numpy()] = False
+    dup = _duplicates(cols, ok, header)
+    extra = [dup]
     if demo_cols:
-        conflict = _conflicting_demographics(parsed, demo_cols)
-        if len(conflict):
-            conflict["row"] = conflict["_pos"] + df.attrs.get("header_row", 1) + 1
-            problems = pd.concat([problems, conflict[["_pos"] + PROBLEM_COLUMNS]], ignore_index=True) \
-                .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
-    parsed.attrs["source"] = source
-    parsed.attrs["n_rows"] = n
-    return parsed, problems, registry
+        extra.append(_conflicting_demographics(
+            pd.DataFrame({"_pos": np.arange(n), "patient_id": patient.astype(object),
+                          **{c: cols[c].astype(object) for c in demo_cols}}), demo_cols))
+    extra = [e for e in extra if len(e)]
+    if extra:
+        for e in extra:
+            e["row"] = e["_pos"] + header
+        problems = pd.concat([problems] + [e[["_pos"] + PROBLEM_COLUMNS] for e in extra], ignore_index=True) \
+            .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
+    cols["value_missing"] = value_missing
+    return cols, problems, registry, source
 
 
-def _duplicates(ok: pd.DataFrame, header: int = 2) -> pd.DataFrame:
-    keys = ["patient_id", "pair_id", "measure", "assessment_date", "item"]
-    k = pd.DataFrame({"patient_id": ok["patient_id"].cat.codes, "pair_id": ok["pair_id"],
-                      "measure": ok["measure"].cat.codes, "assessment_date": ok["assessment_date"],
-                      "item": ok["item"].fillna(0)})  # a total score row: item 0
-    mask = k.duplicated(keep=False).to_numpy()
+def _duplicates(cols: dict, ok: np.ndarray, header: int = 2) -> pd.DataFrame:
+    """Exact copies (the first is kept) and conflicting copies (all dropped) of one answer."""
+    empty = pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
+    pos = np.flatnonzero(ok)
+    if len(pos) < 2:
+        return empty
+    # One integer key for (patient, referral, measure, day, item), built without string work.
+    pat = cols["patient_id"].codes[pos].astype(np.int64)
+    pair = cols["pair_id"][pos]
+    a, _ = pd.factorize(pair * (int(pat.max()) + 2) + pat)
+    day = cols["assessment_date"][pos].astype("datetime64[D]").astype(np.int64)
+    day = day - day.min()
+    meas = cols["measure"].codes[pos].astype(np.int64)
+    item = np.nan_to_num(cols["item"][pos], nan=0).astype(np.int64)
+    spans = (int(a.max()) + 1, int(meas.max()) + 1, int(day.max()) + 1, int(item.max()) + 1)
+    if float(np.prod([float(x) for x in spans])) < 2 ** 62:
+        key = ((a * spans[1] + meas) * spans[2] + day) * spans[3] + item
+        mask = pd.Series(key).duplicated(keep=False).to_numpy()
+    else:
+        key = None
+        mask = pd.DataFrame({"a": a, "m": meas, "d": day, "i": item}).duplicated(keep=False).to_numpy()
     if not mask.any():
-        return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
-    d = ok.loc[mask].assign(item=k.loc[mask, "item"]).sort_values("_pos")
-    d = d.assign(patient_id=d["patient_id"].astype(object), measure=d["measure"].astype(object))
-    first = d.groupby(keys, sort=False)["_pos"].transform("min")
-    n_values = d.groupby(keys, sort=False)["value"].transform("nunique")
+        return empty
+    d = pd.DataFrame({"_pos": pos[mask], "value": cols["value"][pos][mask]})
+    if key is not None:
+        d["key"] = key[mask]
+    else:
+        d["key"] = pd.MultiIndex.from_arrays([a[mask], meas[mask], day[mask], item[mask]]).factorize()[0]
+    g = d.groupby("key", sort=False)
+    first = g["_pos"].transform("min").to_numpy()
+    n_values = g["value"].transform("nunique").to_numpy()
     rows = []
-    for pos, f, nv in zip(d["_pos"], first, n_values):
+    for p, f, nv in zip(d["_pos"], first, n_values):
         if nv > 1:
-            rows.append({"_pos": pos, "column": "assessment_date", "value": "",
+            rows.append({"_pos": p, "column": "assessment_date", "value": "",
                          "reason": "conflicting duplicate assessment",
                          "problem": "the same patient, referral, measure, date and item appear more than once "
                                     "with different answers; all copies are excluded"})
-        elif pos != f:
-            rows.append({"_pos": pos, "column": "assessment_date", "value": "",
-                         "reason": "duplicate assessment",
+        elif p != f:
+            rows.append({"_pos": p, "column": "assessment_date", "value": "", "reason": "duplicate assessment",
                          "problem": f"repeats row {f + header} (same patient, referral, measure, date, item "
                                     "and answer); the first copy is kept"})
-    return pd.DataFrame(rows, columns=["_pos"] + PROBLEM_COLUMNS[:1] + ["column", "value", "reason", "problem"])
+    return pd.DataFrame(rows, columns=["_pos"] + PROBLEM_COLUMNS)
 
 
 def _conflicting_demographics(parsed, cols) -> pd.DataFrame:
@@ -390,7 +411,7 @@ def validate_proms(data, *, measures=None, today=None) -> pd.DataFrame:
     >>> validate_proms(df)[["row", "column", "reason"]].values.tolist()
     [[2, 'response', 'response out of range']]
     """
-    _, problems, _ = _check_proms(data, measures=measures, today=today)
+    _, problems, _, _ = _check_proms(data, measures=measures, today=today)
     return problems.drop(columns="_pos")
 
 
@@ -412,20 +433,19 @@ def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Pre
     listing them all (``.problems``). With it, rows with a problem are excluded and
     ``exclusions`` counts them by reason (columns ``stage, reason, n_rows``).
     """
-    parsed, problems, registry = _check_proms(data, measures=measures, today=today)
-    source = parsed.attrs.get("source")
-    parsed.attrs.clear()
+    cols, problems, registry, source = _check_proms(data, measures=measures, today=today)
     if len(problems) and not drop_invalid:
         raise ValidationError(problems_message(problems, hint=(f" in {source}" if source else "") +
                                                "; fix them or pass --drop-invalid (drop_invalid=True) to analyse "
                                                "the rest"), problems.drop(columns="_pos"), file=None)
     first = problems.drop_duplicates("_pos")
-    rows = parsed[~parsed["_pos"].isin(first["_pos"])] if len(first) else parsed
     # Empty responses are unanswered items: not an error, handled by the missing-item rule.
-    rows = rows[~rows["value_missing"]].drop(columns="value_missing")
+    keep = ~cols.pop("value_missing")
+    keep[first["_pos"].to_numpy()] = False
+    rows = pd.DataFrame({name: cols.pop(name)[keep] for name in list(cols)})
     exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
                   .assign(stage="validation")[["stage", "reason", "n_rows"]])
-    return Prepared(rows.reset_index(drop=True), exclusions, problems.drop(columns="_pos"), registry, source)
+    return Prepared(rows, exclusions, problems.drop(columns="_pos"), registry, source)
 
 
 # --------------------------------------------------------------------------- referrals and demographics

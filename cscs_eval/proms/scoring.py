@@ -37,13 +37,14 @@ def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
 
     item = rows["item"].to_numpy(dtype=float)
     value = rows["value"].to_numpy(dtype=float).copy()
-    is_item_row = (rows["kind"] == "item").to_numpy()
+    is_item_row = rows["is_item"].to_numpy(dtype=bool)
     # Reverse negatively worded items in raw responses; given item scores are already keyed.
     if m.reversed:
         rev = is_item_row & np.isin(item, m.reversed)
         value[rev] = m.item_min + m.item_max - value[rev]
-    excluded = rows["excluded_reason"].to_numpy(dtype=object)
-    has_excl = pd.notna(excluded)
+    excl_cat = rows["excluded_reason"].array
+    has_excl = np.asarray(excl_cat.codes >= 0) if hasattr(excl_cat, "codes") else pd.notna(excl_cat)
+    excluded = np.asarray(excl_cat.astype(object)) if has_excl.any() else None
     per_item = ~np.isnan(item)
     grid = np.full((n_assess, m.n_items), np.nan)
     present = np.zeros((n_assess, m.n_items), dtype=bool)
