@@ -310,8 +310,11 @@ def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 
     estimates on the ridits weighted by size, so it reads as the difference between the
     least (ridit 1) and the most (ridit 0) deprived end. Written as SII = sum c_i y_i with
     c_i = w_i (x_i - xbar_w) / sum w_j (x_j - xbar_w)^2, its variance is sum c_i^2 var_i.
-    RII = SII / mean, with mean = sum w_i y_i / sum w_i; its interval divides the SII interval
-    by the mean (the mean is treated as fixed).
+    RII = SII / mean, with mean = sum w_i y_i / sum w_i. With group variances its interval is
+    RII +/- z se by the delta method, var(RII) = (var(SII) - 2 RII cov(SII, mean) + RII^2
+    var(mean)) / mean^2 with cov(SII, mean) = sum c_i a_i var_i and a_i = w_i / sum w_j, so
+    that the uncertainty of the mean counts too (as the simulation in PHE's SII tool does);
+    without variances the SII interval is divided by the mean (the mean treated as fixed).
 
     Examples
     --------
@@ -349,12 +352,20 @@ def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 
         se = math.sqrt(s2 / sxx)
         tq = stats.t.ppf(1 - alpha / 2, len(g) - 2)
         lo, hi = slope - tq * se, slope + tq * se
-    if mean != 0:
+    if mean == 0:
+        rii = rl = ru = float("nan")
+    elif variances is not None:
+        # delta method for the ratio of two linear combinations of the group values:
+        # var(RII) = (var(SII) - 2 RII cov(SII, mean) + RII^2 var(mean)) / mean^2
+        a = w / w.sum()
+        var_mean, cov = float(np.sum(a ** 2 * v)), float(np.sum(c * a * v))
+        rii = slope / mean
+        se_rii = math.sqrt(max(0.0, se ** 2 - 2 * rii * cov + rii ** 2 * var_mean)) / abs(mean)
+        rl, ru = rii - z * se_rii, rii + z * se_rii
+    else:
         rii, rl, ru = slope / mean, lo / mean, hi / mean
         if mean < 0:
             rl, ru = ru, rl
-    else:
-        rii = rl = ru = float("nan")
     table = pd.DataFrame({"term": ["sii", "rii"], "estimate": [slope, rii], "lower": [lo, rl], "upper": [hi, ru]})
     groups_df = pd.DataFrame({"group": g, "n": w, "share": share, "ridit": ridit, "estimate": y})
     if variances is not None:

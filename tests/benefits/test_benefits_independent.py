@@ -219,3 +219,26 @@ def test_its_newey_west_errors_by_hand():
     np.testing.assert_allclose(got["estimate"].to_numpy(), b, rtol=1e-10)
     np.testing.assert_allclose(got["upper"].to_numpy() - got["estimate"].to_numpy(), z * se, rtol=1e-9)
     np.testing.assert_allclose(got["p_value"].to_numpy(), 2 * stats.norm.sf(np.abs(b / se)), rtol=1e-8)
+
+
+def test_rii_interval_agrees_with_simulation_as_phe_computes_it():
+    # PHE's SII tool (Public Health England, "Slope index of inequality" technical guide) simulates each
+    # group's value from its sampling distribution and takes the 2.5% and 97.5% points of the simulated
+    # SII and RII; the delta-method intervals must agree with such a simulation.
+    sizes = np.array([895.0, 770, 660, 460, 330])
+    rates = np.array([0.171, 0.216, 0.231, 0.253, 0.290])
+    v = rates * (1 - rates) / sizes
+    r = sii_from_groups([1, 2, 3, 4, 5], rates, sizes, v)
+    rng = np.random.default_rng(2024)
+    draws = rng.normal(rates, np.sqrt(v), size=(200_000, 5))
+    share = sizes / sizes.sum()
+    ridit = np.cumsum(share) - share / 2
+    xbar = np.sum(share * ridit)
+    c = sizes * (ridit - xbar) / np.sum(sizes * (ridit - xbar) ** 2)
+    sii = draws @ c
+    rii = sii / (draws @ share)
+    t = r.table.set_index("term")
+    assert (t.loc["sii", "lower"], t.loc["sii", "upper"]) == pytest.approx(tuple(np.quantile(sii, [0.025, 0.975])),
+                                                                            abs=0.003)
+    assert (t.loc["rii", "lower"], t.loc["rii", "upper"]) == pytest.approx(tuple(np.quantile(rii, [0.025, 0.975])),
+                                                                            abs=0.003)

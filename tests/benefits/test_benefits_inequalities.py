@@ -112,7 +112,13 @@ def test_sii_hand_worked_three_groups():
     t = r.table.set_index("term")
     se = math.sqrt(16 / 9 * (0.0009 + 0.0024))
     assert (t.loc["sii", "lower"], t.loc["sii", "upper"]) == pytest.approx((0.4 - Z * se, 0.4 + Z * se))
-    assert t.loc["rii", "lower"] == pytest.approx((0.4 - Z * se) / 0.225)
+    # RII by the delta method: var_mean = sum a^2 v = .00040625 with a = (.25, .5, .25);
+    # cov(SII, mean) = sum c a v = (1/3)(.0024 - .0009) = .0005;
+    # var(RII) = (.0058667 - 2 (1.77778)(.0005) + 1.77778^2 (.00040625)) / .225^2 = .106131
+    se_rii = math.sqrt((16 / 9 * 0.0033 - 2 * (0.4 / 0.225) * 0.0005 + (0.4 / 0.225) ** 2 * 0.00040625) / 0.225 ** 2)
+    assert se_rii == pytest.approx(0.32578, abs=1e-5)
+    assert (t.loc["rii", "lower"], t.loc["rii", "upper"]) == pytest.approx((0.4 / 0.225 - Z * se_rii,
+                                                                            0.4 / 0.225 + Z * se_rii))
 
 
 def test_slope_index_from_rows_orders_deciles_numerically():
