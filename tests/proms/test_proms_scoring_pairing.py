@@ -218,3 +218,37 @@ def test_pairing_properties(visits):
 
 def test_module_exports_categories():
     assert outcomes_mod.CATEGORIES == ("reliable improvement", "no reliable change", "reliable deterioration")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=10, max_size=10))
+def test_reqol_total_property(responses):
+    # The total stays in 0..40 and equals the keyed sum (items 1, 3, 6, 9 reversed).
+    got = score(frame(item_rows("P1", "reqol10", "2024-01-05", responses)), today=TODAY)["score"].iloc[0]
+    keyed = [4 - r if i in (1, 3, 6, 9) else r for i, r in enumerate(responses, 1)]
+    assert got == sum(keyed) and 0 <= got <= 40
+
+
+def test_referrals_file_problems_listed():
+    from cscs_eval.errors import ValidationError
+    from cscs_eval.proms.data import read_referrals
+
+    ref = pd.DataFrame({"referral_id": ["A", "A", "B"], "patient_id": ["1", "2", "3"], "team": "North",
+                        "referral_date": ["2024-01-01", "2024-01-01", "01/02/2024"],
+                        "discharge_date": ["", "2023-01-01", ""], "n_contacts": ["2", "x", "1"]})
+    with pytest.raises(ValidationError) as info:
+        read_referrals(ref)
+    assert info.value.problems[["row", "column", "reason"]].values.tolist() == [
+        [3, "discharge_date", "impossible date"], [3, "n_contacts", "bad n_contacts"],
+        [3, "referral_id", "duplicate referral"]]
+    assert read_referrals(ref, drop_invalid=True)["referral_id"].tolist() == ["A", "B"]
+
+
+def test_parquet_input_with_typed_columns(tmp_path):
+    df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-06-01", 30))
+    typed = df.assign(assessment_date=pd.to_datetime(df["assessment_date"]), item=df["item"].astype(int),
+                      response=df["response"].astype(int))
+    path = tmp_path / "proms.parquet"
+    typed.to_parquet(path)
+    o = outcomes(str(path), today=TODAY)
+    assert o[["baseline", "follow_up", "category"]].values.tolist() == [[10.0, 30.0, "reliable improvement"]]

@@ -147,3 +147,23 @@ def test_fast_wilcoxon_equals_scipy_with_ties_and_zeros(diffs):
     got = wilcoxon(d)
     assert got[0] == pytest.approx(w.statistic)
     assert got[1] == pytest.approx(w.pvalue, rel=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.booleans(), st.integers(0, 40), st.integers(0, 40)),
+                min_size=1, max_size=60))
+def test_publishable_never_reveals_small_counts(rows):
+    from cscs_eval.proms.pairing import classify
+    from cscs_eval.proms.summary import COUNT_COLUMNS
+
+    df = pd.DataFrame({"patient_id": [f"P{i}" for i in range(len(rows))],
+                       "referral_id": [f"R{i}" for i in range(len(rows))], "team": [r[0] for r in rows],
+                       "paired": [r[1] for r in rows], "baseline": [float(r[2]) for r in rows],
+                       "follow_up": [float(r[3]) if r[1] else np.nan for r in rows],
+                       "measure": "reqol10", "unit": "total"})
+    p = publishable(summarise(classify(df), by="team"))
+    for c in COUNT_COLUMNS:
+        for v in p[c]:
+            assert v is None or v == SUPPRESSED or v == 0 or (int(v) >= 5 and int(v) % 5 == 0)
+    small = (summarise(classify(df), by="team")["n_paired"] < 5) & (summarise(classify(df), by="team")["n_paired"] > 0)
+    assert all(p.loc[small.to_numpy(), "paired_rate"] == SUPPRESSED)
