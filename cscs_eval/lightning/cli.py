@@ -18,7 +18,8 @@ def register(subparsers) -> None:
                          description="Render one Lightning Report. HTML and Markdown are printed without --out; "
                                      "Word needs --out FILE.docx.")
     r.add_argument("file", metavar="FILE", help="the Lightning Report (.md)")
-    r.add_argument("--to", required=True, choices=("html", "md", "docx"), help="output format")
+    r.add_argument("--to", choices=("html", "md", "docx"),
+                   help="output format (default: from the --out file's extension)")
     r.add_argument("--out", metavar="FILE", help="write to FILE instead of printing (required for docx)")
     r.add_argument("--templates", metavar="DIR", help="folder with your own report.html.j2, report.md.j2, print.css")
     r.add_argument("--aliases", metavar="YAML", help="local construct names (local name: CFIR construct or id)")
@@ -41,6 +42,17 @@ def _run_render(args) -> int:
     from cscs_eval.errors import UsageError
     from cscs_eval.lightning import read_report, render, write_report
 
+    from pathlib import Path
+
+    suffix = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".docx": "docx"}.get(
+        Path(args.out).suffix.lower()) if args.out else None
+    if args.to is None:
+        if suffix is None:
+            raise UsageError("give --to html|md|docx (or --out FILE with the extension .html, .md or .docx)")
+        args.to = suffix
+    elif args.out and suffix != args.to:
+        raise UsageError(f"--to {args.to} does not match --out {args.out}; use the extension "
+                         f".{args.to} (or leave out --to)")
     if args.to == "docx" and not args.out:
         raise UsageError("--to docx writes a Word file: give --out FILE.docx")
     report = read_report(args.file, aliases=args.aliases)

@@ -127,3 +127,20 @@ def test_plot_series_marks_plus_and_delta_by_shape():
     assert markers.count("o") == int(s[(s["n_delta"] > 0) | (s["n_plus"] > 1)]["n_plus"].sum())
     assert [t.get_text() for t in ax.get_xticklabels()] == s.attrs["reports"]
     plt.close(fig)
+
+
+def test_cli_render_format_from_out_and_mismatch(tmp_path, capsys):
+    from docx import Document
+
+    src = str(SAMPLE / "2023-10-lightning-report-1.md")
+    assert main(["lightning", "render", src, "--out", str(tmp_path / "r.docx")]) == 0
+    assert Document(str(tmp_path / "r.docx")).paragraphs  # a real Word file, chosen by the extension
+    assert main(["lightning", "render", src, "--out", str(tmp_path / "r.md")]) == 0
+    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("# Lightning Report 1")
+    capsys.readouterr()
+    # HTML written into a .docx file would not open: refuse the mismatch
+    assert main(["lightning", "render", src, "--to", "html", "--out", str(tmp_path / "x.docx")]) == 2
+    assert "--to html does not match --out" in capsys.readouterr().err
+    assert not (tmp_path / "x.docx").exists()
+    assert main(["lightning", "render", src]) == 2
+    assert "give --to html|md|docx" in capsys.readouterr().err
