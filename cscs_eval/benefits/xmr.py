@@ -344,7 +344,12 @@ class SpcResult:
 
 def _fmt(x) -> str:
     x = float(x)
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) < 10:
+        return f"{x:.3g}"
+    # one decimal, without a trailing ".0" so a whole target reads "40", as typed
+    return f"{x:.1f}".removesuffix(".0")
 
 
 def spc(data, *, value: str = "value", date: str | None = "date", improvement: str = "increase",

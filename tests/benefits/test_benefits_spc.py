@@ -244,3 +244,10 @@ def test_properties_limits_and_direction_symmetry(values):
     swap = {"special_cause_improvement": "special_cause_concern", "special_cause_concern": "special_cause_improvement",
             "common_cause": "common_cause"}
     assert down["point_type"].tolist() == [swap[p] for p in up["point_type"]]
+
+
+def test_describe_numbers_read_as_typed():
+    r = spc(monthly([30 + (i % 4) for i in range(24)]), target=40, label="Paired (%)")
+    text = r.describe()
+    assert "target 40:" in text and "target 40.0" not in text
+    assert "mean 31.5, process limits" in text
