@@ -93,7 +93,9 @@ def facilitators_barriers_figure(summary, *, outcomes=None, include_mixed=False,
         oax.set_axis_off()
         oax.set_title("Implementation outcomes", fontsize=10, loc="left")
         items = list(outcomes.items()) if isinstance(outcomes, dict) else [(str(o), None) for o in outcomes]
-        ys = 0.97 - np.arange(len(items)) * min(0.12, 0.9 / max(len(items), 1))
+        # stack the boxes from the top about 0.8 inch apart (the panel is as tall as all the domains)
+        step = min(0.8 / max(height - 2.0, 1.0), 0.9 / max(len(items), 1))
+        ys = 0.97 - np.arange(len(items)) * step
         for yv, (name, text) in zip(ys, items):
             label = f"{name}\n{text}" if text else name
             oax.text(0.02, yv, label, transform=oax.transAxes, va="center", ha="left", fontsize=9, wrap=True,

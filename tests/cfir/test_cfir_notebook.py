@@ -19,10 +19,22 @@ def test_parameters_are_documented():
 @pytest.mark.slow
 def test_notebook_runs_and_writes_tables(tmp_path):
     tables = tmp_path / "tables"
-    result = run_notebook(NOTEBOOK, tmp_path / "report", parameters={"output_dir": str(tables)})
+    result = run_notebook(NOTEBOOK, tmp_path / "report", parameters={"output_dir": str(tables)}, to=("html", "docx"))
     assert result.error is None
     text = result.html.read_text(encoding="utf-8")
     assert "Facilitators and barriers by domain" in text and "Agreement between coders" in text
-    assert "Traceback" not in text
+    # the summary quotes the key numbers; no code, warnings or raw reprs reach the report
+    assert "<strong>80 codes</strong>" in text and "<strong>4 strong barriers</strong>" in text
+    assert "8 of the 15 constructs rated in both groups distinguish" in text
+    for raw in ("Traceback", "Warning", "dtype", "DataFrame", "<Axes", "Figure size", "[[", ">nan<", ">NaN<", "<NA>"):
+        assert raw not in text, raw
+    # the Word version has the same content: real tables with labelled headers, and the figures
+    import docx
+
+    doc = docx.Document(str(result.docx))
+    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    assert ["Construct", "Domain", "Excerpts", "Cases", "Mean case rating", "Classification"] in headers
+    assert any(h[:2] == ["Construct", "Excerpts"] and "Weighted kappa (ratings)" in h for h in headers)
+    assert len(doc.inline_shapes) >= 2  # the two figures (and any header image)
     assert {p.name for p in tables.iterdir()} >= {"cfir_summary.csv", "cfir_matrix.csv",
                                                   "cfir_facilitators_barriers.png"}
