@@ -62,12 +62,16 @@ def _blank(series: pd.Series) -> np.ndarray:
 
 def _categorical(series: pd.Series) -> pd.Categorical:
     """Text as a Categorical (outer spaces removed, empty = missing), cleaning each distinct value once."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    cleaned = pd.Series(np.asarray(uniques, dtype=object)).map(
-        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else (str(v).strip() or None))
-    codes2, cats = pd.factorize(cleaned, use_na_sentinel=True)
-    final = np.where(codes >= 0, codes2[np.maximum(codes, 0)] if len(codes2) else -1, -1)
-    return pd.Categorical.from_codes(final, categories=pd.Index(np.asarray(cats, dtype=object), dtype=object))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    cleaned = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    text = cleaned.where(cleaned.isna(), cleaned.astype(str).str.strip())
+    text = text.where(text != "", None)
+    codes2, cats = pd.factorize(text, use_na_sentinel=True)
+    lookup = np.append(codes2, -1)  # position -1 (missing) maps to -1
+    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(np.asarray(cats, dtype=object), dtype=object))
 
 
 def _parse_date_values(values: pd.Series) -> np.ndarray:
@@ -165,9 +169,35 @@ def problems_message(problems: pd.DataFrame, *, what="problem", hint="") -> str:
 
 # --------------------------------------------------------------------------- PROMs
 def read_proms(path, **kwargs) -> pd.DataFrame:
-    """Read a PROMs extract (CSV, TSV, Excel or Parquet) as text, ready for :func:`validate_proms`."""
-    from cscs_eval.io import read_table
+    """Read a PROMs extract (CSV, TSV, Excel or Parquet), ready for :func:`validate_proms`.
 
+    CSV and Excel cells are read as text (so a reader can name the exact wrong value); Parquet
+    text columns are read dictionary-encoded (as categoricals), which is faster and smaller.
+    """
+    from pathlib import Path
+
+    from cscs_eval.io import normalise_column, read_table, table_format
+
+    p = Path(path)
+    if not kwargs and p.is_file() and p.stat().st_size and table_format(p) == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(p).names
+            text = [n for n in names if normalise_column(n) in ("patient_id", "referral_id", "team", "measure")]
+            df = pq.read_table(p, read_dictionary=text).to_pandas()
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is an input error
+            raise InputError(f"not a readable parquet file ({exc})", file=p) from None
+        df.columns = [normalise_column(c) for c in df.columns]
+        df.attrs["source"] = str(p)
+        df.attrs["header_row"] = 1
+        missing = [c for c in BASE_COLUMNS if c not in df.columns]
+        if missing:
+            raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
+                             file=p, row=1)
+        if df.empty:
+            raise InputError("has a header but no data rows", file=p)
+        return df
     return read_table(path, required=BASE_COLUMNS, **kwargs)
 
 
@@ -346,25 +376,32 @@ def _duplicates(cols: dict, ok: np.ndarray, header: int = 2) -> pd.DataFrame:
     # One integer key for (patient, referral, measure, day, item), built without string work.
     pat = cols["patient_id"].codes[pos].astype(np.int64)
     pair = cols["pair_id"][pos]
-    a, _ = pd.factorize(pair * (int(pat.max()) + 2) + pat)
     day = cols["assessment_date"][pos].astype("datetime64[D]").astype(np.int64)
     day = day - day.min()
     meas = cols["measure"].codes[pos].astype(np.int64)
     item = np.nan_to_num(cols["item"][pos], nan=0).astype(np.int64)
-    spans = (int(a.max()) + 1, int(meas.max()) + 1, int(day.max()) + 1, int(item.max()) + 1)
+    n_pat = int(pat.max()) + 2
+    spans = (int(pair.max()) + 1, n_pat, int(meas.max()) + 1, int(day.max()) + 1, int(item.max()) + 1)
+    if float(np.prod([float(x) for x in spans[2:]])) * spans[0] * spans[1] >= 2 ** 62:
+        a, _ = pd.factorize(pair * n_pat + pat)  # too many combinations for one key: number them first
+        spans = (int(a.max()) + 1, 1) + spans[2:]
+        pair, pat = a, np.zeros_like(a)
     if float(np.prod([float(x) for x in spans])) < 2 ** 62:
-        key = ((a * spans[1] + meas) * spans[2] + day) * spans[3] + item
-        mask = pd.Series(key).duplicated(keep=False).to_numpy()
+        key = (((pair * spans[1] + pat) * spans[2] + meas) * spans[3] + day) * spans[4] + item
+        # Sorting finds the repeated keys; only rows with those keys are looked at again.
+        ordered = np.sort(key)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        mask = np.isin(key, repeated) if len(repeated) else np.zeros(len(key), dtype=bool)
     else:
         key = None
-        mask = pd.DataFrame({"a": a, "m": meas, "d": day, "i": item}).duplicated(keep=False).to_numpy()
+        mask = pd.DataFrame({"a": pair, "p": pat, "m": meas, "d": day, "i": item}).duplicated(keep=False).to_numpy()
     if not mask.any():
         return empty
     d = pd.DataFrame({"_pos": pos[mask], "value": cols["value"][pos][mask]})
     if key is not None:
         d["key"] = key[mask]
     else:
-        d["key"] = pd.MultiIndex.from_arrays([a[mask], meas[mask], day[mask], item[mask]]).factorize()[0]
+        d["key"] = pd.MultiIndex.from_arrays([pair[mask], pat[mask], meas[mask], day[mask], item[mask]]).factorize()[0]
     g = d.groupby("key", sort=False)
     first = g["_pos"].transform("min").to_numpy()
     n_values = g["value"].transform("nunique").to_numpy()
