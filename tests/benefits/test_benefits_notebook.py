@@ -79,3 +79,18 @@ def test_executed_report_reads_like_a_report(tmp_path):
     excluded = [t for t in tables if t["caption"].startswith("PROMs records left out")][0]
     shown = [r[excluded["columns"].index("Records")] for r in excluded["rows"]]
     assert all(v == "*" or int(v.replace(",", "")) % 5 == 0 for v in shown), shown
+
+
+def test_runs_without_proms_or_interrupted_time_series(tmp_path):
+    import papermill
+
+    out = tmp_path / "run.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
+                               parameters={"proms_path": "", "its_indicator": ""}, progress_bar=False)
+    outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
+               for o in c["outputs"]]
+    assert {o["output_type"] for o in outputs} == {"display_data"}
+    texts = " ".join("".join(o["data"]["text/markdown"]) for o in outputs if "text/markdown" in o["data"])
+    assert "No indicator was chosen for the interrupted time series." in texts
+    assert "No PROMs extract was given, so teams are not compared." in texts
+    assert "not broken down by group" in texts
