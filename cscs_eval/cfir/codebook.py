@@ -198,11 +198,18 @@ def _nearest(text, cb, n=3):
         return {w[:5] for w in re.split(r"[\s:]+", s) if len(w) >= 3 and w not in ("and", "the", "innovation")}
 
     qs = stems(key)
+    acronyms = {w for w in key.split() if 2 <= len(w) <= 4}
+
+    def initials(k):
+        words = [w for w in re.split(r"[\s:]+", k) if w and w not in ("and", "the", "of", "to")]
+        return {"".join(w[0] for w in words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
 
     def score(k):
-        # spelling similarity, plus shared word stems so 'NHS policy' finds 'Policies & Laws'
+        # spelling similarity, plus shared word stems so 'NHS policy' finds 'Policies & Laws', plus
+        # abbreviations so 'IT infrastructure' finds 'Information Technology Infrastructure'
         shared = len(qs & stems(k)) / max(len(qs), 1)
-        return difflib.SequenceMatcher(None, key, k).ratio() + 0.6 * shared
+        abbrev = 0.5 if acronyms & initials(k) else 0.0
+        return difflib.SequenceMatcher(None, key, k).ratio() + 0.6 * shared + abbrev
 
     scores = sorted(((score(k), v) for k, v in keyed.items()), key=lambda t: -t[0])
     out = []
@@ -251,6 +258,15 @@ def resolve_construct(text, aliases=None) -> str:
         if row["level"] == "domain":
             raise InputError(f"{raw!r} is the {row['name']} domain; code one of its constructs, not the domain")
         return row["id"]
+    m = re.fullmatch(r"IV\.([A-I])\.?", upper)
+    if m:
+        # cfirguide letters roles IV.A-IV.I and characteristics IV.A-IV.D: IV.E-IV.I can only be roles
+        fits = [i for i in (f"IV.R.{m.group(1)}", f"IV.C.{m.group(1)}") if i in cb.by_id]
+        if len(fits) == 1:
+            return fits[0]
+        raise InputError(f"construct {raw!r} fits several CFIR 2.0 entries: {_describe(fits, cb)} (cfirguide letters "
+                         "roles and characteristics separately); write the id IV.R.x for a role or IV.C.x for a "
+                         "characteristic")
     key = normalise_name(raw)
     domain_keys = {normalise_name(n): i for i, n in DOMAINS.items()}
     if key in domain_keys:

@@ -135,3 +135,18 @@ def test_alias_file_must_be_a_mapping(tmp_path):
     path.write_text("- a\n- b\n", encoding="utf-8")
     with pytest.raises(InputError, match="mapping"):
         load_aliases(path)
+
+
+def test_cfirguide_individuals_letters():
+    # cfirguide letters Roles IV.A-IV.I and Characteristics IV.A-IV.D separately (anchors section 1.3)
+    assert resolve_construct("IV.E") == "IV.R.E" and resolve_construct("iv.i") == "IV.R.I"
+    with pytest.raises(InputError) as err:
+        resolve_construct("IV.A")
+    msg = str(err.value)
+    assert "fits several" in msg and "High-level Leaders (IV.R.A)" in msg and "Need (IV.C.A)" in msg
+
+
+def test_nearest_names_understand_abbreviations():
+    with pytest.raises(InputError) as err:
+        resolve_construct("IT infrastructure")
+    assert "nearest: 'Information Technology Infrastructure'," in str(err.value)
