@@ -143,6 +143,7 @@ def build_docx(report):
     doc.add_heading(report.title, level=0)
     table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
+    table.autofit = False
     for label, value in (("Period", report.period), ("Date", _date_text(report.date)),
                          ("Contacts", ", ".join(report.contacts)),
                          ("Data collection", report.data_collection_status)):
@@ -150,6 +151,9 @@ def build_docx(report):
         cells[0].text = label
         cells[0].paragraphs[0].runs[0].bold = True
         cells[1].text = value
+        # a narrow label column, the rest of the 180 mm text width for the values
+        cells[0].width, cells[1].width = Mm(32), Mm(148)
+    table.columns[0].width, table.columns[1].width = Mm(32), Mm(148)  # the grid, which LibreOffice reads
 
     doc.add_heading("Summary", level=1)
     for item in report.summary:

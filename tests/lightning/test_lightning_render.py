@@ -140,3 +140,14 @@ def test_markdown_keeps_ampersands_readable_and_typed_entities_as_text(typed, in
     md = render(parse_report(EVIL.replace("Summary with <iframe src=\"x\"></iframe> in it.", typed)), "md")
     assert in_file in md
     assert shown in MarkdownIt("commonmark").render(md)
+
+
+def test_docx_metadata_table_has_a_narrow_label_column(tmp_path):
+    from docx import Document
+    from docx.shared import Mm
+
+    path = write_docx(read_report(SAMPLE / "2024-05-lightning-report-5.md"), tmp_path / "r.docx")
+    table = Document(str(path)).tables[0]
+    assert [c.text for c in table.columns[0].cells] == ["Period", "Date", "Contacts", "Data collection"]
+    assert table.columns[0].width == Mm(32) and table.columns[1].width == Mm(148)
+    assert all(row.cells[0].width == Mm(32) for row in table.rows)
