@@ -477,8 +477,11 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     if problems:
         table = _problems_frame(problems)
         first = table.iloc[0]
-        where = f"{first['file']}" + (f", line {first['line']}" if first["line"] is not None and str(
-            first["line"]) != "<NA>" else "")
+        where = f"{first['file']}"
+        if first["line"] is not None and str(first["line"]) != "<NA>":
+            where += f", {'line' if _is_notes(first['file']) else 'row'} {first['line']}"
+        if first["column"] is not None and str(first["column"]) not in ("<NA>", "None", "nan"):
+            where += f", column {first['column']!r}"
         more = f" (and {len(table) - 1} more; run 'cscs-eval cfir validate' to list them)" if len(table) > 1 else ""
         raise ValidationError(f"{len(table)} problem(s) in the coding: {where}: {first['problem']}{more}", table)
     coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}

@@ -151,3 +151,13 @@ def test_bad_qdpx_import_exits_1_and_writes_nothing(capsys, tmp_path):
                     '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Project name="&b;"/>')
     code, _, err = run(capsys, "cfir", "import", str(bomb), "--out", str(out_file))
     assert code == 1 and "entities" in err and not out_file.exists()
+
+
+def test_data_error_names_file_row_column_and_what_was_expected(capsys, tmp_path):
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("case,source,excerpt,construct,rating\nA,s,text,Cost,+3\n", encoding="utf-8")
+    code, out, err = run(capsys, "cfir", "summarise", str(sheet))
+    assert code == 1 and out == ""
+    assert "bad.csv, row 2, column 'rating': rating '+3' is not on the CFIR scale; allowed: +2 +1 0 -1 -2" in err
+    code, _, err = run(capsys, "cfir", "matrix", NOTES)
+    assert code == 1 and "forensic_contact1.md, line 18, column 'construct': unknown CFIR construct" in err
