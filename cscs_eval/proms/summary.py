@@ -232,3 +232,60 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     out = pub[list(cols)].rename(columns=cols)
     empty = [c for c in out.columns if out[c].isna().all()]
     return out.drop(columns=empty).reset_index(drop=True)
+
+
+def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppress: bool = True) -> str:
+    """Sentences quoting the key numbers of an overall summary (``summarise(..., by=None)``).
+
+    With ``suppress`` counts are published as NHS suppression shows them, and a percentage whose
+    numerator or denominator is 1 to 4 is not quoted.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"unit": ["total"], "n_referrals": [40], "n_eligible": [pd.NA], "n_paired": [3],
+    ...                   "paired_rate": [0.075], "paired_rate_low": [0.03], "paired_rate_high": [0.2]})
+    >>> headline(s, measure="reqol10")
+    'For ReQoL-10 in all teams, * of 40 referrals with a baseline score had a paired score (a baseline and a later follow-up). Too few referrals are paired to report change.'
+    """
+    from cscs_eval.governance import suppress_count
+    from cscs_eval.proms.measures import load_measure
+
+    m = load_measure(measure)
+    units = set(summary["unit"])
+    head_unit = "total" if "total" in units else ALL_UNITS
+    head = summary[summary["unit"] == head_unit].iloc[0]
+    change_unit = "total" if head_unit == "total" else m.unit_names()[0]
+    rows = summary[summary["unit"] == change_unit]
+    change = rows.iloc[0] if len(rows) else head
+
+    def small(k):
+        return suppress and 0 < int(k) < 5
+
+    def count(k):
+        return suppress_count(int(k)) if suppress else int(k)
+
+    def pct(k, n, rate):
+        return None if small(k) or small(n) or pd.isna(rate) else f"{100 * rate:.1f}%"
+
+    eligible = pd.notna(head.get("n_eligible", pd.NA))
+    den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
+    what = "eligible referrals" if eligible else "referrals with a baseline score"
+    text = (f"For {m.name} in {scope}, {count(head['n_paired'])} of {count(den)} {what} had a paired score "
+            "(a baseline and a later follow-up)")
+    rate = pct(head["n_paired"], den, head["paired_rate"])
+    text += (f", a paired rate of {rate} (95% CI {100 * head['paired_rate_low']:.1f}% to "
+             f"{100 * head['paired_rate_high']:.1f}%)." if rate else ".")
+    n_paired = int(change["n_paired"])
+    if n_paired < 5 or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
+        return text + " Too few referrals are paired to report change."
+    improved = pct(change["n_improved"], n_paired, change["improved_rate"])
+    worse = pct(change["n_deteriorated"], n_paired, change["deteriorated_rate"])
+    label = "" if change_unit == "total" else f" (DIALOG and GBO are classified per {m.item_label}; shown for {change_unit})"
+    text += (f" Of paired referrals{label}, {improved or 'fewer than 5 referrals'} improved reliably and "
+             f"{worse or 'fewer than 5 referrals'} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
+             f"points (NHS England effect size {change['effect_size']:.2f}).")
+    if pd.notna(change.get("reliable_recovery_rate")):
+        rec = pct(change["n_reliable_recovery"], change["n_clinical_baseline"], change["reliable_recovery_rate"])
+        if rec:
+            text += f" Of those in the clinical range at baseline, {rec} reached reliable recovery."
+    return text

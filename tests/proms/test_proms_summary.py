@@ -167,3 +167,16 @@ def test_publishable_never_reveals_small_counts(rows):
             assert v is None or v == SUPPRESSED or v == 0 or (int(v) >= 5 and int(v) % 5 == 0)
     small = (summarise(classify(df), by="team")["n_paired"] < 5) & (summarise(classify(df), by="team")["n_paired"] > 0)
     assert all(p.loc[small.to_numpy(), "paired_rate"] == SUPPRESSED)
+
+
+def test_headline_withholds_small_percentages():
+    from cscs_eval.proms.summary import headline
+
+    s = summarise(outcome_rows(), by=None)
+    text = headline(s, measure="reqol10", scope="the trust")
+    # 8 referrals, 7 paired (shown as 10 and 5 after rounding); 4 improved of 7 (57.1%) is withheld.
+    assert text.startswith("For ReQoL-10 in the trust, 5 of 10 referrals with a baseline score had a paired score")
+    assert "fewer than 5 referrals improved reliably" in text
+    assert "mean change was +2.29 points" in text
+    raw = headline(s, measure="reqol10", scope="the trust", suppress=False)
+    assert "7 of 8 referrals" in raw and "57.1% improved reliably" in raw
