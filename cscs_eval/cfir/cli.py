@@ -122,7 +122,8 @@ def register(subparsers) -> None:
                          "coding sheet. Codes that are not CFIR constructs need an alias file.")
     p.add_argument("path", metavar="FILE.qdpx", help="the project")
     aliases(p)
-    add_out_argument(p, "write the coding sheet to FILE (.csv, .parquet or .xlsx)")
+    p.add_argument("--out", metavar="FILE", required=True, help="the coding sheet to write (.csv, .parquet or "
+                   ".xlsx)")
     p.set_defaults(handler=_import)
 
 

@@ -101,15 +101,26 @@ def test_export_import_convert(capsys, tmp_path):
     assert len(list(notes_dir.glob("*.md"))) == 10
 
 
-def test_import_qualcoder_without_aliases_exit_1(capsys):
+def test_import_qualcoder_without_and_with_aliases(capsys, tmp_path):
     ref = Path(__file__).resolve().parents[1] / "reference" / "cfir" / "qualcoder_sample_export.qdpx"
-    code, _, err = run(capsys, "cfir", "import", str(ref))
-    assert code == 1 and "need mapping" in err
+    sheet = tmp_path / "qc.csv"
+    code, _, err = run(capsys, "cfir", "import", str(ref), "--out", str(sheet))
+    assert code == 1 and not sheet.exists()
+    assert "3 code(s) are not CFIR constructs and need mapping: 'Isolation' (2 codings), 'Coping' (1 coding)" in err
+    aliases = tmp_path / "map.yaml"
+    aliases.write_text("Isolation: Relational Connections\nCoping: Capability\n", encoding="utf-8")
+    code, _, err = run(capsys, "cfir", "import", str(ref), "--aliases", str(aliases), "--out", str(sheet))
+    assert code == 1 and "1 code(s)" in err and "'Community' (2 codings)" in err and "add them to the alias file" in err
+    aliases.write_text("Isolation: Relational Connections\nCoping: Capability\nCommunity: II.D\n", encoding="utf-8")
+    code, _, _ = run(capsys, "cfir", "import", str(ref), "--aliases", str(aliases), "--out", str(sheet))
+    df = pd.read_csv(sheet)
+    assert code == 0 and len(df) == 5 and sorted(df["construct"]) == ["II.D", "II.D", "III.B", "III.B", "IV.C.B"]
 
 
 @pytest.mark.parametrize("argv", [
     ["cfir"], ["cfir", "bogus"], ["cfir", "codebook", "--format", "xml"], ["cfir", "export", "--to", "x.zip"],
-    ["cfir", "summarise", NOTES, "--nope"],
+    ["cfir", "summarise", NOTES, "--nope"], ["cfir", "import", "p.qdpx"],  # DESIGN.md: import ... --out FILE
+    ["cfir", "agreement", NOTES],
 ])
 def test_usage_errors_exit_2(capsys, argv):
     code, _, err = run(capsys, *argv)
