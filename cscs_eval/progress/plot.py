@@ -24,8 +24,8 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
     Parameters
     ----------
     table
-        The ``table`` of :func:`cscs_eval.progress.summarise` (or any frame with ``workstream``,
-        ``total`` and the five status count columns).
+        What :func:`cscs_eval.progress.summarise` returns, or its ``table`` (or any frame with
+        ``workstream``, ``total`` and the five status count columns).
     ax
         Matplotlib Axes to draw on; a new figure is made if omitted.
     percent
@@ -43,7 +43,14 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
     """
     import matplotlib.pyplot as plt
 
-    data = table
+    from cscs_eval.errors import UsageError
+    from cscs_eval.progress.core import ProgressSummary
+
+    data = table.table if isinstance(table, ProgressSummary) else table
+    missing = [c for c in ("workstream", "total", *STATUSES) if c not in getattr(data, "columns", ())]
+    if missing:
+        raise UsageError("table must be the result of summarise() or its table, with columns workstream, total, "
+                         f"{', '.join(STATUSES)}; missing {', '.join(missing)}")
     if "is_programme_total" in data.columns and not include_total:
         data = data[~data["is_programme_total"].astype(bool)]
     if ax is None:

@@ -172,3 +172,17 @@ def test_nullable_and_float_inputs():
     assert table.set_index("workstream").loc["B", "total"] == 1  # no total given: the counts' sum
     # 4.7 (1 decimal) is off; a float 19.0 has lost its printed decimals and is read as 0 decimals: 19 matches
     assert findings["column"].tolist() == ["delayed_pct"]
+
+
+def test_plot_progress_takes_the_summary_itself_and_refuses_other_tables():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cscs_eval.errors import UsageError
+
+    fig, ax = plt.subplots()
+    plot_progress(summarise(tallies()), ax=ax)  # what summarise returns, not only its table
+    assert len(ax.patches) == 3 * 5
+    with pytest.raises(UsageError, match="missing complete, on_track"):
+        plot_progress(pd.DataFrame({"workstream": ["a"], "total": [3]}), ax=ax)
+    plt.close(fig)
