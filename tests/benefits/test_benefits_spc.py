@@ -154,7 +154,8 @@ def test_rebase_gives_separate_limits_and_summary_rows():
     assert s["n"].tolist() == [15, 15]
     assert pd.isna(s["assurance_type"].iloc[0]) and s["assurance_type"].iloc[1] == r.assurance
     # moving ranges do not cross the rebase: the jump of 10 does not widen the limits
-    assert (s["upl"] - s["mean"]).tolist() == pytest.approx([2.66 * (1 + 1 + 2) / 3 * (14 / 14)] * 2, rel=0.1)
+    # 14 moving ranges in each group of 15 (10, 11, 12, 10, ...): 1, 1, 2 repeated, summing to 18
+    assert (s["upl"] - s["mean"]).tolist() == pytest.approx([2.66 * 18 / 14] * 2, rel=1e-12)
 
 
 def test_rebase_date_not_in_series_is_an_error():
