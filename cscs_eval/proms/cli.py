@@ -13,6 +13,9 @@ def _common(p, *, outcomes=False):
                         "(default: stop and list the problems)")
     p.add_argument("--measures", metavar="PATH", action="append",
                    help="extra measure file or folder of YAML measure files (repeatable)")
+    p.add_argument("--problems", metavar="FILE",
+                   help="with --drop-invalid, also write every excluded input row (row, column, value, reason, "
+                        "problem) to FILE")
     p.add_argument("--key-file", metavar="FILE",
                    help="pseudonymisation key file (default: the CSCS_EVAL_PSEUDONYM_KEY environment variable); "
                         "row-level output is refused without a key")
@@ -73,9 +76,15 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_run_summary)
 
 
-def _report_exclusions(result) -> None:
-    from cscs_eval.proms.pairing import exclusions
+def _report_exclusions(result, args=None) -> None:
+    from cscs_eval.proms.pairing import exclusions, problems
 
+    if args is not None and getattr(args, "problems", None):
+        from cscs_eval.io import write_table
+
+        table = problems(result)
+        write_table(table, args.problems)
+        print(f"wrote {args.problems} ({len(table)} problem rows)", file=sys.stderr)
     ex = exclusions(result)
     if len(ex):
         print(f"excluded: {int(ex['n_rows'].sum())} rows or scores", file=sys.stderr)
@@ -118,7 +127,7 @@ def _run_score(args) -> int:
 
     key = _key(args)
     result = score(args.data, measures=args.measures, drop_invalid=args.drop_invalid)
-    _report_exclusions(result)
+    _report_exclusions(result, args)
     out = export_row_level(result, key=key)
     out["assessment_date"] = out["assessment_date"].dt.strftime("%Y-%m-%d")
     emit_table(out, args.out)
@@ -140,7 +149,7 @@ def _run_outcomes(args) -> int:
 
     key = _key(args)
     result = _outcomes(args)
-    _report_exclusions(result)
+    _report_exclusions(result, args)
     out = export_row_level(result, key=key)
     for c in ("baseline_date", "follow_up_date"):
         out[c] = out[c].dt.strftime("%Y-%m-%d")
@@ -153,7 +162,7 @@ def _run_summary(args) -> int:
     from cscs_eval.proms.summary import publishable, summarise
 
     result = _outcomes(args)
-    _report_exclusions(result)
+    _report_exclusions(result, args)
     by = None if args.by.lower() == "none" else args.by
     table = publishable(summarise(result, by=by), suppress=not args.no_suppress)
     emit_table(table, args.out)

@@ -262,7 +262,8 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         return suppress and 0 < int(k) < 5
 
     def count(k):
-        return suppress_count(int(k)) if suppress else int(k)
+        v = suppress_count(int(k)) if suppress else int(k)
+        return f"{v:,}" if isinstance(v, int) else v
 
     def pct(k, n, rate):
         return None if small(k) or small(n) or pd.isna(rate) else f"{100 * rate:.1f}%"

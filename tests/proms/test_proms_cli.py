@@ -114,3 +114,11 @@ def test_help(capsys):
         main(["proms", "outcomes", "--help"])
     assert info.value.code == 0
     assert "--drop-invalid" in capsys.readouterr().out
+
+
+def test_problems_file(tmp_path, key, capsys):
+    probs = tmp_path / "problems.csv"
+    assert main(["proms", "score", str(write_proms(tmp_path, bad=True)), "--drop-invalid", "--problems",
+                 str(probs)]) == 0
+    table = pd.read_csv(probs)
+    assert table[["row", "column", "reason"]].values.tolist() == [[5, "response", "response out of range"]]

@@ -252,3 +252,16 @@ def test_parquet_input_with_typed_columns(tmp_path):
     typed.to_parquet(path)
     o = outcomes(str(path), today=TODAY)
     assert o[["baseline", "follow_up", "category"]].values.tolist() == [[10.0, 30.0, "reliable improvement"]]
+
+
+def test_public_chain_score_pair_classify_equals_outcomes():
+    from cscs_eval.proms.pairing import pair
+
+    df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-06-01", 30), reqol("P2", "2024-02-01", 20),
+               reqol("P2", "2024-03-01", 17), reqol("P3", "2024-02-01", 20, referral=None),
+               reqol("P3", "2024-04-01", 27, referral=None))
+    chained = classify(pair(score(df, today=TODAY)))
+    direct = outcomes(df, today=TODAY)
+    cols = ["patient_id", "baseline", "follow_up", "category"]
+    assert chained.sort_values("patient_id")[cols].values.tolist() == \
+        direct.sort_values("patient_id")[cols].values.tolist()
