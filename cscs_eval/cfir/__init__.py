@@ -13,7 +13,7 @@ Ratings and summaries
 Figures
     facilitators_barriers_figure, heatmap, domain_counts_plot
 Agreement
-    agreement, case_agreement, disagreements, cohen_kappa, weighted_kappa, krippendorff_alpha_ordinal
+    agreement, case_agreement, disagreements, cohen_kappa, pooled_kappa, weighted_kappa, krippendorff_alpha_ordinal
 REFI-QDA
     export_qdc, export_qdpx, import_qdpx
 
@@ -36,7 +36,8 @@ _EXPORTS = {
     "CLASSIFICATIONS": "ratings",
     "facilitators_barriers_figure": "plots", "heatmap": "plots", "domain_counts_plot": "plots",
     "agreement": "reliability", "case_agreement": "reliability", "disagreements": "reliability",
-    "cohen_kappa": "reliability", "weighted_kappa": "reliability", "krippendorff_alpha_ordinal": "reliability",
+    "cohen_kappa": "reliability", "pooled_kappa": "reliability", "weighted_kappa": "reliability",
+    "krippendorff_alpha_ordinal": "reliability",
     "export_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda", "read_qdc": "refiqda",
 }
 

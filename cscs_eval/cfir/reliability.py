@@ -12,8 +12,11 @@ coders' files are compared.
 * **Case level**: the same rating statistics on the two coders' case ratings (the rule of
   :func:`~cscs_eval.cfir.case_ratings`).
 
-The ``overall`` row pools every construct. All values are on the 0-1 scale (kappa and alpha can be
-negative); a statistic that is undefined (no variation, no pairs) is missing.
+The ``overall`` row pools every construct coded by either coder: percent agreement over every
+(construct, excerpt) pair, Cohen's kappa as De Vries et al.'s (2008) pooled kappa (chance agreement
+worked out per construct, then averaged), and the rating statistics over every pair of ratings.
+All values are on the 0-1 scale (kappa and alpha can be negative); a statistic that is undefined (no
+variation, no pairs) is missing.
 
 Notes
 -----
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "weighted_kappa",
+__all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "pooled_kappa", "weighted_kappa",
            "krippendorff_alpha_ordinal"]
 
 _LEVELS = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
@@ -62,6 +65,27 @@ def cohen_kappa(a, b, *, levels=None) -> float:
     po = np.trace(t) / n
     pe = (t.sum(1) @ t.sum(0)) / n**2
     return float("nan") if np.isclose(pe, 1.0) else float((po - pe) / (1 - pe))
+
+
+def pooled_kappa(observed, expected) -> float:
+    """Pooled kappa over several codes (De Vries et al. 2008): ``(mean(po) - mean(pe)) / (1 - mean(pe))``.
+
+    ``observed`` and ``expected`` hold each code's observed and chance agreement. Unlike a kappa of
+    the pooled 2 x 2 table, chance agreement is worked out code by code, so a code that is common
+    for one coder and rare for the other is not hidden by the others.
+
+    Notes
+    -----
+    De Vries H, Elliott MN, Kanouse DE, Teleki SS. Using pooled kappa to summarize interrater agreement
+    across many items. *Field Methods* 2008;20(3):272-282. Dedoose reports this statistic.
+
+    Examples
+    --------
+    >>> round(pooled_kappa([0.5, 0.5], [0.625, 0.625]), 4)
+    -0.3333
+    """
+    po, pe = float(np.mean(observed)), float(np.mean(expected))
+    return float("nan") if np.isclose(pe, 1.0) else (po - pe) / (1 - pe)
 
 
 def weighted_kappa(a, b, *, levels=_LEVELS) -> float:
@@ -186,7 +210,7 @@ def agreement(coder_a, coder_b, *, aliases=None):
     n = len(ids)
     cb = get_codebook()
     rows = []
-    pooled_a, pooled_b = [], []
+    pooled_a, pooled_b, pooled_po, pooled_pe = [], [], [], []
     order = _order()
     for cid, grp in sorted(m.groupby("construct_id"), key=lambda t: order[t[0]]):
         pa = np.zeros(n, dtype=int)
@@ -199,6 +223,9 @@ def agreement(coder_a, coder_b, *, aliases=None):
                 pb[pos[e]] = 1
         pooled_a.append(pa)
         pooled_b.append(pb)
+        ma, mb = pa.mean(), pb.mean()
+        pooled_po.append(float(np.mean(pa == pb)))
+        pooled_pe.append(float(ma * mb + (1 - ma) * (1 - mb)))
         nr, _, wk, al = _rating_stats(grp["rating_value_a"].to_numpy(dtype=float),
                                       grp["rating_value_b"].to_numpy(dtype=float))
         rows.append({"construct_id": cid, "construct": cb.label(cid), "n_excerpts": len(grp),
@@ -207,7 +234,7 @@ def agreement(coder_a, coder_b, *, aliases=None):
     pa, pb = np.concatenate(pooled_a), np.concatenate(pooled_b)
     nr, _, wk, al = _rating_stats(m["rating_value_a"].to_numpy(dtype=float), m["rating_value_b"].to_numpy(dtype=float))
     rows.append({"construct_id": "overall", "construct": "All constructs", "n_excerpts": n,
-                 "percent_agreement": float(np.mean(pa == pb)), "kappa": cohen_kappa(pa, pb, levels=[0, 1]),
+                 "percent_agreement": float(np.mean(pa == pb)), "kappa": pooled_kappa(pooled_po, pooled_pe),
                  "weighted_kappa": wk, "krippendorff_alpha": al, "n_rated": nr})
     out = pd.DataFrame(rows)[AGREEMENT_COLUMNS + ["construct", "n_rated"]]
     return out.astype({"construct_id": "string", "construct": "string", "n_excerpts": "int64", "n_rated": "int64"})

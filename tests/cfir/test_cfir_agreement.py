@@ -100,6 +100,10 @@ def test_agreement_table_hand_worked(tmp_path):
     # I.H presence A: 0,0,1,0  B: 0,0,0,1 -> agree 2/4
     assert t.loc["I.H", "percent_agreement"] == 0.5
     assert t.loc["overall", "n_excerpts"] == 4 and t.loc["overall", "percent_agreement"] == 0.5
+    # pooled kappa (De Vries et al. 2008, Field Methods 20:272): I.F po .5, pe .75*.75 + .25*.25 = .625;
+    # I.H po .5, pe .25*.25 + .75*.75 = .625 -> (.5 - .625) / (1 - .625) = -1/3. (A kappa of the pooled
+    # 2 x 2 table would give 0 here: its margins are 4/8 for both coders.)
+    assert t.loc["overall", "kappa"] == pytest.approx(-1 / 3)
     # ratings both coded: I.F on A1 (+1,+1), A2 (-1,-2) -> n_rated 2
     assert t.loc["I.F", "n_rated"] == 2 and t.loc["overall", "n_rated"] == 2
     d = disagreements(tmp_path / "a.csv", tmp_path / "b.csv")
