@@ -252,3 +252,19 @@ def test_describe_numbers_read_as_typed():
     text = r.describe()
     assert "target 40:" in text and "target 40.0" not in text
     assert "mean 31.5, process limits" in text
+
+
+def test_england_spc_tool_demo_as_the_python_port_checks_it():
+    f = FIXTURES["england_tool_demo"]
+    d = spc(f["values"]).data
+    assert round(d["mean"].iloc[-1], 2) == f["mean"]
+    assert round(d["lpl"].iloc[-1]) == f["lpl"] and round(d["upl"].iloc[-1]) == f["upl"]
+    expected = [i + 1 == f["outside_limits_position"] for i in range(len(f["values"]))]
+    assert d["outside_limits"].tolist() == expected
+    assert not d["close_to_limits"].any()
+    assert [i + 1 for i, flag in enumerate(d["special_cause_flag"]) if flag] == f["special_cause_positions"]
+
+
+def test_fix_after_n_points_as_the_python_port_checks_it():
+    f = FIXTURES["fix_after_five"]
+    assert spc(f["values"], fix_after_n_points=f["fix_after_n_points"]).data["mean"].iloc[-1] == f["mean"]
