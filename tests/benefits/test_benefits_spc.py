@@ -268,3 +268,18 @@ def test_england_spc_tool_demo_as_the_python_port_checks_it():
 def test_fix_after_n_points_as_the_python_port_checks_it():
     f = FIXTURES["fix_after_five"]
     assert spc(f["values"], fix_after_n_points=f["fix_after_n_points"]).data["mean"].iloc[-1] == f["mean"]
+
+
+def test_summaries_as_nhsrplotthedots_prints_them():
+    f = FIXTURES["rnorm20_facets"]
+    values = FIXTURES["rnorm20"]["values"]
+    sig3 = lambda x: float(f"{x:.3g}")  # noqa: E731 - the tibble prints 3 significant figures
+    for facet in f["facets"]:
+        s = spc(values[facet["from"] - 1:facet["to"]], screen_outliers=True).summary().iloc[0]
+        assert (sig3(s["mean"]), sig3(s["lpl"]), sig3(s["upl"])) == (facet["mean"], facet["lpl"], facet["upl"])
+        assert (s["n"], s["common_cause"], s["variation_type"]) == (facet["n"], facet["common_cause"], "common_cause")
+    t = f["target_summary"]
+    s = spc(values, screen_outliers=True, target=t["target"]).summary().iloc[0]
+    assert (sig3(s["mean"]), sig3(s["lpl"]), sig3(s["upl"]), s["n"]) == (t["mean"], t["lpl"], t["upl"], t["n"])
+    assert (s["common_cause"], s["special_cause_improvement"]) == (t["common_cause"], t["special_cause_improvement"])
+    assert s["assurance_type"] == "inconsistent"  # target 0.5 lies between the limits
