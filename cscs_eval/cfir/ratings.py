@@ -286,7 +286,7 @@ def coverage(coding, *, by="case"):
     return tab.rename_axis(by).reset_index()
 
 
-def _groups_series(groups, coding):
+def _groups_series(groups, coding, allowed=("high", "low")):
     import pandas as pd
 
     from cscs_eval.io import read_table
@@ -294,8 +294,18 @@ def _groups_series(groups, coding):
     if isinstance(groups, str) and groups in coding.columns:
         return coding.groupby("case")[groups].first()
     if isinstance(groups, (str,)) or hasattr(groups, "__fspath__"):
+        from cscs_eval.io import row_number
+
         df = read_table(groups, required=("case", "group"))
-        return pd.Series(df["group"].astype("string").str.strip().to_numpy(), index=df["case"].astype("string"))
+        labels = df["group"].astype("string").str.strip()
+        for i, (case, label) in enumerate(zip(df["case"], labels)):
+            if pd.isna(case) or not str(case).strip():
+                raise InputError("case is empty", file=groups, row=row_number(df, i), column="case")
+            if pd.isna(label) or label not in allowed:
+                raise InputError(f"group must be {' or '.join(map(repr, allowed))}, got "
+                                 f"{'nothing' if pd.isna(label) else repr(str(label))}", file=groups,
+                                 row=row_number(df, i), column="group")
+        return pd.Series(labels.to_numpy(), index=df["case"].astype("string").str.strip())
     if isinstance(groups, pd.DataFrame):
         return pd.Series(groups["group"].to_numpy(), index=groups["case"])
     return pd.Series(groups)
@@ -321,13 +331,16 @@ def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high",
     """
     import pandas as pd
 
-    g = _groups_series(groups, coding).astype("string")
+    source = groups if isinstance(groups, str) and groups not in coding.columns or hasattr(groups, "__fspath__") \
+        else None
+    g = _groups_series(groups, coding, (high, low)).astype("string")
     unknown = sorted(set(g.dropna()) - {high, low})
     if unknown:
-        raise InputError(f"groups must be {high!r} or {low!r}; got {', '.join(map(repr, unknown))}")
+        raise InputError(f"groups must be {high!r} or {low!r}; got {', '.join(map(repr, unknown))}", file=source)
     missing = sorted(set(coding["case"].dropna()) - set(g.index))
     if missing:
-        raise InputError(f"cases without a group: {', '.join(missing[:5])}")
+        raise InputError(f"cases without a group: {', '.join(missing[:5])}; add a row 'case, group' for each "
+                         f"(group {high!r} or {low!r})", file=source)
     cr = case_ratings_fn(coding, case_ratings)
     cr = cr.assign(group=cr["case"].map(g)).dropna(subset=["rating_value"])
     stats = cr.groupby(["construct_id", "group"])["rating_value"].agg(["size", "mean", "min", "max"]).unstack(

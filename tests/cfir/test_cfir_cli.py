@@ -172,3 +172,13 @@ def test_data_error_names_file_row_column_and_what_was_expected(capsys, tmp_path
     assert "bad.csv, row 2, column 'rating': rating '+3' is not on the CFIR scale; allowed: +2 +1 0 -1 -2" in err
     code, _, err = run(capsys, "cfir", "matrix", NOTES)
     assert code == 1 and "forensic_contact1.md, line 18, column 'construct': unknown CFIR construct" in err
+
+
+def test_groups_file_errors_name_file_row_and_column(capsys, tmp_path):
+    groups = tmp_path / "groups.csv"
+    groups.write_text("case,group\nCMHT North,high\nCMHT West,hi\n", encoding="utf-8")
+    code, _, err = run(capsys, "cfir", "distinguishing", NOTES, "--aliases", ALIASES, "--groups", str(groups))
+    assert code == 1 and "groups.csv, row 3, column 'group': group must be 'high' or 'low', got 'hi'" in err
+    groups.write_text("case,group\nCMHT North,high\nCMHT South,low\n", encoding="utf-8")
+    code, _, err = run(capsys, "cfir", "distinguishing", NOTES, "--aliases", ALIASES, "--groups", str(groups))
+    assert code == 1 and "groups.csv: cases without a group: CMHT West, Forensic and Rehab" in err
