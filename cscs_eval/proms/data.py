@@ -340,6 +340,15 @@ def _check_proms(data, *, measures=None, today=None):
         "assessment_date": date.to_numpy(), "item": np.where(item_ok, item, np.nan), "value": value,
         "is_item": np.full(n, has_response), "excluded_reason": excluded_reason,
     }
+    # An optional assessment_id tells two assessments on one day apart; without it the day does.
+    day = cols["assessment_date"].astype("datetime64[D]")
+    day = np.where(np.isnat(day), 0, day.astype(np.int64))
+    day = day - (day.min() if n else 0)
+    if "assessment_id" in df.columns:
+        aid = _categorical(df["assessment_id"])
+        cols["slot"] = np.where(aid.codes >= 0, aid.codes, len(aid.categories) + day).astype(np.int64)
+    else:
+        cols["slot"] = day.astype(np.int64)
     # Demographic columns carried in the PROMs file itself must agree within a patient.
     demo_cols = [c for c in DEMOGRAPHIC_COLUMNS if c in df.columns]
     for col in demo_cols:
@@ -376,7 +385,7 @@ def _duplicates(cols: dict, ok: np.ndarray, header: int = 2) -> pd.DataFrame:
     # One integer key for (patient, referral, measure, day, item), built without string work.
     pat = cols["patient_id"].codes[pos].astype(np.int64)
     pair = cols["pair_id"][pos]
-    day = cols["assessment_date"][pos].astype("datetime64[D]").astype(np.int64)
+    day = cols["slot"][pos]
     day = day - day.min()
     meas = cols["measure"].codes[pos].astype(np.int64)
     item = np.nan_to_num(cols["item"][pos], nan=0).astype(np.int64)
@@ -410,12 +419,13 @@ def _duplicates(cols: dict, ok: np.ndarray, header: int = 2) -> pd.DataFrame:
         if nv > 1:
             rows.append({"_pos": p, "column": "assessment_date", "value": "",
                          "reason": "conflicting duplicate assessment",
-                         "problem": "the same patient, referral, measure, date and item appear more than once "
+                         "problem": "the same patient, referral, measure, date (or assessment_id) and item appear "
+                                    "more than once "
                                     "with different answers; all copies are excluded"})
         elif p != f:
             rows.append({"_pos": p, "column": "assessment_date", "value": "", "reason": "duplicate assessment",
-                         "problem": f"repeats row {f + header} (same patient, referral, measure, date, item "
-                                    "and answer); the first copy is kept"})
+                         "problem": f"repeats row {f + header} (same patient, referral, measure, date or "
+                                    "assessment_id, item and answer); the first copy is kept"})
     return pd.DataFrame(rows, columns=["_pos"] + PROBLEM_COLUMNS)
 
 

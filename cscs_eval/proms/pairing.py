@@ -138,7 +138,13 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
         "n_assessments": n,
     })
     days = (out["_last_date"] - out["baseline_date"]).dt.days.to_numpy()
-    paired = (days > 0) & (days >= int(min_interval_days))
+    # A later assessment: a later date, or (with assessment ids) another assessment on the same day.
+    paired = (n > 1) & (days >= int(min_interval_days))
+    same_day = int((paired & (days == 0)).sum())
+    if same_day:
+        warnings.warn(f"{same_day} follow-ups are on the same day as their baseline (different assessment_id); "
+                      "they count as paired, as in NHS England's dashboard; set a minimum interval to require a gap",
+                      SuspiciousDataWarning, stacklevel=2)
     out["follow_up_date"] = out["_last_date"].where(paired)
     out["follow_up"] = np.where(paired, out["_last"], np.nan)
     out["days_between"] = pd.array(np.where(paired, days, 0), dtype="Int64")

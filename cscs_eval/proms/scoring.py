@@ -20,9 +20,14 @@ SCORE_COLUMNS = ["patient_id", "referral_id", "team", "measure", "assessment_dat
 
 def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
     """Score all rows of one measure (vectorised: assessments x items as one array)."""
-    # One integer key per assessment: the pairing unit and the day.
-    day = rows["assessment_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    key = rows["pair_id"].to_numpy(dtype=np.int64) * 1_000_000 + (day - day.min() if len(day) else day)
+    # One integer key per assessment: the pairing unit and the day (or the assessment_id).
+    if "slot" in rows.columns:
+        slot = rows["slot"].to_numpy(dtype=np.int64)
+    else:
+        slot = rows["assessment_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    slot = slot - (slot.min() if len(slot) else 0)
+    span = int(slot.max()) + 1 if len(slot) else 1
+    key = rows["pair_id"].to_numpy(dtype=np.int64) * span + slot
     aid, uniq = pd.factorize(key, sort=True)
     n_assess = len(uniq)
     # The first row of each assessment gives its patient, referral and team.

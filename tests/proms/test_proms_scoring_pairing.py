@@ -265,3 +265,20 @@ def test_public_chain_score_pair_classify_equals_outcomes():
     cols = ["patient_id", "baseline", "follow_up", "category"]
     assert chained.sort_values("patient_id")[cols].values.tolist() == \
         direct.sort_values("patient_id")[cols].values.tolist()
+
+
+def test_same_day_follow_up_with_assessment_ids_warns():
+    from cscs_eval.errors import SuspiciousDataWarning
+
+    df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-01-01", 18))
+    df["assessment_id"] = ["A1"] * 10 + ["A2"] * 10
+    with pytest.warns(SuspiciousDataWarning, match="1 follow-ups are on the same day"):
+        o = outcomes(df, today=TODAY)
+    assert o[["baseline", "follow_up", "days_between", "paired"]].values.tolist() == [[10.0, 18.0, 0, True]]
+    assert outcomes(df, today=TODAY, min_interval_days=1)["paired"].tolist() == [False]
+    # Without assessment ids the same day and item twice is a duplicate (an input problem).
+    from cscs_eval.errors import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        outcomes(df.drop(columns="assessment_id"), today=TODAY)
+    assert "conflicting duplicate assessment" in set(info.value.problems["reason"])
