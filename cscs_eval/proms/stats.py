@@ -50,7 +50,7 @@ def paired_statistics(baseline, follow_up) -> dict:
     Examples
     --------
     >>> r = paired_statistics([10, 12, 14, 16], [13, 14, 18, 17])
-    >>> r["mean_change"], round(r["d_z"], 4), round(r["effect_size"], 4)
+    >>> float(r["mean_change"]), round(float(r["d_z"]), 4), round(float(r["effect_size"]), 4)
     (2.5, 1.9365, 0.9682)
     """
     from scipy import stats

@@ -91,3 +91,13 @@ def test_bad_user_measure_file(tmp_path):
 def test_units_option_checked():
     with pytest.raises(UsageError, match="units must be one of nhse, research"):
         load_measure("gbo").unit_names("fancy")
+
+
+def test_module_doctests():
+    import doctest
+    import importlib
+
+    for name in ("measures", "data", "scoring", "pairing", "stats", "summary", "export", "talking_therapies"):
+        module = importlib.import_module(f"cscs_eval.proms.{name}")
+        failures, _ = doctest.testmod(module)
+        assert failures == 0, name
