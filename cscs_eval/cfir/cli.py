@@ -26,6 +26,10 @@ def register(subparsers) -> None:
         p.add_argument("--case-ratings", metavar="FILE", help="case ratings (case, construct, rating, rationale) "
                        "that override the ratings derived from excerpts")
 
+    def reverse(p):
+        p.add_argument("--reverse-complexity", action="store_true", help="the coders rated Innovation Complexity "
+                       "itself (more complex = higher); flip it so + means it helps implementation")
+
     p = inner.add_parser("codebook", help="print the CFIR 2.0 codebook (5 domains, 48 constructs, 19 subconstructs)",
                          description="Print the CFIR 2.0 codebook; CSV columns id,level,domain,name,parent_id.")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format "
@@ -52,8 +56,7 @@ def register(subparsers) -> None:
     case_ratings(p)
     p.add_argument("--by-domain", action="store_true", help="count constructs by domain and classification instead")
     p.add_argument("--all-constructs", action="store_true", help="list every construct, also those not coded")
-    p.add_argument("--reverse-complexity", action="store_true", help="the coders rated Innovation Complexity "
-                   "itself (more complex = higher); flip it so + means it helps implementation")
+    reverse(p)
     add_out_argument(p)
     p.set_defaults(handler=_summarise)
 
@@ -63,6 +66,7 @@ def register(subparsers) -> None:
     paths(p)
     aliases(p)
     case_ratings(p)
+    reverse(p)
     add_out_argument(p)
     p.set_defaults(handler=_matrix)
 
@@ -75,6 +79,7 @@ def register(subparsers) -> None:
     p.add_argument("--groups", required=True, metavar="FILE", help="table with columns case, group")
     p.add_argument("--high", default="high", help="label of the high-implementation group (default high)")
     p.add_argument("--low", default="low", help="label of the low-implementation group (default low)")
+    reverse(p)
     add_out_argument(p)
     p.set_defaults(handler=_distinguishing)
 

@@ -182,3 +182,13 @@ def test_groups_file_errors_name_file_row_and_column(capsys, tmp_path):
     groups.write_text("case,group\nCMHT North,high\nCMHT South,low\n", encoding="utf-8")
     code, _, err = run(capsys, "cfir", "distinguishing", NOTES, "--aliases", ALIASES, "--groups", str(groups))
     assert code == 1 and "groups.csv: cases without a group: CMHT West, Forensic and Rehab" in err
+
+
+def test_reverse_complexity_option(capsys, tmp_path):
+    notes = tmp_path / "n.md"
+    notes.write_text("---\ncase: A\n---\n\nVery complex forms. [[Complexity ++]]\n", encoding="utf-8")
+    for command, plain, flipped in (("summarise", "strong facilitator", "strong barrier"), ("matrix", "+2", "-2")):
+        code, out, _ = run(capsys, "cfir", command, str(notes))
+        assert code == 0 and plain in out and flipped not in out
+        code, out, _ = run(capsys, "cfir", command, str(notes), "--reverse-complexity")
+        assert code == 0 and flipped in out and plain not in out
