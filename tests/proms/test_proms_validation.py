@@ -126,3 +126,16 @@ def test_csv_file_rows_and_excel(tmp_path):
     xlsx = tmp_path / "proms.xlsx"
     df.to_excel(xlsx, index=False)
     assert reasons(str(xlsx)) == [[3, "response", "response out of range"]]
+
+
+def test_excel_real_dates(tmp_path):
+    df = frame(item_rows("P1", "gbo", "2024-01-05", [3]), item_rows("P1", "gbo", "2024-03-05", [6]))
+    df["assessment_date"] = pd.to_datetime(df["assessment_date"])
+    df["item"] = df["item"].astype(int)
+    df["response"] = df["response"].astype(int)
+    path = tmp_path / "proms.xlsx"
+    df.to_excel(path, index=False)
+    from cscs_eval.proms.pairing import outcomes
+
+    o = outcomes(str(path), today=TODAY)
+    assert o.loc[0, ["baseline_date", "follow_up_date"]].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-03-05"]
