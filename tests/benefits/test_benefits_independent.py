@@ -187,7 +187,8 @@ def test_its_matches_a_plain_statsmodels_formula_fit():
     design = pd.DataFrame({"y": df["value"], "time": np.arange(len(df)), "after": (np.arange(len(df)) >= c) * 1.0})
     design["since"] = np.where(design["after"] == 1, design["time"] - c, 0.0)
     # Wagner et al. (2002) segmented regression, fitted independently with the formula interface
-    ref = smf.ols("y ~ time + after + since", data=design).fit(cov_type="HAC", cov_kwds={"maxlags": r.maxlags})
+    ref = smf.ols("y ~ time + after + since", data=design).fit(
+        cov_type="HAC", cov_kwds={"maxlags": r.maxlags, "use_correction": True}, use_t=True)
     got = r.coefficients.set_index("term")
     for mine, theirs in (("intercept", "Intercept"), ("baseline_slope", "time"), ("level_change", "after"),
                          ("slope_change", "since")):
@@ -199,7 +200,7 @@ def test_its_matches_a_plain_statsmodels_formula_fit():
 
 def test_its_newey_west_errors_by_hand():
     # Newey & West (1987): S = G0 + sum_l (1 - l/(L+1)) (G_l + G_l'), G_l = sum_t e_t e_(t-l) x_t x_(t-l)';
-    # cov = (X'X)^-1 S (X'X)^-1, without a small-sample factor (statsmodels' default for cov_type="HAC")
+    # cov = n/(n-k) (X'X)^-1 S (X'X)^-1 with t on n - k df, as Stata's newey reports it
     df, c = its_data(seed=8)
     r = interrupted_time_series(df, changes=df["date"].iloc[c], maxlags=4)
     n = len(df)
@@ -213,12 +214,13 @@ def test_its_newey_west_errors_by_hand():
         g = u[lag:].T @ u[:-lag]
         S += (1 - lag / 5) * (g + g.T)
     bread = np.linalg.inv(X.T @ X)
-    se = np.sqrt(np.diag(bread @ S @ bread))
+    k = X.shape[1]
+    se = np.sqrt(n / (n - k) * np.diag(bread @ S @ bread))
     got = r.coefficients.set_index("term")
-    z = stats.norm.ppf(0.975)
+    tq = stats.t.ppf(0.975, n - k)
     np.testing.assert_allclose(got["estimate"].to_numpy(), b, rtol=1e-10)
-    np.testing.assert_allclose(got["upper"].to_numpy() - got["estimate"].to_numpy(), z * se, rtol=1e-9)
-    np.testing.assert_allclose(got["p_value"].to_numpy(), 2 * stats.norm.sf(np.abs(b / se)), rtol=1e-8)
+    np.testing.assert_allclose(got["upper"].to_numpy() - got["estimate"].to_numpy(), tq * se, rtol=1e-9)
+    np.testing.assert_allclose(got["p_value"].to_numpy(), 2 * stats.t.sf(np.abs(b / se), n - k), rtol=1e-8)
 
 
 def test_rii_interval_agrees_with_simulation_as_phe_computes_it():
