@@ -151,6 +151,25 @@ def _load(x, aliases):
     return load_coding(x, aliases)
 
 
+def _aligned(a, b):
+    """Coder B's table with its excerpt ids matched to coder A's (DESIGN.md "Agreement").
+
+    An excerpt is matched by ``excerpt_id``; an excerpt of B whose id A does not use is matched by its
+    case, source and text instead, so a sheet with ids can be compared with notes or a sheet without.
+    """
+    import pandas as pd
+
+    from cscs_eval.cfir.coding import _excerpt_keys
+
+    ids_a = set(a["excerpt_id"])
+    by_text = dict(zip(_excerpt_keys(a["case"], a["source"], a["excerpt"]), a["excerpt_id"]))
+    keys_b = _excerpt_keys(b["case"], b["source"], b["excerpt"])
+    matched = [eid if eid in ids_a else by_text.get(k, eid) for eid, k in zip(b["excerpt_id"], keys_b)]
+    b = b.copy()
+    b["excerpt_id"] = pd.array(matched, dtype="string")
+    return a, b
+
+
 def _shared(a, b):
     ids = set(a["excerpt_id"]) & set(b["excerpt_id"])
     if not ids:
@@ -205,7 +224,7 @@ def agreement(coder_a, coder_b, *, aliases=None):
     from cscs_eval.cfir.codebook import get_codebook
     from cscs_eval.cfir.ratings import _order
 
-    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
     ids, m = _pairs(a, b)
     n = len(ids)
     cb = get_codebook()
@@ -255,7 +274,7 @@ def case_agreement(coder_a, coder_b, *, aliases=None):
 
     from cscs_eval.cfir.ratings import _order, case_ratings
 
-    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
     ids = _shared(a, b)
     a, b = a[a["excerpt_id"].isin(ids)].copy(), b[b["excerpt_id"].isin(ids)].copy()
     a.attrs, b.attrs = {}, {}  # derived ratings only: no case-ratings overrides
@@ -281,7 +300,7 @@ def disagreements(coder_a, coder_b, *, aliases=None):
     Returns ``case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
     ``difference`` is ``only coder A``, ``only coder B`` or ``rating`` (both coded it, ratings differ).
     """
-    a, b = _load(coder_a, aliases), _load(coder_b, aliases)
+    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
     ids, m = _pairs(a, b)
     from cscs_eval.cfir.codebook import get_codebook
 

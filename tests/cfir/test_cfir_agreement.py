@@ -169,3 +169,16 @@ def test_agreement_cli_columns_are_designs(tmp_path, capsys):
     stats = stats[~np.isnan(stats)]
     assert ((stats >= -1) & (stats <= 1)).all()  # 0-1 scale, not percent (chance-corrected may go below 0)
     assert df.set_index("construct_id").loc["overall", "percent_agreement"] <= 1
+
+
+def test_excerpts_without_ids_match_by_case_source_and_text():
+    # DESIGN.md: matched by excerpt_id, or by case, source and excerpt text where there is no id
+    from cscs_eval.cfir.coding import coding_from_sheet
+
+    a = coding_from_sheet(sheet([("A1", "I.F", "+1"), ("A2", "I.H", "-1")], "a"))
+    b_sheet = sheet([("A1", "I.F", "+1"), ("A2", "I.H", "-2")], "b").drop(columns="excerpt_id")
+    b_sheet["excerpt"] = ["Text  A1", "text a2"]  # spacing and case do not matter
+    t = agreement(a, coding_from_sheet(b_sheet)).set_index("construct_id")
+    assert t.loc["overall", "n_excerpts"] == 2 and t.loc["overall", "percent_agreement"] == 1.0
+    d = disagreements(a, coding_from_sheet(b_sheet))
+    assert d["difference"].tolist() == ["rating"] and d["rating_b"].tolist() == ["-2"]
