@@ -1,8 +1,9 @@
 """Agreement between two coders: on which constructs apply, on ratings, and on case-level ratings.
 
 Excerpts are matched by ``excerpt_id`` (coded notes and sheets without ids get an id made from case,
-source and excerpt text, so the same excerpt matches across files). Only excerpts present in both
-coders' files are compared.
+source and excerpt text, so the same excerpt matches across files); an excerpt whose id the other coder
+does not use is matched by case, source and text. Only excerpts present in both coders' files are
+compared.
 
 * **Presence** (per construct, over the shared excerpts): percent agreement (both applied it or both
   did not) and Cohen's kappa on the 2 x 2 table.
