@@ -160,3 +160,20 @@ def test_distinguishing_reproduces_a_published_cfir_matrix():
     # Knowledge and beliefs +2 +2 0 +2 vs -1 (means differ by 2.5, but unit 3 sits only 1 above) is Weak
     kb = slots[ref.index[ref["construct"].str.startswith("Knowledge")][0]]
     assert got[kb] == "weakly distinguishing"
+
+
+def test_themes_from_a_table_file_and_a_bad_construct(tmp_path):
+    from cscs_eval.errors import InputError
+
+    c = coding([("A", "I.C", "+2"), ("A", "III.A.2", "-2"), ("B", "III.A.2", "-1")])
+    table = tmp_path / "themes.csv"
+    table.write_text("theme,construct\nContextual challenges,IT\nContextual challenges,Relative Advantage\n",
+                     encoding="utf-8")
+    t = themes_table(c, table, aliases={"IT": "III.A.2"})
+    assert t.to_dict("records") == [{"theme": "Contextual challenges", "domains": "Innovation; Inner Setting",
+                                     "constructs": "Innovation Relative Advantage; Information Technology "
+                                     "Infrastructure", "n_excerpts": 3}]
+    table.write_text("theme,construct\nDrivers,Relatve Advantage\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        themes_table(c, table)
+    assert "theme 'Drivers'" in str(err.value) and "themes.csv" in str(err.value)
