@@ -163,6 +163,16 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     ax.set_yticks(np.arange(-0.5, len(m)), minor=True)
     ax.grid(which="minor", color="white", linewidth=1.2)
     ax.tick_params(which="minor", length=0)
+    if "domain" in m.columns:
+        # a rule between CFIR domains and the domain's name at the right, so rows read in their domain
+        doms = m["domain"].astype("string").fillna("").tolist()
+        starts = [i for i in range(len(doms)) if i == 0 or doms[i] != doms[i - 1]]
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(doms)
+            if start:
+                ax.axhline(start - 0.5, color=DARK, linewidth=1.0)
+            ax.text(len(cases) - 0.4, (start + end - 1) / 2, doms[start], ha="left", va="center", fontsize=8,
+                    color=DARK, clip_on=False)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel(f"{by.capitalize()}\n(+2 strong facilitator ... -2 strong barrier; 0 neutral; X mixed; "

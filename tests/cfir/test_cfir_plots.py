@@ -44,6 +44,11 @@ def test_heatmap_annotates_every_rated_cell(coding):
     assert texts.count("X") >= 1 and "+2" in texts and "-2" in texts and "M" not in texts
     assert [t.get_text() for t in ax.get_xticklabels()] == ["CMHT North", "CMHT South", "CMHT West",
                                                             "Forensic and Rehab"]
+    # every domain with a coded construct is named beside its rows, with a rule between domains
+    assert [t for t in texts if t in ("Innovation", "Outer Setting", "Inner Setting", "Individuals",
+                                      "Implementation Process")] == ["Innovation", "Outer Setting", "Inner Setting",
+                                                                     "Individuals", "Implementation Process"]
+    assert len(ax.lines) == 4
     plt.close(fig)
 
 
