@@ -41,7 +41,8 @@ def _by_list(by):
     return list(by)
 
 
-def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: bool = True) -> pd.DataFrame:
+def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: bool = True,
+              effect_size_sd: str = "paired") -> pd.DataFrame:
     """Counts, rates with 95% Wilson intervals, means, effect sizes and paired tests per group.
 
     Parameters
@@ -55,6 +56,11 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
         The eligibility table (the one :func:`~cscs_eval.proms.pairing.outcomes` attached is used when not given). With it
         the cohort is NHS England's eligible referrals and ``paired_rate`` = paired eligible
         referrals / eligible referrals; without it the denominator is referrals with a baseline.
+    effect_size_sd
+        Whose baseline SD divides the mean change in NHS England's effect size: ``"paired"``
+        (default: the paired referrals', the same people as the mean change) or ``"all"`` (every
+        referral with a baseline in the group; the dashboard's ``SD_Control`` is the SD of the
+        baseline scores, and whether it is limited to paired referrals could not be confirmed).
     all_units
         Add an ``all units`` row for measures with several units of change (DIALOG items, GBO
         goals): a referral counts as paired if any unit is paired (the dashboard's "All" row).
@@ -70,6 +76,8 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
         wilcoxon_statistic, wilcoxon_p_value``. Improvement, no-change and deterioration rates
         are over paired referrals; the recovery rate over paired referrals clinical at baseline.
     """
+    if effect_size_sd not in ("paired", "all"):
+        raise UsageError(f"effect_size_sd must be 'paired' or 'all', got {effect_size_sd!r}")
     by = _by_list(by)
     missing = [c for c in by if c not in outcomes.columns]
     if missing:
@@ -101,6 +109,10 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
         )
         st = paired_statistics(p["baseline"], p["follow_up"])
         st.pop("n")
+        if effect_size_sd == "all":
+            sd_all = g["baseline"].astype(float).std(ddof=1)
+            st["sd_baseline"] = sd_all
+            st["effect_size"] = st["mean_change"] / sd_all if sd_all > 0 else np.nan
         rec.update(st)
         rec["_has_cutoff"] = bool(p["clinical_baseline"].notna().any()) or bool(g["clinical_baseline"].notna().any())
         rec["_has_category"] = bool(p["category"].notna().any()) or len(p) == 0

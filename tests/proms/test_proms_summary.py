@@ -180,3 +180,13 @@ def test_headline_withholds_small_percentages():
     assert "mean change was +2.29 points" in text
     raw = headline(s, measure="reqol10", scope="the trust", suppress=False)
     assert "7 of 8 referrals" in raw and "57.1% improved reliably" in raw
+
+
+def test_effect_size_over_all_baselines():
+    s = summarise(outcome_rows(), by="team", effect_size_sd="all").set_index("team")
+    # North: mean change 2.0 over the SD of all six baselines (20, 15, 24, 30, 10, 12), paired or not.
+    assert s.loc["North", "effect_size"] == pytest.approx(2.0 / np.std([20, 15, 24, 30, 10, 12], ddof=1))
+    from cscs_eval.errors import UsageError
+
+    with pytest.raises(UsageError, match="effect_size_sd must be 'paired' or 'all'"):
+        summarise(outcome_rows(), effect_size_sd="some")
