@@ -45,6 +45,9 @@ def register(subparsers) -> None:
                    help="date of a service change (inside the series); repeat for more")
     p.add_argument("--seasonal", action="store_true", help="add a seasonal (sine and cosine) term")
     p.add_argument("--maxlags", type=int, help="Newey-West lags (default floor(4 (n/100)^(2/9)))")
+    p.add_argument("--errors", choices=("newey-west", "ar1"), default="newey-west",
+                   help="standard errors: newey-west (default; OLS with Newey-West errors) or ar1 (GLS with "
+                        "AR(1) errors, nearer their nominal coverage in short series)")
     add_out_argument(p)
     p.set_defaults(handler=_run_its)
 
@@ -141,7 +144,8 @@ def _run_its(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
-                                      seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator)
+                                      seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator,
+                                      errors=args.errors)
     _show_warnings(caught)
     emit_table(res.coefficients, args.out)
     print(("" if args.out else "\n") + res.describe())

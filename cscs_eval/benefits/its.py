@@ -32,6 +32,10 @@ from cscs_eval.benefits._series import option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 
 
+#: How the standard errors are made: Newey-West (the default) or AR(1) errors by GLS.
+ERRORS = ("newey-west", "ar1")
+
+
 @dataclass
 class ItsResult:
     """A fitted interrupted time series.
@@ -40,7 +44,8 @@ class ItsResult:
     ``baseline_slope``, ``level_change``, ``slope_change``, ``level_change_2``, ...,
     seasonal terms). ``fitted``: ``date, t, value, fitted, counterfactual, segment``, where the
     counterfactual continues the pre-change line with no change. ``model`` is the
-    statsmodels results object.
+    statsmodels results object; ``errors`` says how the standard errors were made and ``rho``
+    is the estimated lag-1 autocorrelation of the errors with ``errors="ar1"``.
     """
 
     coefficients: pd.DataFrame
@@ -51,6 +56,8 @@ class ItsResult:
     model: object
     alpha: float = 0.05
     label: str | None = None
+    errors: str = "newey-west"
+    rho: float | None = None
 
     def term(self, name: str) -> pd.Series:
         """One row of the coefficient table by term name."""
@@ -94,7 +101,8 @@ class ItsResult:
                          f"{self.unit} ({sl['lower']:.3f} to {sl['upper']:.3f}, p {_p(sl['p_value'])})")
         name = f"{self.label}: " if self.label else ""
         text = "; ".join(parts)
-        return name + text[:1].upper() + text[1:] + "."
+        tail = f" Errors modelled as AR(1) (autocorrelation {self.rho:.2f})." if self.errors == "ar1" else ""
+        return name + text[:1].upper() + text[1:] + "." + tail
 
 
 def _p(p) -> str:
@@ -107,7 +115,7 @@ def _day(x) -> str:
 
 def interrupted_time_series(data, *, changes, date: str = "date", value: str = "value", seasonal: bool = False,
                             period: int | None = None, harmonics: int = 1, maxlags: int | None = None,
-                            alpha: float = 0.05, label: str | None = None) -> ItsResult:
+                            alpha: float = 0.05, label: str | None = None, errors: str = "newey-west") -> ItsResult:
     """Segmented regression with a level and a slope change at each change date (Newey-West errors).
 
     Parameters
@@ -125,6 +133,12 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
         Newey-West lag truncation; default floor(4 (n/100)^(2/9)) (Newey and West 1994).
     alpha
         1 - confidence level of the intervals.
+    errors
+        ``"newey-west"`` (default): OLS with Newey-West errors as described above. ``"ar1"``:
+        generalised least squares with first-order autoregressive errors, estimated by iterated
+        Cochrane-Orcutt (statsmodels ``GLSAR``, rho from the Yule-Walker equations); its
+        intervals keep close to their nominal coverage in short series where Newey-West's do not
+        (in the simulations above about 88% against 81%), when the errors are AR(1).
 
     Returns
     -------
@@ -142,6 +156,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
 
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1; got {alpha!r}")
+    if errors not in ERRORS:
+        raise UsageError(f"errors must be one of {', '.join(ERRORS)}; got {errors!r}")
     series = prepare_series(data, date=date, value=value)
     t, unit = time_steps(series["date"])
     if isinstance(changes, (str, pd.Timestamp)) or not np.iterable(changes):
@@ -190,8 +206,20 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
     if maxlags is None:
         maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
     y = series["value"].to_numpy()
-    fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": int(maxlags), "use_correction": True},
-                                use_t=True)
+    rho = None
+    if errors == "ar1":
+        model = sm.GLSAR(y, design, rho=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels' own convergence chatter; checked below
+            fit = model.iterative_fit(maxiter=100, rtol=1e-10)
+        rho = float(np.asarray(model.rho).ravel()[0])
+        if not abs(rho) < 1:
+            raise InputError(f"the errors' estimated autocorrelation is {rho:.2f}, not between -1 and 1; "
+                             "use errors='newey-west'", file=getattr(data, "attrs", {}).get("source"))
+        maxlags = 0
+    else:
+        fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": int(maxlags), "use_correction": True},
+                                    use_t=True)
     ci = np.asarray(fit.conf_int(alpha=alpha))
     coef = pd.DataFrame({"term": list(design.columns), "estimate": np.asarray(fit.params),
                          "lower": ci[:, 0], "upper": ci[:, 1], "p_value": np.asarray(fit.pvalues)})
@@ -200,7 +228,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
         if col.startswith(("level_change", "slope_change")):
             counter[col] = 0.0
     segment = np.searchsorted(np.asarray(starts), np.arange(n), side="right")
-    fitted = pd.DataFrame({"date": series["date"], "t": t, "value": y, "fitted": np.asarray(fit.fittedvalues),
-                           "counterfactual": np.asarray(fit.predict(counter)), "segment": segment})
+    params = np.asarray(fit.params)
+    fitted = pd.DataFrame({"date": series["date"], "t": t, "value": y, "fitted": design.to_numpy() @ params,
+                           "counterfactual": counter.to_numpy() @ params, "segment": segment})
     return ItsResult(coefficients=coef, fitted=fitted, changes=list(change_dates), unit=unit,
-                     maxlags=int(maxlags), model=fit, alpha=alpha, label=label)
+                     maxlags=int(maxlags), model=fit, alpha=alpha, label=label, errors=errors, rho=rho)

@@ -263,3 +263,15 @@ def test_report_wording_helpers(sample_dir):
     assert set(labels) == set(r.coefficients["term"])
     assert labels["level_change_2"] == "Step at 2024-10-01"
     assert labels["slope_change"] == "Change in trend from 2023-10-01 (per month)"
+
+
+def test_cli_its_ar1_errors(sample_dir, tmp_path, capsys):
+    out = tmp_path / "its.csv"
+    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                          "paired_proms_pct", "--change", "2023-10-01", "--errors", "ar1", "--out", str(out))
+    assert code == 0 and "Errors modelled as AR(1)" in stdout
+    t = pd.read_csv(out).set_index("term")
+    assert t.loc["level_change", "lower"] > 5  # the sample's step of about 14 points
+    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                       "paired_proms_pct", "--change", "2023-10-01", "--errors", "gls")
+    assert code == 2 and "invalid choice" in err
