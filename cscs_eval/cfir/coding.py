@@ -291,7 +291,11 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
             return _empty(), [_problem(exc.file or aliases, exc.row, "alias file", f"alias file: {msg}", fix)]
     frames, note_rows = list(frames_in or []), []
     files = _expand(paths)
-    if not files and not frames:
+    for folder in [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]:
+        if folder.is_dir() and not _expand([folder]):
+            problems.append(_problem(folder, None, None, "the folder holds no coding sheets (.csv, .tsv, .xlsx, "
+                                     ".parquet) or coded notes (.md)", "check the folder, or name the files"))
+    if not files and not frames and not problems:
         problems.append(_problem(None, None, None, "no coding files given", "name coding sheets or notes files"))
     for path in files:
         if _is_notes(path):
@@ -477,7 +481,7 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     if problems:
         table = _problems_frame(problems)
         first = table.iloc[0]
-        where = f"{first['file']}"
+        where = "(input)" if first["file"] is None or str(first["file"]) in ("<NA>", "None") else f"{first['file']}"
         if first["line"] is not None and str(first["line"]) != "<NA>":
             where += f", {'line' if _is_notes(first['file']) else 'row'} {first['line']}"
         if first["column"] is not None and str(first["column"]) not in ("<NA>", "None", "nan"):

@@ -192,3 +192,10 @@ def test_reverse_complexity_option(capsys, tmp_path):
         assert code == 0 and plain in out and flipped not in out
         code, out, _ = run(capsys, "cfir", command, str(notes), "--reverse-complexity")
         assert code == 0 and flipped in out and plain not in out
+
+
+def test_empty_folder_is_named(capsys, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    code, _, err = run(capsys, "cfir", "summarise", str(folder))
+    assert code == 1 and f"{folder}: the folder holds no coding sheets" in err
