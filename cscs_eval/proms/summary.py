@@ -242,6 +242,9 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
             "reliable_recovery_rate": "recovery_pct", "mean_baseline": "mean_baseline",
             "mean_follow_up": "mean_follow_up", "mean_change": "mean_change", "effect_size": "effect_size"}
     out = pub[list(cols)].rename(columns=cols)
+    # Two decimals for the effect size (reports round other numbers to one).
+    out["effect_size"] = out["effect_size"].map(
+        lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else f"{float(v):.2f}")
     empty = [c for c in out.columns if out[c].isna().all()]
     return out.drop(columns=empty).reset_index(drop=True)
 
