@@ -74,6 +74,8 @@ def register(subparsers) -> None:
     p.add_argument("register", metavar="REGISTER", help="the benefits register file")
     p.add_argument("--indicators", required=True, metavar="FILE", help="indicator series: indicator, date, value")
     p.add_argument("--screen-outliers", action="store_true", help="screen large moving ranges (see 'spc')")
+    p.add_argument("--rebase", action="append", metavar="INDICATOR=DATE", default=[],
+                   help="start new limits for that indicator at DATE (e.g. after a service change); repeat for more")
     add_out_argument(p)
     p.set_defaults(handler=_run_register)
 
@@ -174,11 +176,23 @@ def _run_register(args) -> int:
     from cscs_eval.cli import emit_table
     from cscs_eval.io import read_table
 
+    from cscs_eval.errors import UsageError
+
+    rebase = {}
+    for item in args.rebase:
+        name, sep, day = item.partition("=")
+        if not sep or not name.strip() or not day.strip():
+            raise UsageError(f"--rebase takes INDICATOR=DATE (e.g. paired_proms_pct=2023-10-01); got {item!r}")
+        rebase.setdefault(name.strip(), []).append(day.strip())
     reg = read_register(args.register)
     ind = read_table(args.indicators, required=INDICATOR_COLUMNS)
+    unknown = sorted(set(rebase) - set(reg["indicator"].astype(str)))
+    if unknown:
+        raise UsageError(f"--rebase names indicator(s) not in the register: {', '.join(unknown)}; the register has "
+                         f"{', '.join(dict.fromkeys(reg['indicator'].astype(str)))}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = register_report(reg, ind, screen_outliers=args.screen_outliers)
+        report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase)
     _show_warnings(caught)
     report["latest_date"] = _dates(report["latest_date"])
     emit_table(report, args.out)

@@ -275,3 +275,20 @@ def test_cli_its_ar1_errors(sample_dir, tmp_path, capsys):
     code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2023-10-01", "--errors", "gls")
     assert code == 2 and "invalid choice" in err
+
+
+def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, capsys):
+    out = tmp_path / "reg.csv"
+    args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators", str(sample_dir / "indicators.csv")]
+    code, _, _ = run(capsys, *args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
+    assert code == 0
+    t = pd.read_csv(out).set_index("indicator")
+    # limits from the months after the service change only, as in the spc command with --rebase
+    ind = read_table(sample_dir / "indicators.csv")
+    alone = spc(ind[ind["indicator"] == "paired_proms_pct"], rebase=["2023-10-01"]).data.iloc[-1]
+    assert t.loc["paired_proms_pct", "mean"] == pytest.approx(alone["mean"])
+    assert t.loc["paired_proms_pct", "n_points"] == 42
+    code, _, err = run(capsys, *args, "--rebase", "2023-10-01")
+    assert code == 2 and "INDICATOR=DATE" in err
+    code, _, err = run(capsys, *args, "--rebase", "nope=2023-10-01")
+    assert code == 2 and "not in the register: nope" in err
