@@ -33,7 +33,7 @@ _EXPORTS = {
     "to_coding_sheet": "coding", "to_coded_notes": "coding", "write_coded_notes": "coding",
     "case_ratings": "ratings", "matrix": "ratings", "summarise": "ratings", "counts_by_domain": "ratings",
     "coverage": "ratings", "distinguishing_constructs": "ratings", "themes_table": "ratings",
-    "CLASSIFICATIONS": "ratings",
+    "CLASSIFICATIONS": "ratings", "PooledCodersWarning": "ratings",
     "facilitators_barriers_figure": "plots", "heatmap": "plots", "domain_counts_plot": "plots",
     "agreement": "reliability", "case_agreement": "reliability", "disagreements": "reliability",
     "cohen_kappa": "reliability", "pooled_kappa": "reliability", "weighted_kappa": "reliability",

@@ -132,6 +132,23 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_import)
 
 
+def _report_warnings(fn):
+    """Run ``fn`` and print the data warnings it raised as one 'cscs-eval: warning:' line each."""
+    import warnings
+
+    from cscs_eval.errors import CscsEvalWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CscsEvalWarning)
+        result = fn()
+    for w in caught:
+        if issubclass(w.category, CscsEvalWarning):
+            print(f"cscs-eval: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
 def _load(args, with_case_ratings=False):
     from cscs_eval.cfir.coding import load_coding
 
@@ -186,9 +203,9 @@ def _summarise(args) -> int:
 
     coding = _load(args, True)
     if args.by_domain:
-        out = counts_by_domain(coding)
+        out = _report_warnings(lambda: counts_by_domain(coding))
     else:
-        out = summarise(coding, all_constructs=args.all_constructs)
+        out = _report_warnings(lambda: summarise(coding, all_constructs=args.all_constructs))
         out = out[["construct_id", "construct", "domain", "n_excerpts", "n_cases", "mean_rating", "classification"]]
     emit_table(out, args.out)
     return 0
@@ -198,7 +215,8 @@ def _matrix(args) -> int:
     from cscs_eval.cfir.ratings import matrix
     from cscs_eval.cli import emit_table
 
-    emit_table(matrix(_load(args, True)), args.out)
+    coding = _load(args, True)
+    emit_table(_report_warnings(lambda: matrix(coding)), args.out)
     return 0
 
 
@@ -206,7 +224,8 @@ def _distinguishing(args) -> int:
     from cscs_eval.cfir.ratings import distinguishing_constructs
     from cscs_eval.cli import emit_table
 
-    out = distinguishing_constructs(_load(args, True), args.groups, high=args.high, low=args.low)
+    coding = _load(args, True)
+    out = _report_warnings(lambda: distinguishing_constructs(coding, args.groups, high=args.high, low=args.low))
     emit_table(out, args.out)
     return 0
 

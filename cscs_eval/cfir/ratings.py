@@ -35,10 +35,28 @@ from functools import lru_cache
 import numpy as np
 
 from cscs_eval.cfir.codebook import DATA_DIR, DOMAINS, get_codebook, resolve_construct
-from cscs_eval.errors import InputError, UsageError
+from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 
 __all__ = ["load_rules", "case_ratings", "matrix", "summarise", "counts_by_domain", "coverage",
-           "distinguishing_constructs", "themes_table", "CLASSIFICATIONS"]
+           "distinguishing_constructs", "themes_table", "CLASSIFICATIONS", "PooledCodersWarning"]
+
+
+class PooledCodersWarning(SuspiciousDataWarning):
+    """Excerpts coded by more than one coder are pooled in a summary, so they count more than once."""
+
+
+def _warn_pooled_coders(coding):
+    import warnings
+
+    if "coder" not in coding.columns or coding["coder"].nunique() < 2:
+        return
+    per_excerpt = coding.dropna(subset=["coder"]).groupby("excerpt_id")["coder"].nunique()
+    shared = int((per_excerpt > 1).sum())
+    if shared:
+        coders = ", ".join(sorted(coding["coder"].dropna().unique()))
+        warnings.warn(f"{shared} excerpt(s) were coded by more than one coder ({coders}) and are pooled, so they "
+                      "count more than once; summarise the consensus coding or one coder's files "
+                      "(compare coders with 'cscs-eval cfir agreement')", PooledCodersWarning, stacklevel=3)
 
 #: Construct classifications, from most helpful to most hindering.
 CLASSIFICATIONS = ["strong facilitator", "weak facilitator", "mixed", "weak barrier", "strong barrier",
@@ -168,6 +186,7 @@ def matrix(coding, case_ratings=None, *, by="case", fill="M", values="rating"):
     """
     if values not in ("rating", "rating_value"):
         raise UsageError(f"values must be 'rating' or 'rating_value', got {values!r}")
+    _warn_pooled_coders(coding)
     cr = case_ratings_fn(coding, case_ratings, by=by)
     wide = cr.pivot(index=["construct_id", "construct", "domain"], columns=by, values=values)
     order = _order()
@@ -221,6 +240,7 @@ def summarise(coding, case_ratings=None, *, by="case", all_constructs=False):
     """
     import pandas as pd
 
+    _warn_pooled_coders(coding)
     cr = case_ratings_fn(coding, case_ratings, by=by)
     v = cr["rating_value"]
     agg = pd.DataFrame({
@@ -341,6 +361,7 @@ def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high",
     if missing:
         raise InputError(f"cases without a group: {', '.join(missing[:5])}; add a row 'case, group' for each "
                          f"(group {high!r} or {low!r})", file=source)
+    _warn_pooled_coders(coding)
     cr = case_ratings_fn(coding, case_ratings)
     cr = cr.assign(group=cr["case"].map(g)).dropna(subset=["rating_value"])
     stats = cr.groupby(["construct_id", "group"])["rating_value"].agg(["size", "mean", "min", "max"]).unstack(

@@ -199,3 +199,9 @@ def test_empty_folder_is_named(capsys, tmp_path):
     folder.mkdir()
     code, _, err = run(capsys, "cfir", "summarise", str(folder))
     assert code == 1 and f"{folder}: the folder holds no coding sheets" in err
+
+
+def test_pooled_coders_warning_is_one_line(capsys):
+    code, out, err = run(capsys, "cfir", "summarise", NOTES, str(SAMPLE / "second_coder.csv"), "--aliases", ALIASES)
+    assert code == 0 and "construct_id" in out
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("cscs-eval: warning: 21 excerpt(s)")

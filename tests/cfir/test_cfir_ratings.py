@@ -177,3 +177,21 @@ def test_themes_from_a_table_file_and_a_bad_construct(tmp_path):
     with pytest.raises(InputError) as err:
         themes_table(c, table)
     assert "theme 'Drivers'" in str(err.value) and "themes.csv" in str(err.value)
+
+
+def test_pooling_two_coders_warns_and_one_coder_does_not():
+    import warnings
+
+    from cscs_eval.cfir import PooledCodersWarning
+    from cscs_eval.errors import SuspiciousDataWarning
+
+    c = coding([("A", "I.F", "+2"), ("A", "I.F", "+1"), ("B", "I.H", "-1")])
+    c["excerpt_id"] = ["e1", "e1", "e2"]
+    c["coder"] = ["ann", "bob", "ann"]
+    with pytest.warns(PooledCodersWarning, match=r"1 excerpt\(s\) were coded by more than one coder \(ann, bob\)"):
+        summarise(c)
+    assert issubclass(PooledCodersWarning, SuspiciousDataWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summarise(c[c["coder"] == "ann"])
+        matrix(c[c["coder"] == "ann"])
