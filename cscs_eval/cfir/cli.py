@@ -17,6 +17,12 @@ def register(subparsers) -> None:
 
     def paths(p, help_text="coding sheets (CSV, Excel, Parquet), coded notes (.md) or folders of them"):
         p.add_argument("paths", nargs="+", metavar="PATH", help=help_text)
+        encoding(p)
+
+    def encoding(p):
+        p.add_argument("--encoding", default="utf-8", metavar="NAME", type=_encoding_name,
+                       help="text encoding of CSV sheets and notes (default utf-8; cp1252 for files saved by old "
+                       "Excel)")
 
     def aliases(p):
         p.add_argument("--aliases", metavar="FILE", help="YAML file mapping local construct names to CFIR names "
@@ -98,6 +104,7 @@ def register(subparsers) -> None:
                          "ratings; a row per construct and an 'overall' row.")
     p.add_argument("path_a", metavar="PATH_A", help="coder A's coding (file or folder)")
     p.add_argument("path_b", metavar="PATH_B", help="coder B's coding (file or folder)")
+    encoding(p)
     aliases(p)
     p.add_argument("--level", choices=("excerpt", "case"), default="excerpt", help="compare excerpt codes "
                    "(default) or case-level ratings")
@@ -118,6 +125,7 @@ def register(subparsers) -> None:
                          description="Write the CFIR codebook as a REFI-QDA codebook (.qdc), or the coding as a "
                          "REFI-QDA project (.qdpx) that NVivo, ATLAS.ti, MAXQDA and QualCoder can import.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="coding files (not needed for .qdc)")
+    encoding(p)
     aliases(p)
     p.add_argument("--to", required=True, metavar="FILE", help="output .qdc or .qdpx file")
     p.set_defaults(handler=_export)
@@ -130,6 +138,16 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="FILE", required=True, help="the coding sheet to write (.csv, .parquet or "
                    ".xlsx)")
     p.set_defaults(handler=_import)
+
+
+def _encoding_name(text):
+    import argparse
+    import codecs
+
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {text!r}; use e.g. utf-8 or cp1252") from None
 
 
 def _report_warnings(fn):
@@ -154,7 +172,8 @@ def _load(args, with_case_ratings=False):
 
     return load_coding(args.paths, getattr(args, "aliases", None),
                        getattr(args, "case_ratings", None) if with_case_ratings else None,
-                       reverse_rated=getattr(args, "reverse_complexity", False))
+                       reverse_rated=getattr(args, "reverse_complexity", False),
+                       encoding=getattr(args, "encoding", "utf-8"))
 
 
 def _codebook(args) -> int:
@@ -180,7 +199,7 @@ def _validate(args) -> int:
     from cscs_eval.cfir.coding import _expand, validate
     from cscs_eval.io import write_table
 
-    problems = validate(args.paths, aliases=args.aliases)
+    problems = validate(args.paths, aliases=args.aliases, encoding=args.encoding)
     if args.out:
         write_table(problems, args.out)
     if problems.empty:
@@ -243,8 +262,8 @@ def _agreement(args) -> int:
     from cscs_eval.cfir.reliability import agreement, case_agreement, disagreements
     from cscs_eval.cli import emit_table
 
-    a = load_coding([args.path_a], args.aliases)
-    b = load_coding([args.path_b], args.aliases)
+    a = load_coding([args.path_a], args.aliases, encoding=args.encoding)
+    b = load_coding([args.path_b], args.aliases, encoding=args.encoding)
     if args.disagreements:
         out = disagreements(a, b)
     elif args.level == "case":

@@ -185,12 +185,12 @@ def parse_inline_codes_checked(block, path, line, problems):
         return block, []
 
 
-def _read_notes_raw(path, problems):
+def _read_notes_raw(path, problems, encoding="utf-8"):
     from cscs_eval.io import read_text
 
     path = Path(path)
     try:
-        text = read_text(path)
+        text = read_text(path, encoding=encoding)
     except InputError as exc:
         problems.append(_problem(path, exc.row, None, exc.message, _fix_for(exc.message)))
         return []
@@ -235,11 +235,11 @@ def _fix_for(message):
     return "correct the file and run 'cscs-eval cfir validate' again"
 
 
-def _read_sheet_raw(path, problems):
+def _read_sheet_raw(path, problems, encoding="utf-8"):
     from cscs_eval.io import read_table
 
     try:
-        df = read_table(path, required=SHEET_REQUIRED)
+        df = read_table(path, required=SHEET_REQUIRED, encoding=encoding)
     except InputError as exc:
         problems.append(_problem(path, exc.row, exc.column, exc.message, _fix_for(exc.message)))
         return None
@@ -273,7 +273,7 @@ def _expand(paths):
     return out
 
 
-def _build(paths, aliases, reverse_rated, frames_in=None):
+def _build(paths, aliases, reverse_rated, frames_in=None, encoding="utf-8"):
     """Read every file (and any ready sheet frames); return (tidy DataFrame, list of problem dicts)."""
     import pandas as pd
 
@@ -299,10 +299,10 @@ def _build(paths, aliases, reverse_rated, frames_in=None):
         problems.append(_problem(None, None, None, "no coding files given", "name coding sheets or notes files"))
     for path in files:
         if _is_notes(path):
-            note_rows.extend(_read_notes_raw(path, problems))
+            note_rows.extend(_read_notes_raw(path, problems, encoding))
         else:
             try:
-                frame = _read_sheet_raw(path, problems)
+                frame = _read_sheet_raw(path, problems, encoding)
             except InputError as exc:  # e.g. an unknown extension from table_format
                 problems.append(_problem(path, None, None, exc.message, _fix_for(exc.message)))
                 frame = None
@@ -429,7 +429,7 @@ def _problems_frame(problems):
     return df.sort_values(["file", "line"], na_position="first", kind="stable").reset_index(drop=True)
 
 
-def validate(paths, *, aliases=None):
+def validate(paths, *, aliases=None, encoding="utf-8"):
     """Check coding sheets and coded notes; return every problem found (an empty table if none).
 
     Parameters
@@ -438,17 +438,19 @@ def validate(paths, *, aliases=None):
         Files or folders (folders are searched for ``.md`` notes and coding sheets).
     aliases
         Alias YAML file or mapping (local name -> construct name or id).
+    encoding
+        Text encoding of CSV/TSV sheets and notes (default UTF-8; ``cp1252`` for old Excel exports).
 
     Returns
     -------
     pandas.DataFrame
         ``file, line, column, problem, fix``, one row per problem, in file and line order.
     """
-    _, problems = _build(paths, aliases, False)
+    _, problems = _build(paths, aliases, False, encoding=encoding)
     return _problems_frame(problems)
 
 
-def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
+def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False, encoding="utf-8"):
     """Read coding sheets and coded notes into the tidy coding table.
 
     Parameters
@@ -464,6 +466,8 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     reverse_rated
         Flip the sign of constructs rated in reverse (``rules.yaml``: Innovation Complexity), for
         coders who rated complexity itself rather than its effect on implementation.
+    encoding
+        Text encoding of CSV/TSV sheets and notes (default UTF-8; ``cp1252`` for old Excel exports).
 
     Returns
     -------
@@ -477,7 +481,7 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False):
     """
     import pandas as pd
 
-    coding, problems = _build(paths, aliases, reverse_rated)
+    coding, problems = _build(paths, aliases, reverse_rated, encoding=encoding)
     if problems:
         table = _problems_frame(problems)
         first = table.iloc[0]

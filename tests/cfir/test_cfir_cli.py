@@ -205,3 +205,14 @@ def test_pooled_coders_warning_is_one_line(capsys):
     code, out, err = run(capsys, "cfir", "summarise", NOTES, str(SAMPLE / "second_coder.csv"), "--aliases", ALIASES)
     assert code == 0 and "construct_id" in out
     assert err.strip().splitlines() == [err.strip()] and err.startswith("cscs-eval: warning: 21 excerpt(s)")
+
+
+def test_encoding_option_reads_windows_1252(capsys, tmp_path):
+    sheet = tmp_path / "cp.csv"
+    sheet.write_bytes("case,source,excerpt,construct,rating\nA,s,caf\u00e9 staff,Cost,-1\n".encode("cp1252"))
+    code, out, err = run(capsys, "cfir", "validate", str(sheet))
+    assert code == 1 and "Windows-1252" in out
+    code, out, _ = run(capsys, "cfir", "summarise", str(sheet), "--encoding", "cp1252")
+    assert code == 0 and "weak barrier" in out
+    code, _, err = run(capsys, "cfir", "summarise", str(sheet), "--encoding", "klingon")
+    assert code == 2 and "unknown encoding 'klingon'" in err
