@@ -122,3 +122,32 @@ def test_problems_file(tmp_path, key, capsys):
                  str(probs)]) == 0
     table = pd.read_csv(probs)
     assert table[["row", "column", "reason"]].values.tolist() == [[5, "response", "response out of range"]]
+
+
+CORE10 = """
+key: core10
+name: CORE-10
+aliases: [CORE-10]
+sources: ["the user's own notes"]
+items: {count: 10, min: 0, max: 4}
+direction: lower
+scores:
+  - {name: total, items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], method: sum, reliable_change: 6, cutoff: 11,
+     clinical: at or above}
+units: {nhse: [total]}
+"""
+
+
+def test_user_measure_through_the_cli(tmp_path, key):
+    measure = tmp_path / "core10.yaml"
+    measure.write_text(CORE10)
+    data = tmp_path / "core.csv"
+    pd.DataFrame({"patient_id": "P1", "referral_id": "R1", "team": "North", "measure": "CORE-10",
+                  "assessment_date": ["01/02/2024", "01/05/2024"], "score": [20, 12]}).to_csv(data, index=False)
+    out = tmp_path / "out.csv"
+    assert main(["proms", "outcomes", str(data), "--measures", str(measure), "--out", str(out)]) == 0
+    row = pd.read_csv(out).iloc[0]
+    # 20 -> 12: a fall of 8 >= 6 on a lower-is-better measure; clinical (>= 11) at both ends, so no recovery.
+    assert (row["category"], row["clinical_baseline"], row["reliable_recovery"]) == \
+        ("reliable improvement", True, False)
+    assert main(["proms", "outcomes", str(data), "--out", str(out)]) == 1  # unknown without the file
