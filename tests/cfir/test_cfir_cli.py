@@ -216,3 +216,15 @@ def test_encoding_option_reads_windows_1252(capsys, tmp_path):
     assert code == 0 and "weak barrier" in out
     code, _, err = run(capsys, "cfir", "summarise", str(sheet), "--encoding", "klingon")
     assert code == 2 and "unknown encoding 'klingon'" in err
+
+
+def test_convert_notes_to_a_sheet_keeps_every_code(capsys, tmp_path):
+    sheet = tmp_path / "sheet.xlsx"
+    code, _, err = run(capsys, "cfir", "convert", NOTES, "--aliases", ALIASES, "--to", str(sheet))
+    assert code == 0 and "80 codes" in err
+    df = pd.read_excel(sheet, dtype=str)
+    assert list(df.columns) == ["excerpt_id", "case", "source", "excerpt", "construct", "rating", "coder", "memo",
+                                "theme"]
+    assert len(df) == 80 and df["construct"].str.match(r"^(I|II|III|IV|V)\.").all()  # written as CFIR 2.0 ids
+    code, out, _ = run(capsys, "cfir", "validate", str(sheet))
+    assert code == 0 and "no problems" in out  # the local names are resolved, so no alias file is needed
