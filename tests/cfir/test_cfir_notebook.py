@@ -37,4 +37,4 @@ def test_notebook_runs_and_writes_tables(tmp_path):
     assert any(h[:2] == ["Construct", "Excerpts"] and "Weighted kappa (ratings)" in h for h in headers)
     assert len(doc.inline_shapes) >= 2  # the two figures (and any header image)
     assert {p.name for p in tables.iterdir()} >= {"cfir_summary.csv", "cfir_matrix.csv",
-                                                  "cfir_facilitators_barriers.png"}
+                                                  "cfir_facilitators_barriers.png", "cfir_heatmap.png"}
