@@ -273,17 +273,62 @@ def _docx_markdown(doc, text: str, *, drop_title: bool) -> bool:
     return dropped
 
 
+#: Text width of a portrait page with python-docx's default margins, in inches.
+_PAGE_WIDTH_IN = 6.0
+#: Rough width of one character of 9-point Arial, in inches, for sizing columns.
+_CHAR_IN = 0.075
+
+
+def _column_widths(columns, rows) -> list[float]:
+    """Widths (inches) that give each column room for its longest word and a share of its text.
+
+    Word and LibreOffice otherwise split the page equally, breaking words in narrow columns.
+    """
+    widths, floors = [], []
+    for j, header in enumerate(columns):
+        texts = [str(header)] + [str(r[j]) for r in rows if j < len(r)]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
+        typical = max(len(t) for t in texts)
+        floors.append(max(longest_word, 3) * _CHAR_IN + 0.15)
+        widths.append(min(typical, 45) * _CHAR_IN + 0.15)
+    total = sum(widths)
+    if total <= _PAGE_WIDTH_IN:
+        return widths
+    if sum(floors) >= _PAGE_WIDTH_IN:  # too many columns for whole words: shrink all, stay on the page
+        return [f * _PAGE_WIDTH_IN / sum(floors) for f in floors]
+    spare = _PAGE_WIDTH_IN - sum(floors)
+    extra = [w - f for w, f in zip(widths, floors)]
+    return [f + spare * e / (sum(extra) or 1) for f, e in zip(floors, extra)]
+
+
 def _docx_table(doc, columns, rows, *, caption=None, source=None, note=None):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Inches, Pt
+
+    from cscs_eval.reporting.display import _numeric_text
+
     if caption:
         doc.add_paragraph(caption, style="Caption")
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Light List Accent 1"
-    for cell, text in zip(table.rows[0].cells, columns):
-        cell.text = str(text)
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, values):
+    table.autofit = False
+    widths = [Inches(w) for w in _column_widths(columns, rows)]
+
+    def fill(cells, values, header=False):
+        for cell, text, width in zip(cells, values, widths):
+            cell.width = width
             cell.text = str(text)
+            for paragraph in cell.paragraphs:
+                if not header and _numeric_text(str(text)):
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the table grid, which LibreOffice reads; Word reads the cells' widths
+    fill(table.rows[0].cells, columns, header=True)
+    for values in rows:
+        fill(table.add_row().cells, values)
     for line in (note, f"Source: {source}" if source else None):
         if line:
             doc.add_paragraph(line, style="Caption")

@@ -136,3 +136,13 @@ def test_runner_usage_errors(args, message, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "reports").exists()
+
+
+def test_word_columns_fit_the_page_and_their_words():
+    from cscs_eval.reporting.document import _PAGE_WIDTH_IN, _column_widths
+
+    narrow = _column_widths(["Team", "N"], [["Abbeydale CMHT", "12"]])
+    assert narrow[0] > narrow[1] and sum(narrow) < _PAGE_WIDTH_IN
+    wide = _column_widths(["Determinant", "Strategy", "Mechanism", "Outcomes"] * 3,
+                          [["Implementation " * 5, "Develop and organize quality monitoring systems" * 2] * 6])
+    assert abs(sum(wide) - _PAGE_WIDTH_IN) < 1e-9
