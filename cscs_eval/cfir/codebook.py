@@ -191,9 +191,11 @@ def _nearest(text, cb, n=3):
     labels = cb.choices()
     keyed = {normalise_name(lbl): lbl for lbl in labels}
     keyed.update({_strip_prefix(normalise_name(lbl)): lbl for lbl in labels})
-    for name in cb.cfir1:
-        keyed.setdefault(name, next(r["cfir1_name"] for r in cb.crosswalk_rows
-                                    if normalise_name(r["cfir1_name"]) in (name, "innovation " + name)) + " (CFIR 1.0)")
+    for name, links in cb.cfir1.items():
+        # a CFIR 1.0 name leads to its CFIR 2.0 construct; one that 2.0 split would only raise another error
+        targets = {t for t, _ in links}
+        if len(targets) == 1:
+            keyed.setdefault(name, cb.label(targets.pop()))
     def stems(s):
         return {w[:5] for w in re.split(r"[\s:]+", s) if len(w) >= 3 and w not in ("and", "the", "innovation")}
 

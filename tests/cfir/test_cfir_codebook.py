@@ -150,3 +150,13 @@ def test_nearest_names_understand_abbreviations():
     with pytest.raises(InputError) as err:
         resolve_construct("IT infrastructure")
     assert "nearest: 'Information Technology Infrastructure'," in str(err.value)
+
+
+def test_nearest_names_are_cfir2_constructs():
+    # a misspelt CFIR 1.0 name leads to its CFIR 2.0 construct; a 1.0 name that 2.0 split is never offered
+    with pytest.raises(InputError) as err:
+        resolve_construct("Cosmopolitansm")
+    assert "nearest: 'Partnerships & Connections'," in str(err.value)
+    with pytest.raises(InputError) as err:
+        resolve_construct("NHS policy")
+    assert "nearest: 'Policies & Laws'," in str(err.value) and "CFIR 1.0" not in str(err.value)
