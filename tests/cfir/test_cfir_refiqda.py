@@ -205,3 +205,26 @@ def test_two_excerpts_with_the_same_text_stay_apart(tmp_path):
     guids = [part.split('"')[0] for part in qde.split(' guid="')[1:]]
     assert len(guids) == len(set(guids)), "every REFI guid must be unique"
     pd.testing.assert_frame_equal(sort(coding), sort(import_qdpx(path)))
+
+
+def test_foreign_crlf_bom_source_is_sliced_in_code_points(tmp_path):
+    # ATLAS.ti and QualCoder's MAXQDA option write CRLF text whose positions count a line end as one
+    # character (anchors section 5.4); positions are Unicode code points, so the emoji is one
+    text = "Line one 😀\r\nStaff said the forms were slow.\r\nEnd"
+    lf = text.replace("\r\n", "\n")
+    start = lf.index("Staff")
+    end = start + len("Staff said the forms were slow.")
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="ATLAS.ti">
+ <Users><User guid="u1" name="Ann"/></Users>
+ <CodeBook><Codes><Code guid="c1" name="Cost" isCodable="true"/></Codes></CodeBook>
+ <Sources><TextSource guid="s1" name="Interview 1" plainTextPath="internal://s1.txt">
+  <PlainTextSelection guid="p1" startPosition="{start}" endPosition="{end}" creatingUser="u1">
+   <Coding guid="k1" creatingUser="u1"><CodeRef targetGUID="c1"/></Coding>
+  </PlainTextSelection></TextSource></Sources>
+</Project>""".encode("utf-8")
+    path = make_qdpx(tmp_path / "atlas.qdpx", {"project.qde": qde, "Sources/s1.txt": b"\xef\xbb\xbf" + text.encode()})
+    got = import_qdpx(path)
+    assert got["excerpt"].tolist() == ["Staff said the forms were slow."]
+    assert got["construct_id"].tolist() == ["I.H"] and got["coder"].tolist() == ["Ann"]
+    assert got["rating"].tolist() == ["M"] and got["case"].tolist() == ["Interview 1"]
