@@ -182,3 +182,30 @@ def test_excerpts_without_ids_match_by_case_source_and_text():
     assert t.loc["overall", "n_excerpts"] == 2 and t.loc["overall", "percent_agreement"] == 1.0
     d = disagreements(a, coding_from_sheet(b_sheet))
     assert d["difference"].tolist() == ["rating"] and d["rating_b"].tolist() == ["-2"]
+
+
+codes = st.lists(st.tuples(st.sampled_from(["A1", "A2", "A3", "B1", "B2"]), st.sampled_from(["I.F", "I.H", "V.D"]),
+                           st.sampled_from(["+2", "+1", "0", "-1", "-2", "X"])),
+                 min_size=1, max_size=12, unique_by=lambda t: (t[0], t[1]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(codes, codes)
+def test_agreement_is_symmetric_and_perfect_with_itself(rows_a, rows_b):
+    from cscs_eval.cfir.coding import coding_from_sheet
+
+    a = coding_from_sheet(sheet(rows_a, "a"))
+    b = coding_from_sheet(sheet(rows_b, "b"))
+    same = agreement(a, a)
+    assert (same["percent_agreement"] == 1.0).all()
+    assert ((same["kappa"] == 1.0) | same["kappa"].isna()).all()
+    assert ((same["weighted_kappa"] == 1.0) | same["weighted_kappa"].isna()).all()
+    if not set(a["excerpt_id"]) & set(b["excerpt_id"]):
+        return
+    ab = agreement(a, b).set_index("construct_id")
+    ba = agreement(b, a).set_index("construct_id")
+    cols = ["n_excerpts", "percent_agreement", "kappa", "weighted_kappa", "krippendorff_alpha", "n_rated"]
+    pd.testing.assert_frame_equal(ab[cols], ba.loc[ab.index, cols])
+    values = ab[["percent_agreement", "kappa", "weighted_kappa", "krippendorff_alpha"]].to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    assert ((values >= -1 - 1e-9) & (values <= 1 + 1e-9)).all()
