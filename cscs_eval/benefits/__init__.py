@@ -16,7 +16,6 @@ _EXPORTS = {
     "interrupted_time_series": "its", "ItsResult": "its",
     "inequality_gaps": "inequalities", "group_estimates": "inequalities", "slope_index": "inequalities",
     "sii_from_groups": "inequalities", "SlopeIndexResult": "inequalities", "imd_quintile": "inequalities",
-    "wilson_interval": "inequalities",
     "plot_spc": "plots", "plot_funnel": "plots", "plot_its": "plots", "plot_gaps": "plots",
     "read_register": "register", "register_report": "register", "indicator_charts": "register",
     "improvement_from": "register",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cscs_eval.proms.stats import wilson_interval  # the one Wilson interval of the project
 from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import SUPPRESSED, suppress_table
 from cscs_eval.io import row_number
@@ -37,23 +38,6 @@ def imd_quintile(decile):
     if not 1 <= d <= 10:
         raise InputError(f"an IMD decile runs from 1 to 10; got {decile!r}")
     return (d + 1) // 2
-
-
-def wilson_interval(events, n, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval of a proportion (Newcombe 1998, method 3).
-
-    Examples
-    --------
-    >>> [round(float(x), 4) for x in wilson_interval(10, 50)]
-    [0.1124, 0.3304]
-    """
-    if n <= 0:
-        return float("nan"), float("nan")
-    z = stats.norm.ppf(1 - alpha / 2)
-    p = events / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _outcome_values(data, outcome, kind):
@@ -117,7 +101,7 @@ def group_estimates(data, *, group: str, outcome: str, kind: str = "rate", alpha
         if kind == "rate":
             events = float(d["y"].sum())
             p = events / n
-            lo, hi = wilson_interval(events, n, alpha)
+            lo, hi = (float(v) for v in wilson_interval(events, n, z=stats.norm.ppf(1 - alpha / 2)))
             rows.append({"group": name, "n": n, "events": int(events), "estimate": p, "lower": lo, "upper": hi,
                          "variance": p * (1 - p) / n})
         else:
