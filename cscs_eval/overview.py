@@ -2,26 +2,14 @@
 
 This is the data overview an analyst runs before any outcome analysis: teams, patients,
 assessments, date range, follow-up completeness. It reads dates as ISO or UK day-first,
-the two forms patient-record exports use.
+the two forms patient-record exports use, with the PROMs reader's own date parser.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates written ``2024-03-31`` or ``31/03/2024``; anything else becomes NaT.
-
-    Examples
-    --------
-    >>> parse_dates(pd.Series(["2024-03-31", "01/04/2024", "31-31-2024"])).dt.strftime("%Y-%m-%d").tolist()
-    ['2024-03-31', '2024-04-01', nan]
-    """
-    text = values.astype("string").str.strip()
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(uk)
+from cscs_eval.proms.data import parse_dates  # ISO or UK day-first, as every reader takes them
 
 
 def assessments(proms: pd.DataFrame) -> pd.DataFrame:

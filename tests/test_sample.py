@@ -5,7 +5,8 @@ import hashlib
 import pandas as pd
 
 from cscs_eval.io import resource_dir
-from cscs_eval.overview import completeness_by_team, parse_dates
+from cscs_eval.overview import completeness_by_team
+from cscs_eval.proms.data import parse_dates
 from cscs_eval.sample import SEED, proms
 
 
