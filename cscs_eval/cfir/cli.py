@@ -49,6 +49,7 @@ def register(subparsers) -> None:
                          "line and a fix. Exit code 1 if there is any problem.")
     paths(p)
     aliases(p)
+    case_ratings(p)
     add_out_argument(p, "also write the problems to FILE (.csv, .parquet or .xlsx)")
     p.set_defaults(handler=_validate)
 
@@ -199,7 +200,7 @@ def _validate(args) -> int:
     from cscs_eval.cfir.coding import _expand, validate
     from cscs_eval.io import write_table
 
-    problems = validate(args.paths, aliases=args.aliases, encoding=args.encoding)
+    problems = validate(args.paths, aliases=args.aliases, encoding=args.encoding, case_ratings=args.case_ratings)
     if args.out:
         write_table(problems, args.out)
     if problems.empty:

@@ -241,7 +241,10 @@ def _read_sheet_raw(path, problems, encoding="utf-8"):
     try:
         df = read_table(path, required=SHEET_REQUIRED, encoding=encoding)
     except InputError as exc:
-        problems.append(_problem(path, exc.row, exc.column, exc.message, _fix_for(exc.message)))
+        fix = _fix_for(exc.message)
+        if "missing column" in exc.message and "excerpt" in exc.message and "rationale" in exc.message:
+            fix = "this looks like a case-ratings file (case, construct, rating, rationale): pass it with --case-ratings"
+        problems.append(_problem(path, exc.row, exc.column, exc.message, fix))
         return None
     header = df.attrs.get("header_row", 1)
     out = df.reindex(columns=SHEET_COLUMNS)
@@ -429,7 +432,7 @@ def _problems_frame(problems):
     return df.sort_values(["file", "line"], na_position="first", kind="stable").reset_index(drop=True)
 
 
-def validate(paths, *, aliases=None, encoding="utf-8"):
+def validate(paths, *, aliases=None, encoding="utf-8", case_ratings=None):
     """Check coding sheets and coded notes; return every problem found (an empty table if none).
 
     Parameters
@@ -438,6 +441,8 @@ def validate(paths, *, aliases=None, encoding="utf-8"):
         Files or folders (folders are searched for ``.md`` notes and coding sheets).
     aliases
         Alias YAML file or mapping (local name -> construct name or id).
+    case_ratings
+        A case-ratings file to check as well (its first problem is reported).
     encoding
         Text encoding of CSV/TSV sheets and notes (default UTF-8; ``cp1252`` for old Excel exports).
 
@@ -447,6 +452,13 @@ def validate(paths, *, aliases=None, encoding="utf-8"):
         ``file, line, column, problem, fix``, one row per problem, in file and line order.
     """
     _, problems = _build(paths, aliases, False, encoding=encoding)
+    if case_ratings is not None and not any(p["column"] == "alias file" for p in problems):
+        try:
+            read_case_ratings(case_ratings, aliases=aliases)
+        except InputError as exc:
+            problems.append(_problem(exc.file or case_ratings, exc.row, exc.column, exc.message,
+                                     "case ratings are rows of case, construct, rating (+2 +1 0 -1 -2 X M), "
+                                     "rationale; one row per case and construct"))
     return _problems_frame(problems)
 
 

@@ -228,3 +228,15 @@ def test_convert_notes_to_a_sheet_keeps_every_code(capsys, tmp_path):
     assert len(df) == 80 and df["construct"].str.match(r"^(I|II|III|IV|V)\.").all()  # written as CFIR 2.0 ids
     code, out, _ = run(capsys, "cfir", "validate", str(sheet))
     assert code == 0 and "no problems" in out  # the local names are resolved, so no alias file is needed
+
+
+def test_validate_checks_a_case_ratings_file_and_recognises_one(capsys, tmp_path):
+    ratings = SAMPLE / "case_ratings.csv"
+    code, out, _ = run(capsys, "cfir", "validate", str(ratings))
+    assert code == 1 and "looks like a case-ratings file" in out and "--case-ratings" in out
+    code, out, _ = run(capsys, "cfir", "validate", NOTES, "--aliases", ALIASES, "--case-ratings", str(ratings))
+    assert code == 0 and "no problems" in out
+    bad = tmp_path / "cr.csv"
+    bad.write_text("case,construct,rating,rationale\nCMHT North,Cost,+5,why\n", encoding="utf-8")
+    code, out, _ = run(capsys, "cfir", "validate", NOTES, "--aliases", ALIASES, "--case-ratings", str(bad))
+    assert code == 1 and "cr.csv:2 [rating]: rating '+5' is not on the CFIR scale" in out
