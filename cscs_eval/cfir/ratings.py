@@ -351,8 +351,8 @@ def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high",
     """
     import pandas as pd
 
-    source = groups if isinstance(groups, str) and groups not in coding.columns or hasattr(groups, "__fspath__") \
-        else None
+    is_file = hasattr(groups, "__fspath__") or (isinstance(groups, str) and groups not in coding.columns)
+    source = groups if is_file else None  # named in errors
     g = _groups_series(groups, coding, (high, low)).astype("string")
     unknown = sorted(set(g.dropna()) - {high, low})
     if unknown:
