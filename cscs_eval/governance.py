@@ -55,6 +55,31 @@ def is_small(values):
     return (values > 0) & (values < 5)
 
 
+def drop_small(df, counts):
+    """Rows fit for a published figure: those with no count of 1 to 4 in ``counts``.
+
+    A figure cannot show ``*``: a point or bar placed exactly reveals the counts a table
+    beside it suppresses, so such rows are left out and counted.
+
+    Returns
+    -------
+    (kept, n_dropped)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kept, n = drop_small(pd.DataFrame({"team": ["A", "B"], "n": [3, 40]}), ["n"])
+    >>> kept["team"].tolist(), n
+    (['B'], 1)
+    """
+    small = False
+    for col in counts:
+        small = small | is_small(df[col]).to_numpy()
+    if small is False:
+        return df, 0
+    return df[~small], int(small.sum())
+
+
 def suppress_table(df, *, counts=(), percentages=None, enabled: bool = True):
     """A copy of ``df`` ready to publish: counts suppressed and rounded, dependent percentages withheld.
 

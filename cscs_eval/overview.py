@@ -65,3 +65,25 @@ def completeness_by_team(proms: pd.DataFrame, referrals: pd.DataFrame | None = N
     team["baseline_pct"] = 100 * team["with_baseline"] / team["referrals"]
     team["follow_up_pct"] = 100 * team["with_follow_up"] / team["with_baseline"].where(team["with_baseline"] > 0)
     return team.reset_index().sort_values("team").reset_index(drop=True)
+
+
+def plot_follow_up_by_team(table: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Bars of each team's follow-up rate, with the rate across the teams shown as a dashed line.
+
+    ``table`` is what :func:`completeness_by_team` returns; for a published figure first
+    drop the teams whose counts are suppressed (:func:`cscs_eval.governance.drop_small`).
+    """
+    import matplotlib.pyplot as plt
+
+    from cscs_eval.reporting.style import ACCENT, DARK
+
+    shown = table.sort_values("follow_up_pct")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, max(2.5, 0.22 * len(shown))))
+    ax.barh(shown["team"], shown["follow_up_pct"], color=ACCENT)
+    overall = 100 * shown["with_follow_up"].sum() / shown["with_baseline"].sum()
+    ax.axvline(overall, color=DARK, ls="--", lw=1, label=f"teams shown ({overall:.0f}%)")
+    ax.set(title=title or "Follow-up rate by team", xlabel="Referrals with a baseline that were followed up (%)",
+           ylabel="")
+    ax.legend(loc="lower right")
+    return ax

@@ -58,3 +58,13 @@ def test_no_key_no_export(monkeypatch, tmp_path):
     f = tmp_path / "key"
     f.write_text("k" * 32 + "\n")
     assert load_key(f) == b"k" * 32
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=20))
+def test_drop_small_leaves_no_count_a_figure_could_reveal(rows):
+    from cscs_eval.governance import drop_small
+
+    df = pd.DataFrame(rows, columns=["num", "den"])
+    kept, dropped = drop_small(df, ["num", "den"])
+    assert len(kept) + dropped == len(df)
+    assert not (((kept["num"] > 0) & (kept["num"] < 5)) | ((kept["den"] > 0) & (kept["den"] < 5))).any()
