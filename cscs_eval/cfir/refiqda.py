@@ -8,7 +8,9 @@ and constructs nested under them, ``CodeRef`` first in each ``Coding``, unique c
 
 Ratings have no REFI element. Each coding carries a ``NoteRef`` to a note whose text holds
 ``CFIR rating: +2`` (and ``Memo:``, ``Theme:``, ``Excerpt id:`` lines); case-level ratings are also
-written as case variables named ``CFIR rating: <construct>``. Import reads these back, and reads
+written as case variables named ``CFIR rating: <id> <construct>``. Import reads these back (a case
+rating the excerpts would not give becomes a case-ratings override, so summaries survive the round
+trip), and reads
 projects written by other tools (QualCoder's lower-case ``sources/``, BOMs, CRLF text), taking each
 excerpt from the source text and the offsets.
 
@@ -90,6 +92,9 @@ def export_qdc(path) -> Path:
     return Path(path)
 
 
+_RATING_VARIABLE = "CFIR rating: "
+
+
 def _note_text(rating, memo, theme, excerpt_id):
     lines = [f"CFIR rating: {rating}"]
     for label, value in (("Memo", memo), ("Theme", theme), ("Excerpt id", excerpt_id)):
@@ -146,7 +151,8 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
         var_guid = {}
         for cid in dict.fromkeys(cr["construct_id"]):
             var_guid[cid] = _guid("variable", cid)
-            ET.SubElement(variables, "Variable", {"guid": var_guid[cid], "name": f"CFIR rating: {cid} {cb.label(cid)}",
+            ET.SubElement(variables, "Variable", {"guid": var_guid[cid],
+                                                  "name": f"{_RATING_VARIABLE}{cid} {cb.label(cid)}",
                                                   "typeOfVariable": "Text"})
     else:
         cr, var_guid = None, {}
@@ -367,12 +373,26 @@ def import_qdpx(path, *, aliases=None):
             for n in _children(notes_el, "Note"):
                 content = _child(n, "PlainTextContent")
                 notes[n.get("guid")] = content.text if content is not None else ""
-        source_case = {}
+        rating_vars = {}  # variable guid -> construct id, for cscs-eval's 'CFIR rating: <id> <name>' variables
+        variables_el = _child(root, "Variables")
+        if variables_el is not None:
+            for var in _children(variables_el, "Variable"):
+                name = var.get("name") or ""
+                if name.startswith(_RATING_VARIABLE):
+                    m = _ID_PREFIX.match(name[len(_RATING_VARIABLE):] + " ")
+                    if m and m.group(1) in get_codebook().by_id:
+                        rating_vars[var.get("guid")] = m.group(1)
+        source_case, case_values = {}, []
         cases_el = _child(root, "Cases")
         if cases_el is not None:
             for case in _children(cases_el, "Case"):
                 for ref in _children(case, "SourceRef"):
                     source_case[ref.get("targetGUID")] = case.get("name")
+                for vv in _children(case, "VariableValue"):
+                    ref, value = _child(vv, "VariableRef"), _child(vv, "TextValue")
+                    cid = rating_vars.get(ref.get("targetGUID") if ref is not None else None)
+                    if cid and value is not None and (value.text or "").strip():
+                        case_values.append((case.get("name"), cid, value.text.strip()))
         lower = {n.lower(): n for n in members}
         rows, used = [], {}
         sources_el = _child(root, "Sources")
@@ -437,7 +457,25 @@ def import_qdpx(path, *, aliases=None):
                          f"e.g. '{unknown[0]}: Innovation Relative Advantage'", file=path)
     sheet = pd.DataFrame(rows)
     sheet["construct"] = sheet["construct"].map(resolved)
-    return coding_from_sheet(sheet, file=str(path))
+    coding = coding_from_sheet(sheet, file=str(path))
+    if case_values:
+        coding.attrs["case_ratings"] = _case_rating_overrides(coding, case_values, path)
+    return coding
+
+
+def _case_rating_overrides(coding, case_values, path):
+    """The exported case ratings that the excerpts alone would not give: the case memo's ratings."""
+    from cscs_eval.cfir.ratings import case_ratings
+    from cscs_eval.cfir.syntax import normalise_rating
+
+    derived = {(c, i): r for c, i, r in case_ratings(coding)[["case", "construct_id", "rating"]].itertuples(
+        index=False)}
+    out = []
+    for case, cid, text in case_values:
+        rating = normalise_rating(text, where={"file": path, "column": f"case {case!r}, {_RATING_VARIABLE}{cid}"})
+        if derived.get((case, cid)) != rating:
+            out.append({"case": case, "construct_id": cid, "rating": rating, "rationale": None})
+    return out
 
 
 def read_qdc(path):

@@ -228,3 +228,16 @@ def test_foreign_crlf_bom_source_is_sliced_in_code_points(tmp_path):
     assert got["excerpt"].tolist() == ["Staff said the forms were slow."]
     assert got["construct_id"].tolist() == ["I.H"] and got["coder"].tolist() == ["Ann"]
     assert got["rating"].tolist() == ["M"] and got["case"].tolist() == ["Interview 1"]
+
+
+def test_case_ratings_survive_the_round_trip(tmp_path):
+    from cscs_eval.cfir import matrix, summarise
+
+    coding = load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
+    back = import_qdpx(export_qdpx(coding, tmp_path / "p.qdpx"))
+    # the memo rated CMHT South's Relative Advantage X (its excerpts alone give another rating) and rated
+    # Forensic and Rehab's Mission Alignment with no excerpt; CMHT North's -2 is what its excerpts give anyway
+    assert sorted((r["case"], r["construct_id"], r["rating"]) for r in back.attrs["case_ratings"]) == [
+        ("CMHT South", "I.C", "X"), ("Forensic and Rehab", "III.I", "+1")]
+    pd.testing.assert_frame_equal(summarise(coding), summarise(back))
+    pd.testing.assert_frame_equal(matrix(coding), matrix(back))
