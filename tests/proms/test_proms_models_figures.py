@@ -130,3 +130,76 @@ def test_export_refused_without_key(monkeypatch):
     monkeypatch.delenv("CSCS_EVAL_PSEUDONYM_KEY", raising=False)
     with pytest.raises(UsageError, match="row-level export refused"):
         export_row_level(paired_frame())
+
+
+def nested_data(*, n_teams, n_patients, var_team, var_patient, var_residual, seed, slope=0.5, visits=(1, 4)):
+    # Scores simulated from known variance components: team and patient random intercepts, 1 to
+    # 3 monthly visits per patient (unbalanced, as real follow-ups are).
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in range(n_teams):
+        u = rng.normal(0, np.sqrt(var_team))
+        for j in range(n_patients):
+            v = rng.normal(0, np.sqrt(var_patient))
+            for k in range(int(rng.integers(*visits))):
+                rows.append({"patient_id": f"P{t}-{j}", "referral_id": f"R{t}-{j}", "team": f"T{t:02d}",
+                             "measure": "reqol10", "unit": "total",
+                             "assessment_date": pd.Timestamp("2024-01-01") + pd.Timedelta(days=round(30.4375 * k)),
+                             "score": 20 + u + v + slope * k + rng.normal(0, np.sqrt(var_residual))})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_nested_reml_equals_statsmodels_mixedlm(reml):
+    # The closed-form likelihood against statsmodels' MixedLM fitted from its own default start
+    # (team random intercept, patient variance component): the same optimum.
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    from cscs_eval.proms.models import _nested_reml
+
+    d = nested_data(n_teams=12, n_patients=8, var_team=4.0, var_patient=10.0, var_residual=9.0, seed=7)
+    d["time"] = (d["assessment_date"] - pd.Timestamp("2024-01-01")).dt.days / 30.4375
+    got = _nested_reml(d["score"], np.column_stack([np.ones(len(d)), d["time"]]), d["team"], d["patient_id"],
+                       reml=reml)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = smf.mixedlm("score ~ time", d, groups="team", re_formula="1",
+                          vc_formula={"patient": "0 + C(patient_id)"}).fit(reml=reml)
+    assert got["beta"] == pytest.approx(ref.fe_params.to_numpy(), rel=1e-5)
+    # statsmodels' standard errors come from the full Hessian, ours with the variances fixed.
+    assert np.sqrt(np.diag(got["cov_beta"])) == pytest.approx(ref.bse_fe.to_numpy(), rel=2e-3)
+    assert got["var_team"] == pytest.approx(float(ref.cov_re.iloc[0, 0]), rel=1e-3)
+    assert got["var_patient"] == pytest.approx(float(ref.vcomp[0]), rel=1e-4)
+    assert got["var_residual"] == pytest.approx(float(ref.scale), rel=1e-4)
+
+
+def test_mixed_model_recovers_known_variance_components():
+    # 60 teams of 20 patients; true variances team 4, patient 16, residual 9, slope 0.5 a month.
+    # Rough standard errors: team variance about 4 * sqrt(2 / 59) + patient noise ~ 0.9, patient
+    # variance ~ 1.2, residual ~ 0.4; the bounds are about three of them.
+    d = nested_data(n_teams=60, n_patients=20, var_team=4.0, var_patient=16.0, var_residual=9.0, seed=2024)
+    r = mixed_model(d, team_effects=True)
+    v = r.variance.set_index("component")
+    assert list(v.index) == ["team", "patient", "residual"]
+    assert v.loc["team", "variance"] == pytest.approx(4.0, abs=2.7)
+    assert v.loc["patient", "variance"] == pytest.approx(16.0, abs=3.6)
+    assert v.loc["residual", "variance"] == pytest.approx(9.0, abs=1.2)
+    assert v["share"].sum() == pytest.approx(1.0)
+    t = r.table.set_index("term")
+    assert list(t.index) == ["Intercept", "time"]  # variance parameters are not in the coefficient table
+    assert t.loc["time", "ci_low"] < 0.5 < t.loc["time", "ci_high"]
+    assert r.n_groups == 60 and r.fit.converged
+    # Without team effects in the truth the team variance is estimated near zero.
+    d0 = nested_data(n_teams=30, n_patients=20, var_team=0.0, var_patient=16.0, var_residual=9.0, seed=5)
+    v0 = mixed_model(d0, team_effects=True).variance.set_index("component")
+    assert v0.loc["team", "variance"] < 0.6
+    assert v0.loc["team", "share"] < 0.03
+
+
+def test_mixed_model_team_effects_need_two_teams():
+    d = nested_data(n_teams=1, n_patients=10, var_team=0.0, var_patient=4.0, var_residual=4.0, seed=1)
+    with pytest.raises(UsageError, match="at least two teams"):
+        mixed_model(d, team_effects=True)
+    assert mixed_model(d).variance["component"].tolist() == ["patient", "residual"]
