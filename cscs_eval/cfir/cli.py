@@ -128,6 +128,7 @@ def register(subparsers) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="coding files (not needed for .qdc)")
     encoding(p)
     aliases(p)
+    case_ratings(p)
     p.add_argument("--to", required=True, metavar="FILE", help="output .qdc or .qdpx file")
     p.set_defaults(handler=_export)
 
@@ -138,6 +139,8 @@ def register(subparsers) -> None:
     aliases(p)
     p.add_argument("--out", metavar="FILE", required=True, help="the coding sheet to write (.csv, .parquet or "
                    ".xlsx)")
+    p.add_argument("--case-ratings-out", metavar="FILE", help="also write the case memo's ratings that a "
+                   "cscs-eval project carries (case, construct, rating, rationale), for --case-ratings")
     p.set_defaults(handler=_import)
 
 
@@ -311,7 +314,7 @@ def _export(args) -> int:
     elif to.endswith(".qdpx"):
         if not args.paths:
             raise UsageError("export --to FILE.qdpx needs the coding files (PATH ...)")
-        export_qdpx(_load(args), args.to)
+        export_qdpx(_load(args, True), args.to)
     else:
         raise UsageError(f"--to must end in .qdc (codebook) or .qdpx (project), got {args.to!r}")
     print(f"wrote {args.to}", file=sys.stderr)
@@ -324,5 +327,14 @@ def _import(args) -> int:
     from cscs_eval.cli import emit_table
 
     coding = import_qdpx(args.path, aliases=args.aliases)
+    records = coding.attrs.get("case_ratings") or []
+    if args.case_ratings_out:
+        import pandas as pd
+
+        ratings = pd.DataFrame(records, columns=["case", "construct_id", "rating", "rationale"])
+        emit_table(ratings.rename(columns={"construct_id": "construct"}), args.case_ratings_out)
+    elif records:
+        print(f"note: the project carries {len(records)} case rating(s) from the case memo; write them with "
+              "--case-ratings-out FILE", file=sys.stderr)
     emit_table(to_coding_sheet(coding), args.out)
     return 0

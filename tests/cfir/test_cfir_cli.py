@@ -240,3 +240,18 @@ def test_validate_checks_a_case_ratings_file_and_recognises_one(capsys, tmp_path
     bad.write_text("case,construct,rating,rationale\nCMHT North,Cost,+5,why\n", encoding="utf-8")
     code, out, _ = run(capsys, "cfir", "validate", NOTES, "--aliases", ALIASES, "--case-ratings", str(bad))
     assert code == 1 and "cr.csv:2 [rating]: rating '+5' is not on the CFIR scale" in out
+
+
+def test_import_writes_the_case_ratings_it_carries(capsys, tmp_path):
+    qdpx, sheet, ratings = tmp_path / "p.qdpx", tmp_path / "sheet.csv", tmp_path / "ratings.csv"
+    assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--case-ratings",
+               str(SAMPLE / "case_ratings.csv"), "--to", str(qdpx))[0] == 0
+    code, _, err = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet))
+    assert code == 0 and "2 case rating(s)" in err and "--case-ratings-out" in err
+    code, _, _ = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet), "--case-ratings-out", str(ratings))
+    assert code == 0
+    code, out, _ = run(capsys, "cfir", "matrix", str(sheet), "--case-ratings", str(ratings))
+    assert code == 0
+    code, original, _ = run(capsys, "cfir", "matrix", NOTES, "--aliases", ALIASES, "--case-ratings",
+                            str(SAMPLE / "case_ratings.csv"))
+    assert out == original
