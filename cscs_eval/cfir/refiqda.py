@@ -161,10 +161,13 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
         for case in cases:
             cel = ET.SubElement(cases_el, "Case", {"guid": _guid("case", case), "name": case})
             if cr is not None:
-                for cid, rating in cr.loc[cr["case"] == case, ["construct_id", "rating"]].itertuples(index=False):
+                rows = cr.loc[cr["case"] == case, ["construct_id", "rating", "rationale"]]
+                for cid, rating, rationale in rows.itertuples(index=False):
                     vv = ET.SubElement(cel, "VariableValue")
                     ET.SubElement(vv, "VariableRef", {"targetGUID": var_guid[cid]})
-                    ET.SubElement(vv, "TextValue").text = str(rating)
+                    why = _text(rationale)  # the case memo's reason, shown beside the rating in QDA tools
+                    flat = re.sub(r"\s+", " ", why).strip() if why else ""
+                    ET.SubElement(vv, "TextValue").text = f"{rating} | {flat}" if flat else str(rating)
             for s_case, _, sguid, _, _ in sources:
                 if s_case == case:
                     ET.SubElement(cel, "SourceRef", {"targetGUID": sguid})
@@ -472,9 +475,10 @@ def _case_rating_overrides(coding, case_values, path):
         index=False)}
     out = []
     for case, cid, text in case_values:
-        rating = normalise_rating(text, where={"file": path, "column": f"case {case!r}, {_RATING_VARIABLE}{cid}"})
+        value, _, why = text.partition("|")
+        rating = normalise_rating(value, where={"file": path, "column": f"case {case!r}, {_RATING_VARIABLE}{cid}"})
         if derived.get((case, cid)) != rating:
-            out.append({"case": case, "construct_id": cid, "rating": rating, "rationale": None})
+            out.append({"case": case, "construct_id": cid, "rating": rating, "rationale": why.strip() or None})
     return out
 
 

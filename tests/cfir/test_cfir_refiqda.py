@@ -239,5 +239,7 @@ def test_case_ratings_survive_the_round_trip(tmp_path):
     # Forensic and Rehab's Mission Alignment with no excerpt; CMHT North's -2 is what its excerpts give anyway
     assert sorted((r["case"], r["construct_id"], r["rating"]) for r in back.attrs["case_ratings"]) == [
         ("CMHT South", "I.C", "X"), ("Forensic and Rehab", "III.I", "+1")]
+    rationale = {r["construct_id"]: r["rationale"] for r in back.attrs["case_ratings"]}
+    assert rationale["III.I"].startswith("The ward's recovery plan names outcome measures")
     pd.testing.assert_frame_equal(summarise(coding), summarise(back))
     pd.testing.assert_frame_equal(matrix(coding), matrix(back))
