@@ -100,9 +100,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_themes)
 
     p = inner.add_parser("agreement", help="agreement between two coders, per construct and overall",
-                         description="Agreement between two coders on the excerpts both coded: percent agreement "
-                         "and Cohen's kappa on presence, weighted kappa and Krippendorff's alpha (ordinal) on "
-                         "ratings; a row per construct and an 'overall' row.")
+                         description="Agreement between two coders on the excerpts both coded (matched by "
+                         "excerpt_id, else by case, source and text): percent agreement and Cohen's kappa on "
+                         "whether each construct applies (pooled kappa in the 'overall' row), linearly weighted "
+                         "kappa and Krippendorff's alpha (ordinal) on the ratings both gave; 0-1 scale, a row per "
+                         "construct and a last 'overall' row.")
     p.add_argument("path_a", metavar="PATH_A", help="coder A's coding (file or folder)")
     p.add_argument("path_b", metavar="PATH_B", help="coder B's coding (file or folder)")
     encoding(p)
