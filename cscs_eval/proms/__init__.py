@@ -11,8 +11,8 @@ Public functions (imported on first use, so ``cscs-eval --help`` stays light):
   :func:`publishable`, :func:`wilson_interval`, :func:`paired_statistics`;
 - models: :func:`mixed_model`, :func:`ancova`, :func:`pairing_model` (results with ``.table``);
 - NHS Talking Therapies (PHQ-9 with GAD-7): :func:`talking_therapies`, :func:`summarise_talking_therapies`;
-- governance and figures: :func:`export_row_level`, :func:`plot_change_by_team`,
-  :func:`plot_paired_rate`;
+- governance and figures: :func:`export_row_level`, :func:`plot_jacobson_truax`,
+  :func:`plot_change_by_team`, :func:`plot_paired_rate`;
 - reliable and clinically significant change: :func:`clinical_significance`.
 """
 
@@ -34,7 +34,7 @@ _EXPORTS = {
     "mixed_model": "models", "ancova": "models", "pairing_model": "models",
     "talking_therapies": "talking_therapies", "summarise_talking_therapies": "talking_therapies",
     "export_row_level": "export",
-    "plot_change_by_team": "figures", "plot_paired_rate": "figures",
+    "plot_change_by_team": "figures", "plot_paired_rate": "figures", "plot_jacobson_truax": "figures",
     "clinical_significance": "clinical_significance",
 }
 

@@ -1,4 +1,4 @@
-"""seaborn figures of PROMs outcomes: change by team, paired rate by team or group.
+"""seaborn figures of PROMs outcomes: the Jacobson-Truax plot, change by team, paired rate by team or group.
 
 Each function draws on ``ax`` (a new figure when ``None``) and returns the Axes. Groups with
 1 to 4 referrals are left out by default, as published tables suppress them.
@@ -98,6 +98,80 @@ def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol1
     ax.set_xlabel("Referrals with a paired score (%), with 95% Wilson interval")
     ax.set_ylabel(by.replace("_", " ").capitalize())
     ax.set_title(f"{m.name} ({unit}): paired rate by {by.replace('_', ' ')}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+#: Marker, fill and label per category: shapes tell them apart in black and white.
+_CATEGORY_STYLE = {
+    "reliable improvement": ("^", "accent", "Reliable improvement"),
+    "no reliable change": ("o", "none", "No reliable change"),
+    "reliable deterioration": ("v", "black", "Reliable deterioration"),
+}
+
+
+def plot_jacobson_truax(outcomes: pd.DataFrame, *, measure="reqol10", unit=None, suppress: bool = True,
+                        seed: int = 0, ax=None):
+    """Baseline against follow-up per paired referral, with the reliable-change band and the cut-off.
+
+    Points on the solid diagonal did not change; between the dashed lines the change is smaller
+    than the unit's reliable-change threshold; the dotted lines mark the clinical cut-off (for
+    ReQoL-10 25), so points left of it and above it started in the clinical range and ended out
+    of it (Jacobson and Truax 1991). Marker shapes show the category (up triangle: reliable
+    improvement, for a measure where higher is better above the band), so the figure reads in
+    black and white. Scores are whole numbers, so points get a small seeded jitter (at most a
+    quarter point) to show how many share a place. With ``suppress`` and 1 to 4 paired
+    referrals no points are drawn (a published figure must not show a count under 5).
+    """
+    from cscs_eval.proms.measures import load_measure
+
+    m = load_measure(measure)
+    sub = outcomes[(outcomes["measure"] == m.key) & outcomes["paired"].astype(bool)]
+    if unit is None:
+        unit = "total" if (sub["unit"] == "total").any() else (str(sub["unit"].iloc[0]) if len(sub) else "total")
+    sub = sub[sub["unit"] == unit]
+    score = m.score(unit)
+    lo, hi = float(score.min), float(score.max)
+    ax = _new_ax(ax, 6)
+    accent = _accent()
+    pad = 0.04 * (hi - lo)
+    ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.9, label="No change")
+    threshold = score.reliable_change
+    if threshold:
+        ax.plot([lo, hi - threshold], [lo + threshold, hi], color=GREY, linestyle="--", linewidth=0.9,
+                label=f"Reliable-change band (\u00b1{threshold:g})")
+        ax.plot([lo + threshold, hi], [lo, hi - threshold], color=GREY, linestyle="--", linewidth=0.9)
+    if score.cutoff is not None:
+        ax.axvline(score.cutoff, color="black", linestyle=":", linewidth=0.9)
+        ax.axhline(score.cutoff, color="black", linestyle=":", linewidth=0.9,
+                   label=f"Clinical cut-off ({score.cutoff:g})")
+    n = len(sub)
+    if suppress and 0 < n < 5:
+        ax.text(0.5, 0.5, "Fewer than 5 paired referrals:\npoints not shown", transform=ax.transAxes,
+                ha="center", va="center", fontsize=10, color="black",
+                bbox={"facecolor": "white", "edgecolor": GREY})
+    elif n:
+        rng = np.random.default_rng(seed)
+        x = sub["baseline"].to_numpy(dtype=float) + rng.uniform(-0.25, 0.25, n)
+        y = sub["follow_up"].to_numpy(dtype=float) + rng.uniform(-0.25, 0.25, n)
+        cat = sub["category"].astype(object).to_numpy()
+        for name, (marker, fill, label) in _CATEGORY_STYLE.items():
+            rows = cat == name
+            if rows.any():
+                face = accent if fill == "accent" else fill
+                edge = "black" if fill != "accent" else accent
+                ax.scatter(x[rows], y[rows], marker=marker, s=16, facecolors=face, edgecolors=edge,
+                           linewidths=0.6, alpha=0.7, label=label)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_aspect("equal", adjustable="box")
+    better = "higher" if m.direction == "higher" else "lower"
+    ax.set_xlabel(f"{m.name} {unit} at baseline")
+    ax.set_ylabel(f"{m.name} {unit} at follow-up ({better} is better)")
+    ax.set_title(f"{m.name} {unit}: baseline against follow-up")
+    # Below the axes, so it never hides points.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

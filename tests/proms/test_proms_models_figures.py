@@ -203,3 +203,54 @@ def test_mixed_model_team_effects_need_two_teams():
     with pytest.raises(UsageError, match="at least two teams"):
         mixed_model(d, team_effects=True)
     assert mixed_model(d).variance["component"].tolist() == ["patient", "residual"]
+
+
+def test_jacobson_truax_plot_points_band_and_cutoff():
+    from matplotlib.collections import PathCollection
+
+    from cscs_eval.proms.figures import plot_jacobson_truax
+
+    df = paired_frame()
+    fig, ax = plt.subplots()
+    assert plot_jacobson_truax(df, ax=ax) is ax
+    assert ax.get_title() == "ReQoL-10 total: baseline against follow-up"
+    assert ax.get_xlabel() == "ReQoL-10 total at baseline"
+    assert ax.get_ylabel() == "ReQoL-10 total at follow-up (higher is better)"
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    counts = df[df["paired"]]["category"].value_counts()
+    got = {c.get_label(): len(c.get_offsets()) for c in points}
+    assert got == {"Reliable improvement": counts["reliable improvement"],
+                   "No reliable change": counts["no reliable change"]}  # no deterioration in this fixture
+    df.loc[df.index[1], ["follow_up", "change", "category"]] = [df.loc[df.index[1], "baseline"] - 9, -9,
+                                                                "reliable deterioration"]
+    fig, ax = plt.subplots()
+    plot_jacobson_truax(df, ax=ax)
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(points[2].get_offsets()) == 1 and points[2].get_label() == "Reliable deterioration"
+    # Each category has its own marker shape, so the figure reads in black and white.
+    shapes = {tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in points}
+    assert len(shapes) == 3
+    # The diagonal, the two band lines at +-5 and the cut-off at 25 on both axes.
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert "Reliable-change band (\u00b15)" in lines and "Clinical cut-off (25)" in lines
+    band = lines["Reliable-change band (\u00b15)"].get_xydata()
+    assert (band[:, 1] - band[:, 0]).tolist() == [5.0, 5.0]
+    assert lines["Clinical cut-off (25)"].get_ydata()[0] == 25
+    plt.close("all")
+
+
+def test_jacobson_truax_plot_hides_fewer_than_five():
+    from matplotlib.collections import PathCollection
+
+    from cscs_eval.proms.figures import plot_jacobson_truax
+
+    df = paired_frame()
+    few = df[df["paired"]].head(3)
+    fig, ax = plt.subplots()
+    plot_jacobson_truax(few, ax=ax)
+    assert not [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert "Fewer than 5 paired referrals" in " ".join(t.get_text() for t in ax.texts)
+    fig, ax = plt.subplots()
+    plot_jacobson_truax(few, ax=ax, suppress=False)
+    assert sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)) == 3
+    plt.close("all")
