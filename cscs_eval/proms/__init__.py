@@ -6,7 +6,8 @@ Public functions (imported on first use, so ``cscs-eval --help`` stays light):
 - reading and validation: :func:`read_proms`, :func:`validate_proms`, :func:`read_referrals`,
   :func:`read_demographics`;
 - scoring, pairing and change: :func:`score`, :func:`pair`, :func:`classify`, :func:`outcomes`,
-  :func:`eligible_referrals`, :func:`exclusions`, :func:`problems`, :func:`referral_table`;
+  :func:`eligible_referrals`, :func:`exclusions`, :func:`problems`, :func:`referral_table`
+  (a same-day follow-up warns with :class:`SameDayFollowUpWarning`);
 - summaries: :func:`summarise`, :func:`summarise_by_team`, :func:`summarise_by_group`,
   :func:`publishable`, :func:`wilson_interval`, :func:`paired_statistics`;
 - models: :func:`mixed_model`, :func:`ancova`, :func:`pairing_model` (results with ``.table``);
@@ -28,6 +29,7 @@ _EXPORTS = {
     "score": "scoring",
     "pair": "pairing", "classify": "pairing", "outcomes": "pairing", "eligible_referrals": "pairing",
     "exclusions": "pairing", "problems": "pairing", "referral_table": "pairing",
+    "SameDayFollowUpWarning": "pairing",
     "summarise": "summary", "summarise_by_team": "summary", "summarise_by_group": "summary",
     "publishable": "summary",
     "wilson_interval": "stats", "paired_statistics": "stats",

@@ -29,6 +29,12 @@ CATEGORIES = ("reliable improvement", "no reliable change", "reliable deteriorat
 OUTCOME_COLUMNS = ["patient_id", "referral_id", "team", "measure", "unit", "baseline_date", "follow_up_date",
                    "days_between", "n_assessments", "baseline", "follow_up", "change", "paired", "category",
                    "clinical_baseline", "reliable_recovery"]
+class SameDayFollowUpWarning(SuspiciousDataWarning):
+    """A follow-up on the same day as its baseline (two assessment ids on one date): allowed, as in
+    NHS England's dashboard, but suspicious. Filter it with ``warnings.filterwarnings``, or
+    require a gap with ``min_interval_days``."""
+
+
 #: NHS England eligible-referral rules (CMH PROMs dashboard).
 MIN_CONTACTS = 2
 MIN_OPEN_DAYS = 180
@@ -142,9 +148,10 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
     paired = (n > 1) & (days >= int(min_interval_days))
     same_day = int((paired & (days == 0)).sum())
     if same_day:
-        warnings.warn(f"{same_day} follow-ups are on the same day as their baseline (different assessment_id); "
-                      "they count as paired, as in NHS England's dashboard; set a minimum interval to require a gap",
-                      SuspiciousDataWarning, stacklevel=2)
+        were = "follow-up is" if same_day == 1 else "follow-ups are"
+        warnings.warn(f"{same_day} {were} on the same day as the baseline (a different assessment_id); "
+                      "counted as paired, as in NHS England's dashboard; set a minimum interval to require a gap",
+                      SameDayFollowUpWarning, stacklevel=2)
     out["follow_up_date"] = out["_last_date"].where(paired)
     out["follow_up"] = np.where(paired, out["_last"], np.nan)
     out["days_between"] = pd.array(np.where(paired, days, 0), dtype="Int64")

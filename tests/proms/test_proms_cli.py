@@ -151,3 +151,20 @@ def test_user_measure_through_the_cli(tmp_path, key):
     assert (row["category"], row["clinical_baseline"], row["reliable_recovery"]) == \
         ("reliable improvement", True, False)
     assert main(["proms", "outcomes", str(data), "--out", str(out)]) == 1  # unknown without the file
+
+
+def test_same_day_follow_up_warns_in_one_line(tmp_path, key, capsys):
+    rows = []
+    for aid, r in (("A1", 1), ("A2", 3)):
+        rows += [{"patient_id": "P1", "referral_id": "R1", "team": "North", "measure": "ReQoL-10",
+                  "assessment_date": "01/02/2024", "assessment_id": aid, "item": i, "response": r}
+                 for i in range(1, 11)]
+    data = tmp_path / "sameday.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    assert main(["proms", "outcomes", str(data), "--out", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 follow-up is on the same day as the baseline" in err
+    assert "SameDayFollowUpWarning" not in err and "pairing.py" not in err  # no Python location line
+    assert main(["proms", "outcomes", str(data), "--min-interval", "1", "--out", str(tmp_path / "o.csv")]) == 0
+    assert "same day" not in capsys.readouterr().err
+    assert not pd.read_csv(tmp_path / "o.csv")["paired"].any()

@@ -268,12 +268,21 @@ def test_public_chain_score_pair_classify_equals_outcomes():
 
 
 def test_same_day_follow_up_with_assessment_ids_warns():
-    from cscs_eval.errors import SuspiciousDataWarning
+    import warnings
 
+    from cscs_eval.errors import SuspiciousDataWarning
+    from cscs_eval.proms import SameDayFollowUpWarning
+
+    assert issubclass(SameDayFollowUpWarning, SuspiciousDataWarning)
     df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-01-01", 18))
     df["assessment_id"] = ["A1"] * 10 + ["A2"] * 10
-    with pytest.warns(SuspiciousDataWarning, match="1 follow-ups are on the same day"):
+    with pytest.warns(SameDayFollowUpWarning, match="1 follow-up is on the same day as the baseline"):
         o = outcomes(df, today=TODAY)
+    # Its own class, so a user can silence it alone.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=SameDayFollowUpWarning)
+        outcomes(df, today=TODAY)
     assert o[["baseline", "follow_up", "days_between", "paired"]].values.tolist() == [[10.0, 18.0, 0, True]]
     assert outcomes(df, today=TODAY, min_interval_days=1)["paired"].tolist() == [False]
     # Without assessment ids the same day and item twice is a duplicate (an input problem).
