@@ -45,3 +45,16 @@ def test_defects_are_present():
     assert extract["assessment_date"].str.contains("/").any() and parse_dates(extract["assessment_date"]).notna().all()
     conflicting = demographics.groupby("patient_id")["ethnicity"].nunique()
     assert (conflicting > 1).sum() == 1
+
+
+def test_sample_data_command_writes_a_complete_sample(tmp_path, capsys):
+    from cscs_eval.cli import main
+
+    out = tmp_path / "sample"
+    assert main(["sample-data", "--out", str(out)]) == 0
+    committed = resource_dir("data") / "sample"
+    expected = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()}
+    written = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
+    assert expected == written
+    for rel in expected:
+        assert (out / rel).read_bytes() == (committed / rel).read_bytes(), rel

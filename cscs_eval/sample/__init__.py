@@ -11,7 +11,8 @@ from pathlib import Path
 
 SEED = 20241127
 #: Modules that write a part of the sample; one missing from this install is skipped.
-PARTS = ("cscs_eval.sample.proms", "cscs_eval.sample.programme", "cscs_eval.sample.benefits")
+PARTS = ("cscs_eval.sample.proms", "cscs_eval.sample.programme", "cscs_eval.sample.benefits",
+         "cscs_eval.sample.texts")
 
 
 def generate(out_dir="data/sample", *, seed: int = SEED) -> list[Path]:
