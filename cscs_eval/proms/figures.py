@@ -92,7 +92,8 @@ def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol1
     lo = sub["paired_rate_low"].astype(float).to_numpy() * 100
     hi = sub["paired_rate_high"].astype(float).to_numpy() * 100
     ax.barh(y, rate, color=_accent(), height=0.6)
-    ax.errorbar(rate, y, xerr=[rate - lo, hi - rate], fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+    err = np.clip(np.nan_to_num(np.vstack([rate - lo, hi - rate])), 0, None)
+    ax.errorbar(rate, y, xerr=err, fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
     ax.set_yticks(y, sub[by].astype(str).tolist())
     ax.set_xlim(0, 100)
     ax.set_xlabel("Referrals with a paired score (%), with 95% Wilson interval")

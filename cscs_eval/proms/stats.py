@@ -33,8 +33,10 @@ def wilson_interval(count, nobs, *, z: float = Z95):
         denom = 1 + z2 / nobs
         centre = (p + z2 / (2 * nobs)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / nobs + z2 / (4 * nobs * nobs))
-        lo = np.where(nobs > 0, np.clip(centre - half, 0, 1), np.nan)
-        hi = np.where(nobs > 0, np.clip(centre + half, 0, 1), np.nan)
+        # At 0 of n and n of n the bound is exactly 0 (or 1); rounding would leave 1e-17 either
+        # side, which puts the interval a hair beyond its own estimate.
+        lo = np.where(nobs > 0, np.where(count == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+        hi = np.where(nobs > 0, np.where(count == nobs, 1.0, np.clip(centre + half, 0, 1)), np.nan)
     return lo, hi
 
 

@@ -254,3 +254,16 @@ def test_jacobson_truax_plot_hides_fewer_than_five():
     plot_jacobson_truax(few, ax=ax, suppress=False)
     assert sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)) == 3
     plt.close("all")
+
+
+def test_paired_rate_plot_with_a_zero_rate():
+    # A group with 0 paired of 23: the interval starts exactly at 0 and the bar is drawn.
+    s = pd.DataFrame({"team": ["A", "B"], "measure": "reqol10", "unit": "total", "n_referrals": [23, 20],
+                      "n_eligible": [pd.NA, pd.NA], "n_paired": [0, 20]})
+    from cscs_eval.proms.stats import rate_columns
+
+    s = rate_columns(s.assign(_den=s["n_referrals"].astype(float)), "paired_rate", "n_paired", "_den")
+    fig, ax = plt.subplots()
+    plot_paired_rate(s, ax=ax)
+    assert [p.get_width() for p in ax.patches] == [0.0, 100.0]
+    plt.close("all")

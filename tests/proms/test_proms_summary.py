@@ -23,6 +23,15 @@ def test_wilson_matches_statsmodels(kn):
     assert float(hi) == pytest.approx(ref[1], abs=1e-12)
 
 
+@pytest.mark.parametrize("n", [1, 7, 23, 100, 333])
+def test_wilson_bounds_exact_at_0_and_n(n):
+    # Floating point gave 2.8e-17 for 0 of 23, a lower bound above the estimate 0 (and a crash
+    # drawing the error bar); the interval must contain its estimate.
+    lo, hi = wilson_interval(np.array([0, n]), np.array([n, n]))
+    assert lo[0] == 0.0 and hi[1] == 1.0
+    assert lo[1] <= 1.0 and hi[0] >= 0.0
+
+
 def test_wilson_published_value():
     # Newcombe (1998) Stat Med 17:857, Table I example 81/263: Wilson 95% interval 0.2553 to 0.3662.
     lo, hi = wilson_interval(81, 263)
