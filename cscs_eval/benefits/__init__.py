@@ -20,6 +20,14 @@ _EXPORTS = {
     "read_register": "register", "register_report": "register", "indicator_charts": "register",
     "improvement_from": "register",
     "select_indicator": "_series", "UnevenSeriesWarning": "_series",
+    "indicator_labels": "register", "benefit_titles": "register",
+    "imd_quintiles": "paired", "paired_referrals": "paired", "paired_counts": "paired", "paired_changes": "paired",
+    "register_table": "tables", "its_table": "tables", "outlier_table": "tables", "gap_table": "tables",
+    "reference_group": "tables", "group_label": "tables", "suppression_note": "tables", "save_tables": "tables",
+    "record_warnings": "sentences", "collect_warnings": "sentences", "summary_text": "sentences",
+    "register_sentences": "sentences", "its_sentence": "sentences", "funnel_sentence": "sentences",
+    "sii_sentence": "sentences", "funnel_caption": "sentences", "spc_caption": "sentences", "deprivation_text": "sentences",
+    "improvement_text": "sentences", "methods_text": "sentences",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -63,6 +63,10 @@ def register(subparsers) -> None:
                    help="denominator column (default denominator)")
     p.add_argument("--no-overdispersion", action="store_true",
                    help="plain binomial limits, without the between-group variance")
+    p.add_argument("--suppress", action="store_true",
+                   help="apply NHS small-number suppression for publication: counts of 1 to 4 as *, other "
+                        "counts rounded to the nearest 5, a group's rate and limits withheld where its numerator "
+                        "or denominator is 1 to 4 (without it the exact counts are written, for analysts)")
     add_out_argument(p)
     p.set_defaults(handler=_run_funnel)
 
@@ -163,8 +167,7 @@ def _run_funnel(args) -> int:
     df = read_table(args.data, required=(args.group, args.numerator, args.denominator))
     res = funnel(df, group=args.group, numerator=args.numerator, denominator=args.denominator,
                  overdispersion=not args.no_overdispersion)
-    table = res.table.drop(columns=["z"])
-    emit_table(table, args.out)
+    emit_table(res.published_table(suppress=args.suppress), args.out)
     print(("" if args.out else "\n") + res.describe())
     return 0
 

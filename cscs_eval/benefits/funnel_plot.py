@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import InputError, UsageError
+from cscs_eval.governance import is_small, suppress_table
 from cscs_eval.io import row_number
 
 #: Two-sided normal quantiles FunnelPlotR uses for the 95% and 99.8% limits.
@@ -54,6 +55,45 @@ class FunnelResult:
         t = self.table
         out = t[t["outlier"] != "within"]
         return out.reindex(out["z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+    def small(self) -> pd.Series:
+        """True for each group whose numerator or denominator is 1 to 4 (suppressed when published).
+
+        Such a group must not be drawn at its exact place in a published figure: its rate and
+        denominator would give away the counts its table suppresses.
+        """
+        t = self.table
+        return is_small(t["numerator"]) | is_small(t["denominator"])
+
+    def published_table(self, *, suppress: bool = True, outliers_only: bool = False,
+                        percent: bool = False) -> pd.DataFrame:
+        """The group table to publish: ``group, numerator, denominator, rate, lower95, ..., outlier``.
+
+        Parameters
+        ----------
+        suppress
+            Apply NHS small-number suppression (:func:`cscs_eval.governance.suppress_table`):
+            counts of 1 to 4 as ``*``, other counts rounded to the nearest 5, and the rate and
+            the four limits withheld where the numerator or denominator is 1 to 4 (a group's
+            limits give away its denominator). ``False`` keeps exact counts, for analysts.
+        outliers_only
+            Only the groups outside the 95% limits, furthest first (as :meth:`outliers`).
+        percent
+            Rates and limits as percentages instead of proportions.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [3, 30, 52], "denominator": [40, 100, 120]})
+        >>> funnel(df).published_table()[["group", "numerator", "denominator", "rate"]].values.tolist()
+        [['a', '*', 40, '*'], ['b', 30, 100, 0.3], ['c', 50, 120, 0.43333333333333335]]
+        """
+        t = self.outliers() if outliers_only else self.table
+        t = t.drop(columns=["z"])
+        rates = ["rate", "lower95", "upper95", "lower998", "upper998"]
+        if percent:
+            t = t.assign(**{c: 100 * t[c] for c in rates})
+        return suppress_table(t, counts=["numerator", "denominator"],
+                              percentages={c: ("numerator", "denominator") for c in rates}, enabled=suppress)
 
     def describe(self, *, unit: str = "groups") -> str:
         """A sentence for a report; ``unit`` names the groups (``"teams"``)."""

@@ -249,6 +249,8 @@ class SlopeIndexResult:
     table: pd.DataFrame
     mean: float
     alpha: float = 0.05
+    #: rows left out because their group was missing (``slope_index(..., drop_missing=True)``)
+    n_dropped: int = 0
 
     @property
     def sii(self) -> float:
@@ -358,12 +360,14 @@ def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 
 
 
 def slope_index(data, *, group: str, outcome: str, kind: str = "rate", order=None,
-                alpha: float = 0.05) -> SlopeIndexResult:
+                alpha: float = 0.05, drop_missing: bool = False) -> SlopeIndexResult:
     """Slope and relative index of inequality across ordered groups of row-level data.
 
     ``order`` lists the groups from most to least disadvantaged (for IMD, decile or quintile 1
     first, which the default numeric sort gives). Rows whose group is missing cannot be
-    placed on the gradient: they are an error here, not silently dropped; filter them first.
+    placed on the gradient: by default they are an error, not silently dropped; with
+    ``drop_missing=True`` they are left out and counted in the result's ``n_dropped``, so a
+    report can say how many.
 
     Examples
     --------
@@ -371,9 +375,17 @@ def slope_index(data, *, group: str, outcome: str, kind: str = "rate", order=Non
     >>> round(slope_index(df, group="q", outcome="y").sii, 6)
     0.4
     """
+    if group in data.columns and drop_missing:
+        missing = data[group].isna() | (data[group].astype(str).str.strip() == "")
+        n_dropped = int(missing.sum())
+        data = data[~missing]
+    else:
+        n_dropped = 0
     est = group_estimates(data, group=group, outcome=outcome, kind=kind, alpha=alpha, order=order)
     if (est["group"] == NOT_STATED).any():
         n = int(est.loc[est["group"] == NOT_STATED, "n"].iloc[0])
         raise InputError(f"{n} row(s) have no {group}; they cannot be placed on the gradient: filter them out "
                          "(and report how many) before the slope index", file=data.attrs.get("source"), column=group)
-    return sii_from_groups(est["group"].tolist(), est["estimate"], est["n"], est["variance"], alpha=alpha)
+    result = sii_from_groups(est["group"].tolist(), est["estimate"], est["n"], est["variance"], alpha=alpha)
+    result.n_dropped = n_dropped
+    return result

@@ -100,12 +100,22 @@ def plot_spc(result: SpcResult, *, ax=None, title=None, ylabel="Value", xlabel="
 
 
 def plot_funnel(result, *, ax=None, title="Funnel plot", xlabel="Denominator", ylabel="Rate (%)",
-                label_outliers: bool = True, percent: bool = True):
-    """Draw a funnel plot: each group's rate against its denominator, with 95% and 99.8% limits."""
+                label_outliers: bool = True, percent: bool = True, suppress: bool = False):
+    """Draw a funnel plot: each group's rate against its denominator, with 95% and 99.8% limits.
+
+    With ``suppress=True`` (for a published figure) a group whose numerator or denominator is
+    1 to 4 is not drawn, nor labelled, and the curves span only the groups drawn: its exact
+    place would reveal the counts a suppressed table hides. The limits still come from every
+    group; say in the caption how many are not shown (:meth:`FunnelResult.small`).
+    """
     ax = _axes(ax)
     t = result.table
+    if suppress:
+        hidden = result.small().to_numpy()
+        t = t[~hidden] if not hidden.all() else t.iloc[:0]
     scale = 100 if percent else 1
-    n = np.linspace(max(1, t["denominator"].min() * 0.8), t["denominator"].max() * 1.1, 200)
+    span = t["denominator"] if len(t) else pd.Series([5.0, 100.0])
+    n = np.linspace(max(1, span.min() * 0.8), span.max() * 1.1, 200)
     lim = result.limits_at(n)
     ax.axhline(result.target * scale, color=DARK, linewidth=1.2, label="Overall rate")
     ax.plot(n, lim["lower95"] * scale, color=DARK, linestyle="--", linewidth=1, label="95% limits")
@@ -157,7 +167,8 @@ def plot_its(result, *, ax=None, title=None, ylabel="Value", xlabel="Date"):
     return ax
 
 
-def plot_gaps(gaps: pd.DataFrame, *, ax=None, title="Rates by group", xlabel="Rate (%)", percent: bool = True):
+def plot_gaps(gaps: pd.DataFrame, *, ax=None, title="Rates by group", xlabel="Rate (%)", ylabel=None,
+              percent: bool = True):
     """Draw each group's estimate with its interval (a dot-and-whisker chart); the reference is filled."""
     ax = _axes(ax)
     d = gaps[pd.to_numeric(gaps["estimate"], errors="coerce").notna()].reset_index(drop=True)
@@ -175,6 +186,8 @@ def plot_gaps(gaps: pd.DataFrame, *, ax=None, title="Rates by group", xlabel="Ra
     ax.set_yticks(y)
     ax.set_yticklabels(d["group"].astype(str))
     ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     ax.set_title(title)
     withheld = len(gaps) - len(d)
     if withheld:

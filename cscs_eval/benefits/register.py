@@ -158,3 +158,37 @@ def _summary(res) -> str:
     if res.assurance:
         text += "; " + ASSURANCE_LABELS[res.assurance].lower()
     return text
+
+
+def indicator_labels(register: pd.DataFrame, *, names=None, labels=None) -> dict:
+    """A label for each indicator charted: the one given in ``labels``, else its name in words.
+
+    Parameters
+    ----------
+    register
+        The benefits register (its ``indicator`` column).
+    names
+        The indicators wanted; empty or ``None`` means every indicator in the register.
+    labels
+        Labels given by the user (axis labels, names in sentences); they win.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"indicator": ["dna_rate_pct", "waiting_weeks"]})
+    >>> indicator_labels(reg, labels={"waiting_weeks": "Wait (weeks)"})
+    {'dna_rate_pct': 'dna rate pct', 'waiting_weeks': 'Wait (weeks)'}
+    """
+    wanted = list(names) if names else list(dict.fromkeys(register["indicator"].astype(str)))
+    return {**{str(n): str(n).replace("_", " ") for n in wanted}, **dict(labels or {})}
+
+
+def benefit_titles(register: pd.DataFrame, *, labels=None) -> dict:
+    """A chart title for each indicator: the benefit it measures, else its label.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"indicator": ["waiting_weeks"], "benefit": ["Shorter waits"]})
+    >>> benefit_titles(reg, labels={"waiting_weeks": "Wait (weeks)", "dna_rate_pct": "Missed (%)"})
+    {'waiting_weeks': 'Shorter waits', 'dna_rate_pct': 'Missed (%)'}
+    """
+    return {**dict(labels or {}), **dict(zip(register["indicator"].astype(str), register["benefit"].astype(str)))}

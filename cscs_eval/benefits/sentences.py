@@ -1,0 +1,315 @@
+"""Sentences for a benefit-analysis report: the summary, captions, methods and data notes.
+
+Each function takes results and returns text that quotes their key numbers, so that a
+notebook only shows it (:func:`cscs_eval.reporting.show_markdown`). Warnings raised while
+computing results are kept as sentences for the report rather than shown raw:
+:func:`record_warnings` and :func:`collect_warnings` catch them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+
+from cscs_eval.governance import suppress_count
+
+FAR = ("above 99.8%", "below 99.8%")
+
+
+@contextmanager
+def record_warnings():
+    """Catch the warnings raised inside a ``with`` block; the list it yields holds their messages.
+
+    The list is filled when the block ends, with each distinct message once, sorted, so a report
+    can say "Points to note in the data: ..." (see :func:`methods_text`).
+
+    Examples
+    --------
+    >>> with record_warnings() as notes:
+    ...     warnings.warn("b happened")
+    ...     warnings.warn("a happened")
+    ...     warnings.warn("b happened")
+    >>> notes
+    ['a happened', 'b happened']
+    """
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield notes
+        finally:
+            notes.extend(sorted({str(w.message) for w in caught}))
+
+
+def collect_warnings(func, /, *args, **kwargs):
+    """Call ``func(*args, **kwargs)`` and return its result and the messages of the warnings it raised.
+
+    Returns
+    -------
+    tuple
+        ``(result, messages)``, the messages distinct and sorted (as :func:`record_warnings`).
+
+    Examples
+    --------
+    >>> def noisy(x):
+    ...     warnings.warn("x is small")
+    ...     return 2 * x
+    >>> collect_warnings(noisy, 3)
+    (6, ['x is small'])
+    """
+    with record_warnings() as notes:
+        result = func(*args, **kwargs)
+    return result, notes
+
+
+def _quoted(names) -> str:
+    return "; ".join(f"'{n}'" for n in names)
+
+
+def register_sentences(report) -> list[str]:
+    """What the benefits register's SPC charts say, as sentences naming the benefits.
+
+    Parameters
+    ----------
+    report
+        The table :func:`cscs_eval.benefits.register_report` returns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"benefit": ["Shorter waits", "Fewer missed"],
+    ...                   "variation": ["special_cause_improvement", "common_cause"],
+    ...                   "assurance": ["consistent_fail", "inconsistent"]})
+    >>> print(" ".join(register_sentences(r)))  # doctest: +NORMALIZE_WHITESPACE
+    The register holds 2 benefits. At the latest month the indicators show special cause improvement for
+    'Shorter waits'. None shows special cause concern. Against their targets, 0 of 2 will consistently meet the
+    target, 1 will consistently miss it unless the process changes, and 1 may meet or miss it by chance.
+    """
+    n = len(report)
+    improving = report.loc[report["variation"] == "special_cause_improvement", "benefit"].astype(str).tolist()
+    concerning = report.loc[report["variation"] == "special_cause_concern", "benefit"].astype(str).tolist()
+    passing = int((report["assurance"] == "consistent_pass").sum())
+    failing = int((report["assurance"] == "consistent_fail").sum())
+    chance = int((report["assurance"] == "inconsistent").sum())
+    return [
+        f"The register holds {n} benefits.",
+        (f"At the latest month the indicators show special cause improvement for {_quoted(improving)}."
+         if improving else "At the latest month no indicator shows special cause improvement."),
+        f"Special cause concern shows for {_quoted(concerning)}." if concerning else
+        "None shows special cause concern.",
+        f"Against their targets, {passing} of {n} will consistently meet the target, {failing} will consistently "
+        f"miss it unless the process changes, and {chance} may meet or miss it by chance.",
+    ]
+
+
+def its_sentence(its) -> str:
+    """The step in level at the first change, with its interval, named by the series' label.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cscs_eval.benefits import interrupted_time_series
+    >>> dates = pd.date_range("2022-01-01", periods=24, freq="MS")
+    >>> y = [10 + 0.1 * t + (5 if t >= 12 else 0) + 0.3 * (-1) ** t for t in range(24)]
+    >>> its = interrupted_time_series(pd.DataFrame({"date": dates, "value": y}), changes="2023-01-01", label="Rate")
+    >>> its_sentence(its)[:44]
+    'Rate stepped by 5.2 at the service change of'
+    """
+    step = its.term("level_change")
+    change = its.changes[0]
+    day = change.date().isoformat() if hasattr(change, "date") else str(change)
+    pct = round(100 * (1 - its.alpha))
+    return (f"{its.label or 'The series'} stepped by {step['estimate']:.1f} at the service change of {day} "
+            f"({pct}% CI {step['lower']:.1f} to {step['upper']:.1f}).")
+
+
+def funnel_sentence(funnel, *, unit: str = "teams", what: str = "of eligible referrals have a paired PROM") -> str:
+    """The overall rate across groups and how many lie outside the 99.8% limits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cscs_eval.benefits import funnel
+    >>> df = pd.DataFrame({"group": ["a", "b"], "numerator": [50, 30], "denominator": [100, 100]})
+    >>> funnel_sentence(funnel(df, overdispersion=False))
+    'Across 2 teams 40.0% of eligible referrals have a paired PROM; 0 team(s) lie outside the 99.8% funnel limits.'
+    """
+    t = funnel.table
+    far = int(t["outlier"].isin(FAR).sum())
+    one = unit[:-1] if unit.endswith("s") else unit
+    return (f"Across {len(t)} {unit} {100 * funnel.target:.1f}% {what}; "
+            f"{far} {one}(s) lie outside the 99.8% funnel limits.")
+
+
+def sii_sentence(sii, *, what: str = "the paired rate") -> str:
+    """Which way, and by how much, a rate changes from the most to the least deprived IMD quintile.
+
+    Examples
+    --------
+    >>> from cscs_eval.benefits import sii_from_groups
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], [0.0016, 0.0024])
+    >>> sii_sentence(r)  # doctest: +ELLIPSIS
+    'From the most to the least deprived IMD quintile the paired rate rises by 40.0 percentage points (slope ...'
+    """
+    s = sii.table.set_index("term").loc["sii"]
+    pct = round(100 * (1 - sii.alpha))
+    return (f"From the most to the least deprived IMD quintile {what} "
+            f"{'rises' if s['estimate'] >= 0 else 'falls'} by {abs(100 * s['estimate']):.1f} percentage points "
+            f"(slope index of inequality {100 * s['estimate']:.1f}, {pct}% CI {100 * s['lower']:.1f} to "
+            f"{100 * s['upper']:.1f}).")
+
+
+def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams") -> str:
+    """The report's summary: the register, the service change, the team comparison and the gradient.
+
+    Parameters
+    ----------
+    report
+        The table :func:`cscs_eval.benefits.register_report` returns.
+    its
+        An :class:`~cscs_eval.benefits.ItsResult` (its ``label`` names the series), or ``None``.
+    funnel
+        A :class:`~cscs_eval.benefits.FunnelResult` of paired PROMs by team, or ``None``.
+    sii
+        A :class:`~cscs_eval.benefits.SlopeIndexResult` of the paired rate by IMD quintile, or ``None``.
+    unit
+        What the funnel's groups are (``teams``).
+
+    Returns
+    -------
+    str
+        One paragraph; the sentences of results given as ``None`` are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"benefit": ["Shorter waits"], "variation": ["special_cause_concern"],
+    ...                   "assurance": ["consistent_pass"]})
+    >>> summary_text(r)  # doctest: +ELLIPSIS
+    "The register holds 1 benefits. ... Special cause concern shows for 'Shorter waits'. ..."
+    """
+    sentences = register_sentences(report)
+    if its is not None:
+        sentences.append(its_sentence(its))
+    if funnel is not None:
+        sentences.append(funnel_sentence(funnel, unit=unit))
+    if sii is not None:
+        sentences.append(sii_sentence(sii))
+    return " ".join(sentences)
+
+
+def spc_caption(chart) -> str:
+    """An SPC chart's caption: its description (:meth:`SpcResult.describe`) as a sentence.
+
+    Examples
+    --------
+    >>> class Chart:
+    ...     def describe(self):
+    ...         return "dna rate: common cause variation"
+    >>> spc_caption(Chart())
+    'Dna rate: common cause variation'
+    """
+    text = chart.describe()
+    return text[:1].upper() + text[1:]
+
+
+def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str:
+    """The funnel plot's caption, saying how many groups are not drawn when suppression is on.
+
+    With ``suppress`` a group whose numerator or denominator is 1 to 4 is left out of the
+    figure (:func:`cscs_eval.benefits.plot_funnel` with ``suppress=True``); the caption says how
+    many, and that the limits still use every group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cscs_eval.benefits import funnel
+    >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
+    >>> funnel_caption(funnel(df))  # doctest: +ELLIPSIS
+    'Across 3 teams ... 1 team with a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
+    """
+    one = unit[:-1] if unit.endswith("s") else unit
+    text = funnel.describe(unit=unit) + f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
+    hidden = int(funnel.small().sum()) if suppress else 0
+    if hidden:
+        text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to 4 {'is' if hidden == 1 else 'are'} "
+                 f"not shown (small-number suppression); the limits use every {one}.")
+    return text
+
+
+def deprivation_text(sii, *, suppress: bool = True, what: str = "referral") -> str:
+    """The slope index across IMD quintiles, and how many rows had no IMD decile to place them.
+
+    ``sii`` comes from :func:`cscs_eval.benefits.slope_index` with ``drop_missing=True``; the
+    number left out is suppressed (1 to 4 as ``*``, else rounded to 5) when ``suppress``.
+
+    Examples
+    --------
+    >>> from cscs_eval.benefits import sii_from_groups
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], [0.0016, 0.0024])
+    >>> r.n_dropped = 3
+    >>> deprivation_text(r)[-77:]
+    'most deprived; * referral(s) without an IMD decile are left out of the index.'
+    """
+    text = (sii.describe(scale=100, unit=" percentage points", group_label="IMD quintile")
+            + " Quintile 1 is the most deprived; ")
+    if sii.n_dropped == 0:
+        return text + f"every eligible {what} has an IMD decile."
+    n = suppress_count(sii.n_dropped) if suppress else sii.n_dropped
+    return text + f"{n} {what}(s) without an IMD decile are left out of the index."
+
+
+def improvement_text(sii, *, measure: str = "ReQoL-10 totals", suppress: bool = True) -> str:
+    """How many paired changes with an IMD decile there are, the share improving and its gradient.
+
+    ``sii`` is the slope index of a 0/1 ``improved`` outcome by IMD quintile
+    (:func:`cscs_eval.benefits.slope_index`); its groups give the count and the overall share.
+    With ``suppress`` the count is rounded to the nearest 5 ("about").
+
+    Examples
+    --------
+    >>> from cscs_eval.benefits import sii_from_groups
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [101, 100], [0.0016, 0.0024])
+    >>> improvement_text(r)[:77]
+    'Of about 200 paired ReQoL-10 totals with an IMD decile, 30.0% show a reliable'
+    """
+    n = int(sii.groups["n"].sum())
+    count = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
+    gradient = sii.describe(scale=100, unit=" percentage points", group_label="IMD quintile")
+    return (f"Of {count} paired {measure} with an IMD decile, {100 * sii.mean:.1f}% show a reliable improvement. "
+            f"For that share, {gradient[:1].lower()}{gradient[1:]}")
+
+
+def methods_text(*, its_errors: str = "newey-west", notes=(), suppress: bool = True) -> str:
+    """The report's methods paragraph, with the data's warnings as "points to note".
+
+    Parameters
+    ----------
+    its_errors
+        The interrupted time series' errors: ``newey-west`` or ``ar1``.
+    notes
+        Warning messages (from :func:`record_warnings`), quoted as they are.
+    suppress
+        Whether published tables and figures apply small-number suppression.
+
+    Examples
+    --------
+    >>> methods_text(notes=["a note"]).endswith("Points to note in the data: a note.")
+    True
+    """
+    errors = ("AR(1) errors (generalised least squares). " if its_errors == "ar1" else
+              "Newey-West standard errors, t intervals and the small-sample factor, as Stata's newey computes them; "
+              "in short series such intervals are somewhat too narrow. ")
+    privacy = ("Published tables suppress counts of 1 to 4 and round other counts to the nearest 5, and the funnel "
+               "plot leaves out teams with a count of 1 to 4." if suppress else
+               "Small-number suppression is off: tables and figures show exact counts, for analysts, not for "
+               "publication.")
+    text = ("SPC charts follow NHS England's Making Data Count rules as the NHSRplotthedots package applies them "
+            "(moving ranges not screened, as in the Excel tools). The interrupted time series is a segmented "
+            "regression (Wagner et al. 2002) with " + errors + "Funnel limits use Spiegelhalter's arcsine method "
+            "with DerSimonian-Laird over-dispersion, as FunnelPlotR computes them. Rates by group have Wilson "
+            "intervals and gaps Newcombe's hybrid score intervals. " + privacy)
+    notes = list(notes)
+    if notes:
+        text += " Points to note in the data: " + "; ".join(notes) + "."
+    return text
