@@ -35,7 +35,8 @@ def test_parameters_are_annotated_literals_with_help():
         assert "  # " in line, line
         # papermill's --help-notebook and -p skip a line with a second "=" (e.g. in its help comment)
         assert line.count("=") == 1, line
-    assert {"data_path", "indicators", "change_dates", "grouping", "output_dir"} <= set(names)
+    assert {"data_path", "indicators", "change_dates", "grouping", "suppress", "output_dir"} <= set(names)
+    assert "suppress: bool = True  # " in src
 
 
 def test_no_functions_or_classes_in_cells():
@@ -75,6 +76,11 @@ def test_executed_report_reads_like_a_report(tmp_path):
               if "application/vnd.cscs-eval.table+json" in o["data"]]
     for t in tables:
         assert t["caption"] and all(c and "_" not in c for c in t["columns"]), t["columns"]
+    # a team with a count of 1 to 4 is not drawn in the funnel plot, and the caption says how many
+    funnel_caption = [f["caption"] for f in figures if f["caption"].startswith("Across 32 teams")][0]
+    assert "3 teams with a count of 1 to 4 are not shown (small-number suppression)" in funnel_caption
+    outliers = [t for t in tables if t["caption"] == "Teams outside the 95% funnel limits"][0]
+    assert [r[1] for r in outliers["rows"] if r[0] == "Northcliffe CMHT"] == ["*"]
     # published counts: 1 to 4 never shown, other counts rounded to 5 (the exclusions table and group tables)
     excluded = [t for t in tables if t["caption"].startswith("PROMs records left out")][0]
     shown = [r[excluded["columns"].index("Records")] for r in excluded["rows"]]
@@ -94,3 +100,25 @@ def test_runs_without_proms_or_interrupted_time_series(tmp_path):
     assert "No indicator was chosen for the interrupted time series." in texts
     assert "No PROMs extract was given, so teams are not compared." in texts
     assert "not broken down by group" in texts
+
+
+def test_suppression_can_be_turned_off_for_analysts(tmp_path):
+    import papermill
+
+    out = tmp_path / "run.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
+                               parameters={"suppress": False, "its_indicator": "", "grouping": ["gender"]},
+                               progress_bar=False)
+    outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
+               for o in c["outputs"]]
+    figures = [o["data"]["application/vnd.cscs-eval.figure+json"] for o in outputs
+               if "application/vnd.cscs-eval.figure+json" in o["data"]]
+    tables = [o["data"]["application/vnd.cscs-eval.table+json"] for o in outputs
+              if "application/vnd.cscs-eval.table+json" in o["data"]]
+    texts = " ".join("".join(o["data"]["text/markdown"]) for o in outputs if "text/markdown" in o["data"])
+    funnel_caption = [f["caption"] for f in figures if f["caption"].startswith("Across 32 teams")][0]
+    assert "not shown" not in funnel_caption
+    outliers = [t for t in tables if t["caption"] == "Teams outside the 95% funnel limits"][0]
+    assert [r[1] for r in outliers["rows"] if r[0] == "Northcliffe CMHT"] == ["1"]
+    assert outliers["note"] is None
+    assert "Small-number suppression is off" in texts
