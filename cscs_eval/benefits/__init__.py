@@ -26,7 +26,8 @@ _EXPORTS = {
     "reference_group": "tables", "group_label": "tables", "suppression_note": "tables", "save_tables": "tables",
     "record_warnings": "sentences", "collect_warnings": "sentences", "summary_text": "sentences",
     "register_sentences": "sentences", "its_sentence": "sentences", "funnel_sentence": "sentences",
-    "sii_sentence": "sentences", "funnel_caption": "sentences", "spc_caption": "sentences", "deprivation_text": "sentences",
+    "sii_sentence": "sentences", "funnel_caption": "sentences", "spc_caption": "sentences",
+    "deprivation_text": "sentences",
     "improvement_text": "sentences", "methods_text": "sentences",
 }
 

@@ -225,8 +225,8 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     >>> import pandas as pd
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
-    >>> funnel_caption(funnel(df))  # doctest: +ELLIPSIS
-    'Across 3 teams ... 1 team with a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
+    >>> funnel_caption(funnel(df))[-85:]
+    'a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
     """
     one = unit[:-1] if unit.endswith("s") else unit
     text = funnel.describe(unit=unit) + f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."

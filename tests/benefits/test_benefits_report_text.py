@@ -79,11 +79,13 @@ def test_summary_without_signals_and_a_falling_gradient():
 
 
 def test_its_sentence_names_the_series_and_change():
-    assert its_sentence(_its()).startswith("Paired PROMs (%) stepped by 5.2 at the service change of 2023-01-01 (95% CI")
+    assert its_sentence(_its()).startswith("Paired PROMs (%) stepped by 5.2 at the service change of 2023-01-01 "
+                                           "(95% CI")
 
 
 def test_deprivation_text_suppresses_the_count_left_out():
-    assert deprivation_text(_sii()).endswith("Quintile 1 is the most deprived; every eligible referral has an IMD decile.")
+    assert deprivation_text(_sii()).endswith("Quintile 1 is the most deprived; every eligible referral has an IMD "
+                                             "decile.")
     assert deprivation_text(_sii(3)).endswith("; * referral(s) without an IMD decile are left out of the index.")
     assert deprivation_text(_sii(12)).endswith("; 10 referral(s) without an IMD decile are left out of the index.")
     assert deprivation_text(_sii(3), suppress=False).endswith("; 3 referral(s) without an IMD decile are left out "
