@@ -45,7 +45,12 @@ def normalise_column(name) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _decode(path: Path, encoding: str) -> str:
+#: Environment variable naming the text encoding of input files when a call gives none.
+ENCODING_VARIABLE = "CSCS_EVAL_ENCODING"
+
+
+def _decode(path: Path, encoding: str | None) -> str:
+    encoding = encoding or os.environ.get(ENCODING_VARIABLE) or "utf-8"
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -54,13 +59,13 @@ def _decode(path: Path, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start : exc.start + 1].hex()
-        hint = ("it looks like Windows-1252 text saved by Excel; save it as 'CSV UTF-8' "
-                "or pass encoding='cp1252' (--encoding cp1252)") if encoding.lower().replace("-", "") in (
-                    "utf8", "utf8sig") else "check the encoding"
+        hint = ("it looks like Windows-1252 text saved by Excel; save it as 'CSV UTF-8' (Excel: Save As), "
+                f"or read it as Windows-1252 with {ENCODING_VARIABLE}=cp1252 (or encoding='cp1252' in Python)"
+                ) if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else "check the encoding"
         raise InputError(f"byte 0x{byte} is not valid {encoding}; {hint}", file=path, row=line) from None
 
 
-def read_text(path, *, encoding: str = "utf-8") -> str:
+def read_text(path, *, encoding: str | None = None) -> str:
     """Read a text file strictly (no silent replacement characters); LF line ends."""
     path = Path(path)
     if not path.exists():
@@ -70,7 +75,7 @@ def read_text(path, *, encoding: str = "utf-8") -> str:
     return _decode(path, encoding).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_table(path, *, required=(), encoding: str = "utf-8", sheet=0, dtype=str):
+def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype=str):
     """Read a CSV, TSV, Excel or Parquet table into a DataFrame.
 
     Column names are normalised (lower case, ``_`` for spaces). CSV and Excel cells are
@@ -84,7 +89,8 @@ def read_table(path, *, required=(), encoding: str = "utf-8", sheet=0, dtype=str
     required
         Column names that must be present.
     encoding
-        Text encoding of CSV/TSV files. Undecodable bytes are an error, never replaced.
+        Text encoding of CSV/TSV files (default UTF-8, or the ``CSCS_EVAL_ENCODING``
+        environment variable). Undecodable bytes are an error, never replaced.
     sheet
         Excel sheet name or position.
     dtype

@@ -24,6 +24,13 @@ def test_windows_1252_is_an_error_naming_the_line(tmp_path):
     assert read_table(path, encoding="cp1252")["excerpt"].tolist()[1] == "caf\u00e9 \u2013 slow"
 
 
+def test_encoding_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "notes.csv"
+    path.write_bytes("case,excerpt\nB,caf\u00e9\n".encode("cp1252"))
+    monkeypatch.setenv("CSCS_EVAL_ENCODING", "cp1252")
+    assert read_table(path)["excerpt"].tolist() == ["caf\u00e9"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "file is empty"),
     (b"   \n", "file is empty"),

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
         encoding(p)
 
     def encoding(p):
-        p.add_argument("--encoding", default="utf-8", metavar="NAME", type=_encoding_name,
+        p.add_argument("--encoding", default=None, metavar="NAME", type=_encoding_name,
                        help="text encoding of CSV sheets and notes (default utf-8; cp1252 for files saved by old "
                        "Excel)")
 
@@ -179,7 +179,7 @@ def _load(args, with_case_ratings=False):
     return load_coding(args.paths, getattr(args, "aliases", None),
                        getattr(args, "case_ratings", None) if with_case_ratings else None,
                        reverse_rated=getattr(args, "reverse_complexity", False),
-                       encoding=getattr(args, "encoding", "utf-8"))
+                       encoding=getattr(args, "encoding", None))
 
 
 def _codebook(args) -> int:

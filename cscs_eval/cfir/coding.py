@@ -185,7 +185,7 @@ def parse_inline_codes_checked(block, path, line, problems):
         return block, []
 
 
-def _read_notes_raw(path, problems, encoding="utf-8"):
+def _read_notes_raw(path, problems, encoding=None):
     from cscs_eval.io import read_text
 
     path = Path(path)
@@ -235,7 +235,7 @@ def _fix_for(message):
     return "correct the file and run 'cscs-eval cfir validate' again"
 
 
-def _read_sheet_raw(path, problems, encoding="utf-8"):
+def _read_sheet_raw(path, problems, encoding=None):
     from cscs_eval.io import read_table
 
     try:
@@ -276,7 +276,7 @@ def _expand(paths):
     return out
 
 
-def _build(paths, aliases, reverse_rated, frames_in=None, encoding="utf-8"):
+def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     """Read every file (and any ready sheet frames); return (tidy DataFrame, list of problem dicts)."""
     import pandas as pd
 
@@ -432,7 +432,7 @@ def _problems_frame(problems):
     return df.sort_values(["file", "line"], na_position="first", kind="stable").reset_index(drop=True)
 
 
-def validate(paths, *, aliases=None, encoding="utf-8", case_ratings=None):
+def validate(paths, *, aliases=None, encoding=None, case_ratings=None):
     """Check coding sheets and coded notes; return every problem found (an empty table if none).
 
     Parameters
@@ -444,7 +444,7 @@ def validate(paths, *, aliases=None, encoding="utf-8", case_ratings=None):
     case_ratings
         A case-ratings file to check as well (its first problem is reported).
     encoding
-        Text encoding of CSV/TSV sheets and notes (default UTF-8; ``cp1252`` for old Excel exports).
+        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252`` for old Excel exports).
 
     Returns
     -------
@@ -462,7 +462,7 @@ def validate(paths, *, aliases=None, encoding="utf-8", case_ratings=None):
     return _problems_frame(problems)
 
 
-def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False, encoding="utf-8"):
+def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False, encoding=None):
     """Read coding sheets and coded notes into the tidy coding table.
 
     Parameters
@@ -479,7 +479,7 @@ def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False, 
         Flip the sign of constructs rated in reverse (``rules.yaml``: Innovation Complexity), for
         coders who rated complexity itself rather than its effect on implementation.
     encoding
-        Text encoding of CSV/TSV sheets and notes (default UTF-8; ``cp1252`` for old Excel exports).
+        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252`` for old Excel exports).
 
     Returns
     -------
