@@ -8,6 +8,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import settings
+
+# Property tests check values, not speed: no per-example deadline on a shared 2-core machine.
+settings.register_profile("cscs-eval", deadline=None, print_blob=True)
+settings.load_profile("cscs-eval")
 
 ROOT = Path(__file__).resolve().parents[1]
 
