@@ -471,6 +471,7 @@ class Prepared:
     problems: pd.DataFrame  # row, column, value, reason, problem
     registry: dict
     source: str | None = None
+    exclusions_by_team: pd.DataFrame | None = None  # stage, reason, team, n_rows
 
 
 def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Prepared:
@@ -486,13 +487,18 @@ def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Pre
                                                "; fix them or pass --drop-invalid (drop_invalid=True) to analyse "
                                                "the rest"), problems.drop(columns="_pos"), file=None)
     first = problems.drop_duplicates("_pos")
+    # The team of each excluded row, so a team's report counts its own exclusions.
+    team_of = np.asarray(cols["team"].astype(object), dtype=object)[first["_pos"].to_numpy()]
+    by_team = (first.assign(team=pd.Series(team_of, index=first.index).where(pd.notna(team_of), "not known"))
+               .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
+               .assign(stage="validation")[["stage", "reason", "team", "n_rows"]])
     # Empty responses are unanswered items: not an error, handled by the missing-item rule.
     keep = ~cols.pop("value_missing")
     keep[first["_pos"].to_numpy()] = False
     rows = pd.DataFrame({name: cols.pop(name)[keep] for name in list(cols)})
     exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
                   .assign(stage="validation")[["stage", "reason", "n_rows"]])
-    return Prepared(rows, exclusions, problems.drop(columns="_pos"), registry, source)
+    return Prepared(rows, exclusions, problems.drop(columns="_pos"), registry, source, by_team)
 
 
 # --------------------------------------------------------------------------- referrals and demographics

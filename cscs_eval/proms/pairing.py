@@ -47,8 +47,9 @@ class RunInfo:
     copied and compares by identity, so large tables ride along at no cost.
     """
 
-    def __init__(self, *, exclusions=None, problems=None, referrals=None, options=None):
+    def __init__(self, *, exclusions=None, problems=None, referrals=None, options=None, exclusions_by_team=None):
         self.exclusions = exclusions
+        self.exclusions_by_team = exclusions_by_team
         self.problems = problems
         self.referrals = referrals
         self.options = options or {}
@@ -275,6 +276,7 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     """
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
     rows, exclusions, registry = prep.rows, prep.exclusions, prep.registry
+    by_team = [prep.exclusions_by_team]
     scores = score_rows(rows, registry)
     used = _unit_table(registry, units)[["measure", "unit"]]
     not_scored = scores[scores["score"].isna()].merge(used, on=["measure", "unit"], how="inner")
@@ -282,13 +284,20 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
         why = not_scored["excluded_reason"].astype(str).str.replace(r"\d+ of \d+", "some", regex=True)
         extra = why.value_counts().rename_axis("reason").rename("n_rows").reset_index().assign(stage="scoring")
         exclusions = pd.concat([exclusions, extra[["stage", "reason", "n_rows"]]], ignore_index=True)
+        by_team.append(pd.DataFrame({"reason": why.to_numpy(), "team": not_scored["team"].astype(object).to_numpy()})
+                       .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
+                       .assign(stage="scoring"))
     end = check_option_date(period_end, "period_end")
     if end is not None:
-        late = int((scores["score"].notna() & (scores["assessment_date"] > end)).sum())
+        late_rows = scores["score"].notna() & (scores["assessment_date"] > end)
+        late = int(late_rows.sum())
         if late:
             exclusions = pd.concat([exclusions, pd.DataFrame(
                 [{"stage": "pairing", "reason": "assessment after the period end", "n_rows": late}])],
                 ignore_index=True)
+            by_team.append(scores.loc[late_rows, "team"].astype(object).value_counts().rename("n_rows")
+                           .rename_axis("team").reset_index().assign(stage="pairing",
+                                                                    reason="assessment after the period end"))
     pairs = pair(scores, registry=registry, units=units, min_interval_days=min_interval_days,
                  period_start=period_start, period_end=end)
     out = plain(classify(pairs, registry=registry))
@@ -317,8 +326,11 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     keep = OUTCOME_COLUMNS + [c for c in out.columns if c not in OUTCOME_COLUMNS and not c.startswith("_")
                               and c != "pair_id"]
     result = out[keep].reset_index(drop=True)
+    by_team = pd.concat([b for b in by_team if b is not None and len(b)] or
+                        [pd.DataFrame(columns=["stage", "reason", "team", "n_rows"])], ignore_index=True)
     result.attrs["proms"] = RunInfo(exclusions=exclusions.reset_index(drop=True), problems=prep.problems,
                                     referrals=ref_table,
+                                    exclusions_by_team=by_team[["stage", "reason", "team", "n_rows"]],
                         options={"units": units, "min_interval_days": min_interval_days,
                                  "period_start": period_start, "period_end": end})
     return result
@@ -329,11 +341,30 @@ def _info(result):
     return info if isinstance(info, RunInfo) else None
 
 
-def exclusions(result: pd.DataFrame) -> pd.DataFrame:
+def exclusions(result: pd.DataFrame, *, team=None) -> pd.DataFrame:
     """What was excluded and why, from a table :func:`outcomes` or ``score`` returned:
-    ``stage`` (validation, scoring, pairing), ``reason``, ``n_rows``."""
+    ``stage`` (validation, scoring, pairing), ``reason``, ``n_rows``.
+
+    With ``team`` (a name or a list; :func:`outcomes` only) just the rows of those teams are
+    counted, so a team's own report lists its own exclusions.
+    """
     info = _info(result)
-    return pd.DataFrame(columns=["stage", "reason", "n_rows"]) if info is None else info.exclusions.copy()
+    empty = pd.DataFrame(columns=["stage", "reason", "n_rows"])
+    if info is None:
+        return empty
+    if team is None:
+        return info.exclusions.copy()
+    if info.exclusions_by_team is None:
+        raise UsageError("exclusions by team need the table outcomes() returned")
+    teams = [team] if isinstance(team, str) else list(team)
+    sub = info.exclusions_by_team[info.exclusions_by_team["team"].isin(teams)]
+    if sub.empty:
+        return empty
+    # Keep the order of the whole-extract table (validation, scoring, pairing; reasons as listed).
+    order = {(st, r): i for i, (st, r) in enumerate(zip(info.exclusions["stage"], info.exclusions["reason"]))}
+    out = sub.groupby(["stage", "reason"], sort=False)["n_rows"].sum().reset_index()
+    out["_o"] = [order.get((st, r), len(order)) for st, r in zip(out["stage"], out["reason"])]
+    return out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def problems(result: pd.DataFrame) -> pd.DataFrame:

@@ -220,7 +220,7 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
     the columns a reader needs, small numbers suppressed (:func:`publishable`), empty columns dropped.
 
-    Columns: the grouping column(s), ``unit``, ``eligible`` or ``referrals`` (the paired-rate
+    Columns: the grouping column(s), ``unit`` (left out when there is only one), ``eligible`` or ``referrals`` (the paired-rate
     denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
     ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
     ``mean_change``, ``effect_size``.
@@ -246,6 +246,9 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     out["effect_size"] = out["effect_size"].map(
         lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else f"{float(v):.2f}")
     empty = [c for c in out.columns if out[c].isna().all()]
+    # One unit throughout: the caption names it, a column repeating it only takes width.
+    if "unit" in out.columns and out["unit"].nunique() <= 1:
+        empty.append("unit")
     return out.drop(columns=empty).reset_index(drop=True)
 
 
@@ -260,7 +263,7 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     >>> s = pd.DataFrame({"unit": ["total"], "n_referrals": [40], "n_eligible": [pd.NA], "n_paired": [3],
     ...                   "paired_rate": [0.075], "paired_rate_low": [0.03], "paired_rate_high": [0.2]})
     >>> headline(s, measure="reqol10")
-    'For ReQoL-10 in all teams, * of 40 referrals with a baseline score had a paired score (a baseline and a later follow-up). Too few referrals are paired to report change.'
+    'For ReQoL-10 in all teams, fewer than 5 of 40 referrals with a baseline score had a paired score (a baseline and a later follow-up). Too few referrals are paired to report change.'
     """
     from cscs_eval.governance import suppress_count
     from cscs_eval.proms.measures import load_measure
@@ -277,8 +280,9 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         return suppress and 0 < int(k) < 5
 
     def count(k):
+        # In a sentence a suppressed count reads "fewer than 5", not "*".
         v = suppress_count(int(k)) if suppress else int(k)
-        return f"{v:,}" if isinstance(v, int) else v
+        return f"{v:,}" if isinstance(v, int) else "fewer than 5"
 
     def pct(k, n, rate):
         return None if small(k) or small(n) or pd.isna(rate) else f"{100 * rate:.1f}%"
@@ -286,6 +290,8 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     eligible = pd.notna(head.get("n_eligible", pd.NA))
     den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
     what = "eligible referrals" if eligible else "referrals with a baseline score"
+    if small(den):
+        return f"For {m.name} in {scope} there were fewer than 5 {what}: too few to report a paired rate or change."
     text = (f"For {m.name} in {scope}, {count(head['n_paired'])} of {count(den)} {what} had a paired score "
             "(a baseline and a later follow-up)")
     rate = pct(head["n_paired"], den, head["paired_rate"])

@@ -291,3 +291,25 @@ def test_same_day_follow_up_with_assessment_ids_warns():
     with pytest.raises(ValidationError) as info:
         outcomes(df.drop(columns="assessment_id"), today=TODAY)
     assert "conflicting duplicate assessment" in set(info.value.problems["reason"])
+
+
+def test_exclusions_by_team():
+    from cscs_eval.proms.pairing import exclusions
+
+    df = frame(item_rows("P1", "reqol10", "2024-01-05", [2] * 10, team="North"),
+               item_rows("P1", "reqol10", "2024-03-05", [2] * 9 + [9], team="North"),      # 1 out of range
+               item_rows("P2", "reqol10", "2024-01-05", [2] * 9 + [None], team="South"),   # incomplete
+               item_rows("P3", "reqol10", "2024-01-05", [2] * 10, team="South"),
+               item_rows("P3", "reqol10", "2024-05-05", [3] * 10, team="South"))            # after the period end
+    o = outcomes(df, drop_invalid=True, today=TODAY, period_end="2024-04-30")
+    north = exclusions(o, team="North")
+    south = exclusions(o, team="South")
+    assert north[["stage", "reason", "n_rows"]].values.tolist() == [["validation", "response out of range", 1],
+                                                                    ["scoring", "incomplete: some items answered "
+                                                                     "(all required)", 1]]
+    assert south[["stage", "reason", "n_rows"]].values.tolist() == [
+        ["scoring", "incomplete: some items answered (all required)", 1],
+        ["pairing", "assessment after the period end", 1]]
+    everyone = exclusions(o)
+    assert everyone["n_rows"].sum() == north["n_rows"].sum() + south["n_rows"].sum() == 4
+    assert exclusions(o, team="East").empty

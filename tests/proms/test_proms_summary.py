@@ -199,3 +199,29 @@ def test_effect_size_over_all_baselines():
 
     with pytest.raises(UsageError, match="effect_size_sd must be 'paired' or 'all'"):
         summarise(outcome_rows(), effect_size_sd="some")
+
+
+def test_headline_says_fewer_than_5_in_words():
+    from cscs_eval.proms.summary import headline
+
+    df = outcome_rows()
+    s = summarise(df[df["team"] == "South"], by=None)
+    text = headline(s, measure="reqol10", scope="South")
+    # South: 2 referrals, both paired: both counts are suppressed, in words, and no rate is quoted.
+    assert text == ("For ReQoL-10 in South there were fewer than 5 referrals with a baseline score: too few to "
+                    "report a paired rate or change.")
+    # North: 6 referrals (published as 5), 5 paired.
+    north = headline(summarise(df[df["team"] == "North"], by=None), measure="reqol10", scope="North")
+    assert north.startswith("For ReQoL-10 in North, 5 of 5 referrals")
+    df.loc[df["referral_id"] == "RN0", ["follow_up", "paired"]] = [np.nan, False]
+    four = headline(summarise(df[df["team"] == "North"], by=None), measure="reqol10", scope="North")
+    assert four.startswith("For ReQoL-10 in North, fewer than 5 of 5 referrals with a baseline score had a paired")
+    assert "*" not in four and "%" not in four
+
+
+def test_report_table_leaves_out_a_single_unit():
+    from cscs_eval.proms.summary import report_table
+
+    t = report_table(summarise(outcome_rows(), by="team"))
+    assert list(t.columns[:4]) == ["team", "referrals", "paired", "paired_pct"]
+    assert t.loc[t["team"] == "South", "paired"].tolist() == [SUPPRESSED]
