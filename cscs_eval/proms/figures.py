@@ -52,7 +52,11 @@ def plot_change_by_team(outcomes: pd.DataFrame, *, measure="reqol10", unit=None,
     order = sorted(sub[by].unique())
     ax = _new_ax(ax, 0.35 * len(order) + 1.2)
     accent = _accent()
-    if len(sub):
+    if not len(sub):
+        ax.text(0.5, 0.5, f"No {by.replace('_', ' ')} has 5 or more paired referrals", transform=ax.transAxes,
+                ha="center", va="center", fontsize=10)
+        ax.set_yticks([])
+    else:
         sns.stripplot(data=sub, x="change", y=by, order=order, color=GREY, alpha=0.35, size=3, jitter=0.25, ax=ax)
         sns.pointplot(data=sub, x="change", y=by, order=order, color=accent, errorbar=("ci", 95),
                       linestyle="none", markers="D", ax=ax)
@@ -87,6 +91,9 @@ def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol1
         sub = sub[keep.to_numpy()]
     sub = sub.sort_values("paired_rate")
     ax = _new_ax(ax, 0.35 * len(sub) + 1.2)
+    if sub.empty:
+        ax.text(0.5, 0.5, f"No {by.replace('_', ' ')} has 5 or more referrals and paired referrals",
+                transform=ax.transAxes, ha="center", va="center", fontsize=10)
     y = np.arange(len(sub))
     rate = sub["paired_rate"].astype(float).to_numpy() * 100
     lo = sub["paired_rate_low"].astype(float).to_numpy() * 100

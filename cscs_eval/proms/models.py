@@ -39,6 +39,33 @@ class ModelResult:
         """statsmodels' own summary of the fit."""
         return self.fit.summary()
 
+    def report_table(self, *, odds_ratios: bool = False, decimals: int = 2) -> pd.DataFrame:
+        """The terms for a report: ``term, estimate`` (or ``odds_ratio``), ``ci_low, ci_high`` rounded,
+        and ``p_value`` as text (``<0.001`` below one in a thousand, else three decimals).
+
+        With ``odds_ratios`` (logistic models) the intercept, which is not an odds ratio, is left out.
+
+        Examples
+        --------
+        >>> r = ModelResult("m", "y ~ x", 10, pd.DataFrame({"term": ["Intercept", "x"], "estimate": [1.234, 0.5],
+        ...                 "std_error": 0.1, "statistic": 1.0, "p_value": [0.00001, 0.0456], "ci_low": [1.0, 0.1],
+        ...                 "ci_high": [1.5, 0.9]}), fit=None)
+        >>> r.report_table().values.tolist()
+        [['Intercept', 1.23, 1.0, 1.5, '<0.001'], ['x', 0.5, 0.1, 0.9, '0.046']]
+        """
+        t = self.table
+        if odds_ratios:
+            if "odds_ratio" not in t.columns:
+                raise UsageError("odds_ratios needs a logistic model (pairing_model)")
+            t = t[t["term"] != "Intercept"]
+            out = pd.DataFrame({"term": t["term"], "odds_ratio": t["odds_ratio"], "ci_low": t["or_ci_low"],
+                                "ci_high": t["or_ci_high"]})
+        else:
+            out = t[["term", "estimate", "ci_low", "ci_high"]].copy()
+        out = out.round(decimals)
+        out["p_value"] = [("<0.001" if p < 0.001 else f"{p:.3f}") if pd.notna(p) else "" for p in t["p_value"]]
+        return out.reset_index(drop=True)
+
 
 def _tidy_term(term: str) -> str:
     """``C(team)[T.North]`` -> ``team = North``."""

@@ -267,3 +267,34 @@ def test_paired_rate_plot_with_a_zero_rate():
     plot_paired_rate(s, ax=ax)
     assert [p.get_width() for p in ax.patches] == [0.0, 100.0]
     plt.close("all")
+
+
+def test_figures_say_so_when_every_group_is_suppressed():
+    df = paired_frame()
+    tiny = df[df["paired"]].head(3)
+    fig, ax = plt.subplots()
+    plot_change_by_team(tiny, ax=ax)
+    assert "No team has 5 or more paired referrals" in [t.get_text() for t in ax.texts]
+    fig, ax = plt.subplots()
+    plot_paired_rate(summarise(tiny), ax=ax)
+    assert not ax.patches and ax.texts
+    plt.close("all")
+
+
+def test_model_report_table_formats_p_values():
+    r = ancova(paired_frame(), group="team")
+    t = r.report_table()
+    assert list(t.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"]
+    assert t.set_index("term").loc["baseline", "p_value"] == "<0.001"
+    rows = [("North", True)] * 9 + [("North", False)] * 3 + [("South", True)] * 4 + [("South", False)] * 6
+    df = pd.DataFrame({"team": [t for t, _ in rows], "paired": [p for _, p in rows], "measure": "reqol10",
+                       "unit": "total", "patient_id": range(22), "referral_id": range(22)})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        odds = pairing_model(df, predictors="team").report_table(odds_ratios=True)
+    assert odds["term"].tolist() == ["team = South"]  # the intercept is not an odds ratio
+    assert odds.loc[0, "odds_ratio"] == round((4 / 6) / (9 / 3), 2)
+    with pytest.raises(UsageError, match="odds_ratios needs a logistic model"):
+        r.report_table(odds_ratios=True)
