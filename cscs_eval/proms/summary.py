@@ -138,6 +138,17 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
             ref = ref.assign(**{c: ref[c].astype(object).where(ref[c].notna(), "not known") for c in by})
             counts = ref.groupby(by).size().rename("n_eligible") if by else pd.Series({(): len(ref)})
             if by:
+                # A group with eligible referrals but no baseline at all is the starkest gap: it is
+                # kept, with nothing paired, rather than silently missing from the table.
+                seen = set(map(tuple, out[by].astype(object).to_numpy()))
+                absent = [k if isinstance(k, tuple) else (k,) for k in counts.index]
+                absent = [k for k in absent if k not in seen]
+                if absent:
+                    combos = out[["measure", "unit", "_has_cutoff", "_has_category"]].drop_duplicates(["measure", "unit"])
+                    extra = [{**dict(zip(by, k)), **c, "n_referrals": 0, "n_paired": 0, "n_improved": 0,
+                              "n_no_change": 0, "n_deteriorated": 0, "n_clinical_baseline": 0,
+                              "n_reliable_recovery": 0} for k in absent for c in combos.to_dict("records")]
+                    out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
                 out = out.drop(columns="n_eligible").merge(counts.reset_index(), on=by, how="left")
                 out["n_eligible"] = out["n_eligible"].fillna(0).astype("int64")
             else:

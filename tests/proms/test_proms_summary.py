@@ -225,3 +225,40 @@ def test_report_table_leaves_out_a_single_unit():
     t = report_table(summarise(outcome_rows(), by="team"))
     assert list(t.columns[:4]) == ["team", "referrals", "paired", "paired_pct"]
     assert t.loc[t["team"] == "South", "paired"].tolist() == [SUPPRESSED]
+
+
+def test_paired_statistics_on_students_sleep_data():
+    # Student (1908) "The probable error of a mean", Biometrika 6:1-25: extra hours of sleep of
+    # 10 patients under two drugs (R's `sleep` data set). Published: means 0.75 and 2.33, SDs (n
+    # denominator) 1.70 and 1.90 (Student 1908); R's example `t.test(extra ~ group, data = sleep,
+    # paired = TRUE)` prints t = -4.0621, df = 9, p-value = 0.002833, mean difference -1.58.
+    first = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    second = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    r = paired_statistics(first, second)
+    assert (round(r["mean_baseline"], 2), round(r["mean_follow_up"], 2)) == (0.75, 2.33)
+    assert round(r["sd_baseline"] * np.sqrt(9 / 10), 2) == 1.70  # Student's SD divides by n
+    assert round(r["t_statistic"], 4) == 4.0621 and round(r["t_p_value"], 6) == 0.002833
+    # d_z = t / sqrt(n) = 4.0621 / sqrt(10) = 1.2845 (the effectsize R package prints 1.28 for these
+    # data as a paired Cohen's d); NHS England's effect size = 1.58 / 1.789010 (n - 1 SD of the
+    # first column) = 0.8832.
+    assert round(r["d_z"], 4) == round(4.062128 / np.sqrt(10), 4) == 1.2846
+    assert round(r["effect_size"], 4) == 0.8832
+    # Wilcoxon, hand-worked: 9 non-zero differences, all positive, so the smaller rank sum is 0;
+    # of the 2^9 equally likely sign patterns only "all positive" reaches the largest sum, so the
+    # exact two-sided p is 2 / 512 = 0.00390625 (ties do not change that extreme).
+    assert r["wilcoxon_statistic"] == 0 and r["wilcoxon_p_value"] == pytest.approx(2 / 512)
+
+
+def test_group_with_eligible_referrals_but_no_baseline_is_kept():
+    # Two eligible referrals in team East have no PROMs at all: East must appear with 0 paired of
+    # 2 (a paired rate of 0), not vanish from the table.
+    df = outcome_rows()
+    df["eligible"] = True
+    ref = pd.DataFrame({"referral_id": list(df["referral_id"]) + ["RE1", "RE2"],
+                        "team": list(df["team"]) + ["East", "East"], "eligible": True})
+    s = summarise(df, by="team", referrals=ref).set_index("team")
+    assert list(s.index) == ["East", "North", "South"]
+    assert (s.loc["East", "n_eligible"], s.loc["East", "n_referrals"], s.loc["East", "n_paired"]) == (2, 0, 0)
+    assert s.loc["East", "paired_rate"] == 0.0
+    assert pd.isna(s.loc["East", "mean_change"])
+    assert s.loc["North", "n_eligible"] == 6 and s.loc["North", "n_paired"] == 5
