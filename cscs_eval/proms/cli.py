@@ -72,7 +72,8 @@ def register(subparsers) -> None:
                    "gender, or 'none' for one overall row")
     p.add_argument("--no-suppress", action="store_true",
                    help="show small numbers (internal use only; published tables must be suppressed)")
-    add_out_argument(p)
+    add_out_argument(p, "write every column (counts, rates with Wilson intervals, means, effect sizes, tests) to "
+                        "FILE (.csv, .parquet or .xlsx); without it a short table with percentages is printed")
     p.set_defaults(handler=_one_line_warnings(_run_summary))
 
 
@@ -193,6 +194,19 @@ def _run_summary(args) -> int:
     result = _outcomes(args)
     _report_exclusions(result, args)
     by = None if args.by.lower() == "none" else args.by
-    table = publishable(summarise(result, by=by), suppress=not args.no_suppress)
-    emit_table(table, args.out)
+    summary = summarise(result, by=by)
+    if args.out:
+        emit_table(publishable(summary, suppress=not args.no_suppress), args.out)
+    else:
+        # Forty columns do not fit a terminal: print what a reader needs, as the report shows it.
+        import pandas as pd
+
+        from cscs_eval.proms.summary import report_table
+
+        short = report_table(summary, suppress=not args.no_suppress)
+        short.insert(list(short.columns).index("unit") if "unit" in short.columns else len(by or []), "measure",
+                     summary["measure"].to_numpy())
+        for c in [c for c in short.columns if c.endswith("_pct") or c.startswith("mean_")]:
+            short[c] = short[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else f"{float(v):.1f}")
+        emit_table(short.astype(object).where(short.notna(), ""), None)
     return 0

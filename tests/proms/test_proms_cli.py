@@ -168,3 +168,12 @@ def test_same_day_follow_up_warns_in_one_line(tmp_path, key, capsys):
     assert main(["proms", "outcomes", str(data), "--min-interval", "1", "--out", str(tmp_path / "o.csv")]) == 0
     assert "same day" not in capsys.readouterr().err
     assert not pd.read_csv(tmp_path / "o.csv")["paired"].any()
+
+
+def test_summary_prints_a_short_table(tmp_path, capsys):
+    assert main(["proms", "summary", str(write_proms(tmp_path)), "--by", "none"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0].split()
+    assert header[:4] == ["measure", "referrals", "paired", "paired_pct"]  # one unit: no unit column
+    assert "t_p_value" not in out and "NaN" not in out and "<NA>" not in out
+    assert "reqol10" in out.splitlines()[1] and "*" in out.splitlines()[1]  # 1 paired of 2: suppressed
