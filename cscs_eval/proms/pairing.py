@@ -308,6 +308,9 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
         data_end = end if end is not None else rows["assessment_date"].max()
         ref = read_referrals(referrals, drop_invalid=drop_invalid) if not isinstance(referrals, pd.DataFrame) or \
             "eligible" not in referrals.columns else referrals
+        extra = _file_exclusions(ref.attrs.get("problems"), "referrals")
+        if len(extra):
+            exclusions = pd.concat([exclusions, extra], ignore_index=True)
         if end is None:
             data_end = max(data_end, pd.concat([ref["referral_date"], ref["discharge_date"]]).max())
         ref_table = eligible_referrals(ref, period_end=data_end)
@@ -317,8 +320,15 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
         if unknown:
             warnings.warn(f"{unknown} referral-unit rows have a referral_id not in the referrals file; "
                           "they are outside the eligible cohort", SuspiciousDataWarning, stacklevel=2)
+            exclusions = pd.concat([exclusions, pd.DataFrame([{
+                "stage": "referrals", "reason": "referral_id not in the referrals file (outside the eligible cohort)",
+                "n_rows": unknown}])], ignore_index=True)
     if demographics is not None:
         demo = read_demographics(demographics, drop_invalid=drop_invalid)
+        extra = _file_exclusions(demo.attrs.get("problems"), "demographics",
+                                 note=" (those fields set to not known)")
+        if len(extra):
+            exclusions = pd.concat([exclusions, extra], ignore_index=True)
         demo_cols = [c for c in demo.columns if c != "patient_id"]
         out = out.drop(columns=[c for c in demo_cols if c in out.columns]).merge(demo, on="patient_id", how="left")
         if ref_table is not None:
@@ -336,6 +346,16 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     return result
 
 
+def _file_exclusions(problems, stage, *, note="") -> pd.DataFrame:
+    """Rows of a referrals or demographics file left out with ``drop_invalid``, counted by reason
+    (each row once, under its first problem)."""
+    if not problems:
+        return pd.DataFrame(columns=["stage", "reason", "n_rows"])
+    first = pd.DataFrame(problems).drop_duplicates("row")
+    return (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
+            .assign(stage=stage, reason=lambda d: d["reason"] + note)[["stage", "reason", "n_rows"]])
+
+
 def _info(result):
     info = result.attrs.get("proms") if hasattr(result, "attrs") else None
     return info if isinstance(info, RunInfo) else None
@@ -343,7 +363,7 @@ def _info(result):
 
 def exclusions(result: pd.DataFrame, *, team=None) -> pd.DataFrame:
     """What was excluded and why, from a table :func:`outcomes` or ``score`` returned:
-    ``stage`` (validation, scoring, pairing), ``reason``, ``n_rows``.
+    ``stage`` (validation, scoring, pairing, referrals, demographics), ``reason``, ``n_rows``.
 
     With ``team`` (a name or a list; :func:`outcomes` only) just the rows of those teams are
     counted, so a team's own report lists its own exclusions.

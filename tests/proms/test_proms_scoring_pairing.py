@@ -313,3 +313,26 @@ def test_exclusions_by_team():
     everyone = exclusions(o)
     assert everyone["n_rows"].sum() == north["n_rows"].sum() + south["n_rows"].sum() == 4
     assert exclusions(o, team="East").empty
+
+
+def test_referral_and_demographic_rows_left_out_are_counted():
+    from cscs_eval.errors import ValidationError
+    from cscs_eval.proms.pairing import exclusions
+
+    df = frame(reqol("P1", "2024-01-01", 10, referral="A"), reqol("P1", "2024-06-01", 30, referral="A"),
+               reqol("P2", "2024-01-01", 10, referral="X"))
+    ref = pd.DataFrame({"referral_id": ["A", "B", "C"], "patient_id": ["P1", "P9", "P8"], "team": "North",
+                        "referral_date": ["2023-01-01", "31/02/2023", "2023-01-01"], "discharge_date": "",
+                        "n_contacts": ["3", "3", "two"]})
+    demo = pd.DataFrame({"patient_id": ["P1", "P2", "P2"], "ethnicity": ["White", "Asian", "Mixed"]})
+    with pytest.raises(ValidationError):
+        outcomes(df, referrals=ref, today=TODAY)  # without drop_invalid the referral problems stop the run
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        o = outcomes(df, referrals=ref, demographics=demo, drop_invalid=True, today=TODAY)
+    ex = exclusions(o)
+    got = ex[ex["stage"].isin(["referrals", "demographics"])][["stage", "reason", "n_rows"]].values.tolist()
+    assert got == [["referrals", "bad n_contacts", 1], ["referrals", "unreadable date", 1],
+                   ["referrals", "referral_id not in the referrals file (outside the eligible cohort)", 1],
+                   ["demographics", "conflicting demographics (those fields set to not known)", 2]]
+    assert pd.isna(o.set_index("patient_id").loc["P2", "ethnicity"])
