@@ -126,7 +126,9 @@ def _run_measures(args) -> int:
     from cscs_eval.cli import emit_table
     from cscs_eval.proms.measures import list_measures
 
-    emit_table(list_measures(args.measures), args.out)
+    table = list_measures(args.measures)
+    # Printed, a measure without a cut-off shows blanks rather than NaN.
+    emit_table(table if args.out else table.astype(object).where(table.notna(), ""), args.out)
     return 0
 
 
