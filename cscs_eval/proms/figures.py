@@ -23,6 +23,15 @@ def _accent():
         return NHS_BLUE
 
 
+#: How grouping columns read in labels ("imd_decile" is not "Imd decile").
+GROUP_LABELS = {"imd_decile": "IMD decile", "age_band": "age band", "team": "team", "ethnicity": "ethnicity",
+                "gender": "gender"}
+
+
+def _label(by: str) -> str:
+    return GROUP_LABELS.get(by, by.replace("_", " "))
+
+
 def _new_ax(ax, height):
     import matplotlib.pyplot as plt
 
@@ -53,7 +62,7 @@ def plot_change_by_team(outcomes: pd.DataFrame, *, measure="reqol10", unit=None,
     ax = _new_ax(ax, 0.35 * len(order) + 1.2)
     accent = _accent()
     if not len(sub):
-        ax.text(0.5, 0.5, f"No {by.replace('_', ' ')} has 5 or more paired referrals", transform=ax.transAxes,
+        ax.text(0.5, 0.5, f"No {_label(by)} has 5 or more paired referrals", transform=ax.transAxes,
                 ha="center", va="center", fontsize=10)
         ax.set_yticks([])
     else:
@@ -67,8 +76,8 @@ def plot_change_by_team(outcomes: pd.DataFrame, *, measure="reqol10", unit=None,
             ax.axvline(x, color=GREY, linestyle="--", linewidth=0.8)
     better = "higher" if m.direction == "higher" else "lower"
     ax.set_xlabel(f"Change in {m.name} {unit} (follow-up minus baseline; {better} is better)")
-    ax.set_ylabel(by.replace("_", " ").capitalize())
-    ax.set_title(f"{m.name} {unit}: change by {by.replace('_', ' ')}")
+    ax.set_ylabel(_label(by)[:1].upper() + _label(by)[1:])
+    ax.set_title(f"{m.name} {unit}: change by {_label(by)}")
     return ax
 
 
@@ -92,7 +101,7 @@ def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol1
     sub = sub.sort_values("paired_rate")
     ax = _new_ax(ax, 0.35 * len(sub) + 1.2)
     if sub.empty:
-        ax.text(0.5, 0.5, f"No {by.replace('_', ' ')} has 5 or more referrals and paired referrals",
+        ax.text(0.5, 0.5, f"No {_label(by)} has 5 or more referrals and paired referrals",
                 transform=ax.transAxes, ha="center", va="center", fontsize=10)
     y = np.arange(len(sub))
     rate = sub["paired_rate"].astype(float).to_numpy() * 100
@@ -104,8 +113,8 @@ def plot_paired_rate(summary: pd.DataFrame, *, by: str = "team", measure="reqol1
     ax.set_yticks(y, sub[by].astype(str).tolist())
     ax.set_xlim(0, 100)
     ax.set_xlabel("Referrals with a paired score (%), with 95% Wilson interval")
-    ax.set_ylabel(by.replace("_", " ").capitalize())
-    ax.set_title(f"{m.name} ({unit}): paired rate by {by.replace('_', ' ')}")
+    ax.set_ylabel(_label(by)[:1].upper() + _label(by)[1:])
+    ax.set_title(f"{m.name} ({unit}): paired rate by {_label(by)}")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

@@ -33,6 +33,17 @@ def _unit_key(unit):
     return (1, m.group(1), int(m.group(2))) if m else (1, str(unit), -1)
 
 
+def _group_key(value):
+    """Numbers (as text or not) in numeric order, then text, then ``not known``."""
+    text = str(value)
+    if text == "not known":
+        return (2, 0.0, "")
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text.lower())
+
+
 def _by_list(by):
     if by is None:
         return []
@@ -184,7 +195,11 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
         if c not in out.columns:
             out[c] = np.nan
     units = sorted(set(out["unit"]), key=_unit_key)
-    out = out.assign(_u=out["unit"].map({u: i for i, u in enumerate(units)})).sort_values(by + ["measure", "_u"], kind="stable")
+    # Groups in natural order: IMD decile 2 before 10, "not known" last.
+    order = {c: {v: i for i, v in enumerate(sorted(set(out[c]), key=_group_key))} for c in by}
+    out = out.assign(_u=out["unit"].map({u: i for i, u in enumerate(units)}),
+                     **{f"_g{i}": out[c].map(order[c]) for i, c in enumerate(by)})
+    out = out.sort_values([f"_g{i}" for i in range(len(by))] + ["measure", "_u"], kind="stable")
     return out[ordered].reset_index(drop=True)
 
 
@@ -313,7 +328,7 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         return text + " Too few referrals are paired to report change."
     improved = pct(change["n_improved"], n_paired, change["improved_rate"])
     worse = pct(change["n_deteriorated"], n_paired, change["deteriorated_rate"])
-    label = "" if change_unit == "total" else f" (DIALOG and GBO are classified per {m.item_label}; shown for {change_unit})"
+    label = "" if change_unit == "total" else f" ({m.name} is classified per {m.item_label}; shown for {change_unit})"
     text += (f" Of paired referrals{label}, {improved or 'fewer than 5 referrals'} improved reliably and "
              f"{worse or 'fewer than 5 referrals'} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
              f"points (NHS England effect size {change['effect_size']:.2f}).")

@@ -298,3 +298,11 @@ def test_model_report_table_formats_p_values():
     assert odds.loc[0, "odds_ratio"] == round((4 / 6) / (9 / 3), 2)
     with pytest.raises(UsageError, match="odds_ratios needs a logistic model"):
         r.report_table(odds_ratios=True)
+
+
+def test_group_labels_read_well():
+    df = paired_frame().assign(imd_decile=lambda d: np.where(np.arange(len(d)) % 2, "1", "10"))
+    fig, ax = plt.subplots()
+    plot_paired_rate(summarise(df, by="imd_decile"), by="imd_decile", ax=ax)
+    assert ax.get_ylabel() == "IMD decile" and ax.get_title().endswith("paired rate by IMD decile")
+    plt.close("all")

@@ -262,3 +262,19 @@ def test_group_with_eligible_referrals_but_no_baseline_is_kept():
     assert s.loc["East", "paired_rate"] == 0.0
     assert pd.isna(s.loc["East", "mean_change"])
     assert s.loc["North", "n_eligible"] == 6 and s.loc["North", "n_paired"] == 5
+
+
+def test_groups_in_natural_order():
+    df = outcome_rows().assign(imd_decile=["10", "2", "1", "2", "10", "1", None, "9"])
+    s = summarise(df, by="imd_decile")
+    assert s["imd_decile"].tolist() == ["1", "2", "9", "10", "not known"]
+
+
+def test_headline_names_the_unit_of_a_per_goal_measure():
+    from cscs_eval.proms.summary import headline
+
+    g = outcome_rows().assign(measure="gbo", unit="goal 1")
+    g.loc[:, ["clinical_baseline", "reliable_recovery"]] = pd.NA
+    g = pd.concat([g, g.assign(unit="goal 2")], ignore_index=True)
+    text = headline(summarise(g, by=None), measure="gbo", suppress=False)
+    assert "(GBO is classified per goal; shown for goal 1)" in text
