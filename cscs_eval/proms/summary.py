@@ -251,6 +251,8 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
     ``mean_change``, ``effect_size``.
     """
+    if summary.empty:
+        return pd.DataFrame()
     df = summary.copy()
     for name in RATE_COLUMNS:
         for suffix in ("", "_low", "_high"):
@@ -272,6 +274,10 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     out["effect_size"] = out["effect_size"].map(
         lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else f"{float(v):.2f}")
     empty = [c for c in out.columns if out[c].isna().all()]
+    # The "all units" rows count pairing only; categories belong to each item or goal.
+    if set(summary["unit"]) == {ALL_UNITS}:
+        empty += [c for c in ("improved_pct", "no_change_pct", "deteriorated_pct", "recovery_pct", "mean_baseline",
+                              "mean_follow_up", "mean_change", "effect_size") if c in out.columns]
     # One unit throughout: the caption names it, a column repeating it only takes width.
     if "unit" in out.columns and out["unit"].nunique() <= 1:
         empty.append("unit")
@@ -295,6 +301,8 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     from cscs_eval.proms.measures import load_measure
 
     m = load_measure(measure)
+    if summary.empty:
+        return f"For {m.name} in {scope} there were no assessments with a baseline score: nothing to report."
     units = set(summary["unit"])
     head_unit = "total" if "total" in units else ALL_UNITS
     head = summary[summary["unit"] == head_unit].iloc[0]

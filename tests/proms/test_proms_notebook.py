@@ -33,3 +33,25 @@ def test_notebook_runs_for_one_team(tmp_path):
     streams = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] in ("stream", "error")]
     assert streams == []
     assert (tmp_path / "proms_dialog_by_team.csv").exists()
+
+
+def _texts(nb):
+    return " ".join(str(o.get("data", {}).get("text/markdown", o.get("data", {}).get("text/html", "")))
+                    for c in nb["cells"] for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated")
+def test_notebook_for_a_team_without_that_measure_reads_well(tmp_path):
+    # Queensway CMHT has eligible referrals but no GBO baseline in the sample: the report says so in
+    # sentences instead of failing or drawing empty figures.
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
+                               progress_bar=False, parameters={"measure": "gbo", "team": "Queensway CMHT"})
+    nb = json.loads(out.read_text())
+    assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] in ("stream", "error")]
+    assert not [o for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    text = _texts(nb)
+    assert "For GBO in Queensway CMHT there were no assessments with a baseline score" in text
+    assert "No GBO assessments with a baseline score for Queensway CMHT." in text

@@ -278,3 +278,13 @@ def test_headline_names_the_unit_of_a_per_goal_measure():
     g = pd.concat([g, g.assign(unit="goal 2")], ignore_index=True)
     text = headline(summarise(g, by=None), measure="gbo", suppress=False)
     assert "(GBO is classified per goal; shown for goal 1)" in text
+
+
+def test_report_table_of_all_units_shows_pairing_only():
+    from cscs_eval.proms.summary import report_table
+
+    g = outcome_rows().assign(measure="gbo", unit=np.where(np.arange(8) % 2, "goal 1", "goal 2"))
+    g.loc[:, ["clinical_baseline", "reliable_recovery"]] = pd.NA
+    s = summarise(g, by="team")
+    t = report_table(s[s["unit"] == "all units"], suppress=False)
+    assert list(t.columns) == ["team", "referrals", "paired", "paired_pct"]
