@@ -55,3 +55,21 @@ def test_notebook_for_a_team_without_that_measure_reads_well(tmp_path):
     text = _texts(nb)
     assert "For GBO in Queensway CMHT there were no assessments with a baseline score" in text
     assert "No GBO assessments with a baseline score for Queensway CMHT." in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated")
+def test_counts_in_sentences_and_captions_are_published_rounded(tmp_path):
+    # Every count a reader sees is suppressed or rounded to 5, captions and sentences included.
+    import re
+
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
+                               progress_bar=False, parameters={})
+    nb = json.loads(out.read_text())
+    text = _texts(nb) + " ".join(json.dumps(o.get("data", {})) for c in nb["cells"] for o in c.get("outputs", []))
+    found = re.findall(r"([\d,]+) (?:patients|assessments;|referrals\)|paired referrals;|eligible referrals had)", text)
+    assert len(found) >= 5
+    assert all(int(n.replace(",", "")) % 5 == 0 for n in found), found
+    assert "between the dashed lines" in text  # the Jacobson-Truax figure and its caption are there
