@@ -319,7 +319,7 @@ def _check_proms(data, *, measures=None, today=None):
 
     nan_value = np.isnan(value)
     parts.append(_problems(known_measure & ~value_missing & nan_value, df, value_col, f"{value_col} not a number",
-                           "not a number"))
+                           lambda idx: [f"not a number; expected a number from {lo[i]:g} to {hi[i]:g}" for i in idx]))
     if has_score:
         parts.append(_problems(known_measure & value_missing, df, value_col, "missing score", "score is empty"))
     in_range = (value >= lo) & (value <= hi)
@@ -327,7 +327,9 @@ def _check_proms(data, *, measures=None, today=None):
     parts.append(_problems(out_range, df, value_col, f"{value_col} out of range",
                            lambda idx: [f"out of range; allowed {lo[i]:g} to {hi[i]:g}" for i in idx]))
     not_whole = known_measure & in_range & whole & (value != np.round(value))
-    parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number", "not a whole number"))
+    parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number",
+                           lambda idx: [f"not a whole number; expected a whole number from {lo[i]:g} to {hi[i]:g}"
+                                        for i in idx]))
     del lo, hi, in_range, whole, out_range, not_whole
 
     # The pairing unit: the referral, or the patient where there is no referral id (as integer codes).

@@ -32,6 +32,10 @@ def test_out_of_range_and_not_a_number_and_not_whole():
     df = frame(item_rows("P1", "reqol10", "2024-01-05", [2, 5, "x", 2.5, 2, 2, 2, 2, 2, 2]))
     assert reasons(df) == [[3, "response", "response out of range"], [4, "response", "response not a number"],
                            [5, "response", "response not a whole number"]]
+    # Each message says what was expected.
+    assert validate_proms(df, today=TODAY)["problem"].tolist() == [
+        "out of range; allowed 0 to 4", "not a number; expected a number from 0 to 4",
+        "not a whole number; expected a whole number from 0 to 4"]
 
 
 def test_unknown_measure_and_item():
