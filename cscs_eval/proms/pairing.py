@@ -117,6 +117,9 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
         registry = measure_registry(measures)
     period_start = check_option_date(period_start, "period_start")
     period_end = check_option_date(period_end, "period_end")
+    if period_start is not None and period_end is not None and period_start > period_end:
+        raise UsageError(f"period_start ({period_start:%Y-%m-%d}) must be on or before period_end "
+                         f"({period_end:%Y-%m-%d})")
     s = scores
     if "pair_id" not in s.columns:
         s = s.assign(pair_id=s["referral_id"].astype(object).where(s["referral_id"].notna(), s["patient_id"]))

@@ -101,6 +101,9 @@ def test_usage_errors_exit_2(tmp_path, key, capsys):
     assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--units", "fancy"]) == 2
     assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--period-end", "soon"]) == 2
     assert "period_end must be a date" in capsys.readouterr().err
+    assert main(["proms", "outcomes", str(write_proms(tmp_path)), "--period-start", "01/06/2024",
+                 "--period-end", "2024-01-31"]) == 2
+    assert "period_start (2024-06-01) must be on or before period_end (2024-01-31)" in capsys.readouterr().err
     assert main(["proms", "outcomes", str(tmp_path / "missing.csv")]) == 1
 
 
