@@ -216,7 +216,7 @@ def summarise_by_group(outcomes: pd.DataFrame, group: str, **kwargs) -> pd.DataF
 def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
     """The summary ready to publish: NHS small-number suppression on every count, rates withheld
     (with their intervals) when a numerator or denominator is suppressed (``cscs_eval.governance``),
-    and means, effect sizes and tests withheld for groups of fewer than 5 paired referrals."""
+    and means, effect sizes and tests withheld for groups of 1 to 4 paired referrals."""
     from cscs_eval.governance import SUPPRESSED, suppress_table
 
     df = summary.copy()
@@ -235,10 +235,13 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame
     out = suppress_table(filled, counts=counts, percentages=percentages)
     for c in counts:
         out[c] = out[c].astype(object).where(summary[c].notna().to_numpy(), None)
-    small = (df["n_paired"].astype("Float64").fillna(0) < 5).to_numpy()
+    n_paired = df["n_paired"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    # 1 to 4 paired: every statistic is withheld, a missing one too (an SD that cannot be computed
+    # would tell that exactly one referral was paired). With none paired there is nothing to hide.
+    small = (n_paired > 0) & (n_paired < 5)
     for c in STAT_COLUMNS:
         if c in out.columns:
-            out[c] = out[c].astype(object).where(~small | pd.isna(out[c]).to_numpy(), SUPPRESSED)
+            out[c] = out[c].astype(object).where(~small, SUPPRESSED)
     return out.drop(columns="_paired_den")
 
 

@@ -288,3 +288,14 @@ def test_report_table_of_all_units_shows_pairing_only():
     s = summarise(g, by="team")
     t = report_table(s[s["unit"] == "all units"], suppress=False)
     assert list(t.columns) == ["team", "referrals", "paired", "paired_pct"]
+
+
+def test_publishable_hides_that_exactly_one_referral_is_paired():
+    # With one paired referral the SDs, effect sizes and tests cannot be computed; showing them as
+    # missing (while other small groups show *) would reveal the count of 1.
+    df = outcome_rows()
+    df.loc[df["referral_id"] == "RS1", ["follow_up", "paired"]] = [np.nan, False]
+    s = summarise(df, by="team")
+    south = publishable(s).set_index("team").loc["South"]
+    assert pd.isna(s.set_index("team").loc["South", "effect_size"])
+    assert south["effect_size"] == SUPPRESSED and south["d_z"] == SUPPRESSED and south["mean_change"] == SUPPRESSED
