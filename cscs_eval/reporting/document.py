@@ -120,6 +120,17 @@ def _markdown_html(text: str, toc: list, seen: set, *, drop_title: bool) -> tupl
     return md.renderer.render(keep, md.options, {}), dropped
 
 
+def _nest(toc):
+    """Sections (level 2) with their subsections (level 3), for a numbered contents list."""
+    sections = []
+    for level, text, slug in toc:
+        if level == 2 or (level == 3 and not sections):
+            sections.append({"text": text, "slug": slug, "children": []})
+        elif level == 3:
+            sections[-1]["children"].append({"text": text, "slug": slug})
+    return sections
+
+
 def render_html(nb, *, meta: dict, template_dir=None) -> str:
     """Self-contained HTML for an executed notebook: header, contents list, content; no code.
 
@@ -163,7 +174,7 @@ def render_html(nb, *, meta: dict, template_dir=None) -> str:
             parts.append(f"<p class='printed'>{html.escape(block.text)}</p>")
     env = environment(template_dir)
     return env.get_template("report/report.html.j2").render(
-        title=title, subtitle=meta.get("subtitle"), toc=toc, body="\n".join(parts),
+        title=title, subtitle=meta.get("subtitle"), toc=_nest(toc), body="\n".join(parts),
         parameters=meta.get("parameters", {}), checksums=meta.get("checksums", []),
         version=meta.get("version"), run_time=meta.get("run_time"), notebook=meta.get("notebook"),
     )
