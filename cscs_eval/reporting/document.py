@@ -284,30 +284,59 @@ def _docx_markdown(doc, text: str, *, drop_title: bool) -> bool:
     return dropped
 
 
-#: Text width of a portrait page with python-docx's default margins, in inches.
+#: Text width of a portrait page with python-docx's default margins, in inches (a little to spare).
 _PAGE_WIDTH_IN = 6.0
-#: Rough width of one character of 9-point Arial, in inches, for sizing columns.
-_CHAR_IN = 0.075
+#: The same on a landscape page, which a table too wide for portrait gets to itself.
+_LANDSCAPE_WIDTH_IN = 8.5
+#: Rough width of one character of Arial at 1 point, in inches (0.075 in at 9 pt), for sizing columns.
+_CHAR_IN_PER_PT = 0.075 / 9
+#: Table font sizes tried in turn until every column's longest word fits the page.
+_TABLE_FONT_PT = (9, 8, 7)
 
 
-def _column_widths(columns, rows) -> list[float]:
+def _column_texts(columns, rows):
+    return [[str(header)] + [str(r[j]) for r in rows if j < len(r)] for j, header in enumerate(columns)]
+
+
+def _word_floors(texts, char_in: float) -> list[float]:
+    """Each column's least width: its longest word (at least 3 characters) plus cell padding."""
+    return [max(max((len(w) for t in col for w in t.split()), default=1), 3) * char_in + 0.15 for col in texts]
+
+
+def _table_layout(columns, rows) -> tuple[float, float]:
+    """(font size, text width): the largest font, on portrait if possible, at which every word fits."""
+    texts = _column_texts(columns, rows)
+    for page in (_PAGE_WIDTH_IN, _LANDSCAPE_WIDTH_IN):
+        for size in _TABLE_FONT_PT:
+            if sum(_word_floors(texts, _CHAR_IN_PER_PT * size)) < page:
+                return size, page
+    return _TABLE_FONT_PT[-1], _LANDSCAPE_WIDTH_IN
+
+
+def _orientation(doc, landscape: bool) -> None:
+    """Start a new page section in landscape or back in portrait."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    long_side, short_side = max(section.page_width, section.page_height), min(section.page_width, section.page_height)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+
+
+def _column_widths(columns, rows, *, font_pt: float = 9, page: float = _PAGE_WIDTH_IN) -> list[float]:
     """Widths (inches) that give each column room for its longest word and a share of its text.
 
     Word and LibreOffice otherwise split the page equally, breaking words in narrow columns.
     """
-    widths, floors = [], []
-    for j, header in enumerate(columns):
-        texts = [str(header)] + [str(r[j]) for r in rows if j < len(r)]
-        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
-        typical = max(len(t) for t in texts)
-        floors.append(max(longest_word, 3) * _CHAR_IN + 0.15)
-        widths.append(min(typical, 45) * _CHAR_IN + 0.15)
-    total = sum(widths)
-    if total <= _PAGE_WIDTH_IN:
+    char_in = _CHAR_IN_PER_PT * font_pt
+    texts = _column_texts(columns, rows)
+    floors = _word_floors(texts, char_in)
+    widths = [min(max(len(t) for t in col), 45) * char_in + 0.15 for col in texts]
+    if sum(widths) <= page:
         return widths
-    if sum(floors) >= _PAGE_WIDTH_IN:  # too many columns for whole words: shrink all, stay on the page
-        return [f * _PAGE_WIDTH_IN / sum(floors) for f in floors]
-    spare = _PAGE_WIDTH_IN - sum(floors)
+    if sum(floors) >= page:  # too many columns for whole words: shrink all, stay on the page
+        return [f * page / sum(floors) for f in floors]
+    spare = page - sum(floors)
     extra = [w - f for w, f in zip(widths, floors)]
     return [f + spare * e / (sum(extra) or 1) for f, e in zip(floors, extra)]
 
@@ -318,12 +347,16 @@ def _docx_table(doc, columns, rows, *, caption=None, source=None, note=None):
 
     from cscs_eval.reporting.display import _numeric_text
 
+    font_pt, page = _table_layout(columns, rows)
+    landscape = page > _PAGE_WIDTH_IN
+    if landscape:
+        _orientation(doc, landscape=True)
     if caption:
         doc.add_paragraph(caption, style="Caption")
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Light List Accent 1"
     table.autofit = False
-    widths = [Inches(w) for w in _column_widths(columns, rows)]
+    widths = [Inches(w) for w in _column_widths(columns, rows, font_pt=font_pt, page=page)]
 
     def fill(cells, values, header=False):
         for cell, text, width in zip(cells, values, widths):
@@ -333,7 +366,7 @@ def _docx_table(doc, columns, rows, *, caption=None, source=None, note=None):
                 if not header and _numeric_text(str(text)):
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = Pt(font_pt)
 
     for column, width in zip(table.columns, widths):
         column.width = width  # the table grid, which LibreOffice reads; Word reads the cells' widths
@@ -343,6 +376,8 @@ def _docx_table(doc, columns, rows, *, caption=None, source=None, note=None):
     for line in (note, f"Source: {source}" if source else None):
         if line:
             doc.add_paragraph(line, style="Caption")
+    if landscape:
+        _orientation(doc, landscape=False)
 
 
 def render_docx(nb, path, *, meta: dict) -> None:

@@ -146,3 +146,17 @@ def test_word_columns_fit_the_page_and_their_words():
     wide = _column_widths(["Determinant", "Strategy", "Mechanism", "Outcomes"] * 3,
                           [["Implementation " * 5, "Develop and organize quality monitoring systems" * 2] * 6])
     assert abs(sum(wide) - _PAGE_WIDTH_IN) < 1e-9
+
+
+def test_a_table_too_wide_for_portrait_gets_a_landscape_page():
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    from cscs_eval.reporting.document import _docx_table
+
+    doc = Document()
+    _docx_table(doc, ["Team"], [["Abbeydale CMHT"]])
+    _docx_table(doc, [f"Column {i}" for i in range(14)], [["Brookmoor CMHT"] * 14], caption="Wide")
+    orientations = [section.orientation for section in doc.sections]
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    assert doc.sections[1].page_width > doc.sections[1].page_height
