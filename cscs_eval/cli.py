@@ -79,6 +79,23 @@ def emit_table(df, out=None, *, stream=None) -> None:
         print(df.to_string(index=False), file=stream or sys.stdout)
 
 
+def run_with_warnings(handler, args):
+    """Run a command's handler; print each distinct warning it raised as one 'cscs-eval: warning:' line.
+
+    Data warnings (e.g. a follow-up on the day of the baseline) are for the user, so they are
+    shown as sentences, never as Python's file-and-line warning format.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return handler(args)
+        finally:
+            for text in dict.fromkeys(str(w.message) for w in caught):
+                print(f"cscs-eval: warning: {text}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
@@ -88,7 +105,7 @@ def main(argv=None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help()
             return 0 if not argv or argv == ["--debug"] else 2
-        result = args.handler(args)
+        result = run_with_warnings(args.handler, args)
         return int(result or 0)
     except CscsEvalError as exc:
         if debug:

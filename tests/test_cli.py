@@ -73,3 +73,19 @@ def test_help_does_not_import_heavy_libraries():
 def test_python_dash_m_works():
     out = subprocess.run([sys.executable, "-m", "cscs_eval", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_warnings_are_one_line_each_and_shown_once(monkeypatch, capsys):
+    import warnings
+
+    from cscs_eval import cli
+    from cscs_eval.errors import SuspiciousDataWarning
+
+    def handler(args):
+        for _ in range(3):
+            warnings.warn("1 follow-up is on the same day as the baseline", SuspiciousDataWarning)
+        return 0
+
+    assert cli.run_with_warnings(handler, None) == 0
+    err = capsys.readouterr().err
+    assert err == "cscs-eval: warning: 1 follow-up is on the same day as the baseline\n"

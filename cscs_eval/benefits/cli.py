@@ -109,23 +109,13 @@ def _read_series(args):
     return select_indicator(df, args.indicator)
 
 
-def _show_warnings(caught) -> None:
-    for w in caught:
-        print(f"cscs-eval: warning: {w.message}", file=sys.stderr)
-
-
 def _run_spc(args) -> int:
-    import warnings
-
     from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
     from cscs_eval.cli import emit_table
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
-                  target=args.target, rebase=args.rebase, screen_outliers=args.screen_outliers,
-                  label=args.indicator)
-    _show_warnings(caught)
+    res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
+              target=args.target, rebase=args.rebase, screen_outliers=args.screen_outliers,
+              label=args.indicator)
     table = res.table()
     table["date"] = _dates(table["date"])
     emit_table(table, args.out)
@@ -142,17 +132,12 @@ def _run_spc(args) -> int:
 
 
 def _run_its(args) -> int:
-    import warnings
-
     from cscs_eval.benefits.its import interrupted_time_series
     from cscs_eval.cli import emit_table
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
-                                      seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator,
-                                      errors=args.errors)
-    _show_warnings(caught)
+    res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
+                                  seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator,
+                                  errors=args.errors)
     emit_table(res.coefficients, args.out)
     print(("" if args.out else "\n") + res.describe())
     return 0
@@ -173,8 +158,6 @@ def _run_funnel(args) -> int:
 
 
 def _run_register(args) -> int:
-    import warnings
-
     from cscs_eval.benefits.register import INDICATOR_COLUMNS, read_register, register_report
     from cscs_eval.cli import emit_table
     from cscs_eval.io import read_table
@@ -193,10 +176,7 @@ def _run_register(args) -> int:
     if unknown:
         raise UsageError(f"--rebase names indicator(s) not in the register: {', '.join(unknown)}; the register has "
                          f"{', '.join(dict.fromkeys(reg['indicator'].astype(str)))}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase)
-    _show_warnings(caught)
+    report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase)
     report["latest_date"] = _dates(report["latest_date"])
     emit_table(report, args.out)
     return 0

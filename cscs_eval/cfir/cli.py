@@ -156,23 +156,6 @@ def _encoding_name(text):
         raise argparse.ArgumentTypeError(f"unknown encoding {text!r}; use e.g. utf-8 or cp1252") from None
 
 
-def _report_warnings(fn):
-    """Run ``fn`` and print the data warnings it raised as one 'cscs-eval: warning:' line each."""
-    import warnings
-
-    from cscs_eval.errors import CscsEvalWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CscsEvalWarning)
-        result = fn()
-    for w in caught:
-        if issubclass(w.category, CscsEvalWarning):
-            print(f"cscs-eval: warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    return result
-
-
 def _load(args, with_case_ratings=False):
     from cscs_eval.cfir.coding import load_coding
 
@@ -228,9 +211,9 @@ def _summarise(args) -> int:
 
     coding = _load(args, True)
     if args.by_domain:
-        out = _report_warnings(lambda: counts_by_domain(coding))
+        out = counts_by_domain(coding)
     else:
-        out = _report_warnings(lambda: summarise(coding, all_constructs=args.all_constructs))
+        out = summarise(coding, all_constructs=args.all_constructs)
         out = out[["construct_id", "construct", "domain", "n_excerpts", "n_cases", "mean_rating", "classification"]]
     emit_table(out, args.out)
     return 0
@@ -241,7 +224,7 @@ def _matrix(args) -> int:
     from cscs_eval.cli import emit_table
 
     coding = _load(args, True)
-    emit_table(_report_warnings(lambda: matrix(coding)), args.out)
+    emit_table(matrix(coding), args.out)
     return 0
 
 
@@ -250,7 +233,7 @@ def _distinguishing(args) -> int:
     from cscs_eval.cli import emit_table
 
     coding = _load(args, True)
-    out = _report_warnings(lambda: distinguishing_constructs(coding, args.groups, high=args.high, low=args.low))
+    out = distinguishing_constructs(coding, args.groups, high=args.high, low=args.low)
     emit_table(out, args.out)
     return 0
 

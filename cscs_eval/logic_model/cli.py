@@ -59,11 +59,6 @@ def register(subparsers) -> None:
     strategies.set_defaults(handler=_run_strategies)
 
 
-def _report_warnings(caught) -> None:
-    for w in caught:
-        print(f"cscs-eval: warning: {w.message}", file=sys.stderr)
-
-
 def _load_model(path):
     from cscs_eval.errors import UsageError
 
@@ -83,8 +78,6 @@ def _load_model(path):
 
 
 def _run_render(args) -> int:
-    import warnings
-
     from cscs_eval.errors import UsageError
 
     fmt = args.to
@@ -103,21 +96,18 @@ def _run_render(args) -> int:
     if fmt in ("png", "docx") and not args.out:
         raise UsageError(f"--to {fmt} writes a binary file: give --out FILE.{fmt}")
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = _load_model(args.file)
-        from cscs_eval.logic_model._render import figure_bytes, to_docx, to_html, to_markdown
+    model = _load_model(args.file)
+    from cscs_eval.logic_model._render import figure_bytes, to_docx, to_html, to_markdown
 
-        if fmt == "docx":
-            to_docx(model, args.out, figure=not args.no_figure)
-            result = None
-        elif fmt == "html":
-            result = to_html(model, figure=not args.no_figure)
-        elif fmt == "md":
-            result = to_markdown(model)
-        else:
-            result = figure_bytes(model, fmt)
-    _report_warnings(caught)
+    if fmt == "docx":
+        to_docx(model, args.out, figure=not args.no_figure)
+        result = None
+    elif fmt == "html":
+        result = to_html(model, figure=not args.no_figure)
+    elif fmt == "md":
+        result = to_markdown(model)
+    else:
+        result = figure_bytes(model, fmt)
     if args.out:
         if result is not None:
             from cscs_eval.io import atomic_path
@@ -145,8 +135,6 @@ def _parse_outcome_option(text):
 
 
 def _run_draft(args) -> int:
-    import warnings
-
     from cscs_eval.errors import UsageError
 
     for option, n in (("--barriers", args.barriers), ("--facilitators", args.facilitators)):
@@ -156,24 +144,21 @@ def _run_draft(args) -> int:
         raise UsageError(f"--out must name a .yaml file, got {args.out}")
     if args.out and Path(args.out).exists() and not args.force:
         raise UsageError(f"{args.out} exists; an evaluator may have edited it. Use --force to replace it")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        import pandas as pd
+    import pandas as pd
 
-        from cscs_eval.logic_model import draft_from_summary, implementation_outcomes, to_yaml
+    from cscs_eval.logic_model import draft_from_summary, implementation_outcomes, to_yaml
 
-        frames = []
-        if args.teams:
-            frames.append(implementation_outcomes(args.teams))
-        extra = [_parse_outcome_option(o) for o in args.outcome]
-        if extra:
-            frames.append(pd.DataFrame([{"outcome": n, "value": v if isinstance(v, float) else None,
-                                         "measure": None if isinstance(v, float) else v} for n, v in extra]))
-        outcomes = pd.concat(frames, ignore_index=True) if frames else None
-        model = draft_from_summary(args.summary, outcomes, n_barriers=args.barriers,
-                                   n_facilitators=args.facilitators, title=args.title)
-        text = to_yaml(model)
-    _report_warnings(caught)
+    frames = []
+    if args.teams:
+        frames.append(implementation_outcomes(args.teams))
+    extra = [_parse_outcome_option(o) for o in args.outcome]
+    if extra:
+        frames.append(pd.DataFrame([{"outcome": n, "value": v if isinstance(v, float) else None,
+                                     "measure": None if isinstance(v, float) else v} for n, v in extra]))
+    outcomes = pd.concat(frames, ignore_index=True) if frames else None
+    model = draft_from_summary(args.summary, outcomes, n_barriers=args.barriers,
+                               n_facilitators=args.facilitators, title=args.title)
+    text = to_yaml(model)
     if args.out:
         from cscs_eval.io import write_text
 

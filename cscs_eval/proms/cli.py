@@ -58,12 +58,12 @@ def register(subparsers) -> None:
     p = inner.add_parser("score", help="scores per assessment (one row per assessment and score)")
     _common(p)
     add_out_argument(p)
-    p.set_defaults(handler=_one_line_warnings(_run_score))
+    p.set_defaults(handler=_run_score)
 
     p = inner.add_parser("outcomes", help="paired change per referral and unit of change, with its category")
     _common(p, outcomes=True)
     add_out_argument(p)
-    p.set_defaults(handler=_one_line_warnings(_run_outcomes))
+    p.set_defaults(handler=_run_outcomes)
 
     p = inner.add_parser("summary", help="team or group summary: paired rate, reliable change, effect sizes, "
                          "tests (small numbers suppressed)")
@@ -74,36 +74,7 @@ def register(subparsers) -> None:
                    help="show small numbers (internal use only; published tables must be suppressed)")
     add_out_argument(p, "write every column (counts, rates with Wilson intervals, means, effect sizes, tests) to "
                         "FILE (.csv, .parquet or .xlsx); without it a short table with percentages is printed")
-    p.set_defaults(handler=_one_line_warnings(_run_summary))
-
-
-def _one_line_warnings(handler):
-    """Run a handler printing each cscs-eval warning as one line (``warning: ...``), not Python's
-    two-line ``file:line: Class: message`` with a line of code under it."""
-    import functools
-
-    @functools.wraps(handler)
-    def run(args):
-        import warnings
-
-        from cscs_eval.errors import CscsEvalWarning
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CscsEvalWarning)
-            try:
-                return handler(args)
-            finally:
-                seen = set()
-                for w in caught:
-                    text = str(w.message)
-                    if text in seen:
-                        continue
-                    seen.add(text)
-                    if issubclass(w.category, CscsEvalWarning):
-                        print(f"warning: {text}", file=sys.stderr)
-                    else:
-                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return run
+    p.set_defaults(handler=_run_summary)
 
 
 def _report_exclusions(result, args=None) -> None:
