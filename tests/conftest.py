@@ -53,15 +53,26 @@ def chromium():
 
 
 @pytest.fixture
-def screenshot(chromium, tmp_path):
+def headless(chromium, tmp_path):
+    """Run headless Chromium on a page with the flags that keep it off the network; returns stdout.
+
+    ``headless(page, "--dump-dom")``, ``headless(page, f"--print-to-pdf={pdf}")``. A fresh profile
+    each time, and no background networking: the machine has no network beyond package registries.
+    """
+    def run(page: Path, *flags: str, timeout: int = 120) -> bytes:
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", *flags,
+               Path(page).resolve().as_uri()]
+        return subprocess.run(cmd, check=True, capture_output=True, timeout=timeout).stdout
+    return run
+
+
+@pytest.fixture
+def screenshot(headless, tmp_path):
     """Render an HTML file in headless Chromium to a PNG and return the PNG's path."""
     def shoot(html: Path, *, width=1000, height=1400) -> Path:
         png = tmp_path / (Path(html).stem + ".png")
-        profile = tmp_path / "chromium-profile"
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--hide-scrollbars", f"--window-size={width},{height}",
-               f"--screenshot={png}", Path(html).resolve().as_uri()]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        headless(html, f"--window-size={width},{height}", f"--screenshot={png}")
         return png
     return shoot

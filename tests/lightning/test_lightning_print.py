@@ -1,8 +1,6 @@
 """Each sample Lightning Report prints on one A4 page (headless Chromium; skipped where it is not installed)."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,22 +8,20 @@ import pytest
 from cscs_eval.lightning import write_report
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "lightning"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_longest_sample_report_prints_on_one_a4_page(tmp_path):
+@pytest.mark.browser
+def test_longest_sample_report_prints_on_one_a4_page(tmp_path, headless):
     longest = max(SAMPLE.glob("*.md"), key=lambda p: len(p.read_text(encoding="utf-8")))
     page = write_report(longest, tmp_path / "r.html")
     pdf = tmp_path / "r.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    headless(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert pages == 1
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_report_shows_in_chromium_with_notes_as_text(tmp_path):
+@pytest.mark.browser
+def test_report_shows_in_chromium_with_notes_as_text(tmp_path, headless):
     """The browser's own DOM: every section shows, and HTML typed into notes is text, not elements."""
     import html as html_lib
 
@@ -35,8 +31,7 @@ def test_report_shows_in_chromium_with_notes_as_text(tmp_path):
     text = text.replace("## Insights\n", "## Insights\n\n- Typed <script>document.title='pwned'</script> and "
                         "<img src=x onerror=alert(1)> in a note.\n", 1)
     page = write_report(parse_report(text), tmp_path / "r.html")
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-                         check=True, capture_output=True, timeout=120).stdout.decode("utf-8")
+    dom = headless(page, "--dump-dom").decode("utf-8")
     assert "<script" not in dom.lower() and "<img" not in dom.lower()  # no element came from the note
     shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", dom))
     assert "Typed <script>document.title='pwned'</script> and <img src=x onerror=alert(1)> in a note." in shown

@@ -211,18 +211,9 @@ def test_user_edited_template_is_used(model, tmp_path):
 
 
 @pytest.mark.browser
-def test_html_shows_in_headless_chromium(model, tmp_path):
-    import shutil
-    import subprocess
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("chromium is not installed")
+def test_html_shows_in_headless_chromium(model, tmp_path, screenshot):
     page = render(model, "html", tmp_path / "irlm.html")
-    shot = tmp_path / "irlm.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--screenshot={shot}", "--window-size=1400,1800", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    shot = screenshot(page, width=1400, height=1800)
     from matplotlib.image import imread
 
     pixels = imread(shot)
