@@ -7,7 +7,7 @@ method and its source. Plotting functions take ``ax=`` and return the Axes.
 Names are imported lazily so that the command line starts without pandas or matplotlib.
 """
 
-import importlib
+from cscs_eval._lazy import lazy_exports
 
 _EXPORTS = {
     "spc": "xmr", "SpcResult": "xmr", "xmr_limits": "xmr", "ShortSeriesWarning": "xmr",
@@ -33,12 +33,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"cscs_eval.benefits.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'cscs_eval.benefits' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -20,7 +20,7 @@ REFI-QDA
 Heavy modules (pandas, matplotlib) are imported when a name is first used.
 """
 
-import importlib
+from cscs_eval._lazy import lazy_exports
 
 from cscs_eval.cfir.codebook import codebook  # bound here: the function shadows its module's name
 from cscs_eval.cfir.syntax import RATINGS, format_codes, normalise_rating, parse_inline_codes
@@ -43,12 +43,4 @@ _EXPORTS = {
 
 __all__ = ["RATINGS", "parse_inline_codes", "format_codes", "normalise_rating", "codebook", *sorted(_EXPORTS)]
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"cscs_eval.cfir.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'cscs_eval.cfir' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -19,9 +19,7 @@ Public functions (imported on first use, so ``cscs-eval --help`` stays light):
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
+from cscs_eval._lazy import lazy_exports
 
 _EXPORTS = {
     "load_measure": "measures", "list_measures": "measures", "measure_registry": "measures",
@@ -37,36 +35,10 @@ _EXPORTS = {
     "talking_therapies": "talking_therapies", "summarise_talking_therapies": "talking_therapies",
     "export_row_level": "export",
     "plot_change_by_team": "figures", "plot_paired_rate": "figures", "plot_jacobson_truax": "figures",
-    "clinical_significance": "clinical_significance",
+    "clinical_significance": "reliable_change", "clinical_significance_summary": "reliable_change",
+    "jacobson_truax_plot": "reliable_change",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """Keep ``cscs_eval.proms.clinical_significance`` the function, not its module of the same name.
-
-    Importing a submodule sets it as an attribute of the package; for the one submodule named
-    like its public function, the function is kept instead (the module stays in sys.modules).
-    """
-
-    def __setattr__(self, name, value):
-        if name == "clinical_significance" and isinstance(value, types.ModuleType):
-            value = getattr(value, "clinical_significance", value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,7 +7,7 @@ Notebook helpers: :func:`set_report_style`, :func:`show_table`, :func:`show_figu
 Names are imported lazily so that the command line starts without pandas or matplotlib.
 """
 
-import importlib
+from cscs_eval._lazy import lazy_exports
 
 _EXPORTS = {
     "ACCENT": "cscs_eval.reporting.style",
@@ -29,8 +29,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'cscs_eval.reporting' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

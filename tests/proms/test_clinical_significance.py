@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from cscs_eval.errors import CscsEvalWarning, InputError, UsageError  # noqa: E402
-cs_module = importlib.import_module("cscs_eval.proms.clinical_significance")
-from cscs_eval.proms.clinical_significance import (  # noqa: E402
+cs_module = importlib.import_module("cscs_eval.proms.reliable_change")
+from cscs_eval.proms.reliable_change import (  # noqa: E402
     CATEGORIES,
     DISTRIBUTION_CATEGORIES,
     ClinicalSignificanceOptionError,
