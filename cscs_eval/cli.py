@@ -16,9 +16,9 @@ import sys
 
 from cscs_eval import __version__
 from cscs_eval.errors import CscsEvalError, UsageError
+from cscs_eval.io import ENCODING_VARIABLE
 
-#: Modules that add subcommands, in the order ``--help`` lists them. Each has
-#: ``register(subparsers)``; a capability not yet installed is skipped.
+#: Modules that add subcommands, in the order ``--help`` lists them. Each has ``register(subparsers)``.
 COMMAND_MODULES = (
     "cscs_eval.reporting.cli",
     "cscs_eval.sample.cli",
@@ -38,6 +38,24 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _add_everywhere(parser) -> None:
+    """``--debug`` and ``--encoding`` after any command, as well as before it.
+
+    Sub-parsers default them to SUPPRESS so a value given before the command is not reset.
+    """
+    if "--debug" not in parser._option_string_actions:
+        parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                            help="show a full Python traceback on errors")
+    if "--encoding" not in parser._option_string_actions:
+        parser.add_argument("--encoding", metavar="NAME", default=argparse.SUPPRESS,
+                            help="text encoding of CSV and text inputs (default UTF-8; e.g. cp1252 for Excel's "
+                                 "Windows CSV)")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _add_everywhere(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cscs-eval",
@@ -46,37 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         "parameterised notebook reports.",
     )
     parser.add_argument("--version", action="version", version=f"cscs-eval {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show a full Python traceback on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
+    _add_everywhere(parser)
     return parser
-
-
-def add_out_argument(parser, help_text="write the table to FILE (.csv, .parquet or .xlsx); "
-                                       "without it the table is printed") -> None:
-    parser.add_argument("--out", metavar="FILE", help=help_text)
-
-
-def emit_table(df, out=None, *, stream=None) -> None:
-    """Write ``df`` to ``out`` (format by extension) or print it readably to stdout."""
-    from cscs_eval.io import write_table
-
-    if out:
-        write_table(df, out)
-        print(f"wrote {out} ({len(df)} rows)", file=sys.stderr)
-        return
-    import pandas as pd
-
-    with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
-                           "display.max_colwidth", 60):
-        print(df.to_string(index=False), file=stream or sys.stdout)
 
 
 def run_with_warnings(handler, args):
@@ -97,16 +89,39 @@ def run_with_warnings(handler, args):
 
 
 def main(argv=None) -> int:
+    """Run the command line; returns the exit code (0 done, 1 data error, 2 usage error)."""
+    import os
+
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
-            parser.print_help()
-            return 0 if not argv or argv == ["--debug"] else 2
-        result = run_with_warnings(args.handler, args)
-        return int(result or 0)
+            # A command group without its subcommand (or nothing at all) is incomplete: show what
+            # can follow, and exit 2 as any other usage error does.
+            parser.print_help(sys.stderr)
+            return 2
+        encoding = getattr(args, "encoding", None)
+        if encoding:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise UsageError(f"--encoding must be a text encoding such as utf-8 or cp1252, "
+                                 f"got {encoding!r}") from None
+        previous = os.environ.get(ENCODING_VARIABLE)
+        if encoding:
+            os.environ[ENCODING_VARIABLE] = encoding
+        try:
+            return int(run_with_warnings(args.handler, args) or 0)
+        finally:  # main() may be called in-process (tests, notebooks): leave the environment as it was
+            if encoding:
+                if previous is None:
+                    os.environ.pop(ENCODING_VARIABLE, None)
+                else:
+                    os.environ[ENCODING_VARIABLE] = previous
     except CscsEvalError as exc:
         if debug:
             raise

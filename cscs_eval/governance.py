@@ -17,8 +17,18 @@ from pathlib import Path
 
 from cscs_eval.errors import UsageError
 
+__all__ = ["SUPPRESSED", "SMALL_MAX", "ROUND_TO", "KEY_VARIABLE", "is_small", "suppress_count", "count_text",
+           "drop_small", "suppress_table", "SUPPRESSION_NOTE", "load_key", "pseudonymise"]
+
 SUPPRESSED = "*"
+#: Counts from 1 to SMALL_MAX are never published; 0 is shown.
+SMALL_MAX = 4
+#: Published counts above SMALL_MAX are rounded to the nearest ROUND_TO.
+ROUND_TO = 5
 KEY_VARIABLE = "CSCS_EVAL_PSEUDONYM_KEY"
+#: The line under a suppressed table, saying what its marks mean.
+SUPPRESSION_NOTE = (f"* = 1 to {SMALL_MAX} (suppressed); other counts rounded to the nearest {ROUND_TO}; "
+                    "percentages withheld when their numerator or denominator is suppressed.")
 
 
 def suppress_count(n):
@@ -33,26 +43,49 @@ def suppress_count(n):
         return n
     n = int(n)
     if n < 0:
-        raise ValueError(f"a count cannot be negative, got {n}")
+        raise UsageError(f"a count cannot be negative, got {n}")
     if n == 0:
         return 0
-    if n < 5:
+    if n <= SMALL_MAX:
         return SUPPRESSED
-    return int(math.floor(n / 5 + 0.5) * 5)
+    return int(math.floor(n / ROUND_TO + 0.5) * ROUND_TO)
 
 
 def is_small(values):
     """True where a count is 1 to 4, the counts that publication must not reveal.
 
+    A single number gives a bool; a sequence or Series gives a boolean Series (missing is not small).
+
     Examples
     --------
+    >>> is_small(3), is_small(0)
+    (True, False)
     >>> is_small([0, 1, 4, 5]).tolist()
     [False, True, True, False]
     """
+    import numbers
+
+    if isinstance(values, numbers.Number):
+        return bool(0 < values <= SMALL_MAX)
     import pandas as pd
 
     values = pd.Series(values)
-    return (values > 0) & (values < 5)
+    return (values > 0) & (values <= SMALL_MAX)
+
+
+def count_text(n, *, suppress: bool = True) -> str:
+    """A count as a sentence shows it: ``fewer than 5`` for 1-4, else rounded to 5 (with ``suppress``).
+
+    Examples
+    --------
+    >>> count_text(3), count_text(1234), count_text(1234, suppress=False), count_text(0)
+    ('fewer than 5', '1,235', '1,234', '0')
+    """
+    n = int(n)
+    if not suppress:
+        return f"{n:,}"
+    shown = suppress_count(n)
+    return f"fewer than {SMALL_MAX + 1}" if shown == SUPPRESSED else f"{shown:,}"
 
 
 def drop_small(df, counts):
@@ -80,25 +113,25 @@ def drop_small(df, counts):
     return df[~small], int(small.sum())
 
 
-def suppress_table(df, *, counts=(), percentages=None, enabled: bool = True):
-    """A copy of ``df`` ready to publish: counts suppressed and rounded, dependent percentages withheld.
+def suppress_table(df, *, counts=(), rates=None, suppress: bool = True):
+    """A copy of ``df`` ready to publish: counts suppressed and rounded, dependent rates withheld.
 
     Parameters
     ----------
     counts
         Count columns to suppress and round.
-    percentages
-        Mapping of a percentage (or rate) column to the ``(numerator, denominator)`` count
+    rates
+        Mapping of a rate or percentage column to the ``(numerator, denominator)`` count
         columns it is computed from; the value is withheld when either is 1 to 4. Counts
         that appear only here are checked but not rounded.
-    enabled
+    suppress
         ``False`` returns an unchanged copy (for internal, not published, use).
     """
     out = df.copy()
-    if not enabled:
+    if not suppress:
         return out
-    percentages = percentages or {}
-    for pct, cols in percentages.items():
+    rates = rates or {}
+    for pct, cols in rates.items():
         small = False
         for col in cols:
             small = small | is_small(df[col])

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from cscs_eval.errors import InputError, UsageError
@@ -241,20 +242,139 @@ def write_text(text: str, path) -> Path:
     return Path(path)
 
 
-def read_yaml(path):
-    """Read YAML with ``safe_load``; a syntax error names the file and line."""
+#: Limits on YAML the package reads (front matter, Lightning Reports, logic models, aliases,
+#: measures, rules, run parameters): files this size are hand-written, so anything bigger or
+#: more aliased is refused before it can take memory or time ("billion laughs").
+YAML_MAX_BYTES = 1_000_000
+YAML_MAX_ALIASES = 20
+YAML_MAX_DEPTH = 40
+
+
+def _yaml_loader():
     import yaml
 
-    text = read_text(path)
+    class Loader(yaml.SafeLoader):
+        """``safe_load`` with limits on aliases and nesting, and duplicate keys as errors."""
+
+        def __init__(self, stream):
+            super().__init__(stream)
+            self._aliases = 0
+            self._depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                self._aliases += 1
+                if self._aliases > YAML_MAX_ALIASES:
+                    raise _YamlLimit(f"more than {YAML_MAX_ALIASES} YAML aliases (*name); write the values out "
+                                     "(the limit keeps a small file from expanding without end)",
+                                     self.peek_event().start_mark)
+            self._depth += 1
+            try:
+                if self._depth > YAML_MAX_DEPTH:
+                    raise _YamlLimit(f"YAML nested more than {YAML_MAX_DEPTH} levels deep",
+                                     self.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    continue  # PyYAML reports unhashable keys itself
+                if key in seen:
+                    raise _YamlLimit(f"key {key!r} appears twice (first on line {{first}}); give each key once",
+                                     key_node.start_mark, seen[key])
+                seen[key] = key_node.start_mark
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
+class _YamlLimit(Exception):
+    def __init__(self, message, mark, first=None):
+        super().__init__(message)
+        self.message, self.mark, self.first = message, mark, first
+
+
+def load_yaml(text: str, *, file=None, first_line: int = 1):
+    """Parse YAML text safely; any problem is an :class:`InputError` naming the file and line.
+
+    ``first_line`` is the line of the file on which ``text`` starts (front matter starts on
+    line 2). Tags that build Python objects are refused (``safe_load``); aliases, nesting and
+    size are limited (``YAML_MAX_*``); a key given twice and a date that cannot exist
+    (``2024-02-30``) are errors, never a silent last-one-wins or a crash.
+    """
+    import yaml
+
+    def where(mark):
+        return None if mark is None else mark.line + first_line
+
+    if len(text.encode("utf-8", "surrogatepass")) > YAML_MAX_BYTES:
+        raise InputError(f"YAML larger than {YAML_MAX_BYTES:,} bytes; split it, or raise "
+                         "cscs_eval.io.YAML_MAX_BYTES if it really is this big", file=file)
+    loader = _yaml_loader()(text)
     try:
-        data = yaml.safe_load(text)
+        return loader.get_single_data()
+    except _YamlLimit as exc:
+        message = exc.message.replace("{first}", str(where(exc.first)))
+        raise InputError(f"not accepted: {message}", file=file, row=where(exc.mark)) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise InputError(f"not valid YAML: {exc.problem}", file=path,
-                         row=None if mark is None else mark.line + 1) from None
+        raise InputError(f"not valid YAML: {exc.problem}", file=file, row=where(exc.problem_mark)) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=path) from None
-    return data
+        raise InputError(f"not valid YAML: {exc}", file=file) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML's own constructors raise these for values that look typed but are not, e.g. a
+        # timestamp of 2024-02-30 or 0000-01-01; say so instead of crashing.
+        raise InputError(f"a value is not what it looks like ({exc}); put dates and numbers that are "
+                         "not real in quotes, or correct them", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path):
+    """Read a YAML file with :func:`load_yaml`."""
+    return load_yaml(read_text(path), file=path)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A Markdown file split at its front matter: ``meta`` (keys normalised), the ``body`` and
+    ``body_line``, the file line on which the body starts."""
+
+    meta: dict
+    body: str
+    body_line: int
+
+
+_FRONT_FENCES = ("---", "...")
+
+
+def split_front_matter(text: str, *, file=None, required: bool = True) -> FrontMatter:
+    """Split YAML front matter (between ``---`` lines at the top) from the Markdown below it.
+
+    Keys are normalised as column names are (``Contact type`` -> ``contact_type``). Without
+    front matter, ``required=True`` is an error and ``required=False`` gives empty ``meta``.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        if required:
+            raise InputError("the file must start with front matter: 'key: value' lines between two '---' lines",
+                             file=file, row=1)
+        return FrontMatter({}, text, 1)
+    end = next((n for n in range(1, len(lines)) if lines[n].strip() in _FRONT_FENCES), None)
+    if end is None:
+        raise InputError("front matter is not closed: end it with a line holding only '---'", file=file, row=1)
+    meta = load_yaml("\n".join(lines[1:end]), file=file, first_line=2)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise InputError("front matter must be 'key: value' lines", file=file, row=2)
+    meta = {normalise_column(k): v for k, v in meta.items()}
+    return FrontMatter(meta, "\n".join(lines[end + 1:]), end + 2)
 
 
 def sha256_file(path, *, chunk: int = 1 << 20) -> str:

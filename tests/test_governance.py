@@ -28,7 +28,7 @@ def test_suppression_never_reveals_a_small_count(n):
 def test_percentage_withheld_when_its_counts_are_small():
     df = pd.DataFrame({"team": ["A", "B", "C"], "paired": [3, 20, 0], "eligible": [40, 50, 2],
                        "rate": [7.5, 40.0, 0.0]})
-    out = suppress_table(df, counts=["paired", "eligible"], percentages={"rate": ("paired", "eligible")})
+    out = suppress_table(df, counts=["paired", "eligible"], rates={"rate": ("paired", "eligible")})
     assert out["paired"].tolist() == ["*", 20, 0]
     assert out["eligible"].tolist() == [40, 50, "*"]
     assert out["rate"].tolist() == ["*", 40.0, "*"]

@@ -9,7 +9,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser(
         "benefits", help="benefit analyses: SPC charts, interrupted time series, funnel plots, benefits register",
@@ -111,7 +111,7 @@ def _read_series(args):
 
 def _run_spc(args) -> int:
     from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
               target=args.target, rebase=args.rebase, screen_outliers=args.screen_outliers,
@@ -133,7 +133,7 @@ def _run_spc(args) -> int:
 
 def _run_its(args) -> int:
     from cscs_eval.benefits.its import interrupted_time_series
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
                                   seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator,
@@ -145,7 +145,7 @@ def _run_its(args) -> int:
 
 def _run_funnel(args) -> int:
     from cscs_eval.benefits.funnel_plot import funnel
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.io import read_table
 
     _normalise(args, "group", "numerator", "denominator")
@@ -159,7 +159,7 @@ def _run_funnel(args) -> int:
 
 def _run_register(args) -> int:
     from cscs_eval.benefits.register import INDICATOR_COLUMNS, read_register, register_report
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.io import read_table
 
     from cscs_eval.errors import UsageError

@@ -93,7 +93,7 @@ class FunnelResult:
         if percent:
             t = t.assign(**{c: 100 * t[c] for c in rates})
         return suppress_table(t, counts=["numerator", "denominator"],
-                              percentages={c: ("numerator", "denominator") for c in rates}, enabled=suppress)
+                              rates={c: ("numerator", "denominator") for c in rates}, suppress=suppress)
 
     def describe(self, *, unit: str = "groups") -> str:
         """A sentence for a report; ``unit`` names the groups (``"teams"``)."""

@@ -229,7 +229,7 @@ def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", refer
                "rel_gap", "rel_gap_lower", "rel_gap_upper"]
     basis = ("events", "n") if kind == "rate" else ("n", "n")
     counts = ["n", "events"] if kind == "rate" else ["n"]
-    published = suppress_table(out, counts=counts, percentages={c: basis for c in derived})
+    published = suppress_table(out, counts=counts, rates={c: basis for c in derived})
     ref_small = any(0 < out.loc[ref_hits[0], c] < 5 for c in basis)
     if ref_small:
         for c in derived[3:]:

@@ -6,7 +6,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser("cfir", help="CFIR 2.0 coding: codebook, validate, summarise, matrix, agreement, "
                                 "REFI-QDA export and import",
@@ -167,7 +167,7 @@ def _load(args, with_case_ratings=False):
 
 def _codebook(args) -> int:
     from cscs_eval.cfir.codebook import codebook, crosswalk
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     if args.crosswalk:
         df = crosswalk()
@@ -207,7 +207,7 @@ def _validate(args) -> int:
 
 def _summarise(args) -> int:
     from cscs_eval.cfir.ratings import counts_by_domain, summarise
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     coding = _load(args, True)
     if args.by_domain:
@@ -221,7 +221,7 @@ def _summarise(args) -> int:
 
 def _matrix(args) -> int:
     from cscs_eval.cfir.ratings import matrix
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     coding = _load(args, True)
     emit_table(matrix(coding), args.out)
@@ -230,7 +230,7 @@ def _matrix(args) -> int:
 
 def _distinguishing(args) -> int:
     from cscs_eval.cfir.ratings import distinguishing_constructs
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     coding = _load(args, True)
     out = distinguishing_constructs(coding, args.groups, high=args.high, low=args.low)
@@ -240,7 +240,7 @@ def _distinguishing(args) -> int:
 
 def _themes(args) -> int:
     from cscs_eval.cfir.ratings import themes_table
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     emit_table(themes_table(_load(args), args.themes), args.out)
     return 0
@@ -249,7 +249,7 @@ def _themes(args) -> int:
 def _agreement(args) -> int:
     from cscs_eval.cfir.coding import load_coding
     from cscs_eval.cfir.reliability import agreement, case_agreement, disagreements
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     a = load_coding([args.path_a], args.aliases, encoding=args.encoding)
     b = load_coding([args.path_b], args.aliases, encoding=args.encoding)
@@ -309,7 +309,7 @@ def _export(args) -> int:
 def _import(args) -> int:
     from cscs_eval.cfir.coding import to_coding_sheet
     from cscs_eval.cfir.refiqda import import_qdpx
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
 
     coding = import_qdpx(args.path, aliases=args.aliases)
     records = coding.attrs.get("case_ratings") or []

@@ -6,7 +6,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser("lightning",
                                 help="Lightning Reports: render one (HTML, Markdown, Word), follow a series",
@@ -65,7 +65,7 @@ def _run_render(args) -> int:
 
 
 def _run_series(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.lightning import series
 
     table = series(args.folder, absent_for=args.absent_for, aliases=args.aliases)

@@ -13,7 +13,7 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser(
         "logic-model", help="Implementation Research Logic Models: render, draft from a CFIR summary, ERIC list",
@@ -172,7 +172,7 @@ def _run_draft(args) -> int:
 
 
 def _run_strategies(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.logic_model import eric_strategies
 
     df = eric_strategies()

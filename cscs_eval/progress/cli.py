@@ -11,7 +11,7 @@ _TABLE_COLUMNS = ["workstream", "total", "complete", "complete_pct", "on_track",
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser("progress", help="programme progress: workstream task tallies, RAG status, checks",
                                 description="Programme progress tables like a board report's, with checks that "
@@ -36,7 +36,7 @@ def register(subparsers) -> None:
 def _run_summarise(args) -> int:
     import pandas as pd
 
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.io import write_table
     from cscs_eval.progress import summarise
 

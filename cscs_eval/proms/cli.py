@@ -36,7 +36,7 @@ def _common(p, *, outcomes=False):
 
 
 def register(subparsers) -> None:
-    from cscs_eval.cli import add_out_argument
+    from cscs_eval._commands import add_out_argument
 
     sub = subparsers.add_parser("proms", help="PROMs outcomes: validate, score and pair ReQoL-10, DIALOG, GBO, "
                                 "PHQ-9 and GAD-7 to NHS England's definitions",
@@ -94,7 +94,7 @@ def _report_exclusions(result, args=None) -> None:
 
 
 def _run_measures(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.proms.measures import list_measures
 
     table = list_measures(args.measures)
@@ -104,7 +104,7 @@ def _run_measures(args) -> int:
 
 
 def _run_validate(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.errors import ValidationError
     from cscs_eval.proms.data import problems_message, validate_proms
 
@@ -124,7 +124,7 @@ def _key(args):
 
 
 def _run_score(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.proms.export import export_row_level
     from cscs_eval.proms.scoring import score
 
@@ -147,7 +147,7 @@ def _outcomes(args):
 
 
 def _run_outcomes(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.proms.export import export_row_level
 
     key = _key(args)
@@ -161,7 +161,7 @@ def _run_outcomes(args) -> int:
 
 
 def _run_summary(args) -> int:
-    from cscs_eval.cli import emit_table
+    from cscs_eval._commands import emit_table
     from cscs_eval.proms.summary import publishable, summarise
 
     result = _outcomes(args)

@@ -232,7 +232,7 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame
     filled = df.copy()
     for c in set(counts) | {"_paired_den"}:
         filled[c] = filled[c].astype("Float64").fillna(0).astype(float)
-    out = suppress_table(filled, counts=counts, percentages=percentages)
+    out = suppress_table(filled, counts=counts, rates=percentages)
     for c in counts:
         out[c] = out[c].astype(object).where(summary[c].notna().to_numpy(), None)
     n_paired = df["n_paired"].astype("Float64").fillna(0).to_numpy(dtype=float)

@@ -49,7 +49,7 @@ def _format_value(value, decimals: int) -> str:
     return MISSING if text in ("nan", "NaT", "<NA>", "None") else text
 
 
-def format_table(df, *, decimals: int = 1, suppress=None, labels=None):
+def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
     """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
 
     Parameters
@@ -58,10 +58,10 @@ def format_table(df, *, decimals: int = 1, suppress=None, labels=None):
         The table; its index is dropped (turn a meaningful index into a column first).
     decimals
         Decimal places for non-integer numbers; integer-valued columns stay whole.
-    suppress
-        ``None`` for no suppression, or a dict with ``counts`` (columns to suppress and
-        round) and ``percentages`` (column -> (numerator, denominator)), as
-        :func:`cscs_eval.governance.suppress_table` takes.
+    counts, rates, suppress
+        Small-number suppression of the ``counts`` columns and of the ``rates`` that depend
+        on them (rate column -> (numerator, denominator)), as
+        :func:`cscs_eval.governance.suppress_table` applies it; on unless ``suppress=False``.
     labels
         Column headings to use instead of the column names (others are humanised).
 
@@ -77,9 +77,8 @@ def format_table(df, *, decimals: int = 1, suppress=None, labels=None):
     from cscs_eval.governance import suppress_table
 
     table = df.reset_index(drop=True)
-    if suppress:
-        table = suppress_table(table, counts=suppress.get("counts", ()),
-                               percentages=suppress.get("percentages"))
+    if counts or rates:
+        table = suppress_table(table, counts=counts, rates=rates, suppress=suppress)
     out = pd.DataFrame(index=table.index)
     for col in table.columns:
         series = table[col]
@@ -119,8 +118,8 @@ def _numeric_text(value: str) -> bool:
     return True
 
 
-def show_table(df, *, caption: str, source: str | None = None, suppress=None, decimals: int = 1,
-               labels=None, note: str | None = None):
+def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=None, suppress: bool = True,
+               decimals: int = 1, labels=None, note: str | None = None):
     """Display a readable table with a caption in a notebook and in its report.
 
     Parameters
@@ -131,18 +130,19 @@ def show_table(df, *, caption: str, source: str | None = None, suppress=None, de
         What the table shows, in a sentence.
     source
         Where the data come from (a file, an extract, a publication).
-    suppress
-        Small-number suppression: ``{"counts": [...], "percentages": {pct: (num, den)}}``.
-    decimals, labels
-        As :func:`format_table`.
+    counts, rates, suppress, decimals, labels
+        As :func:`format_table`: name the count columns (and the rates built on them) and
+        they are published under the small-number rules unless ``suppress=False``.
     note
-        A line under the table, e.g. what ``*`` means.
+        A line under the table; a suppressed table gets the note saying what ``*`` means.
     """
     from IPython.display import display
 
-    formatted = format_table(df, decimals=decimals, suppress=suppress, labels=labels)
-    if suppress and note is None:
-        note = "* = 1 to 4 (suppressed); other counts rounded to the nearest 5."
+    from cscs_eval.governance import SUPPRESSION_NOTE
+
+    formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+    if suppress and (counts or rates) and note is None:
+        note = SUPPRESSION_NOTE
     payload = {
         "caption": caption,
         "source": source,

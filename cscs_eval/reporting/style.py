@@ -18,6 +18,13 @@ HATCHES = ["", "///", "...", "xxx", "\\\\\\"]
 
 FIGURE_SIZE = (7.5, 4.2)
 
+#: Type in Word documents (HTML takes the same from templates/report/report.css).
+FONT = "Arial"
+FONT_SIZE_PT = 10.5
+HEADING_SIZES_PT = {"Title": 22, "Heading 1": 16, "Heading 2": 13, "Heading 3": 11}
+#: Smallest type any output uses, in points (figures and Word tables alike).
+MIN_FONT_PT = 8
+
 
 def set_report_style() -> None:
     """Apply the report style to seaborn and matplotlib (call once at the top of a notebook)."""

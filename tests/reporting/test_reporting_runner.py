@@ -1,7 +1,6 @@
 """The report runner end to end, with real kernels: reports, checksums, failures, --for-each."""
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from docx import Document
 
 from cscs_eval.cli import main
-from cscs_eval.errors import NotebookExecutionError, UsageError
+from cscs_eval.errors import UsageError
 from cscs_eval.reporting.runner import run_for_each, run_notebook
 
 SHOW = ("from cscs_eval.reporting import show_table, show_markdown, show_figure\n"
@@ -139,24 +138,23 @@ def test_runner_usage_errors(args, message, tmp_path, monkeypatch, capsys):
 
 
 def test_word_columns_fit_the_page_and_their_words():
-    from cscs_eval.reporting.document import _PAGE_WIDTH_IN, _column_widths
+    from cscs_eval.reporting.word import PORTRAIT_WIDTH_IN, column_widths
 
-    narrow = _column_widths(["Team", "N"], [["Abbeydale CMHT", "12"]])
-    assert narrow[0] > narrow[1] and sum(narrow) < _PAGE_WIDTH_IN
-    wide = _column_widths(["Determinant", "Strategy", "Mechanism", "Outcomes"] * 3,
+    narrow = column_widths(["Team", "N"], [["Abbeydale CMHT", "12"]])
+    assert narrow[0] > narrow[1] and sum(narrow) < PORTRAIT_WIDTH_IN
+    wide = column_widths(["Determinant", "Strategy", "Mechanism", "Outcomes"] * 3,
                           [["Implementation " * 5, "Develop and organize quality monitoring systems" * 2] * 6])
-    assert abs(sum(wide) - _PAGE_WIDTH_IN) < 1e-9
+    assert abs(sum(wide) - PORTRAIT_WIDTH_IN) < 1e-9
 
 
 def test_a_table_too_wide_for_portrait_gets_a_landscape_page():
-    from docx import Document
     from docx.enum.section import WD_ORIENT
 
-    from cscs_eval.reporting.document import _docx_table
+    from cscs_eval.reporting.word import add_table, new_document
 
-    doc = Document()
-    _docx_table(doc, ["Team"], [["Abbeydale CMHT"]])
-    _docx_table(doc, [f"Column {i}" for i in range(14)], [["Brookmoor CMHT"] * 14], caption="Wide")
+    doc = new_document()
+    add_table(doc, ["Team"], [["Abbeydale CMHT"]])
+    add_table(doc, [f"Column {i}" for i in range(14)], [["Brookmoor CMHT"] * 14], caption="Wide")
     orientations = [section.orientation for section in doc.sections]
     assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
     assert doc.sections[1].page_width > doc.sections[1].page_height
