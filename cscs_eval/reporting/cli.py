@@ -54,7 +54,7 @@ def _run(args) -> int:
         print(f"{len(results) - len(failed)} of {len(results)} reports written; index: {index}")
         return 1 if failed else 0
     result = run_notebook(args.notebook, args.out, given=given, params_file=args.params_file,
-                          to=_formats(args.to), force=args.force)
+                          to=_formats(args.to), force=args.force, quiet=False)
     print(f"report: {result.html}")
     if result.docx:
         print(f"word: {result.docx}")

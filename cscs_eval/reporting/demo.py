@@ -11,9 +11,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cscs_eval.reporting.runner import RunResult, find_notebook, run_many, write_index
+from cscs_eval.reporting.runner import RunResult, find_notebook, run_many, unique_slugs, write_index
 
 DEFAULT_OUT = Path("reports") / "demo"
+#: Written into every demo folder: a new demo replaces only a folder that holds it (or an empty
+#: one), never a folder of the user's.
+MARKER = ".cscs-eval-demo"
 #: The centrepiece comes first in the index; other notebooks follow by name.
 LEAD_NOTEBOOK = "implementation_evaluation"
 #: The per-team batch: notebook, column, how many teams.
@@ -49,28 +52,33 @@ def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: b
     """Run the sample evaluation into ``out_dir`` and return ``(results, index_path)``."""
     from cscs_eval.reporting.runner import for_each_values
 
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        from cscs_eval.errors import UsageError
+    from cscs_eval.errors import UsageError
+    from cscs_eval.reporting.runner import check_out_dir
 
-        raise UsageError(f"{out_dir}: the output folder is a file; give a folder name with --out")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    out_dir = check_out_dir(Path(out_dir))
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise UsageError(f"{out_dir} holds files that a demo did not write; a demo replaces only its own folder: "
+                         "give a new or empty folder with --out")
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write the demo there ({exc.strerror})") from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes 0700; a demo folder gets the usual permissions
+        (staging / MARKER).write_text("made by cscs-eval demo; the next demo may replace this folder\n")
         about = {nb: _title_and_intro(nb) for nb in demo_notebooks()}
         jobs = [dict(notebook=str(nb), out_dir=str(staging / nb.stem), to=("html", "docx"), label=title)
                 for nb, (title, _) in about.items()]
         name, column, n = TEAM_BATCH
-        batch = []
-        try:
-            batch_nb = find_notebook(name)
-        except Exception:
-            batch_nb = None
-        if batch_nb is not None:
-            for value in for_each_values(batch_nb, column)[:n]:
-                batch.append(dict(notebook=str(batch_nb), out_dir=str(staging / f"{name}-by-{column}" / value),
-                                  parameters={column: value}, to=("html",),
-                                  label=f"{_title_and_intro(batch_nb)[0]}: {column} {value}"))
+        batch_nb = find_notebook(name)
+        values = for_each_values(batch_nb, column)[:n]
+        batch = [dict(notebook=str(batch_nb), out_dir=str(staging / f"{name}-by-{column}" / slug),
+                      parameters={column: value}, to=("html",),
+                      label=f"{_title_and_intro(batch_nb)[0]}: {column} {value}")
+                 for value, slug in zip(values, unique_slugs(values))]
         results: list[RunResult] = run_many(jobs + batch, max_workers=max_workers, progress=progress,
                                             description="demo reports")
         # Paths in the index are relative, so they stay right after the folder is moved.

@@ -16,7 +16,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscs_eval.errors import InputError, UsageError
+from cscs_eval.errors import CscsEvalWarning, InputError, UsageError
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 
@@ -29,16 +29,37 @@ class Parameter:
     help: str
 
 
+#: Input-file parameters end in these: only they are checked for existence and checksummed.
+FILE_SUFFIXES = ("_path", "_paths")
+#: Limits on what one report's checksums read from a folder parameter: a folder of notes is
+#: tens of files; a parameter naming /usr or /proc by mistake must not hash for minutes.
+MAX_HASHED_FILES = 2_000
+MAX_HASHED_BYTES = 2_000_000_000
+
+
+class IgnoredParameterWarning(CscsEvalWarning):
+    """A parameters file (``-f``) sets a parameter the notebook does not declare; it is ignored."""
+
+
+def is_file_parameter(name: str) -> bool:
+    """True for the parameters that name input files or folders (``data_path``, ``coding_paths``)."""
+    return name.endswith(FILE_SUFFIXES)
+
+
 def load_notebook_json(path) -> dict:
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: notebook not found")
-    if path.suffix != ".ipynb":
+    if path.suffix != ".ipynb" or not path.is_file():
         raise UsageError(f"{path}: not a notebook (expected a .ipynb file)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not a readable notebook ({exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or \
+            not all(isinstance(c, dict) for c in nb["cells"]):
+        raise UsageError(f"{path}: not a notebook (a Jupyter notebook is a JSON object with a list of cells)")
+    return nb
 
 
 def parameters_cell(nb: dict, path) -> dict:
@@ -122,11 +143,11 @@ def coerce(param: Parameter, value, *, from_text: bool):
             except ValueError:
                 pass
         else:
-            import yaml
+            from cscs_eval.io import load_yaml
 
             try:
-                parsed = yaml.safe_load(text)
-            except yaml.YAMLError:
+                parsed = load_yaml(text)
+            except InputError:
                 parsed = None
             if isinstance(parsed, _TYPES[kind]):
                 return _plain(parsed)
@@ -180,13 +201,22 @@ def resolve_parameters(notebook, *, given=(), params_file=None) -> dict:
     """Check and convert parameters for ``notebook``; return only the values to inject.
 
     ``given`` holds ``(name, text)`` pairs from ``-p``; ``params_file`` a YAML mapping.
-    ``-p`` values win over the file's, as in papermill.
+    ``-p`` values win over the file's, as in papermill. A name the notebook does not declare
+    is an error from ``-p`` but only a warning from the file, so one parameters file can serve
+    every notebook (they share parameter names: README, "One house").
     """
+    import warnings
+
     declared = notebook_parameters(notebook)
     values = {}
     sources = []
     if params_file is not None:
-        sources += [(k, v, False) for k, v in read_params_file(params_file).items()]
+        file_values = read_params_file(params_file)
+        ignored = [k for k in file_values if k not in declared]
+        if ignored:
+            warnings.warn(f"{Path(notebook).name} has no parameter {', '.join(map(str, ignored))}; "
+                          f"ignored from {params_file}", IgnoredParameterWarning, stacklevel=2)
+        sources += [(k, v, False) for k, v in file_values.items() if k in declared]
     sources += [(k, v, True) for k, v in given]
     for name, value, from_text in sources:
         if name not in declared:
@@ -197,12 +227,13 @@ def resolve_parameters(notebook, *, given=(), params_file=None) -> dict:
 
 
 def file_parameters(values: dict) -> dict[str, list[Path]]:
-    """Files named by parameter values: each existing file (or the files of an existing folder)."""
+    """Files named by input-file parameters (``*_path``, ``*_paths``): each existing file, or the
+    files of an existing folder (hidden ones left out), within ``MAX_HASHED_FILES``/``_BYTES``."""
     from cscs_eval.io import resolve_path
 
-    found = {}
+    found, n_files, n_bytes = {}, 0, 0
     for name, value in values.items():
-        if name.startswith("output"):  # where the run writes, not what it reads
+        if not is_file_parameter(name):
             continue
         paths = []
         for item in value if isinstance(value, list) else [value]:
@@ -212,20 +243,33 @@ def file_parameters(values: dict) -> dict[str, list[Path]]:
             if path.is_file():
                 paths.append(path)
             elif path.is_dir():
-                paths.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+                for p in sorted(path.rglob("*")):
+                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
+                        paths.append(p)
+                        if len(paths) + n_files > MAX_HASHED_FILES:
+                            raise UsageError(f"parameter '{name}' names {item}, a folder of more than "
+                                             f"{MAX_HASHED_FILES:,} files; name the files the notebook reads "
+                                             "(cscs_eval.reporting.params.MAX_HASHED_FILES is the limit)")
+        for p in paths:
+            n_bytes += p.stat().st_size
+        n_files += len(paths)
+        if n_bytes > MAX_HASHED_BYTES:
+            raise UsageError(f"the input files named by the parameters hold more than {MAX_HASHED_BYTES:,} bytes "
+                             "to checksum (cscs_eval.reporting.params.MAX_HASHED_BYTES is the limit)")
         if paths:
             found[name] = paths
     return found
 
 
 def check_input_files(values: dict) -> None:
-    """A ``*_path``/``*_file`` parameter that names no existing file is a data error before anything runs."""
+    """An input-file parameter (``*_path``, ``*_paths``) naming nothing that exists is a data error
+    before anything runs."""
     from cscs_eval.io import resolve_path
 
     for name, value in values.items():
-        if not (name.endswith("_path") or name.endswith("_file")):
+        if not is_file_parameter(name):
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item.strip() and not resolve_path(item).exists():
                 raise InputError(f"parameter '{name}' names {item}, which does not exist; "
-                                 "give the path of an existing file")
+                                 "give the path of an existing file or folder")

@@ -9,10 +9,12 @@ notebook, names the cell and the error, and writes no report.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -81,29 +83,109 @@ def checksums(values: dict) -> list[tuple[str, str, str]]:
             for name, paths in _params.file_parameters(values).items() for p in paths]
 
 
-def _prepare_out_dir(out_dir: Path, stem: str, force: bool) -> None:
+#: A run claims its output folder with this file (created exclusively), so a second run to the
+#: same folder fails instead of one report silently replacing the other.
+CLAIM_FILE = ".cscs-eval-run"
+#: Staging folders of a run; one left by a killed run is removed by the next run to that folder.
+PARTIAL_PREFIX = ".partial-"
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """Refuse output folders that can only be mistakes: a file, the file-system root, the home folder."""
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: the output folder is a file; give a folder name with --out")
+    resolved = out_dir.resolve()
+    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
+        raise UsageError(f"{out_dir}: refusing to write reports into {resolved}; give a folder of their own "
+                         "with --out (e.g. reports/mine)")
+    return out_dir
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def claim(out_dir: Path):
+    """Hold ``out_dir`` for one run: a second run (another process) is refused while this one writes.
+
+    A claim left by a run that was killed (its process is gone) is taken over, and that run's
+    hidden staging folders are removed.
+    """
+    path = out_dir / CLAIM_FILE
+    for attempt in (1, 2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if attempt == 2 or (pid and _pid_alive(pid)):
+                raise UsageError(f"{out_dir}: another cscs-eval run (process {pid or 'unknown'}) is writing here; "
+                                 f"wait for it, or choose another --out folder") from None
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
+    for stale in out_dir.glob(f"{PARTIAL_PREFIX}*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _prepare_out_dir(out_dir: Path, stem: str, force: bool) -> bool:
+    """Make the output folder if needed; True if this run made it (so a failed run can remove it)."""
+    check_out_dir(out_dir)
     if out_dir.is_dir() and not force:
         earlier = [p.name for p in out_dir.iterdir() if p.stem == stem and p.suffix in (".html", ".ipynb", ".docx")]
         if earlier:
             raise UsageError(f"{out_dir} already holds a report ({', '.join(sorted(earlier))}); "
                              "pass --force to replace it or choose another --out folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    made = not out_dir.exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
+    return made
 
 
-def _failed_cell(exc, original_cells) -> str:
-    source = getattr(exc, "source", "") or ""
-    code_cells = [c for c in original_cells if c.get("cell_type") == "code"]
-    for i, cell in enumerate(original_cells, start=1):
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell.get("cell_type") == "code" and text.strip() == source.strip():
-            return f"cell {i} (code cell {code_cells.index(cell) + 1})"
-    return f"cell {getattr(exc, 'cell_index', '?')}"
+def _failed_cell(exc) -> str:
+    """The failed cell as Jupyter and papermill number it: by its execution count, ``In [3]``."""
+    count = getattr(exc, "exec_count", None)
+    return f"cell In [{count}]" if count else f"cell {getattr(exc, 'cell_index', '?')}"
+
+
+def _package_error(exc):
+    """A cscs-eval error raised inside the notebook (a bad parameter value, a bad file), rebuilt so the
+    runner reports it as the package reports it anywhere else: one line, its own exit code."""
+    from cscs_eval import errors
+
+    cls = getattr(errors, str(getattr(exc, "ename", "")), None)
+    if not (isinstance(cls, type) and issubclass(cls, CscsEvalError)) or cls is NotebookExecutionError:
+        return None
+    return UsageError(exc.evalue) if issubclass(cls, UsageError) else InputError(exc.evalue)
+
+
+def _say(message: str, quiet: bool) -> None:
+    if not quiet:
+        print(f"cscs-eval: {message}", file=sys.stderr, flush=True)
 
 
 def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_file=None, to=("html",),
-                 force: bool = False, kernel_name: str | None = None, label: str | None = None) -> RunResult:
+                 force: bool = False, kernel_name: str | None = None, label: str | None = None,
+                 quiet: bool = True) -> RunResult:
     """Execute ``notebook`` with checked parameters and write its report.
 
     Parameters
@@ -121,6 +203,8 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
         Report formats: ``"html"`` always, ``"docx"`` adds a Word version.
     force
         Replace a report already in ``out_dir``.
+    quiet
+        ``False`` says on stderr what the run is doing (the command line's sign of life).
 
     Returns
     -------
@@ -135,8 +219,6 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
     NotebookExecutionError
         A cell failed; the executed notebook is kept in ``out_dir``.
     """
-    import nbformat
-    import papermill as pm
 
     started = time.perf_counter()
     nb_path = find_notebook(notebook)
@@ -156,13 +238,32 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
         raise UsageError(f"--to must be html or docx, got {', '.join(sorted(unknown))}")
     run_time = dt.datetime.now().astimezone()
     out_dir = Path(out_dir) if out_dir is not None else _new_run_folder(REPORTS_ROOT / stem, run_time)
-    _prepare_out_dir(out_dir, stem, force)
+    made = _prepare_out_dir(out_dir, stem, force)
     result = RunResult(label=label or stem, out_dir=out_dir, parameters=merged)
-    sums = checksums(merged)
-    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    try:
+        with claim(out_dir):
+            _say(f"checksumming the input files of {nb_path.name}", quiet)
+            sums = checksums(merged)
+            _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet)
+    except BaseException:
+        if made:  # leave nothing behind but what the user needs: an executed notebook kept for a failed cell
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet) -> None:
+    import nbformat
+    import papermill as pm
+
+    staging = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=out_dir))
     try:
         executed = staging / f"{stem}.ipynb"
         original = nbformat.read(nb_path, as_version=4)
+        n_code = sum(c.cell_type == "code" for c in original.cells)
+        _say(f"running {nb_path.name} ({n_code} code cells) in the {kernel_name or default_kernel()} kernel", quiet)
         try:
             nb = pm.execute_notebook(str(nb_path), str(executed), parameters=values,
                                      kernel_name=kernel_name or default_kernel(), progress_bar=False,
@@ -170,13 +271,16 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
                                      # Keep the kernel's start-up log (a TCP transport notice) out of the user's terminal.
                                      extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except pm.PapermillExecutionError as exc:
+            known = _package_error(exc)
+            if known is not None:
+                raise known from None
             kept = out_dir / f"{stem}.ipynb"
             os.replace(executed, kept)
             result.notebook = kept
-            where = _failed_cell(exc, original.cells)
-            raise NotebookExecutionError(f"{nb_path}: {where} failed with {exc.ename}: {exc.evalue}; "
+            raise NotebookExecutionError(f"{nb_path}: {_failed_cell(exc)} failed with {exc.ename}: {exc.evalue}; "
                                          f"the executed notebook is kept at {kept}",
                                          notebook=kept, cell=getattr(exc, "cell_index", None)) from None
+        _say("writing the report", quiet)
         meta = {
             "title": merged.get("title") or None,
             "parameters": merged,
@@ -199,8 +303,6 @@ def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_fi
         result.docx = out_dir / f"{stem}.docx" if "docx" in to else None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _new_run_folder(parent: Path, when) -> Path:
@@ -213,7 +315,27 @@ def _new_run_folder(parent: Path, when) -> Path:
 
 
 def _slug(value) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(value)).strip("-") or "blank"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(value)).strip("-.") or "blank"
+
+
+def unique_slugs(values) -> list[str]:
+    """A folder name per value, never the same for two values (``North/South`` and ``North South``
+    would both be ``North-South``; the second becomes ``North-South-2``), case-insensitively unique.
+
+    Examples
+    --------
+    >>> unique_slugs(["North/South", "North South", "east"])
+    ['North-South', 'North-South-2', 'east']
+    """
+    seen, out = set(), []
+    for value in values:
+        base = _slug(value)
+        slug, n = base, 2
+        while slug.lower() in seen:
+            slug, n = f"{base}-{n}", n + 1
+        seen.add(slug.lower())
+        out.append(slug)
+    return out
 
 
 def for_each_values(notebook, column: str, *, parameters=None, given=(), params_file=None) -> list[str]:
@@ -284,18 +406,22 @@ def run_for_each(notebook, column: str, out_dir=None, *, given=(), params_file=N
         base[name] = _params.coerce(declared[name], value, from_text=False) if name in declared else value
     found = list(values) if values is not None else for_each_values(nb_path, column, parameters=base)
     _params.check_input_files({n: p.default for n, p in declared.items()} | base)
-    out_dir = (Path(out_dir) if out_dir is not None
-               else _new_run_folder(REPORTS_ROOT / f"{nb_path.stem}-by-{column}", dt.datetime.now()))
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: the output folder is a file; give a folder name with --out")
+    out_dir = check_out_dir(Path(out_dir) if out_dir is not None
+                            else _new_run_folder(REPORTS_ROOT / f"{nb_path.stem}-by-{column}", dt.datetime.now()))
     if (out_dir / "index.html").exists() and not force:
         raise UsageError(f"{out_dir} already holds a batch of reports; pass --force to replace it "
                          "or choose another --out folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [dict(notebook=str(nb_path), out_dir=str(out_dir / _slug(v)), parameters=base | {column: v},
-                 to=tuple(to), force=force, label=str(v)) for v in found]
-    results = run_many(jobs, max_workers=max_workers, progress=progress, description=f"{nb_path.stem} by {column}")
-    index = write_index(out_dir, results, title=f"{nb_path.stem.replace('_', ' ').capitalize()}: one report per {column}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
+    with claim(out_dir):
+        jobs = [dict(notebook=str(nb_path), out_dir=str(out_dir / slug), parameters=base | {column: v},
+                     to=tuple(to), force=force, label=str(v)) for v, slug in zip(found, unique_slugs(found))]
+        results = run_many(jobs, max_workers=max_workers, progress=progress,
+                           description=f"{nb_path.stem} by {column}")
+        index = write_index(out_dir, results,
+                            title=f"{nb_path.stem.replace('_', ' ').capitalize()}: one report per {column}")
     return results, index
 
 

@@ -14,6 +14,7 @@ from cscs_eval.reporting.demo import demo_notebooks
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "reports" / "demo"
     (out).mkdir(parents=True)
+    (out / ".cscs-eval-demo").write_text("")  # an earlier demo's folder, which a new demo may replace
     (out / "stale.html").write_text("from an earlier demo")
     code = main(["demo", "--out", str(out)])
     return code, out
@@ -32,6 +33,16 @@ def test_demo_writes_every_report_and_an_index(demo):
         assert (out / link).is_file(), link
     assert "failed" not in index
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "no staging folders left behind"
+    assert out.stat().st_mode & 0o077, "the demo folder gets the usual permissions, not mkdtemp's 0700"
+
+
+def test_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
+    mine = tmp_path / "v"
+    mine.mkdir()
+    (mine / "important.txt").write_text("thesis")
+    assert main(["demo", "--out", str(mine)]) == 2
+    assert "a demo did not write" in capsys.readouterr().err
+    assert (mine / "important.txt").read_text() == "thesis"
 
 
 def _ink(png: Path) -> float:

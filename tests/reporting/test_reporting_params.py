@@ -122,3 +122,32 @@ def test_checksums_cover_files_lists_and_folders_but_not_outputs(tmp_path):
         ("data_path", hashlib.sha256(b"team\nA\n").hexdigest()),
         ("coding_paths", hashlib.sha256(b"a").hexdigest()),
     ]
+
+
+def test_a_params_file_may_hold_parameters_of_other_notebooks(notebook_factory, tmp_path):
+    # One parameters file serves every notebook: names a notebook lacks are ignored with a warning
+    # from -f, but are an error from -p.
+    from cscs_eval.reporting.params import IgnoredParameterWarning
+
+    nb = notebook_factory("p.ipynb", PARAMS)
+    f = tmp_path / "params.yaml"
+    f.write_text("team: North\nlogic_model_path: model.yaml\n")
+    with pytest.warns(IgnoredParameterWarning, match="no parameter logic_model_path"):
+        assert resolve_parameters(nb, params_file=f) == {"team": "North"}
+    with pytest.raises(UsageError, match="unknown parameter 'logic_model_path'"):
+        resolve_parameters(nb, given=[("logic_model_path", "model.yaml")])
+
+
+def test_only_path_parameters_are_checksummed_and_folders_are_limited(tmp_path, monkeypatch):
+    from cscs_eval.reporting import params
+
+    (tmp_path / "notes").mkdir()
+    for i in range(3):
+        (tmp_path / "notes" / f"{i}.md").write_text("x")
+    (tmp_path / "notes" / ".hidden").write_text("x")
+    values = {"coding_paths": [str(tmp_path / "notes")], "team": str(tmp_path), "output_dir": str(tmp_path)}
+    found = params.file_parameters(values)
+    assert list(found) == ["coding_paths"] and len(found["coding_paths"]) == 3
+    monkeypatch.setattr(params, "MAX_HASHED_FILES", 2)
+    with pytest.raises(UsageError, match="a folder of more than 2 files"):
+        params.file_parameters(values)

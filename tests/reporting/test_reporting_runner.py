@@ -62,7 +62,7 @@ def test_failing_cell_keeps_notebook_and_names_cell(notebook_factory, tmp_path, 
     code = main(["run", str(nb), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "cell 4 (code cell 3) failed with ValueError: no such team" in err and "Traceback" not in err
+    assert "cell In [3] failed with ValueError: no such team" in err and "Traceback" not in err
     assert (tmp_path / "out" / "bad.ipynb").exists()
     assert not (tmp_path / "out" / "bad.html").exists()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")], "no partial files left"
@@ -158,3 +158,53 @@ def test_a_table_too_wide_for_portrait_gets_a_landscape_page():
     orientations = [section.orientation for section in doc.sections]
     assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
     assert doc.sections[1].page_width > doc.sections[1].page_height
+
+
+def test_a_package_error_in_a_cell_is_its_one_line_message(notebook_factory, tmp_path, capsys):
+    # A notebook validates its parameters through the package: the runner reports that error as the
+    # package does anywhere else (one line, its exit code) and leaves no output folder behind.
+    nb = notebook_factory("v.ipynb", 'team: str = ""  # one team\n',
+                          "from cscs_eval.errors import UsageError\n"
+                          "raise UsageError(f\"team must be one of Abbeydale CMHT, Birchfield CMHT; got {team!r}\")")
+    code = main(["run", str(nb), "-p", "team", "abbeydale", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cscs-eval: error: team must be one of Abbeydale CMHT, Birchfield CMHT; got 'abbeydale'" in err
+    assert "Traceback" not in err and "cell" not in err.split("error:")[1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_second_run_into_a_claimed_folder_is_refused(notebook_factory, tmp_path):
+    from cscs_eval.reporting.runner import claim
+
+    nb = notebook_factory("c.ipynb", "n: int = 1  # n\n", "x = n")
+    out = tmp_path / "out"
+    out.mkdir()
+    with claim(out):  # as if another run were writing here now
+        with pytest.raises(UsageError, match="another cscs-eval run .* is writing here"):
+            run_notebook(nb, out)
+    # A claim left by a killed run (no such process) and its staging folder are cleaned up.
+    (out / ".cscs-eval-run").write_text("999999999")
+    (out / ".partial-abc").mkdir()
+    result = run_notebook(nb, out)
+    assert result.html.exists() and not (out / ".partial-abc").exists() and not (out / ".cscs-eval-run").exists()
+
+
+def test_output_into_the_root_or_a_non_notebook_is_refused(notebook_factory, tmp_path):
+    nb = notebook_factory("r.ipynb", "n: int = 1  # n\n", "x = n")
+    with pytest.raises(UsageError, match="refusing to write reports into /"):
+        run_notebook(nb, "/")
+    fake = tmp_path / "fake.ipynb"
+    fake.write_text("[1]")
+    with pytest.raises(UsageError, match="not a notebook"):
+        run_notebook(fake, tmp_path / "out")
+
+
+def test_for_each_values_that_slug_alike_get_their_own_folders(notebook_factory, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("team,value\nNorth/South,1\nNorth South,2\n")
+    nb = notebook_factory("e.ipynb", PARAMS, "x = team")
+    results, index = run_for_each(nb, "team", tmp_path / "batch", parameters={"data_path": str(data)},
+                                  progress=False, max_workers=1)
+    folders = sorted(r.out_dir.name for r in results)
+    assert folders == ["North-South", "North-South-2"] and all(r.ok for r in results)
