@@ -62,6 +62,10 @@ class UsageError(CscsEvalError):
     exit_code = 2
 
 
+class OutputError(CscsEvalError):
+    """An output cannot be written: a read-only folder, a full disk, a path that is not a file."""
+
+
 class NotebookExecutionError(CscsEvalError):
     """A notebook cell failed; the executed notebook is kept for inspection."""
 

@@ -8,13 +8,15 @@ half a file and never replaces a good one with a broken one.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscs_eval.errors import InputError, UsageError
+from cscs_eval.errors import InputError, OutputError, UsageError
 
 TABLE_FORMATS = {
     ".csv": "csv",
@@ -100,8 +102,7 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
     Returns
     -------
     pandas.DataFrame
-        With ``attrs["source"]`` set to the path and ``attrs["header_row"]`` to the 1-based
-        row of the header, so that ``row_number(df, i)`` names the row a user sees.
+        Row ``i`` (by position) is row ``row_number(df, i)`` of the file the user sees.
     """
     import io as _io
 
@@ -121,21 +122,29 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
             text = _decode(path, encoding)
             if not text.strip():
                 raise InputError("file is empty; expected a header row", file=path)
-            df = pd.read_csv(_io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=dtype,
+            sep = "\t" if fmt == "tsv" else ","
+            header = next(csv.reader(_io.StringIO(text), delimiter=sep), [])
+            df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=dtype,
                              keep_default_na=False, na_values=[""], skipinitialspace=False)
         elif fmt == "excel":
+            header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str).iloc[0].tolist() \
+                if path.stat().st_size else []
             df = pd.read_excel(path, sheet_name=sheet, dtype=dtype)
         else:
             df = pd.read_parquet(path)
+            header = list(df.columns)
     except InputError:
         raise
     except pd.errors.ParserError as exc:
         raise InputError(f"not a readable {fmt.upper()} table ({exc})", file=path) from None
-    except (ValueError, OSError, KeyError) as exc:
-        raise InputError(f"not a readable {fmt} file ({exc})", file=path) from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: zip, XML and Arrow parsers raise many kinds
+        kind = {"excel": "Excel workbook (.xlsx)", "parquet": "Parquet file"}.get(fmt, f"{fmt.upper()} file")
+        raise InputError(f"not a readable {kind}: {type(exc).__name__}: {exc}; check that it is complete and "
+                         "really of that type", file=path) from None
+    _check_header(header, path)
     df.columns = [normalise_column(c) for c in df.columns]
-    df.attrs["source"] = str(path)
-    df.attrs["header_row"] = 1
     missing = [c for c in required if c not in df.columns]
     if missing:
         hint = ""
@@ -150,6 +159,21 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
     return df
 
 
+def _check_header(header, path) -> None:
+    """Two columns that are one column once case and spaces are ignored (``patient_id`` and
+    ``Patient ID``), or a name given twice, are an error: pandas would rename or drop one."""
+    seen = {}
+    for raw in header:
+        if raw is None or (isinstance(raw, float) and raw != raw):
+            continue
+        key = normalise_column(raw)
+        if key in seen:
+            same = "is given twice" if str(seen[key]) == str(raw) else f"and '{seen[key]}' are the same column"
+            raise InputError(f"column '{raw}' {same} (names ignore case and spaces); keep one of them",
+                             file=path, row=1, column=str(raw))
+        seen[key] = raw
+
+
 def _find_header_row(path, sheet, required):
     import pandas as pd
 
@@ -162,8 +186,9 @@ def _find_header_row(path, sheet, required):
 
 
 def row_number(df, index) -> int:
-    """The 1-based row a user sees in their file for the DataFrame row at position ``index``."""
-    return int(index) + df.attrs.get("header_row", 1) + 1
+    """The 1-based row a user sees in their file for the DataFrame row at position ``index``
+    (the header is row 1)."""
+    return int(index) + 2
 
 
 def _umask_mode() -> int:
@@ -181,22 +206,39 @@ def check_writable(path) -> Path:
             raise UsageError(f"{path}: data/raw is read-only to cscs-eval; write the output elsewhere")
     if path.exists() and path.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name for the output")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path}: is not a regular file (a device or pipe); give a file name for the output")
     if not path.parent.exists():
         raise UsageError(f"{path}: folder {path.parent} does not exist")
     return path
 
 
+def _cannot_write(path, exc: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write it ({exc.strerror or exc}); nothing was written")
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Open a temporary file beside ``path``; move it into place only if the block succeeds."""
+    """Open a temporary file beside ``path``; move it into place only if the block succeeds.
+
+    A folder that cannot be written, a full disk or a special file system is an
+    :class:`~cscs_eval.errors.OutputError` naming the path; the temporary file is removed.
+    """
     path = check_writable(path)
     binary = "b" in mode
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual permissions
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as fh:
             yield fh
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise _cannot_write(path, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -205,18 +247,42 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path`` for a library that writes by file name."""
+    """Yield a temporary path beside ``path`` for a library that writes by file name (errors as
+    :func:`atomic_write`)."""
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        os.chmod(tmp, _umask_mode())
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise _cannot_write(path, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+#: Characters XML 1.0 (and so Word and REFI-QDA files) cannot hold: C0 controls other than tab,
+#: line feed and carriage return (a vertical tab pasted from Word is the usual one), and U+FFFE/FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text) -> str:
+    """``text`` with the characters XML cannot hold replaced by a space.
+
+    Examples
+    --------
+    >>> xml_safe("line one\x0bline two")
+    'line one line two'
+    """
+    return _XML_ILLEGAL.sub(" ", "" if text is None else str(text))
 
 
 def write_table(df, path, *, index: bool = False) -> Path:

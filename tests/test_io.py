@@ -102,3 +102,63 @@ def test_resolve_path_finds_project_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert resolve_path("data/sample/proms.csv").is_file()
     assert resolve_path("elsewhere.csv") == resolve_path("elsewhere.csv")
+
+
+@pytest.mark.parametrize("header, message", [
+    ("patient_id,Patient ID,team", "column 'Patient ID' and 'patient_id' are the same column"),
+    ("patient_id,team,team", "column 'team' is given twice"),
+])
+def test_columns_that_collide_are_named(tmp_path, header, message):
+    path = tmp_path / "a.csv"
+    path.write_text(f"{header}\nP1,P1,A\n")
+    with pytest.raises(InputError, match=message):
+        read_table(path)
+
+
+@pytest.mark.parametrize("name, content", [
+    ("broken.xlsx", b"PK\x03\x04 not really a zip"),
+    ("truncated.xlsx", None),
+    ("bad.parquet", b"PAR1 not parquet PAR1"),
+])
+def test_files_that_are_not_what_they_claim(tmp_path, name, content):
+    path = tmp_path / name
+    if content is None:  # a real workbook cut short, as an interrupted download leaves it
+        whole = tmp_path / "whole.xlsx"
+        pd.DataFrame({"a": range(50)}).to_excel(whole, index=False)
+        content = whole.read_bytes()[:600]
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"{name}: not a readable (Excel workbook|Parquet file)"):
+        read_table(path)
+
+
+def test_writing_where_it_cannot_be_written_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from cscs_eval.errors import OutputError
+
+    def read_only(*args, **kwargs):  # a read-only folder (root ignores chmod, so it is simulated)
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "mkstemp", read_only)
+        with pytest.raises(OutputError, match="t.csv: cannot write it \\(Permission denied\\); nothing was written"):
+            write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    with pytest.raises(OutputError, match="cannot write it"):
+        write_table(pd.DataFrame({"a": [1]}), "/proc/cscs-eval-test.csv")
+    with pytest.raises(UsageError, match="not a regular file"):
+        write_table(pd.DataFrame({"a": [1]}), "/dev/null")
+
+
+def test_a_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    from cscs_eval.errors import OutputError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    assert list(tmp_path.iterdir()) == []

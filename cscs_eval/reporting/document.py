@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from cscs_eval.io import xml_safe
 from cscs_eval.reporting.display import FIGURE_MIME, TABLE_MIME
 from cscs_eval.reporting.word import _markdown  # one Markdown parser for HTML and Word
 
@@ -210,9 +211,9 @@ def render_docx(nb, path, *, meta: dict) -> None:
     blocks = report_blocks(nb)
     title = meta.get("title") or report_title(blocks, "Report")
     doc = word.new_document()
-    doc.add_heading(title, level=0)
+    doc.add_heading(xml_safe(title), level=0)
     if meta.get("subtitle"):
-        doc.add_paragraph(meta["subtitle"])
+        doc.add_paragraph(xml_safe(meta["subtitle"]))
     doc.add_paragraph(f"Produced {meta.get('run_time', '')} by cscs-eval {meta.get('version', '')}"
                       + (f" from {meta['notebook']}." if meta.get("notebook") else "."))
     parameters = meta.get("parameters", {})
@@ -244,7 +245,7 @@ def render_docx(nb, path, *, meta: dict) -> None:
             if parser.rows:
                 word.add_table(doc, parser.rows[0], parser.rows[1:])
         else:
-            doc.add_paragraph(block.text.strip())
+            doc.add_paragraph(xml_safe(block.text.strip()))
     checks = meta.get("checksums", [])
     if checks:
         doc.add_heading("Data files", level=2).paragraph_format.keep_with_next = True

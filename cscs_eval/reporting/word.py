@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from cscs_eval.io import xml_safe
+
 __all__ = ["new_document", "add_table", "add_figure", "add_markdown", "set_orientation", "save",
            "PORTRAIT_WIDTH_IN", "LANDSCAPE_WIDTH_IN"]
 
@@ -153,7 +155,7 @@ def _is_numeric_text(value: str) -> bool:
 
 def add_caption(doc, text: str):
     style = "Caption" if "Caption" in [s.name for s in doc.styles] else None
-    return doc.add_paragraph(text, style=style)
+    return doc.add_paragraph(xml_safe(text), style=style)
 
 
 def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style="Light List Accent 1"):
@@ -165,8 +167,9 @@ def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Inches, Pt
 
-    columns = [str(c) for c in columns]
-    rows = [[str(v) for v in r] for r in rows]
+    columns = [xml_safe(c) for c in columns]
+    rows = [[xml_safe(v) for v in r] for r in rows]
+    caption, source, note = (None if t is None else xml_safe(t) for t in (caption, source, note))
     font_pt, page = table_layout(columns, rows)
     landscape = page > PORTRAIT_WIDTH_IN
     if landscape:
@@ -234,7 +237,7 @@ def _add_inline(paragraph, children):
         elif child.type == "em_close":
             italic = False
         elif child.type in ("text", "code_inline"):
-            run = paragraph.add_run(child.content)
+            run = paragraph.add_run(xml_safe(child.content))
             run.bold, run.italic = bold or None, italic or None
         elif child.type in ("softbreak", "hardbreak"):
             paragraph.add_run(" ")
@@ -253,7 +256,7 @@ def add_markdown(doc, text: str, *, drop_title: bool = False) -> bool:
             if tok.tag == "h1" and drop_title and not dropped:
                 dropped = True
             else:
-                heading = doc.add_heading(inline.content, level=min(int(tok.tag[1]), 3))
+                heading = doc.add_heading(xml_safe(inline.content), level=min(int(tok.tag[1]), 3))
                 heading.paragraph_format.keep_with_next = True
             i += 3
             continue
@@ -279,7 +282,7 @@ def add_markdown(doc, text: str, *, drop_title: bool = False) -> bool:
             add_table(doc, rows[0], rows[1:])
             i = j
         elif tok.type in ("fence", "code_block"):
-            doc.add_paragraph(tok.content.rstrip())
+            doc.add_paragraph(xml_safe(tok.content.rstrip()))
         i += 1
     return dropped
 
