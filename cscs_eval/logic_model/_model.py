@@ -443,12 +443,10 @@ def _parse_outcome(entry, kind, i, ctx, key):
 
 def _resolve_construct(text, what, ctx, key):
     """A CFIR 2.0 id for a construct written as an id, a name, a CFIR 1.0 name (the CFIR codebook's rules)."""
+    import cscs_eval.cfir as cfir
+
     try:
-        from cscs_eval.cfir.codebook import resolve_construct
-    except ImportError:  # pragma: no cover - the CFIR capability ships with the package
-        return text
-    try:
-        return resolve_construct(text)
+        return cfir.resolve_construct(text)
     except InputError as exc:
         raise ctx.error(f"{what}: {exc.message}", key) from None
 
@@ -615,14 +613,13 @@ def _parse(data, *, path, lines) -> LogicModel:
     return model.check(lines=lines)
 
 
-def _yaml_lines(text) -> dict:
+def _yaml_lines(text, file=None) -> dict:
     """Line numbers (1-based) of the top-level keys and of each entry of each section."""
     import yaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
+    from cscs_eval.io import compose_yaml
+
+    root = compose_yaml(text, file=file)
     lines: dict = {}
     if not isinstance(root, yaml.MappingNode):
         return lines
@@ -665,13 +662,14 @@ def read_logic_model(path) -> LogicModel:
     LocalStrategyWarning
         For a strategy that is not an ERIC strategy and is not marked ``local: true``.
     """
-    from cscs_eval.io import read_text, read_yaml
+    from cscs_eval.io import load_yaml, read_text
 
-    data = read_yaml(path)
+    text = read_text(path)
+    data = load_yaml(text, file=path)
     if data is None:
         raise InputError("file is empty; expected a logic model with determinants, strategies, mechanisms, "
                          "outcomes and links", file=path)
-    return _parse(data, path=Path(path), lines=_yaml_lines(read_text(path)))
+    return _parse(data, path=Path(path), lines=_yaml_lines(text, path))
 
 
 _HEADER = """\
