@@ -149,3 +149,21 @@ def test_cli_render_format_from_out_and_mismatch(tmp_path, capsys):
     assert not (tmp_path / "x.docx").exists()
     assert main(["lightning", "render", src]) == 2
     assert "give --to html|md|docx" in capsys.readouterr().err
+
+
+def test_series_is_a_result_with_summary_and_text():
+    from cscs_eval.lightning import LightningSeries
+    from cscs_eval.results import Result
+
+    result = series(SAMPLE, absent_for=3)
+    assert isinstance(result, LightningSeries) and isinstance(result, Result)
+    assert "at least 3 later reports" in result.rule
+    summary = result.summary()
+    assert list(summary.columns) == ["construct", "domain", "first_delta", "last_delta", "delta_status",
+                                     "resolved_how", "resolved_in"]
+    assert len(summary) == int((result.table["n_delta"] > 0).sum())
+    assert result.open_deltas()[0] == "Information Technology Infrastructure"
+    assert result.text().startswith(f"Across 5 Lightning Reports, {len(summary)} concerns were raised as a Delta; "
+                                    f"{len(result.open_deltas())} are still open (Information Technology")
+    one = series([report("2024-01-01", plus=["Teaming +1"])])
+    assert one.text() == "Across 1 Lightning Report, 0 concerns were raised as a Delta."

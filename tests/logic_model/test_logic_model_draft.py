@@ -195,3 +195,25 @@ def test_draft_yaml_is_editable_text():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LogicModel.from_dict(data)
+
+
+def test_a_frame_read_elsewhere_names_its_file_and_rows():
+    df = board_teams()
+    df.loc[1, "engaged_date"] = "31/02/2024"
+    with pytest.raises(InputError) as info:
+        implementation_outcomes(df, file="teams.xlsx")
+    # the file a user opens has its header on row 1: the second team is row 3
+    assert (info.value.file, info.value.row, info.value.column) == ("teams.xlsx", 3, "engaged_date")
+    with pytest.raises(InputError) as info:
+        implementation_outcomes(df)
+    assert (info.value.file, info.value.row) == (None, 2)  # no file: the frame's own 1-based position
+    bad = summary_frame()
+    bad.loc[2, "classification"] = "very strong"
+    with pytest.raises(InputError) as info:
+        draft_from_summary(bad, file="summary.csv")
+    assert (info.value.file, info.value.row) == ("summary.csv", 4)
+
+
+def test_bad_options_are_usage_errors():
+    with pytest.raises(UsageError, match="outcomes must be a DataFrame or a dict, got list"):
+        draft_from_summary(summary_frame(), outcomes=["Adoption"])

@@ -202,3 +202,44 @@ def test_plot_progress_takes_the_summary_itself_and_refuses_other_tables():
     with pytest.raises(UsageError, match="missing complete, on_track"):
         plot_progress(pd.DataFrame({"workstream": ["a"], "total": [3]}), ax=ax)
     plt.close(fig)
+
+
+def test_summary_is_a_result_with_summary_and_text():
+    from cscs_eval.progress import SUMMARY_COLUMNS, ProgressSummary
+    from cscs_eval.results import Result
+
+    result = summarise(tallies(total=[11, 5]))
+    assert isinstance(result, ProgressSummary) and isinstance(result, Result)
+    assert list(result.summary().columns) == SUMMARY_COLUMNS
+    assert result.rules["default"] == "Green" and result.file is None
+    # Programme total: 7 + 2 complete or on track of 16 tasks = 56.25%, Amber below 70%.
+    assert result.text() == ("56% of the programme's 16 tasks are complete or on track (RAG status Amber). "
+                             "The checks found 1 point(s) where the published figures do not add up.")
+    assert "ProgressSummary, 3 rows: 56%" in repr(result)
+    assert summarise(tallies()).text().endswith("All 2 checks passed: the published figures add up.")
+
+
+def test_a_frame_read_elsewhere_names_its_file_and_rows(tmp_path):
+    df = tallies(delayed=["1", "x"])
+    with pytest.raises(InputError) as exc:
+        summarise(df, file="progress.xlsx")
+    # the file a user opens: header on row 1, so the second data row is row 3
+    assert (exc.value.file, exc.value.row, exc.value.column) == ("progress.xlsx", 3, "delayed")
+    result = summarise(tallies(total=[11, 5]), file="progress.xlsx")
+    assert result.file == "progress.xlsx" and result.findings["row"].tolist() == [2]
+    assert summarise(tallies(total=[11, 5])).findings["row"].isna().all()  # no file: no row to name
+
+
+def test_findings_results_of_check_shares_and_check_headlines():
+    from cscs_eval.progress import Findings, check_headlines, check_shares
+
+    overview = pd.DataFrame({"measure": ["engaged", "trained"], "n": [29, 12], "pct_of_total": ["90", "38"],
+                             "total": [32, 32]})
+    shares = check_shares(overview, file="overview.csv")
+    assert isinstance(shares, Findings) and shares.n_checked == 2 and shares.table["row"].tolist() == [2]
+    assert shares.text().startswith("1 of 2 figure(s) checked do not add up: pct_of_total reported 90 but 29/32")
+    summary = summarise(tallies())
+    headlines = pd.DataFrame({"workstream": ["A"], "measure": ["complete"], "reported_pct": ["50"]})
+    found = check_headlines(summary, headlines=headlines)  # the result itself or its table
+    assert found.n_checked == 1 and found.table.empty and found.text() == "All 1 figure(s) checked add up."
+    assert check_headlines(summary.table, headlines=headlines).table.empty
