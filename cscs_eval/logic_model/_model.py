@@ -463,6 +463,14 @@ def _ids(value, what, ctx, key):
     return tuple(out)
 
 
+def _node_entry(entry, section, noun, i, ctx):
+    """``(key, what, id)`` of the ``i``-th entry of a node section, after checking its keys."""
+    key = (section, i)
+    what = f"{noun} '{entry.get('id', i + 1)}'"
+    _unknown(entry, _NODE_KEYS[section], what, ctx, key)
+    return key, what, _text(entry.get("id"), f"{section} entry {i + 1}: id", ctx, key)
+
+
 def _parse(data, *, path, lines) -> LogicModel:
     ctx = _Ctx(path, lines)
     if not isinstance(data, dict):
@@ -472,10 +480,7 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     determinants = []
     for i, e in enumerate(_entries(data, "determinants", ctx)):
-        key = ("determinants", i)
-        what = f"determinant '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["determinants"], what, ctx, key)
-        node_id = _text(e.get("id"), f"determinants entry {i + 1}: id", ctx, key)
+        key, what, node_id = _node_entry(e, "determinants", "determinant", i, ctx)
         construct = _text(e.get("construct"), f"{what}: construct", ctx, key, required=False)
         if construct is not None:
             construct = _resolve_construct(construct, what, ctx, key)
@@ -487,10 +492,7 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     strategies = []
     for i, e in enumerate(_entries(data, "strategies", ctx)):
-        key = ("strategies", i)
-        what = f"strategy '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["strategies"], what, ctx, key)
-        node_id = _text(e.get("id"), f"strategies entry {i + 1}: id", ctx, key)
+        key, what, node_id = _node_entry(e, "strategies", "strategy", i, ctx)
         eric_name = _text(e.get("eric"), f"{what}: eric", ctx, key, required=False)
         label = _text(e.get("label"), f"{what}: label", ctx, key, required=eric_name is None)
         local = e.get("local", False)
@@ -520,10 +522,8 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     mechanisms = []
     for i, e in enumerate(_entries(data, "mechanisms", ctx)):
-        key = ("mechanisms", i)
-        what = f"mechanism '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["mechanisms"], what, ctx, key)
-        mechanisms.append(Mechanism(id=_text(e.get("id"), f"mechanisms entry {i + 1}: id", ctx, key),
+        key, what, node_id = _node_entry(e, "mechanisms", "mechanism", i, ctx)
+        mechanisms.append(Mechanism(id=node_id,
                                     label=_text(e.get("label"), f"{what}: label", ctx, key),
                                     note=_text(e.get("note"), f"{what}: note", ctx, key, required=False)))
 
