@@ -177,6 +177,14 @@ def test_word_document_reads_back(model, tmp_path):
     assert len(doc.inline_shapes) == 1
     assert "<script>" in Document(str(render(evil_model(), out=tmp_path / "evil.docx"))).tables[0].rows[1].cells[1].text
     assert len(Document(str(render(model, to="docx", out=tmp_path / "bare.docx", figure=False))).inline_shapes) == 0
+    # a trust's own Word template: its styles are kept, and its portrait page is turned to landscape
+    reference = Document()
+    reference.styles["Normal"].font.name = "Frutiger"
+    reference.add_paragraph("template text that is not copied")
+    reference.save(str(tmp_path / "trust.docx"))
+    doc = Document(str(render(model, out=tmp_path / "trust_irlm.docx", reference=tmp_path / "trust.docx")))
+    assert doc.styles["Normal"].font.name == "Frutiger" and doc.paragraphs[0].text == model.title
+    assert all(s.page_width > s.page_height for s in doc.sections)
 
 
 def test_render_formats(model, tmp_path):
