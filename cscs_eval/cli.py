@@ -24,9 +24,9 @@ COMMAND_MODULES = (
     "cscs_eval.sample.cli",
     "cscs_eval.cfir.cli",
     "cscs_eval.proms.cli",
-    "cscs_eval.lightning.cli",
-    "cscs_eval.logic_model.cli",
-    "cscs_eval.progress.cli",
+    "cscs_eval.lightning._cli",
+    "cscs_eval.logic_model._cli",
+    "cscs_eval.progress._cli",
     "cscs_eval.benefits.cli",
 )
 

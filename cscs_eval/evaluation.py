@@ -31,7 +31,7 @@ class Evaluation:
     cfir_summary: pd.DataFrame
     themes: pd.DataFrame
     lightning_timeline: pd.DataFrame
-    lightning_series: pd.DataFrame
+    lightning_series: object  # cscs_eval.lightning.LightningSeries
     implementation: pd.DataFrame
     outcomes: pd.DataFrame
     proms_summary: pd.DataFrame
@@ -56,7 +56,7 @@ class Evaluation:
         when ``suppress`` is on.
         """
         facts = self.implementation.set_index("outcome")["measure"]
-        open_deltas = self.lightning_series.loc[self.lightning_series["delta_status"] == "open", "construct"]
+        open_deltas = self.lightning_series.open_deltas()
         reqol = self.proms_summary[(self.proms_summary["measure"] == "reqol10")
                                    & (self.proms_summary["unit"] == "total")]
         sentences = [
@@ -70,7 +70,7 @@ class Evaluation:
             sentences.append(f"**{facts['Adoption']}** were engaged with the work (adoption) and "
                              f"**{facts['Penetration']}** had mapped their pathway and trained staff (penetration).")
         sentences.append(f"Across {len(self.lightning_timeline)} Lightning Reports, {len(open_deltas)} concern(s) "
-                         f"were still open at the end{': ' + _listing(open_deltas.tolist()) if len(open_deltas) else ''}.")
+                         f"were still open at the end{': ' + _listing(open_deltas) if open_deltas else ''}.")
         if len(reqol):
             r = reqol.iloc[0]
             n = suppress_count(r["n_eligible"]) if suppress else int(r["n_eligible"])
@@ -102,7 +102,7 @@ class Evaluation:
 
         if self.delivery is None:
             return ""
-        shares = progress.check_shares(self.delivery)
+        shares = progress.check_shares(self.delivery).table
         if shares.empty:
             return "Checked against its counts, the published table is consistent."
         return ("Checked against its counts, the published table has these differences: "
@@ -148,7 +148,7 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
         themes=cfir.themes_table(coding, given(themes_file)),
         lightning_timeline=lightning.timeline(folder),
         lightning_series=lightning.series(folder),
-        implementation=logic_model.implementation_outcomes(teams),
+        implementation=logic_model.implementation_outcomes(teams, file=resolve_path(teams_path)),
         outcomes=outcomes,
         proms_summary=proms.summarise(outcomes, by=None),
         programme=progress.summarise(resolve_path(register_path)),

@@ -43,6 +43,41 @@ def table_format(path) -> str:
                          f"use one of {allowed}") from None
 
 
+#: Extensions that name a report format other than by itself.
+_FORMAT_SUFFIXES = {"htm": "html", "markdown": "md"}
+
+
+def output_format(to, out, formats, *, needs_file=(), flags=("to", "out")) -> str:
+    """The format of a rendered output: ``to`` if given, else the extension of the file ``out``.
+
+    ``formats`` are the allowed formats; those in ``needs_file`` cannot be returned as text, so
+    they need ``out``. ``to`` and an ``out`` whose extension names another allowed format
+    disagree, and that is an error. ``flags`` are the names messages use for the two (``("--to",
+    "--out")`` on the command line). Any problem is a :class:`UsageError`.
+
+    Examples
+    --------
+    >>> output_format(None, "report.htm", ("html", "md")), output_format("md", None, ("html", "md"))
+    ('html', 'md')
+    """
+    suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+    suffix = _FORMAT_SUFFIXES.get(suffix, suffix)
+    if to is None:
+        if suffix not in formats:
+            raise UsageError(f"give {flags[0]} {'|'.join(formats)} (or {flags[1]} FILE with one of those "
+                             "extensions)")
+        return suffix
+    fmt = _FORMAT_SUFFIXES.get(str(to).lower().lstrip("."), str(to).lower().lstrip("."))
+    if fmt not in formats:
+        raise UsageError(f"{flags[0]} must be one of {', '.join(formats)}, got {to!r}")
+    if out and suffix in formats and suffix != fmt:
+        raise UsageError(f"{flags[0]} {fmt} does not match {flags[1]} {out}; use the extension .{fmt} "
+                         f"(or leave out {flags[0]})")
+    if fmt in needs_file and not out:
+        raise UsageError(f"{flags[0]} {fmt} writes a file, not text: give {flags[1]} FILE.{fmt}")
+    return fmt
+
+
 def normalise_column(name) -> str:
     """Column names are matched without case, outer spaces, or the difference of space and '_'."""
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
@@ -374,6 +409,20 @@ def load_yaml(text: str, *, file=None, first_line: int = 1):
     size are limited (``YAML_MAX_*``); a key given twice and a date that cannot exist
     (``2024-02-30``) are errors, never a silent last-one-wins or a crash.
     """
+    return _parse_yaml(text, file, first_line, nodes=False)
+
+
+def compose_yaml(text: str, *, file=None, first_line: int = 1):
+    """The YAML node tree of ``text`` (``yaml.Node`` objects with their ``start_mark`` lines), for a
+    reader that reports where in a file an entry stands.
+
+    The same limits as :func:`load_yaml` (size, aliases, nesting) and the same errors; values are
+    not built, so check them with :func:`load_yaml` (which refuses duplicate keys and bad tags).
+    """
+    return _parse_yaml(text, file, first_line, nodes=True)
+
+
+def _parse_yaml(text: str, file, first_line: int, *, nodes: bool):
     import yaml
 
     def where(mark):
@@ -384,7 +433,7 @@ def load_yaml(text: str, *, file=None, first_line: int = 1):
                          "cscs_eval.io.YAML_MAX_BYTES if it really is this big", file=file)
     loader = _yaml_loader()(text)
     try:
-        return loader.get_single_data()
+        return loader.get_single_node() if nodes else loader.get_single_data()
     except _YamlLimit as exc:
         message = exc.message.replace("{first}", str(where(exc.first)))
         raise InputError(f"not accepted: {message}", file=file, row=where(exc.mark)) from None

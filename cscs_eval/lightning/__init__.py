@@ -1,22 +1,28 @@
 """Lightning Reports: rapid Plus / Delta / Insights feedback, rendered and followed over time.
 
-Public functions
-----------------
+Public functions (imported on first use, so ``cscs-eval --help`` stays light)
+-----------------------------------------------------------------------------
 read_report      -- read one report (Markdown with front matter) into a LightningReport
 parse_report     -- the same from text
-render           -- HTML or Markdown text; write_docx / write_report write files (HTML, Markdown, Word)
-series           -- constructs recurring under Plus and Delta across reports, and resolved Deltas (DataFrame)
+render           -- HTML or Markdown text, or a file (HTML, Markdown, Word): ``render(report, to=..., out=...)``
+series           -- constructs recurring under Plus and Delta across reports, and resolved Deltas (LightningSeries)
 timeline         -- one row per report in date order (DataFrame)
 codes            -- every CFIR code of every report (DataFrame)
 read_reports     -- read a folder of reports in date order
 plot_series      -- constructs by report, Plus and Delta marks (``ax=``, returns the Axes)
 """
 
-from cscs_eval.lightning.plot import plot_series
-from cscs_eval.lightning.render import build_docx, render, render_html, render_markdown, write_docx, write_report
-from cscs_eval.lightning.report import SECTIONS, Code, Item, LightningReport, parse_report, read_report
-from cscs_eval.lightning.series import RESOLUTION_RULE, codes, read_reports, series, timeline
+from cscs_eval._lazy import lazy_exports
 
-__all__ = ["read_report", "parse_report", "LightningReport", "Item", "Code", "SECTIONS", "render",
-           "render_html", "render_markdown", "build_docx", "write_docx", "write_report", "series", "timeline",
-           "codes", "read_reports", "RESOLUTION_RULE", "plot_series"]
+_EXPORTS = {
+    "read_report": "_report", "parse_report": "_report", "LightningReport": "_report", "Item": "_report",
+    "Code": "_report", "SECTIONS": "_report",
+    "render": "_render",
+    "series": "_series", "LightningSeries": "_series", "timeline": "_series", "codes": "_series",
+    "read_reports": "_series", "RESOLUTION_RULE": "_series",
+    "plot_series": "_plot",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -13,7 +13,7 @@ import functools
 import re
 from pathlib import Path
 
-from cscs_eval.errors import CscsEvalWarning
+from cscs_eval.errors import CscsEvalWarning, UsageError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -118,12 +118,17 @@ def close_eric_names(name, n: int = 3) -> list:
     return [by_key[k] for k in keys]
 
 
+def _package_yaml(name: str):
+    """One of the package's own YAML files, read with the limits every YAML file gets."""
+    from cscs_eval.io import load_yaml
+
+    path = DATA_DIR / name
+    return load_yaml(path.read_text(encoding="utf-8"), file=path)
+
+
 @functools.lru_cache(maxsize=1)
 def _outcome_vocab() -> dict:
-    import yaml
-
-    with open(DATA_DIR / "outcomes.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return _package_yaml("outcomes.yaml")
 
 
 def outcome_names(kind: str) -> list:
@@ -140,7 +145,7 @@ def outcome_names(kind: str) -> list:
     6
     """
     if kind not in OUTCOME_TYPES:
-        raise ValueError(f"kind must be one of {', '.join(OUTCOME_TYPES)}, got {kind!r}")
+        raise UsageError(f"kind must be one of {', '.join(OUTCOME_TYPES)}, got {kind!r}")
     return [entry["name"] for entry in _outcome_vocab()[kind]]
 
 
@@ -180,7 +185,4 @@ def match_outcome(name, kind=None):
 @functools.lru_cache(maxsize=1)
 def draft_suggestions() -> dict:
     """The starting strategy and mechanism per CFIR id and valence used by the drafter."""
-    import yaml
-
-    with open(DATA_DIR / "draft_suggestions.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return _package_yaml("draft_suggestions.yaml")

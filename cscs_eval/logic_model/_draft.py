@@ -8,11 +8,10 @@ penetration come from team implementation data with :func:`implementation_outcom
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import warnings
 
-from cscs_eval.errors import InputError, SuspiciousDataWarning
+from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 from cscs_eval.logic_model._catalogue import OUTCOME_TYPES, draft_suggestions, match_eric, match_outcome
 from cscs_eval.logic_model._model import LogicModel
 
@@ -25,49 +24,29 @@ _TRUE = {"yes", "y", "true", "1", "eligible"}
 _FALSE = {"no", "n", "false", "0", "not eligible"}
 
 
-def _as_frame(data, required, what):
+def _as_frame(data, required, what, file=None):
+    """``(DataFrame, file)``: a file is read (cells as text); a DataFrame is copied with normalised columns."""
     import pandas as pd
 
-    from cscs_eval.io import read_table
+    from cscs_eval.io import normalise_column, read_table
 
     if isinstance(data, pd.DataFrame):
         df = data.copy()
-        df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
+        df.columns = [normalise_column(c) for c in df.columns]
         missing = [c for c in required if c not in df.columns]
         if missing:
             raise InputError(f"{what} lacks column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
-                             file=df.attrs.get("source"))
-        return df
-    return read_table(data, required=required)
+                             file=file)
+        return df, None if file is None else str(file)
+    return read_table(data, required=required), str(data)
 
 
-def _row(df, i):
-    from cscs_eval.io import row_number
-
-    return row_number(df, i) if "source" in df.attrs else i + 1
-
-
-def _parse_date(value, df, i, column):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "date") and not isinstance(value, str):
-        try:
-            return value.date() if hasattr(value, "hour") else value
-        except ValueError:
-            return None
-    text = str(value).strip()
-    if not text or text.lower() in ("nan", "nat", "<na>", "none"):
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return _dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise InputError(f"{text!r} is not a date; expected ISO (2024-03-31) or UK day-first (31/03/2024), "
-                     "or an empty cell for 'not yet'", file=df.attrs.get("source"), row=_row(df, i), column=column)
+def _row(file, i):
+    """The row a user sees: in a file (header on row 1) or, for a DataFrame, its 1-based position."""
+    return i + 2 if file else i + 1
 
 
-def implementation_outcomes(teams):
+def implementation_outcomes(teams, *, file=None):
     """Adoption and penetration from team implementation data.
 
     Adoption is the share of eligible teams that engaged (``engaged_date`` filled);
@@ -79,6 +58,8 @@ def implementation_outcomes(teams):
     teams
         A file or DataFrame with columns ``team, eligible, approached_date, engaged_date,
         pathway_mapped_date, trained_date`` (empty date = not yet; ``eligible`` yes or no).
+    file
+        When ``teams`` is a DataFrame read from a file: the file, named with its rows in errors.
 
     Returns
     -------
@@ -104,17 +85,19 @@ def implementation_outcomes(teams):
     """
     import pandas as pd
 
-    df = _as_frame(teams, TEAM_COLUMNS, "team implementation data")
+    from cscs_eval.dates import parse_date
+
+    df, file = _as_frame(teams, TEAM_COLUMNS, "team implementation data", file)
     stages = ("approached_date", "engaged_date", "pathway_mapped_date", "trained_date")
     eligible_n = engaged_n = trained_n = 0
     seen = set()
     for i, rec in enumerate(df.to_dict("records")):
         team = rec["team"]
         if team is None or str(team).strip() in ("", "nan", "<NA>"):
-            raise InputError("team is empty", file=df.attrs.get("source"), row=_row(df, i), column="team")
+            raise InputError("team is empty", file=file, row=_row(file, i), column="team")
         if str(team).strip() in seen:
-            raise InputError(f"team {team!r} appears twice; give one row per team", file=df.attrs.get("source"),
-                             row=_row(df, i), column="team")
+            raise InputError(f"team {team!r} appears twice; give one row per team", file=file,
+                             row=_row(file, i), column="team")
         seen.add(str(team).strip())
         flag = str(rec["eligible"]).strip().lower()
         if flag in _TRUE:
@@ -122,21 +105,22 @@ def implementation_outcomes(teams):
         elif flag in _FALSE:
             eligible = False
         else:
-            raise InputError(f"eligible must be yes or no, got {rec['eligible']!r}", file=df.attrs.get("source"),
-                             row=_row(df, i), column="eligible")
-        dates = [_parse_date(rec[c], df, i, c) for c in stages]
+            raise InputError(f"eligible must be yes or no, got {rec['eligible']!r}", file=file,
+                             row=_row(file, i), column="eligible")
+        # An empty cell is "not yet"; anything else must be a date.
+        dates = [parse_date(rec[c], file=file, row=_row(file, i), column=c, required=False) for c in stages]
         reached = [d is not None for d in dates]
         for k in range(1, len(stages)):
             if reached[k] and not all(reached[:k]):
                 missing = [stages[j] for j in range(k) if not reached[j]]
                 warnings.warn(SuspiciousDataWarning(
-                    f"team {team!r} has {stages[k]} but no {', '.join(missing)} (row {_row(df, i)})"), stacklevel=2)
+                    f"team {team!r} has {stages[k]} but no {', '.join(missing)} (row {_row(file, i)})"), stacklevel=2)
                 break
         known = [(stages[k], d) for k, d in enumerate(dates) if d is not None]
         for (c1, d1), (c2, d2) in zip(known, known[1:]):
             if d2 < d1:
                 warnings.warn(SuspiciousDataWarning(
-                    f"team {team!r}: {c2} {d2} is before {c1} {d1} (row {_row(df, i)})"), stacklevel=2)
+                    f"team {team!r}: {c2} {d2} is before {c1} {d1} (row {_row(file, i)})"), stacklevel=2)
                 break
         if not eligible:
             continue
@@ -145,7 +129,7 @@ def implementation_outcomes(teams):
         trained_n += reached[3]
     if eligible_n == 0:
         raise InputError("no team is marked eligible, so adoption and penetration have no denominator",
-                         file=df.attrs.get("source"), column="eligible")
+                         file=file, column="eligible")
     rows = []
     for name, n, label in (("Adoption", engaged_n, "eligible teams engaged"),
                            ("Penetration", trained_n, "eligible teams with a mapped pathway and trained staff")):
@@ -183,7 +167,7 @@ def _outcome_entries(outcomes) -> list:
             else:
                 entries.append({"name": name, "value": value})
     else:
-        raise TypeError(f"outcomes must be a DataFrame or a dict, got {type(outcomes).__name__}")
+        raise UsageError(f"outcomes must be a DataFrame or a dict, got {type(outcomes).__name__}")
 
     out = []
     for e in entries:
@@ -231,8 +215,8 @@ def _suggestion(construct_id, valence):
     raise AssertionError("draft_suggestions.yaml has no default entry")  # pragma: no cover
 
 
-def draft_from_summary(summary, outcomes=None, *, n_barriers: int = 3, n_facilitators: int = 3,
-                       title: str = "Draft Implementation Research Logic Model", intervention=None):
+def draft_from_summary(summary, *, outcomes=None, n_barriers: int = 3, n_facilitators: int = 3,
+                       title: str = "Draft Implementation Research Logic Model", intervention=None, file=None):
     """Draft a logic model from a CFIR summary and measured outcomes.
 
     Parameters
@@ -255,6 +239,8 @@ def draft_from_summary(summary, outcomes=None, *, n_barriers: int = 3, n_facilit
         before weak, then by mean rating, cases and excerpts.
     title, intervention
         Written into the model.
+    file
+        When ``summary`` is a DataFrame read from a file: the file, named with its rows in errors.
 
     Returns
     -------
@@ -269,7 +255,7 @@ def draft_from_summary(summary, outcomes=None, *, n_barriers: int = 3, n_facilit
     ...     "domain": ["Inner Setting", "Implementation Process", "Innovation"], "n_excerpts": [9, 12, 4],
     ...     "n_cases": [3, 3, 2], "mean_rating": [-2.0, 1.7, 1.0],
     ...     "classification": ["strong barrier", "strong facilitator", "weak facilitator"]})
-    >>> model = draft_from_summary(summary, {"Adoption": 90.6, "Penetration": 37.5})
+    >>> model = draft_from_summary(summary, outcomes={"Adoption": 90.6, "Penetration": 37.5})
     >>> [(d.construct, d.valence_text) for d in model.determinants]
     [('III.A.2', 'strong barrier'), ('V.F', 'strong facilitator'), ('I.C', 'weak facilitator')]
     >>> [s.label for s in model.strategies]
@@ -279,20 +265,19 @@ def draft_from_summary(summary, outcomes=None, *, n_barriers: int = 3, n_facilit
 
     for name, n in (("n_barriers", n_barriers), ("n_facilitators", n_facilitators)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"{name} must be a whole number from 0, got {n!r}")
-    df = _as_frame(summary, ("construct_id", "construct", "classification"), "the CFIR summary")
-    source = df.attrs.get("source")
+            raise UsageError(f"{name} must be a whole number from 0, got {n!r}")
+    df, source = _as_frame(summary, ("construct_id", "construct", "classification"), "the CFIR summary", file)
     records = []
     seen = set()
     for i, rec in enumerate(df.to_dict("records")):
         cls = str(rec["classification"]).strip().lower()
         if cls not in CLASSIFICATIONS:
             raise InputError(f"classification {rec['classification']!r} is not one of {', '.join(CLASSIFICATIONS)}",
-                             file=source, row=_row(df, i), column="classification")
+                             file=source, row=_row(source, i), column="classification")
         cid = str(rec["construct_id"]).strip()
         if cid in seen:
             raise InputError(f"construct_id {cid!r} appears twice; a summary has one row per construct",
-                             file=source, row=_row(df, i), column="construct_id")
+                             file=source, row=_row(source, i), column="construct_id")
         seen.add(cid)
         mean = pd.to_numeric(pd.Series([rec.get("mean_rating")]), errors="coerce").iloc[0]
         n_cases = pd.to_numeric(pd.Series([rec.get("n_cases")]), errors="coerce").iloc[0]

@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import re
 
+from cscs_eval.errors import UsageError
 from cscs_eval.logic_model._model import COLUMNS, LogicModel
+from cscs_eval.reporting.style import ACCENT, DARK, LIGHT, tint
 
-ACCENT = "#005EB8"  # NHS blue, the reports' one accent colour
-_INK = "#212B32"
-_FILL = {"determinant": "#F0F4F5", "strategy": "#E8EFF8", "mechanism": "#FFFFFF",
-         "implementation": "#F0F4F5", "service": "#F0F4F5", "clinical": "#F0F4F5"}
+_INK = DARK
+#: Box fills by column: pale grey, the strategies a pale shade of the accent, mechanisms white.
+_FILL = {"determinant": LIGHT, "strategy": tint(ACCENT, 0.09), "mechanism": "white",
+         "implementation": LIGHT, "service": LIGHT, "clinical": LIGHT}
 _HEADINGS = ("Determinants (CFIR)", "Implementation strategies (ERIC)", "Mechanisms")
 _SUBHEADINGS = ("Implementation", "Service", "Clinical")
 
@@ -167,9 +169,9 @@ def draw(model: LogicModel, *, width: float = 17.0, fontsize: float = 8.0, order
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if order not in ("barycentre", "file"):
-        raise ValueError(f"order must be 'barycentre' or 'file', got {order!r}")
+        raise UsageError(f"order must be 'barycentre' or 'file', got {order!r}")
     if width < 8:
-        raise ValueError(f"width must be at least 8 inches for six columns, got {width}")
+        raise UsageError(f"width must be at least 8 inches for six columns, got {width}")
     n_cols = len(COLUMNS)
     inner = width - 2 * _MARGIN - (n_cols - 1) * _GAP_X
     # Determinants, strategies and mechanisms carry longer text than the outcome boxes.

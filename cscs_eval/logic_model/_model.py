@@ -443,12 +443,10 @@ def _parse_outcome(entry, kind, i, ctx, key):
 
 def _resolve_construct(text, what, ctx, key):
     """A CFIR 2.0 id for a construct written as an id, a name, a CFIR 1.0 name (the CFIR codebook's rules)."""
+    import cscs_eval.cfir as cfir
+
     try:
-        from cscs_eval.cfir.codebook import resolve_construct
-    except ImportError:  # pragma: no cover - the CFIR capability ships with the package
-        return text
-    try:
-        return resolve_construct(text)
+        return cfir.resolve_construct(text)
     except InputError as exc:
         raise ctx.error(f"{what}: {exc.message}", key) from None
 
@@ -465,6 +463,14 @@ def _ids(value, what, ctx, key):
     return tuple(out)
 
 
+def _node_entry(entry, section, noun, i, ctx):
+    """``(key, what, id)`` of the ``i``-th entry of a node section, after checking its keys."""
+    key = (section, i)
+    what = f"{noun} '{entry.get('id', i + 1)}'"
+    _unknown(entry, _NODE_KEYS[section], what, ctx, key)
+    return key, what, _text(entry.get("id"), f"{section} entry {i + 1}: id", ctx, key)
+
+
 def _parse(data, *, path, lines) -> LogicModel:
     ctx = _Ctx(path, lines)
     if not isinstance(data, dict):
@@ -474,10 +480,7 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     determinants = []
     for i, e in enumerate(_entries(data, "determinants", ctx)):
-        key = ("determinants", i)
-        what = f"determinant '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["determinants"], what, ctx, key)
-        node_id = _text(e.get("id"), f"determinants entry {i + 1}: id", ctx, key)
+        key, what, node_id = _node_entry(e, "determinants", "determinant", i, ctx)
         construct = _text(e.get("construct"), f"{what}: construct", ctx, key, required=False)
         if construct is not None:
             construct = _resolve_construct(construct, what, ctx, key)
@@ -489,10 +492,7 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     strategies = []
     for i, e in enumerate(_entries(data, "strategies", ctx)):
-        key = ("strategies", i)
-        what = f"strategy '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["strategies"], what, ctx, key)
-        node_id = _text(e.get("id"), f"strategies entry {i + 1}: id", ctx, key)
+        key, what, node_id = _node_entry(e, "strategies", "strategy", i, ctx)
         eric_name = _text(e.get("eric"), f"{what}: eric", ctx, key, required=False)
         label = _text(e.get("label"), f"{what}: label", ctx, key, required=eric_name is None)
         local = e.get("local", False)
@@ -522,10 +522,8 @@ def _parse(data, *, path, lines) -> LogicModel:
 
     mechanisms = []
     for i, e in enumerate(_entries(data, "mechanisms", ctx)):
-        key = ("mechanisms", i)
-        what = f"mechanism '{e.get('id', i + 1)}'"
-        _unknown(e, _NODE_KEYS["mechanisms"], what, ctx, key)
-        mechanisms.append(Mechanism(id=_text(e.get("id"), f"mechanisms entry {i + 1}: id", ctx, key),
+        key, what, node_id = _node_entry(e, "mechanisms", "mechanism", i, ctx)
+        mechanisms.append(Mechanism(id=node_id,
                                     label=_text(e.get("label"), f"{what}: label", ctx, key),
                                     note=_text(e.get("note"), f"{what}: note", ctx, key, required=False)))
 
@@ -615,14 +613,13 @@ def _parse(data, *, path, lines) -> LogicModel:
     return model.check(lines=lines)
 
 
-def _yaml_lines(text) -> dict:
+def _yaml_lines(text, file=None) -> dict:
     """Line numbers (1-based) of the top-level keys and of each entry of each section."""
     import yaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
+    from cscs_eval.io import compose_yaml
+
+    root = compose_yaml(text, file=file)
     lines: dict = {}
     if not isinstance(root, yaml.MappingNode):
         return lines
@@ -665,13 +662,14 @@ def read_logic_model(path) -> LogicModel:
     LocalStrategyWarning
         For a strategy that is not an ERIC strategy and is not marked ``local: true``.
     """
-    from cscs_eval.io import read_text, read_yaml
+    from cscs_eval.io import load_yaml, read_text
 
-    data = read_yaml(path)
+    text = read_text(path)
+    data = load_yaml(text, file=path)
     if data is None:
         raise InputError("file is empty; expected a logic model with determinants, strategies, mechanisms, "
                          "outcomes and links", file=path)
-    return _parse(data, path=Path(path), lines=_yaml_lines(read_text(path)))
+    return _parse(data, path=Path(path), lines=_yaml_lines(text, path))
 
 
 _HEADER = """\

@@ -1,30 +1,26 @@
 """Programme progress: workstream task tallies, percentages, RAG status and checks that they add up.
 
-Public functions
-----------------
-summarise         -- the progress table with its checks' findings: ``table, findings, checks = summarise(data)``
+Public functions (imported on first use, so ``cscs-eval --help`` stays light)
+-----------------------------------------------------------------------------
+summarise         -- the progress table with its checks' findings (a ProgressSummary: ``.table``, ``.findings``)
 tally             -- count a task register's statuses per workstream
-check_headlines   -- check percentages quoted in a report's text against the counts
-check_shares      -- check an 'n and % of total' table (e.g. the PROMs delivery overview)
+check_headlines   -- check percentages quoted in a report's text against the counts (Findings)
+check_shares      -- check an 'n and % of total' table, e.g. the PROMs delivery overview (Findings)
 plot_progress     -- a stacked bar per workstream (``ax=``, returns the Axes)
 load_rag_rules, rag_status, normalise_status, read_progress, percent
 """
 
-from cscs_eval.progress.core import (
-    STATUS_LABELS,
-    STATUSES,
-    ProgressSummary,
-    check_headlines,
-    check_shares,
-    load_rag_rules,
-    normalise_status,
-    percent,
-    rag_status,
-    read_progress,
-    summarise,
-    tally,
-)
-from cscs_eval.progress.plot import plot_progress
+from cscs_eval._lazy import lazy_exports
 
-__all__ = ["STATUSES", "STATUS_LABELS", "ProgressSummary", "summarise", "tally", "check_headlines",
-           "check_shares", "plot_progress", "load_rag_rules", "rag_status", "normalise_status", "read_progress", "percent"]
+_EXPORTS = {
+    "STATUSES": "_core", "STATUS_LABELS": "_core", "SUMMARY_COLUMNS": "_core",
+    "ProgressSummary": "_core", "Findings": "_core",
+    "summarise": "_core", "tally": "_core", "check_headlines": "_core", "check_shares": "_core",
+    "load_rag_rules": "_core", "rag_status": "_core", "normalise_status": "_core", "read_progress": "_core",
+    "percent": "_core",
+    "plot_progress": "_plot",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

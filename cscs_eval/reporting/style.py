@@ -16,6 +16,20 @@ PALETTE = [ACCENT, DARK, GREY, WARM, "#41B6E6"]
 #: Hatches that keep series distinct in black and white.
 HATCHES = ["", "///", "...", "xxx", "\\\\\\"]
 
+def tint(colour: str, share: float) -> str:
+    """``colour`` mixed with white: ``share`` of the colour (0 white, 1 the colour itself).
+
+    Lighter shades of the palette (a pale fill, a second series) come from here, not new colours.
+
+    Examples
+    --------
+    >>> tint(ACCENT, 0.5), tint(DARK, 0)
+    ('#80AEDC', '#FFFFFF')
+    """
+    rgb = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#" + "".join(f"{round(255 - share * (255 - c)):02X}" for c in rgb)
+
+
 FIGURE_SIZE = (7.5, 4.2)
 
 #: Type in Word documents (HTML takes the same from templates/report/report.css).

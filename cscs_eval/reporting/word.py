@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cscs_eval.io import xml_safe
 
-__all__ = ["new_document", "add_table", "add_figure", "add_markdown", "set_orientation", "save",
+__all__ = ["new_document", "add_table", "add_fields", "add_figure", "add_markdown", "set_orientation", "save",
            "PORTRAIT_WIDTH_IN", "LANDSCAPE_WIDTH_IN"]
 
 #: A4 is 210 x 297 mm; with 2 cm margins the text is 170 mm (6.69 in) wide in portrait and
@@ -58,7 +58,7 @@ def new_document(reference=None, *, landscape: bool = False):
     """A new A4 Word document in the report style, or on a trust's ``reference`` .docx.
 
     A reference template keeps its own styles and page set-up (its body text is not copied:
-    only what the report adds appears).
+    only what the report adds appears); ``landscape=True`` turns its first page sideways.
     """
     from docx import Document
 
@@ -73,6 +73,12 @@ def new_document(reference=None, *, landscape: bool = False):
         for child in list(body):
             if not child.tag.endswith("}sectPr"):
                 body.remove(child)
+        if landscape and not _is_landscape(doc):
+            from docx.enum.section import WD_ORIENT
+
+            section = doc.sections[0]
+            section.orientation = WD_ORIENT.LANDSCAPE
+            section.page_width, section.page_height = section.page_height, section.page_width
         return doc
     doc = Document()
     _page_setup(doc.sections[0], landscape=landscape)
@@ -86,6 +92,11 @@ def set_orientation(doc, *, landscape: bool) -> None:
 
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _page_setup(section, landscape=landscape)
+
+
+def _is_landscape(doc) -> bool:
+    section = doc.sections[-1]
+    return section.page_width > section.page_height
 
 
 def text_width_in(doc) -> float:
@@ -103,10 +114,10 @@ def _word_floors(texts, char_in: float) -> list[float]:
     return [max(max((len(w) for t in col for w in t.split()), default=1), 3) * char_in + 0.15 for col in texts]
 
 
-def table_layout(columns, rows) -> tuple[float, float]:
-    """(font size, text width): the largest font, on portrait if possible, at which every word fits."""
+def table_layout(columns, rows, *, pages=(PORTRAIT_WIDTH_IN, LANDSCAPE_WIDTH_IN)) -> tuple[float, float]:
+    """(font size, text width): the largest font, on the first of ``pages`` possible, at which every word fits."""
     texts = _column_texts(columns, rows)
-    for page in (PORTRAIT_WIDTH_IN, LANDSCAPE_WIDTH_IN):
+    for page in pages:
         for size in _TABLE_FONT_PT:
             if sum(_word_floors(texts, _CHAR_IN_PER_PT * size)) < page:
                 return size, page
@@ -161,8 +172,9 @@ def add_caption(doc, text: str):
 def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style="Light List Accent 1"):
     """Add a table of text (columns and rows already formatted for reading).
 
-    A table too wide for a portrait page gets a landscape page of its own; columns are sized
-    to their words, numbers are right-aligned and the header row repeats on every page.
+    A table too wide for a portrait page gets a landscape page of its own (on a landscape page
+    it stays there); columns are sized to their words, numbers are right-aligned and the header
+    row repeats on every page.
     """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Inches, Pt
@@ -170,8 +182,10 @@ def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style
     columns = [xml_safe(c) for c in columns]
     rows = [[xml_safe(v) for v in r] for r in rows]
     caption, source, note = (None if t is None else xml_safe(t) for t in (caption, source, note))
-    font_pt, page = table_layout(columns, rows)
-    landscape = page > PORTRAIT_WIDTH_IN
+    already = _is_landscape(doc)
+    font_pt, page = table_layout(columns, rows, pages=(LANDSCAPE_WIDTH_IN,) if already else
+                                 (PORTRAIT_WIDTH_IN, LANDSCAPE_WIDTH_IN))
+    landscape = page > PORTRAIT_WIDTH_IN and not already
     if landscape:
         set_orientation(doc, landscape=True)
     if caption:
@@ -205,6 +219,37 @@ def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style
             add_caption(doc, line)
     if landscape:
         set_orientation(doc, landscape=False)
+    return table
+
+
+def add_fields(doc, fields, *, style="Table Grid"):
+    """Add a two-column table of labels and values (a report's period, date, contacts ...).
+
+    ``fields`` is a sequence of ``(label, value)`` pairs. Labels are bold in a narrow column
+    sized to the longest label (at most a third of the text width); values take the rest.
+    """
+    from docx.shared import Inches
+
+    from cscs_eval.reporting.style import FONT_SIZE_PT
+
+    fields = [(str(label), "" if value is None else str(value)) for label, value in fields]
+    page = text_width_in(doc)
+    label_in = min(max((len(label) for label, _ in fields), default=1) * _CHAR_IN_PER_PT * FONT_SIZE_PT + 0.2,
+                   page / 3)
+    widths = (Inches(label_in), Inches(page - label_in))
+    table = doc.add_table(rows=0, cols=2)
+    if style in [s.name for s in doc.styles]:
+        table.style = style
+    table.autofit = False
+    for label, value in fields:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = xml_safe(label), xml_safe(value)
+        for run in cells[0].paragraphs[0].runs:
+            run.bold = True
+        for cell, width in zip(cells, widths):
+            cell.width = width
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the table grid, which LibreOffice reads; Word reads the cells' widths
     return table
 
 

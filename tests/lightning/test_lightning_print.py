@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cscs_eval.lightning import write_report
+from cscs_eval.lightning import render
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "lightning"
 
@@ -13,7 +13,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "lightning"
 @pytest.mark.browser
 def test_longest_sample_report_prints_on_one_a4_page(tmp_path, headless):
     longest = max(SAMPLE.glob("*.md"), key=lambda p: len(p.read_text(encoding="utf-8")))
-    page = write_report(longest, tmp_path / "r.html")
+    page = render(longest, out=tmp_path / "r.html")
     pdf = tmp_path / "r.pdf"
     headless(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
@@ -30,7 +30,7 @@ def test_report_shows_in_chromium_with_notes_as_text(tmp_path, headless):
     text = (SAMPLE / "2024-02-lightning-report-3.md").read_text(encoding="utf-8")
     text = text.replace("## Insights\n", "## Insights\n\n- Typed <script>document.title='pwned'</script> and "
                         "<img src=x onerror=alert(1)> in a note.\n", 1)
-    page = write_report(parse_report(text), tmp_path / "r.html")
+    page = render(parse_report(text), out=tmp_path / "r.html")
     dom = headless(page, "--dump-dom").decode("utf-8")
     assert "<script" not in dom.lower() and "<img" not in dom.lower()  # no element came from the note
     shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", dom))

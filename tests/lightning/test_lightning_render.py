@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscs_eval.errors import UsageError
-from cscs_eval.lightning import parse_report, read_report, render, write_docx, write_report
+from cscs_eval.lightning import parse_report, read_report, render
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "lightning"
 
@@ -37,7 +37,7 @@ def evil():
 
 
 def test_html_escapes_every_text(evil):
-    page = render(evil, "html")
+    page = render(evil, to="html")
     for raw in ("<script>", "<img", "<iframe", "<b>bold", "<i>x"):
         assert raw not in page
     assert "&lt;script&gt;alert(&#34;plus&#34;)&lt;/script&gt;" in page
@@ -48,7 +48,7 @@ def test_html_escapes_every_text(evil):
 
 
 def test_html_is_self_contained_and_printable():
-    page = render(read_report(SAMPLE / "2024-05-lightning-report-5.md"), "html")
+    page = render(read_report(SAMPLE / "2024-05-lightning-report-5.md"), to="html")
     assert "<link" not in page and "src=" not in page and "http" not in page.split("</style>")[0]
     assert "@page { size: A4" in page and "#005EB8" in page
     assert page.count("<li>") == 4 + 3 + 2
@@ -60,7 +60,7 @@ def test_html_is_self_contained_and_printable():
 def test_markdown_escapes_and_renders_as_text(evil):
     from markdown_it import MarkdownIt
 
-    md = render(evil, "md")
+    md = render(evil, to="md")
     assert "<script" not in md and "<img" not in md
     assert "Table \\| pipe and 5 &lt; 6 &gt; 4" in md
     out = MarkdownIt("commonmark").enable("table").render(md)
@@ -71,7 +71,7 @@ def test_markdown_escapes_and_renders_as_text(evil):
 
 
 def test_markdown_of_sample_has_sections_in_order():
-    md = render(read_report(SAMPLE / "2023-12-lightning-report-2.md"), "md")
+    md = render(read_report(SAMPLE / "2023-12-lightning-report-2.md"), to="md")
     heads = [line for line in md.splitlines() if line.startswith("## ")]
     assert heads == ["## Summary", "## Plus: what is working", "## Delta: what needs to change", "## Insights"]
     assert "*(Financing X: post funded only to March)*" in md
@@ -80,7 +80,7 @@ def test_markdown_of_sample_has_sections_in_order():
 def test_docx_reads_back_with_word_styles(tmp_path, evil):
     import docx
 
-    path = write_docx(read_report(SAMPLE / "2024-02-lightning-report-3.md"), tmp_path / "r.docx")
+    path = render(read_report(SAMPLE / "2024-02-lightning-report-3.md"), out=tmp_path / "r.docx")
     doc = docx.Document(str(path))
     styles = [(p.style.name, p.text) for p in doc.paragraphs]
     assert ("Title", "Lightning Report 3: all community teams trained") in styles
@@ -94,23 +94,27 @@ def test_docx_reads_back_with_word_styles(tmp_path, evil):
     assert table.rows[1].cells[1].text == "22 February 2024"
     assert doc.core_properties.title == "Lightning Report 3: all community teams trained"
     # script in notes is plain text in Word
-    path = write_docx(evil, tmp_path / "evil.docx")
+    path = render(evil, out=tmp_path / "evil.docx")
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert 'Works <script>alert("plus")</script> well.' in text
 
 
-def test_write_report_by_extension_and_errors(tmp_path, evil):
-    assert write_report(evil, tmp_path / "a.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert write_report(evil, tmp_path / "a.md").read_text(encoding="utf-8").startswith("# Report")
+def test_render_to_a_file_by_extension_and_errors(tmp_path, evil):
+    assert render(evil, out=tmp_path / "a.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert render(evil, out=tmp_path / "a.md").read_text(encoding="utf-8").startswith("# Report")
     with pytest.raises(UsageError, match="to must be one of html, md, docx, got 'pdf'"):
-        render(evil, "pdf")
-    with pytest.raises(UsageError):
-        write_report(evil, tmp_path / "a.txt")
+        render(evil, to="pdf")
+    with pytest.raises(UsageError, match=r"give to html\|md\|docx"):
+        render(evil, out=tmp_path / "a.txt")
+    with pytest.raises(UsageError, match="to docx writes a file, not text: give out FILE.docx"):
+        render(evil, to="docx")
+    with pytest.raises(UsageError, match="to md does not match out"):
+        render(evil, to="md", out=tmp_path / "a.html")
 
 
 def test_user_templates_folder(tmp_path, evil):
     (tmp_path / "report.html.j2").write_text("<h1>{{ report.title }}</h1>", encoding="utf-8")
-    page = render(evil, "html", template_dir=tmp_path)
+    page = render(evil, to="html", template_dir=tmp_path)
     assert page == "<h1>Report &lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;</h1>"
 
 
@@ -122,7 +126,7 @@ def test_any_bullet_text_shows_as_text_in_html(text):
     if not text or text[0] in "-*+#" or text[:1].isdigit():
         return
     r = parse_report(EVIL.replace('Works <script>alert("plus")</script> well.', text.replace("\\", "/")))
-    page = render(r, "html")
+    page = render(r, to="html")
     item = r.plus[0].text
     assert html.escape(item, quote=True).replace("&#x27;", "&#39;").replace("&quot;", "&#34;") in page
 
@@ -137,7 +141,7 @@ def test_markdown_keeps_ampersands_readable_and_typed_entities_as_text(typed, in
     # Markdown viewer still shows exactly what was typed
     from markdown_it import MarkdownIt
 
-    md = render(parse_report(EVIL.replace("Summary with <iframe src=\"x\"></iframe> in it.", typed)), "md")
+    md = render(parse_report(EVIL.replace("Summary with <iframe src=\"x\"></iframe> in it.", typed)), to="md")
     assert in_file in md
     assert shown in MarkdownIt("commonmark").render(md)
 
@@ -146,9 +150,15 @@ def test_docx_metadata_table_has_a_narrow_label_column(tmp_path):
     from docx import Document
     from docx.shared import Mm
 
-    path = write_docx(read_report(SAMPLE / "2024-05-lightning-report-5.md"), tmp_path / "r.docx")
-    table = Document(str(path)).tables[0]
+    path = render(read_report(SAMPLE / "2024-05-lightning-report-5.md"), out=tmp_path / "r.docx")
+    doc = Document(str(path))
+    section = doc.sections[0]
+    # A4 (210 x 297 mm); Word stores lengths in twentieths of a point, so compare to the nearest 0.1 mm
+    assert abs(section.page_width - Mm(210)) < Mm(0.1) and abs(section.page_height - Mm(297)) < Mm(0.1)
+    table = doc.tables[0]
     assert [c.text for c in table.columns[0].cells] == ["Period", "Date", "Contacts", "Data collection"]
-    # Word stores widths in twentieths of a point, so compare to the nearest 0.1 mm
-    assert abs(table.columns[0].width - Mm(32)) < Mm(0.1) and abs(table.columns[1].width - Mm(148)) < Mm(0.1)
-    assert all(abs(row.cells[0].width - Mm(32)) < Mm(0.1) for row in table.rows)
+    text_width = section.page_width - section.left_margin - section.right_margin
+    label, value = table.columns[0].width, table.columns[1].width
+    # a narrow label column (room for "Data collection" on one line), the rest of the text width for the values
+    assert Mm(25) < label < text_width / 4 and abs(label + value - text_width) < Mm(0.1)
+    assert all(abs(row.cells[0].width - label) < Mm(0.1) for row in table.rows)

@@ -71,7 +71,7 @@ def test_bullet_continuation_lines_join(tmp_path):
     (HEAD + "## Summary\nx\n## Plus\n## plus\n", 12, "section Plus appears twice"),
     (HEAD + "Intro text\n## Summary\n", 9, "text before the first section"),
     (HEAD.replace("date: 2024-05-01\n", "") + body(), 7, "front matter lacks date"),
-    (HEAD.replace("2024-05-01", "31st of May") + body(), 5, "date '31st of May' is not a date"),
+    (HEAD.replace("2024-05-01", "31st of May") + body(), 5, "column 'date': '31st of May' is not a date"),
     ("# no front matter\n" + body(), 1, "starts with YAML front matter"),
     (HEAD + body(plus="- a [[Enthusiasm +2]]"), 13, "unknown CFIR construct 'Enthusiasm'"),
 ])

@@ -17,7 +17,7 @@ def report(date, plus=(), delta=(), name=None):
     text = (f"---\ntitle: R {date}\nproject: P\nperiod: p\ndate: {date}\ncontacts: [A]\n"
             f"data_collection_status: s\n---\n## Summary\nx\n## Plus\n{lines(plus)}\n## Delta\n{lines(delta)}\n"
             "## Insights\n")
-    return parse_report(text, source=name or date)
+    return parse_report(text, file=name or date)
 
 
 def row(df, cid):
@@ -25,8 +25,9 @@ def row(df, cid):
 
 
 def test_sample_series_by_the_documented_rule():
-    s = series(SAMPLE)
-    assert s.attrs["reports"] == ["2023-10-12", "2023-12-14", "2024-02-22", "2024-04-18", "2024-05-23"]
+    result = series(SAMPLE)
+    assert result.reports == ("2023-10-12", "2023-12-14", "2024-02-22", "2024-04-18", "2024-05-23")
+    s = result.table
     it = row(s, "III.A.2")  # the record system: a Delta in every report
     assert (it["n_delta"], it["recurring_delta"], it["delta_status"], it["timeline"]) == (5, True, "open", "D D D D D")
     fin = row(s, "II.F")  # Financing: Delta in report 2, Plus in report 3
@@ -46,20 +47,20 @@ def test_sample_series_by_the_documented_rule():
 def test_relapse_is_judged_on_the_last_delta():
     reports = [report("2024-01-01", delta=["Teaming -1"]), report("2024-02-01", plus=["Teaming +1"]),
                report("2024-03-01", delta=["Teaming -2"]), report("2024-04-01")]
-    s = series(reports)
+    s = series(reports).table
     t = row(s, "V.A")
     assert (t["delta_status"], t["timeline"], t["n_delta"]) == ("open", "D P D .", 2)
-    assert row(series(reports, absent_for=1), "V.A")["resolved_how"] == "no longer raised"
+    assert row(series(reports, absent_for=1).table, "V.A")["resolved_how"] == "no longer raised"
 
 
 def test_same_report_plus_and_delta_is_not_resolution():
-    s = series([report("2024-01-01", plus=["Teaming +1"], delta=["Teaming -1"]), report("2024-02-01")])
+    s = series([report("2024-01-01", plus=["Teaming +1"], delta=["Teaming -1"]), report("2024-02-01")]).table
     assert row(s, "V.A")[["timeline", "delta_status"]].tolist() == ["PD .", "open"]
 
 
 def test_reports_sorted_by_date_not_order_given():
     a, b = report("2024-03-01", plus=["Teaming +1"]), report("2024-01-01", delta=["Teaming -1"])
-    assert row(series([a, b]), "V.A")["resolved_how"] == "became a Plus"
+    assert row(series([a, b]).table, "V.A")["resolved_how"] == "became a Plus"
 
 
 def test_timeline_and_codes_tables():
@@ -116,16 +117,20 @@ def test_plot_series_marks_plus_and_delta_by_shape():
 
     from cscs_eval.lightning import plot_series
 
-    s = series(SAMPLE)
+    result = series(SAMPLE)
+    s = result.table
     fig, ax = plt.subplots()
-    assert plot_series(s, ax=ax) is ax
+    assert plot_series(result, ax=ax) is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "Information Technology Infrastructure (open)"
     assert "Policies & Laws" not in " ".join(labels)  # a one-off Plus is left out
     markers = [line.get_marker() for line in ax.get_lines()]
     assert markers.count("^") == int(s[(s["n_delta"] > 0) | (s["n_plus"] > 1)]["n_delta"].sum())
     assert markers.count("o") == int(s[(s["n_delta"] > 0) | (s["n_plus"] > 1)]["n_plus"].sum())
-    assert [t.get_text() for t in ax.get_xticklabels()] == s.attrs["reports"]
+    assert tuple(t.get_text() for t in ax.get_xticklabels()) == result.reports
+    ax.clear()
+    plot_series(s, ax=ax)  # the table alone: reports numbered
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
     plt.close(fig)
 
 
@@ -144,3 +149,21 @@ def test_cli_render_format_from_out_and_mismatch(tmp_path, capsys):
     assert not (tmp_path / "x.docx").exists()
     assert main(["lightning", "render", src]) == 2
     assert "give --to html|md|docx" in capsys.readouterr().err
+
+
+def test_series_is_a_result_with_summary_and_text():
+    from cscs_eval.lightning import LightningSeries
+    from cscs_eval.results import Result
+
+    result = series(SAMPLE, absent_for=3)
+    assert isinstance(result, LightningSeries) and isinstance(result, Result)
+    assert "at least 3 later reports" in result.rule
+    summary = result.summary()
+    assert list(summary.columns) == ["construct", "domain", "first_delta", "last_delta", "delta_status",
+                                     "resolved_how", "resolved_in"]
+    assert len(summary) == int((result.table["n_delta"] > 0).sum())
+    assert result.open_deltas()[0] == "Information Technology Infrastructure"
+    assert result.text().startswith(f"Across 5 Lightning Reports, {len(summary)} concerns were raised as a Delta; "
+                                    f"{len(result.open_deltas())} are still open (Information Technology")
+    one = series([report("2024-01-01", plus=["Teaming +1"])])
+    assert one.text() == "Across 1 Lightning Report, 0 concerns were raised as a Delta."

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cscs_eval.errors import UsageError
 from cscs_eval.logic_model import eric_strategies, match_eric, outcome_definitions, outcome_names
 from cscs_eval.logic_model._catalogue import DATA_DIR, close_eric_names, draft_suggestions, match_outcome, name_key
 
@@ -77,7 +78,7 @@ def test_proctor_eight_and_iom_six():
 
 
 def test_outcome_names_rejects_unknown_kind():
-    with pytest.raises(ValueError, match="kind must be one of implementation, service, clinical, got 'other'"):
+    with pytest.raises(UsageError, match="kind must be one of implementation, service, clinical, got 'other'"):
         outcome_names("other")
 
 
@@ -93,7 +94,7 @@ def test_name_key():
 
 
 def test_draft_suggestions_are_eric_strategies_and_cfir_ids():
-    from cscs_eval.cfir.codebook import construct_info
+    from cscs_eval.cfir import construct_info
 
     table = draft_suggestions()
     assert "default" in table

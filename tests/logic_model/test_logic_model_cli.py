@@ -43,7 +43,7 @@ def test_render_from_a_cfir_summary(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--to", "png"], "--to png writes a binary file: give --out FILE.png"),
+    (["--to", "png"], "--to png writes a file, not text: give --out FILE.png"),
     ([], "give --to svg|png|html|md|docx"),
     (["--to", "pdf"], "invalid choice: 'pdf'"),
     (["--to", "md", "--out", "x.html"], "--to md does not match --out x.html"),
@@ -118,7 +118,7 @@ def test_cli_module_imports_nothing_heavy():
     import subprocess
     import sys
 
-    code = ("import sys, cscs_eval.logic_model.cli as c, argparse; p = argparse.ArgumentParser(); "
+    code = ("import sys, cscs_eval.logic_model._cli as c, argparse; p = argparse.ArgumentParser(); "
             "c.register(p.add_subparsers()); "
             "print(any(m in sys.modules for m in ('pandas', 'matplotlib', 'docx', 'yaml')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cscs_eval.errors import InputError, SuspiciousDataWarning
+from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 from cscs_eval.io import resolve_path
 from cscs_eval.logic_model import (
     LogicModel,
@@ -129,31 +129,29 @@ def test_draft_fills_with_weak_ones_and_ignores_mixed():
 def test_draft_with_measured_outcomes_dict_and_frame():
     outcomes = {"Adoption": 90.6, "Penetration": {"value": 37.5, "label": "teams trained"},
                 "Patient-centredness": "care plans quote goals", "Quality of life (ReQoL-10)": "mean change +4.1"}
-    model = draft_from_summary(summary_frame(), outcomes)
+    model = draft_from_summary(summary_frame(), outcomes=outcomes)
     assert [(o.type, o.name, o.measure) for o in model.outcomes] == [
         ("implementation", "Adoption", "91%"), ("implementation", "Penetration", "38%"),
         ("service", "Patient-centeredness", "care plans quote goals"),
         ("clinical", "Quality of life (ReQoL-10)", "mean change +4.1")]
     frame = implementation_outcomes(board_teams())
-    model2 = draft_from_summary(summary_frame(), frame)
+    model2 = draft_from_summary(summary_frame(), outcomes=frame)
     assert model2.outcomes[0].measure == "29 of 32 teams (91%)"
 
 
 def test_draft_round_trips_through_yaml(tmp_path):
-    model = draft_from_summary(summary_frame(), implementation_outcomes(board_teams()))
+    model = draft_from_summary(summary_frame(), outcomes=implementation_outcomes(board_teams()))
     path = write_logic_model(model, tmp_path / "draft.yaml")
     assert read_logic_model(path) == model
     assert "Drafted by cscs-eval" in path.read_text(encoding="utf-8")
 
 
 def test_draft_from_sample_cfir_summary():
-    from cscs_eval.cfir.coding import load_coding
-    from cscs_eval.cfir.ratings import summarise
+    from cscs_eval import cfir
 
     folder = resolve_path("data/sample/cfir")
-    coding = load_coding(sorted((folder / "notes").glob("*")), aliases=folder / "aliases.yaml",
-                         case_ratings=folder / "case_ratings.csv")
-    model = draft_from_summary(summarise(coding))
+    coding = cfir.load_coding(sorted((folder / "notes").glob("*")), aliases=folder / "aliases.yaml")
+    model = draft_from_summary(cfir.summarise(coding, case_ratings=folder / "case_ratings.csv"))
     barriers = [d for d in model.determinants if d.valence == "barrier"]
     assert len(barriers) == 3 and "III.A.2" in {d.construct for d in barriers}
 
@@ -179,11 +177,11 @@ def test_summary_without_barriers_or_facilitators_and_bad_options():
         draft_from_summary(only_mixed)
     with pytest.raises(InputError, match="lacks column"):
         draft_from_summary(summary_frame().drop(columns="classification"))
-    with pytest.raises(ValueError, match="n_barriers must be a whole number from 0, got -1"):
+    with pytest.raises(UsageError, match="n_barriers must be a whole number from 0, got -1"):
         draft_from_summary(summary_frame(), n_barriers=-1)
     with pytest.raises(InputError, match="not one of the service outcomes"):
-        draft_from_summary(summary_frame(), pd.DataFrame({"outcome": ["Speed"], "type": ["service"],
-                                                          "value": [1.0]}))
+        draft_from_summary(summary_frame(), outcomes=pd.DataFrame({"outcome": ["Speed"], "type": ["service"],
+                                                                   "value": [1.0]}))
 
 
 def test_draft_yaml_is_editable_text():
@@ -197,3 +195,25 @@ def test_draft_yaml_is_editable_text():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LogicModel.from_dict(data)
+
+
+def test_a_frame_read_elsewhere_names_its_file_and_rows():
+    df = board_teams()
+    df.loc[1, "engaged_date"] = "31/02/2024"
+    with pytest.raises(InputError) as info:
+        implementation_outcomes(df, file="teams.xlsx")
+    # the file a user opens has its header on row 1: the second team is row 3
+    assert (info.value.file, info.value.row, info.value.column) == ("teams.xlsx", 3, "engaged_date")
+    with pytest.raises(InputError) as info:
+        implementation_outcomes(df)
+    assert (info.value.file, info.value.row) == (None, 2)  # no file: the frame's own 1-based position
+    bad = summary_frame()
+    bad.loc[2, "classification"] = "very strong"
+    with pytest.raises(InputError) as info:
+        draft_from_summary(bad, file="summary.csv")
+    assert (info.value.file, info.value.row) == ("summary.csv", 4)
+
+
+def test_bad_options_are_usage_errors():
+    with pytest.raises(UsageError, match="outcomes must be a DataFrame or a dict, got list"):
+        draft_from_summary(summary_frame(), outcomes=["Adoption"])

@@ -7,17 +7,7 @@ import pytest
 
 from cscs_eval.errors import UsageError
 from cscs_eval.io import resolve_path
-from cscs_eval.logic_model import (
-    LogicModel,
-    draw,
-    read_logic_model,
-    render,
-    strategies_table,
-    to_docx,
-    to_html,
-    to_markdown,
-    to_table,
-)
+from cscs_eval.logic_model import LogicModel, draw, read_logic_model, render, strategies_table, to_table
 from cscs_eval.logic_model._draw import link_label, wrap_text
 
 matplotlib.use("Agg")
@@ -113,7 +103,7 @@ def test_figure_reads_in_black_and_white(model):
 def test_draw_options(model):
     assert draw(model, width=12).get_size_inches()[0] == 12
     assert "Implementation of PROMs" not in [t.get_text() for t in draw(model, title=False).axes[0].texts]
-    with pytest.raises(ValueError, match="order must be 'barycentre' or 'file', got 'random'"):
+    with pytest.raises(UsageError, match="order must be 'barycentre' or 'file', got 'random'"):
         draw(model, order="random")
 
 
@@ -152,20 +142,20 @@ def evil_model():
 
 
 def test_html_escapes_every_text_from_the_file():
-    html = to_html(evil_model())
+    html = render(evil_model(), to="html")
     assert "<script>" not in html and "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(" in html
     assert html.count("data:image/svg+xml;base64,") == 1
 
 
 def test_markdown_escapes_markup_and_pipes(model):
-    md = to_markdown(evil_model())
+    md = render(evil_model(), to="md")
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "\\| pipe" in md and "second line" in md
     row = [line for line in md.splitlines() if line.startswith("| 1 |")][0]
     cells = re.split(r"(?<!\\)\|", row)[1:-1]
     assert len(cells) == 7  # seven columns: no escaped pipe split a cell
-    sample = to_markdown(model)
+    sample = render(model, to="md")
     assert "| Link | Determinant |" in sample and "Proctor's implementation outcomes" in sample
     assert sample.count("\n| ") == 1 + 7 + 1 + 6  # links header, 7 links, strategies header, 6 strategies
 
@@ -173,46 +163,56 @@ def test_markdown_escapes_markup_and_pipes(model):
 def test_word_document_reads_back(model, tmp_path):
     from docx import Document
 
-    path = to_docx(model, tmp_path / "irlm.docx")
+    path = render(model, out=tmp_path / "irlm.docx")
     doc = Document(str(path))
     assert doc.paragraphs[0].text == model.title
+    section = doc.sections[0]  # landscape A4: 297 x 210 mm
+    assert abs(section.page_width.mm - 297) < 0.1 and abs(section.page_height.mm - 210) < 0.1
+    assert all(s.page_width > s.page_height for s in doc.sections)  # the tables stay on landscape pages
     links, strategies = doc.tables
     assert [c.text for c in links.rows[0].cells] == list(to_table(model).columns)
     assert len(links.rows) == 1 + len(model.links)
     assert links.rows[1].cells[0].text == "1" and "III.A.2" in links.rows[1].cells[1].text
     assert len(strategies.rows) == 1 + len(model.strategies)
     assert len(doc.inline_shapes) == 1
-    assert "<script>" in Document(str(to_docx(evil_model(), tmp_path / "evil.docx"))).tables[0].rows[1].cells[1].text
+    assert "<script>" in Document(str(render(evil_model(), out=tmp_path / "evil.docx"))).tables[0].rows[1].cells[1].text
+    assert len(Document(str(render(model, to="docx", out=tmp_path / "bare.docx", figure=False))).inline_shapes) == 0
+    # a trust's own Word template: its styles are kept, and its portrait page is turned to landscape
+    reference = Document()
+    reference.styles["Normal"].font.name = "Frutiger"
+    reference.add_paragraph("template text that is not copied")
+    reference.save(str(tmp_path / "trust.docx"))
+    doc = Document(str(render(model, out=tmp_path / "trust_irlm.docx", reference=tmp_path / "trust.docx")))
+    assert doc.styles["Normal"].font.name == "Frutiger" and doc.paragraphs[0].text == model.title
+    assert all(s.page_width > s.page_height for s in doc.sections)
 
 
 def test_render_formats(model, tmp_path):
-    assert render(model, "svg").lstrip().startswith("<?xml")
-    assert render(model, "png")[:8] == b"\x89PNG\r\n\x1a\n"
-    assert render(model, "md").startswith("# Implementation of PROMs")
-    out = render(model, "html", tmp_path / "irlm.html")
+    assert render(model, to="svg").lstrip().startswith("<?xml")
+    assert render(model, to="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render(model, to="md").startswith("# Implementation of PROMs")
+    out = render(model, to="html", out=tmp_path / "irlm.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert render(model, "docx", tmp_path / "irlm.docx").stat().st_size > 10_000
-    with pytest.raises(UsageError, match="--to must be one of svg, png, html, md, docx, got 'pdf'"):
-        render(model, "pdf")
-    with pytest.raises(UsageError, match="needs an output file"):
-        render(model, "docx")
+    assert render(model, out=tmp_path / "irlm.docx").stat().st_size > 10_000
+    with pytest.raises(UsageError, match="to must be one of svg, png, html, md, docx, got 'pdf'"):
+        render(model, to="pdf")
+    with pytest.raises(UsageError, match="to docx writes a file, not text: give out FILE.docx"):
+        render(model, to="docx")
 
 
 def test_svg_has_no_script_from_text():
-    svg = render(evil_model(), "svg")
+    svg = render(evil_model(), to="svg")
     assert "<script" not in svg and "&lt;script&gt;" in svg
 
 
 def test_user_edited_template_is_used(model, tmp_path):
     (tmp_path / "logic_model.md.j2").write_text("Custom {{ title | md }} with {{ rows | length }} links\n")
-    from cscs_eval.logic_model._render import to_markdown as md
-
-    assert md(model, template_dir=tmp_path) == f"Custom {model.title} with 7 links\n"
+    assert render(model, to="md", template_dir=tmp_path) == f"Custom {model.title} with 7 links\n"
 
 
 @pytest.mark.browser
 def test_html_shows_in_headless_chromium(model, tmp_path, screenshot):
-    page = render(model, "html", tmp_path / "irlm.html")
+    page = render(model, out=tmp_path / "irlm.html")
     shot = screenshot(page, width=1400, height=1800)
     from matplotlib.image import imread
 
@@ -226,8 +226,8 @@ def test_html_shows_in_headless_chromium(model, tmp_path, screenshot):
 
 
 def test_markdown_keeps_ampersands_readable():
-    from cscs_eval.logic_model._render import _md_cell
+    from cscs_eval.reporting.templates import markdown_text
 
-    assert str(_md_cell("A&E & inpatient teams")) == "A&E & inpatient teams"
-    assert str(_md_cell("typed &lt;b&gt;")) == "typed &amp;lt;b&amp;gt;"  # shown as typed by a Markdown viewer
-    assert str(_md_cell("<b>x</b> | y")) == "&lt;b&gt;x&lt;/b&gt; \\| y"
+    assert str(markdown_text("A&E & inpatient teams")) == "A&E & inpatient teams"
+    assert str(markdown_text("typed &lt;b&gt;")) == "typed &amp;lt;b&amp;gt;"  # shown as typed by a Markdown viewer
+    assert str(markdown_text("<b>x</b> | y")) == "&lt;b&gt;x&lt;/b&gt; \\| y"

@@ -143,6 +143,18 @@ def test_yaml_syntax_error_and_empty_file(tmp_path):
         read_logic_model(write(tmp_path, "- a\n- b\n"))
 
 
+def test_yaml_limits_hold_for_a_logic_model(tmp_path):
+    # Aliases that would multiply a small file without end, and a key given twice, are refused with the line.
+    bomb = "a: &a [x, x]\n" + "".join(f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}]\n"
+                                       for i in range(12))
+    with pytest.raises(InputError, match="more than 20 YAML aliases") as info:
+        read_logic_model(write(tmp_path, bomb))
+    assert info.value.row is not None
+    with pytest.raises(InputError, match="key 'title' appears twice") as info:
+        read_logic_model(write(tmp_path, "title: A\ntitle: B\n"))
+    assert info.value.row == 2
+
+
 def test_yaml_tags_are_not_executed(tmp_path):
     with pytest.raises(InputError, match="not valid YAML"):
         read_logic_model(write(tmp_path, "title: !!python/object/apply:os.system ['echo hi']\n"))

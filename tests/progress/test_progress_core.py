@@ -41,14 +41,19 @@ def test_register_tallies_and_computed_total():
                         "task": list("wxyz"), "status": ["Complete", "on track", "Not_Started", "delayed"]})
     t = tally(reg)
     assert t.set_index("workstream").loc["A", ["total", "complete", "on_track", "delayed"]].tolist() == [3, 1, 1, 1]
-    table, findings, checks = summarise(reg)
+    result = summarise(reg)
+    table = result.table
+    findings = result.findings
+    checks = result.checks
     assert table["workstream"].tolist() == ["Programme total", "A", "B"]
     assert table.iloc[0]["total"] == 4 and table.iloc[0]["complete_or_on_track_pct"] == 50.0
     assert findings.empty and checks["n_checked"].sum() == 0
 
 
 def test_counts_not_adding_up_is_a_finding_not_an_error():
-    table, findings, _ = summarise(tallies(total=[11, 5]))
+    result = summarise(tallies(total=[11, 5]))
+    table = result.table
+    findings = result.findings
     f = findings[findings["check"] == "counts add up to total"]
     assert len(f) == 1 and f.iloc[0]["workstream"] == "A" and f.iloc[0]["expected"] == "10"
     assert table.set_index("workstream").loc["A", "complete_pct"] == pytest.approx(45.5)  # 5/11 as reported
@@ -58,7 +63,9 @@ def test_total_row_by_name_and_parts_check():
     df = pd.concat([tallies(), pd.DataFrame({"workstream": ["TOTAL"], "total": [16], "complete": [6],
                                              "on_track": [3], "delayed": [2], "not_needed": [2],
                                              "not_started": [2]})], ignore_index=True)
-    table, findings, _ = summarise(df)
+    result = summarise(df)
+    table = result.table
+    findings = result.findings
     assert table.set_index("workstream").loc["TOTAL", "is_programme_total"]
     parts = findings[findings["check"] == "workstreams add up to programme total"]
     # A + B = 15 tasks (6, 3, 2, 2, 2): only the total is off
@@ -67,9 +74,12 @@ def test_total_row_by_name_and_parts_check():
 
 def test_percentage_rounding_is_read_from_the_text():
     df = tallies(complete_pct=["50", "20.0"], delayed_pct=["10.0", "20"])
-    _, findings, checks = summarise(df)
+    result = summarise(df)
+    findings = result.findings
+    checks = result.checks
     assert findings.empty
-    _, findings, _ = summarise(tallies(complete_pct=["50.1", "20"]))
+    result = summarise(tallies(complete_pct=["50.1", "20"]))
+    findings = result.findings
     assert findings["reported"].tolist() == ["50.1"] and findings["expected"].tolist() == ["50.0"]
 
 
@@ -89,7 +99,8 @@ def test_count_not_a_number_is_input_error(tmp_path):
 def test_custom_rag_rules_as_data(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - status: Red\n    any:\n      - [delayed_pct, '>=', 10]\ndefault: Green\n")
-    table, _, _ = summarise(tallies(), rules=rules)
+    result = summarise(tallies(), rules=rules)
+    table = result.table
     assert table.set_index("workstream")["rag"].to_dict() == {"Programme total": "Red", "A": "Red", "B": "Red"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - status: Red\n    any:\n      - [speed, '>', 1]\ndefault: Green\n")
@@ -109,8 +120,10 @@ def test_properties_of_consistent_tallies(rows):
     rows = [r for r in rows if sum(r)] or [(1, 0, 0, 0, 0)]
     df = pd.DataFrame([dict(zip(STATUSES, r), workstream=f"W{i}", total=sum(r)) for i, r in enumerate(rows)])
     for s in STATUSES:  # report percentages as a careful person would: rounded half up, 1 decimal
-        df[f"{s}_pct"] = [str(percent(c, t, 1)) for c, t in zip(df[s], df["total"])]
-    table, findings, _ = summarise(df)
+        df[f"{s}_pct"] = [str(percent(c, t, decimals=1)) for c, t in zip(df[s], df["total"])]
+    result = summarise(df)
+    table = result.table
+    findings = result.findings
     assert findings.empty
     total = table[table["is_programme_total"]].iloc[0]
     assert total["total"] == sum(map(sum, rows))
@@ -121,14 +134,15 @@ def test_properties_of_consistent_tallies(rows):
 @given(st.integers(0, 500), st.integers(1, 500), st.integers(0, 2))
 def test_percent_rounds_half_up(count, total, decimals):
     count = min(count, total)
-    p = percent(count, total, decimals)
+    p = percent(count, total, decimals=decimals)
     assert abs(float(p) - 100 * count / total) <= 0.5 * 10 ** -decimals + 1e-12
 
 
 def test_plot_progress_hatched_stacks():
     import matplotlib.pyplot as plt
 
-    table, _, _ = summarise(tallies())
+    result = summarise(tallies())
+    table = result.table
     fig, ax = plt.subplots()
     out = plot_progress(table, ax=ax)
     assert out is ax
@@ -168,7 +182,9 @@ def test_nullable_and_float_inputs():
                        "complete": pd.array([13, 1], dtype="Int64"), "on_track": [3, 0], "delayed": [1, 0],
                        "not_needed": [4, 0], "not_started": pd.array([0, pd.NA], dtype="Int64"),
                        "delayed_pct": [4.7, None], "not_needed_pct": [19.0, float("nan")]})
-    table, findings, _ = summarise(df)
+    result = summarise(df)
+    table = result.table
+    findings = result.findings
     assert table.set_index("workstream").loc["B", "total"] == 1  # no total given: the counts' sum
     # 4.7 (1 decimal) is off; a float 19.0 has lost its printed decimals and is read as 0 decimals: 19 matches
     assert findings["column"].tolist() == ["delayed_pct"]
@@ -186,3 +202,44 @@ def test_plot_progress_takes_the_summary_itself_and_refuses_other_tables():
     with pytest.raises(UsageError, match="missing complete, on_track"):
         plot_progress(pd.DataFrame({"workstream": ["a"], "total": [3]}), ax=ax)
     plt.close(fig)
+
+
+def test_summary_is_a_result_with_summary_and_text():
+    from cscs_eval.progress import SUMMARY_COLUMNS, ProgressSummary
+    from cscs_eval.results import Result
+
+    result = summarise(tallies(total=[11, 5]))
+    assert isinstance(result, ProgressSummary) and isinstance(result, Result)
+    assert list(result.summary().columns) == SUMMARY_COLUMNS
+    assert result.rules["default"] == "Green" and result.file is None
+    # Programme total: 7 + 2 complete or on track of 16 tasks = 56.25%, Amber below 70%.
+    assert result.text() == ("56% of the programme's 16 tasks are complete or on track (RAG status Amber). "
+                             "The checks found 1 point(s) where the published figures do not add up.")
+    assert "ProgressSummary, 3 rows: 56%" in repr(result)
+    assert summarise(tallies()).text().endswith("All 2 checks passed: the published figures add up.")
+
+
+def test_a_frame_read_elsewhere_names_its_file_and_rows(tmp_path):
+    df = tallies(delayed=["1", "x"])
+    with pytest.raises(InputError) as exc:
+        summarise(df, file="progress.xlsx")
+    # the file a user opens: header on row 1, so the second data row is row 3
+    assert (exc.value.file, exc.value.row, exc.value.column) == ("progress.xlsx", 3, "delayed")
+    result = summarise(tallies(total=[11, 5]), file="progress.xlsx")
+    assert result.file == "progress.xlsx" and result.findings["row"].tolist() == [2]
+    assert summarise(tallies(total=[11, 5])).findings["row"].isna().all()  # no file: no row to name
+
+
+def test_findings_results_of_check_shares_and_check_headlines():
+    from cscs_eval.progress import Findings, check_headlines, check_shares
+
+    overview = pd.DataFrame({"measure": ["engaged", "trained"], "n": [29, 12], "pct_of_total": ["90", "38"],
+                             "total": [32, 32]})
+    shares = check_shares(overview, file="overview.csv")
+    assert isinstance(shares, Findings) and shares.n_checked == 2 and shares.table["row"].tolist() == [2]
+    assert shares.text().startswith("1 of 2 figure(s) checked do not add up: pct_of_total reported 90 but 29/32")
+    summary = summarise(tallies())
+    headlines = pd.DataFrame({"workstream": ["A"], "measure": ["complete"], "reported_pct": ["50"]})
+    found = check_headlines(summary, headlines=headlines)  # the result itself or its table
+    assert found.n_checked == 1 and found.table.empty and found.text() == "All 1 figure(s) checked add up."
+    assert check_headlines(summary.table, headlines=headlines).table.empty

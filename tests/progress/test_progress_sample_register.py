@@ -23,5 +23,7 @@ def test_register_covers_the_strategy_workstreams_and_reads_cleanly():
     assert set(reg["workstream"]) == {"Person centred", "Strengths based", "Trauma informed", "Evidence led",
                                       "Co-production", "Outcomes and inequalities"}
     assert reg["status"].nunique() > 5  # spelled the way people type them
-    table, findings, _ = summarise(BUNDLED)
+    result = summarise(BUNDLED)
+    table = result.table
+    findings = result.findings
     assert findings.empty and table.iloc[0]["total"] == len(reg)

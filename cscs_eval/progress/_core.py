@@ -10,14 +10,16 @@ the checks report findings, they never stop the table being made.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import NamedTuple
 
 from cscs_eval.errors import InputError, UsageError
+from cscs_eval.results import Result
 
-__all__ = ["STATUSES", "STATUS_LABELS", "ProgressSummary", "normalise_status", "read_progress", "tally",
-           "summarise", "load_rag_rules", "rag_status", "check_headlines", "check_shares", "percent"]
+__all__ = ["STATUSES", "STATUS_LABELS", "SUMMARY_COLUMNS", "ProgressSummary", "Findings", "normalise_status",
+           "read_progress", "tally", "summarise", "load_rag_rules", "rag_status", "check_headlines", "check_shares",
+           "percent"]
 
 #: The task statuses, in the board report's column order.
 STATUSES = ("complete", "on_track", "delayed", "not_needed", "not_started")
@@ -45,8 +47,15 @@ CHECK_PARTS = "workstreams add up to programme total"
 CHECK_HEADLINE = "headline percentage matches counts"
 
 
-class ProgressSummary(NamedTuple):
-    """What :func:`summarise` returns: ``table, findings, checks = summarise(data)``.
+#: The columns of a progress table as the board report prints them (``ProgressSummary.summary()``).
+SUMMARY_COLUMNS = ["workstream", "total", "complete", "complete_pct", "on_track", "on_track_pct", "delayed",
+                   "delayed_pct", "not_needed", "not_needed_pct", "not_started", "not_started_pct",
+                   "complete_or_on_track", "complete_or_on_track_pct", "rag"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ProgressSummary(Result):
+    """What :func:`summarise` returns: the progress table, what its checks found, and how.
 
     Attributes
     ----------
@@ -58,11 +67,17 @@ class ProgressSummary(NamedTuple):
         reported, expected, message``); empty when everything adds up.
     checks
         One row per check: ``check, n_checked, n_findings``.
+    rules
+        The RAG rules applied (as :func:`load_rag_rules` returns them).
+    file
+        The file the table was read from, or None.
     """
 
     table: object
-    findings: object
-    checks: object
+    findings: object = None
+    checks: object = None
+    rules: dict | None = None
+    file: str | None = None
 
     @property
     def headline(self) -> float | None:
@@ -71,6 +86,70 @@ class ProgressSummary(NamedTuple):
         if total.empty:
             return None
         return float(total["complete_or_on_track_pct_exact"].iloc[0])
+
+    def summary(self):
+        """The table as the board report prints it: counts, percentages and RAG per workstream."""
+        return self.table[SUMMARY_COLUMNS]
+
+    def text(self) -> str:
+        """The headline and what the checks found, in sentences.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> summarise(pd.DataFrame({"workstream": ["A", "A", "B"], "status": ["complete", "delayed", "on track"]})
+        ...           ).text()
+        "67% of the programme's 3 tasks are complete or on track (RAG status Red). The counts come from a task register, so they add up."
+        """
+        from cscs_eval.stats import round_half_up
+
+        sentences = []
+        total = self.table[self.table["is_programme_total"]]
+        if not total.empty and self.headline is not None:
+            row = total.iloc[0]
+            sentences.append(f"{round_half_up(self.headline):.0f}% of the programme's {int(row['total'])} tasks are "
+                             f"complete or on track (RAG status {row['rag']}).")
+        checked = int(self.checks["n_checked"].sum())
+        if checked == 0:
+            sentences.append("The counts come from a task register, so they add up.")
+        elif self.findings.empty:
+            sentences.append(f"All {checked} checks passed: the published figures add up.")
+        else:
+            sentences.append(f"The checks found {len(self.findings)} point(s) where the published figures do not "
+                             "add up.")
+        return " ".join(sentences)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Findings(Result):
+    """What :func:`check_headlines` and :func:`check_shares` return.
+
+    Attributes
+    ----------
+    table
+        One row per finding (columns ``check, workstream, row, column, reported, expected,
+        message``); empty when every figure checked adds up.
+    n_checked
+        How many figures were checked.
+    """
+
+    table: object
+    n_checked: int = 0
+
+    def text(self) -> str:
+        """How many figures were checked and what was found.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> overview = pd.DataFrame({"measure": ["engaged"], "n": [29], "pct_of_total": ["91"], "total": [32]})
+        >>> check_shares(overview).text()
+        'All 1 figure(s) checked add up.'
+        """
+        if self.table.empty:
+            return f"All {self.n_checked} figure(s) checked add up."
+        return (f"{len(self.table)} of {self.n_checked} figure(s) checked do not add up: "
+                + "; ".join(self.table["message"]) + ".")
 
 
 def _missing(value) -> bool:
@@ -121,13 +200,12 @@ def read_progress(path):
     return read_table(path, required=("workstream",))
 
 
-def _row_of(df, i):
-    from cscs_eval.io import row_number
+def _row_of(file, i):
+    """The row a user sees in ``file`` (its header on row 1) for the table's ``i``-th row; None without a file."""
+    return i + 2 if file else None
 
-    return row_number(df, i) if df.attrs.get("source") else None
 
-
-def tally(register, *, workstream: str = "workstream", status: str = "status"):
+def tally(register, *, workstream: str = "workstream", status: str = "status", file=None):
     """Count a task register's statuses per workstream.
 
     Parameters
@@ -136,6 +214,8 @@ def tally(register, *, workstream: str = "workstream", status: str = "status"):
         A DataFrame with one row per task and columns ``workstream`` and ``status``.
     workstream, status
         The column names.
+    file
+        The file the register was read from, named (with its row) in errors.
 
     Returns
     -------
@@ -154,12 +234,12 @@ def tally(register, *, workstream: str = "workstream", status: str = "status"):
     for col in (workstream, status):
         if col not in register.columns:
             raise InputError(f"missing column '{col}'; a task register has columns workstream, task, status",
-                             file=register.attrs.get("source"))
-    source = register.attrs.get("source")
+                             file=file)
+    source = file
     statuses = []
     names = []
     for i, (ws, st) in enumerate(zip(register[workstream], register[status])):
-        row = _row_of(register, i)
+        row = _row_of(file, i)
         if _missing(ws) or not str(ws).strip():
             raise InputError("empty workstream", file=source, row=row, column=workstream)
         names.append(str(ws).strip())
@@ -214,12 +294,12 @@ def _stated(value, *, file=None, row=None, column=None):
     return number, decimals
 
 
-def percent(count: int, total: int, decimals: int = 1, *, rounding=ROUND_HALF_UP) -> Decimal | None:
+def percent(count: int, total: int, *, decimals: int = 1, rounding=ROUND_HALF_UP) -> Decimal | None:
     """``count / total * 100`` rounded half up (as people round by hand, not to even).
 
     Examples
     --------
-    >>> percent(1, 21, 1), percent(119, 163, 0), percent(3, 8, 1)
+    >>> percent(1, 21), percent(119, 163, decimals=0), percent(3, 8)
     (Decimal('4.8'), Decimal('73'), Decimal('37.5'))
     """
     if not total:
@@ -267,7 +347,7 @@ def load_rag_rules(rules=None) -> dict:
     return rules
 
 
-def rag_status(percentages: dict, rules=None) -> str:
+def rag_status(percentages: dict, *, rules=None) -> str:
     """The RAG status for one row's exact percentages (keys such as ``delayed_pct``).
 
     Examples
@@ -290,21 +370,23 @@ def rag_status(percentages: dict, rules=None) -> str:
 # summarise
 
 
-def _as_frame(table):
+def _as_frame(table, file=None, required=("workstream",)):
+    """``(DataFrame, file)``: a file is read (all cells as text); a DataFrame is copied with normalised columns."""
     if isinstance(table, (str, Path)):
-        return read_progress(table)
+        from cscs_eval.io import read_table
+
+        return read_table(table, required=required), str(table)
     if hasattr(table, "columns"):
         from cscs_eval.io import normalise_column
 
         df = table.copy()
         df.columns = [normalise_column(c) for c in df.columns]
-        return df
+        return df, None if file is None else str(file)
     raise UsageError(f"table must be a DataFrame or a file path, got {type(table).__name__}")
 
 
-def _tallies_from(df):
+def _tallies_from(df, source):
     """Counts as ints, reported percentages as given, and each row's file row number."""
-    source = df.attrs.get("source")
     missing = [c for c in STATUSES if c not in df.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}; a tally table has columns workstream, total, "
@@ -312,7 +394,7 @@ def _tallies_from(df):
                          file=source, row=1 if source else None)
     records = []
     for i, rec in enumerate(df.to_dict("records")):
-        row = _row_of(df, i)
+        row = _row_of(source, i)
         name = rec.get("workstream")
         if _missing(name) or not str(name).strip():
             raise InputError("empty workstream", file=source, row=row, column="workstream")
@@ -339,7 +421,7 @@ def _finding(check, workstream, row, column, reported, expected, message):
             "expected": None if expected is None else str(expected), "message": message}
 
 
-def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> ProgressSummary:
+def summarise(table, *, rules=None, headlines=None, decimals: int = 1, file=None) -> ProgressSummary:
     """Programme progress table with the board report's percentages, RAG status and checks.
 
     Parameters
@@ -356,11 +438,14 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> Progre
         checked against the counts at the rounding they are quoted with.
     decimals
         Decimals of the percentages in the output table (the board report uses 1 for workstreams).
+    file
+        When ``table`` is a DataFrame read from a file: the file, named with its rows in errors
+        and findings (a path given as ``table`` names itself).
 
     Returns
     -------
     ProgressSummary
-        ``(table, findings, checks)``. The table has one row per workstream and the programme
+        ``.table``, ``.findings`` and ``.checks``. The table has one row per workstream and the programme
         total; percentages are recomputed from the counts (``*_pct``, rounded half up) and
         ``rag`` applies ``rules``. The checks never raise for figures that do not add up:
 
@@ -384,20 +469,18 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> Progre
     >>> import pandas as pd
     >>> tallies = pd.DataFrame({"workstream": ["A"], "total": [21], "complete": [13], "on_track": [3],
     ...                         "delayed": [1], "not_needed": [4], "not_started": [0], "delayed_pct": ["4.7"]})
-    >>> table, findings, checks = summarise(tallies)
-    >>> findings["message"].iloc[0]
+    >>> summarise(tallies).findings["message"].iloc[0]
     'delayed_pct reported 4.7 but 1/21 = 4.76% is 4.8 at 1 decimal (4.7 is the value truncated, not rounded)'
     """
     import pandas as pd
 
-    df = _as_frame(table)
-    source = df.attrs.get("source")
+    df, source = _as_frame(table, file)
     rules = load_rag_rules(rules)
     if "status" in df.columns:
-        tallies = tally(df)
+        tallies = tally(df, file=source)
         records = [{**r, "_row": None, "_total_given": True, "part_of": None} for r in tallies.to_dict("records")]
     else:
-        records = _tallies_from(df)
+        records = _tallies_from(df, source)
 
     names = [r["workstream"] for r in records]
     # Which row is the programme total, and which rows add into which.
@@ -450,7 +533,7 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> Progre
             n_checked[CHECK_PERCENT] += 1
             value, dec = stated
             count = r["complete"] + r["on_track"] if m == "complete_or_on_track" else r[m]
-            expected = percent(count, r["total"], dec)
+            expected = percent(count, r["total"], decimals=dec)
             if expected is None:
                 if value != 0:
                     findings.append(_finding(CHECK_PERCENT, r["workstream"], r["_row"], f"{m}_pct", value, None,
@@ -458,7 +541,7 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> Progre
                 continue
             if value != expected:
                 exact = Decimal(count) * 100 / Decimal(r["total"])
-                truncated = percent(count, r["total"], dec, rounding=ROUND_DOWN)
+                truncated = percent(count, r["total"], decimals=dec, rounding=ROUND_DOWN)
                 why = f" ({value} is the value truncated, not rounded)" if truncated == value else ""
                 findings.append(_finding(
                     CHECK_PERCENT, r["workstream"], r["_row"], f"{m}_pct", value, expected,
@@ -492,59 +575,54 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1) -> Progre
         for m in MEASURES:
             count = r["complete"] + r["on_track"] if m == "complete_or_on_track" else r[m]
             out[m] = count
-            p = percent(count, r["total"], decimals)
+            p = percent(count, r["total"], decimals=decimals)
             out[f"{m}_pct"] = None if p is None else float(p)
             exact[f"{m}_pct"] = (100.0 * count / r["total"]) if r["total"] else None
         out["complete_or_on_track_pct_exact"] = exact["complete_or_on_track_pct"]
-        out["rag"] = rag_status(exact, rules) if r["total"] else "No tasks"
+        out["rag"] = rag_status(exact, rules=rules) if r["total"] else "No tasks"
         rows.append(out)
     result = pd.DataFrame(rows)
     pct_cols = [f"{m}_pct" for m in MEASURES]
     result[pct_cols] = result[pct_cols].astype("Float64")
     result["complete_or_on_track_pct_exact"] = result["complete_or_on_track_pct_exact"].astype("Float64")
-    result.attrs["source"] = source
-    result.attrs["rules"] = rules
 
     findings_df = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
     if headlines is not None:
-        extra = check_headlines(result, headlines)
-        n_checked[CHECK_HEADLINE] = int(extra.attrs.get("n_checked", len(extra)))
-        findings_df = pd.concat([findings_df, extra], ignore_index=True) if len(extra) else findings_df
+        extra = check_headlines(result, headlines=headlines)
+        n_checked[CHECK_HEADLINE] = extra.n_checked
+        findings_df = pd.concat([findings_df, extra.table], ignore_index=True) if len(extra.table) else findings_df
     findings_df["row"] = findings_df["row"].astype("Int64")
     checks = pd.DataFrame({"check": list(n_checked), "n_checked": list(n_checked.values()),
                            "n_findings": [int((findings_df["check"] == c).sum()) for c in n_checked]})
-    return ProgressSummary(result, findings_df, checks)
+    return ProgressSummary(result, findings_df, checks, rules, source)
 
 
-def check_headlines(table, headlines):
+def check_headlines(table, *, headlines, file=None) -> Findings:
     """Check percentages quoted in a report's text against a summarised table's counts.
 
     Parameters
     ----------
     table
-        The ``table`` of :func:`summarise`.
+        What :func:`summarise` returns, or its ``table``.
     headlines
         DataFrame or path with ``workstream, measure, reported_pct`` (measure one of
         ``complete, on_track, delayed, not_needed, not_started, complete_or_on_track``).
+    file
+        When ``headlines`` is a DataFrame read from a file: the file, named with its rows.
 
     Returns
     -------
-    pandas.DataFrame
-        Findings (same columns as :func:`summarise`'s), ``attrs["n_checked"]`` the number checked.
+    Findings
+        ``.table`` of findings (same columns as :func:`summarise`'s) and ``.n_checked``.
     """
     import pandas as pd
 
-    from cscs_eval.io import read_table
-
-    if isinstance(headlines, (str, Path)):
-        hl = read_table(headlines, required=("workstream", "measure", "reported_pct"))
-    else:
-        hl = _as_frame(headlines)
-    source = hl.attrs.get("source")
+    table = table.table if isinstance(table, ProgressSummary) else table
+    hl, source = _as_frame(headlines, file, required=("workstream", "measure", "reported_pct"))
     by_name = {w: rec for w, rec in zip(table["workstream"], table.to_dict("records"))}
     findings = []
     for i, rec in enumerate(hl.to_dict("records")):
-        row = _row_of(hl, i)
+        row = _row_of(source, i)
         measure = _key(rec["measure"])
         match = {_key(m): m for m in MEASURES}.get(measure)
         if match is None:
@@ -561,21 +639,19 @@ def check_headlines(table, headlines):
         value, dec = stated
         t = by_name[name]
         count, total = int(t[match]), int(t["total"])
-        expected = percent(count, total, dec)
+        expected = percent(count, total, decimals=dec)
         if expected != value:
             exact = 100.0 * count / total if total else float("nan")
-            truncated = percent(count, total, dec, rounding=ROUND_DOWN)
+            truncated = percent(count, total, decimals=dec, rounding=ROUND_DOWN)
             why = f" ({value} is the value truncated, not rounded)" if truncated == value else ""
             findings.append(_finding(CHECK_HEADLINE, name, row, match, value, expected,
                                      f"text says {value}% {match.replace('_', ' ')} but {count}/{total} = "
                                      f"{exact:.2f}% is {expected} at {dec} decimal{'s' if dec != 1 else ''}{why}"))
-    out = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
-    out.attrs["n_checked"] = len(hl)
-    return out
+    return Findings(pd.DataFrame(findings, columns=_FINDING_COLUMNS), len(hl))
 
 
 def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "pct_of_total",
-                 label: str = "measure"):
+                 label: str = "measure", file=None) -> Findings:
     """Check a published "n and % of total" table, such as the board report's PROMs delivery overview.
 
     Parameters
@@ -584,36 +660,33 @@ def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "p
         DataFrame or path with one row per measure.
     count, total, pct, label
         Column names of the count, its denominator, the percentage as printed, and the row label.
+    file
+        When ``table`` is a DataFrame read from a file: the file, named with its rows.
 
     Returns
     -------
-    pandas.DataFrame
-        Findings (columns as :func:`summarise`'s, the row label in ``workstream``)
+    Findings
+        ``.table``: findings (columns as :func:`summarise`'s, the row label in ``workstream``)
         for percentages that do not equal count / total x 100 rounded half up at their printed
-        decimals, and for counts above their total; ``attrs["n_checked"]`` rows were checked.
+        decimals, and for counts above their total; ``.n_checked`` rows were checked.
 
     Examples
     --------
     >>> import pandas as pd
     >>> overview = pd.DataFrame({"measure": ["engaged", "not yet"], "n": [29, 3], "pct_of_total": ["90", "9"],
     ...                          "total": [32, 32]})
-    >>> check_shares(overview)["message"].tolist()
+    >>> check_shares(overview).table["message"].tolist()
     ['pct_of_total reported 90 but 29/32 = 90.62% is 91 at 0 decimals (90 is the value truncated, not rounded)']
     """
     import pandas as pd
 
-    if isinstance(table, (str, Path)):
-        from cscs_eval.io import read_table
-
-        table = read_table(table, required=(label, count, total, pct))
-    df = _as_frame(table)
-    source = df.attrs.get("source")
+    df, source = _as_frame(table, file, required=(label, count, total, pct))
     for col in (count, total, pct, label):
         if col not in df.columns:
             raise InputError(f"missing column '{col}'; found {', '.join(map(str, df.columns))}", file=source)
     findings = []
     for i, rec in enumerate(df.to_dict("records")):
-        row = _row_of(df, i)
+        row = _row_of(source, i)
         name = str(rec[label]).strip()
         n = _parse_count(rec[count], file=source, row=row, column=count)
         d = _parse_count(rec[total], file=source, row=row, column=total)
@@ -623,15 +696,14 @@ def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "p
         if stated is None or not d:
             continue
         value, dec = stated
-        expected = percent(n, d, dec)
+        expected = percent(n, d, decimals=dec)
         if expected != value:
             exact = 100.0 * n / d
-            why = f" ({value} is the value truncated, not rounded)" if percent(n, d, dec, rounding=ROUND_DOWN) == value \
+            why = f" ({value} is the value truncated, not rounded)" if percent(n, d, decimals=dec, rounding=ROUND_DOWN) == value \
                 else ""
             findings.append(_finding(CHECK_PERCENT, name, row, pct, value, expected,
                                      f"{pct} reported {value} but {n}/{d} = {exact:.2f}% is {expected} at {dec} "
                                      f"decimal{'s' if dec != 1 else ''}{why}"))
     out = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
     out["row"] = out["row"].astype("Int64")
-    out.attrs["n_checked"] = len(df)
-    return out
+    return Findings(out, len(df))

@@ -149,7 +149,7 @@ def read_report(path, *, aliases=None) -> LightningReport:
     from cscs_eval.io import read_text
 
     path = Path(path)
-    report = parse_report(read_text(path), source=path, aliases=aliases)
+    report = parse_report(read_text(path), file=path, aliases=aliases)
     report.path = path
     return report
 
@@ -162,21 +162,6 @@ def _field_line(lines, key, default):
     return default
 
 
-def _parse_date(value, *, source, row):
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"):
-        try:
-            return _dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise InputError(f"date {text!r} is not a date; write it as 2024-05-31 (or 31/05/2024)",
-                     file=source, row=row, column="date")
-
-
 def _as_text(value) -> str:
     if value is None:
         return ""
@@ -187,65 +172,48 @@ def _as_text(value) -> str:
     return str(value).strip()
 
 
-def _front_matter(lines, source):
-    import yaml
+def _front_matter(text, file):
+    """The front matter (every required field present) and the file's lines."""
+    from cscs_eval.io import split_front_matter
 
-    if not lines or lines[0].strip() != "---":
+    front = split_front_matter(text, file=file, required=False)
+    if front.body_line == 1:
         raise InputError("a Lightning Report starts with YAML front matter between '---' lines "
-                         f"({', '.join(REQUIRED_FIELDS)})", file=source, row=1)
-    end = next((n for n in range(1, len(lines)) if lines[n].strip() in ("---", "...")), None)
-    if end is None:
-        raise InputError("front matter is not closed with a '---' line", file=source, row=1)
-    block = lines[1:end]
-    try:
-        meta = yaml.safe_load("\n".join(block))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise InputError(f"front matter is not valid YAML: {exc.problem}", file=source,
-                         row=None if mark is None else mark.line + 2) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"front matter is not valid YAML: {exc}", file=source, row=2) from None
-    if not isinstance(meta, dict):
-        raise InputError("front matter must be 'field: value' lines", file=source, row=2)
-    meta = {str(k).strip().lower().replace(" ", "_"): v for k, v in meta.items()}
+                         f"({', '.join(REQUIRED_FIELDS)})", file=file, row=1)
+    meta = front.meta
     missing = [k for k in REQUIRED_FIELDS if k not in meta or meta[k] in (None, "", [])]
     if missing:
         raise InputError(f"front matter lacks {', '.join(missing)}; a Lightning Report needs "
-                         f"{', '.join(REQUIRED_FIELDS)}", file=source, row=end + 1)
-    return meta, block, end
+                         f"{', '.join(REQUIRED_FIELDS)}", file=file, row=front.body_line - 1)
+    return front
 
 
-def _cfir():
-    """The CFIR package's syntax parser and construct resolver (never a copy of them)."""
+def _resolve_codes(text, *, section, line, file, aliases):
     import cscs_eval.cfir as cfir
 
-    try:
-        resolve, info = cfir.resolve_construct, cfir.construct_info
-    except AttributeError:  # older layout: only in the codebook module
-        from cscs_eval.cfir.codebook import construct_info as info
-        from cscs_eval.cfir.codebook import resolve_construct as resolve
-    return cfir.parse_inline_codes, resolve, info
-
-
-def _resolve_codes(text, *, section, line, source, aliases):
-    parse_inline_codes, resolve_construct, construct_info = _cfir()
-    clean, raw = parse_inline_codes(text)
+    clean, raw = cfir.parse_inline_codes(text)
     codes = []
     for written, rating, memo in raw:
         try:
-            construct_id = resolve_construct(written, aliases) if aliases is not None else resolve_construct(written)
+            construct_id = (cfir.resolve_construct(written, aliases) if aliases is not None
+                            else cfir.resolve_construct(written))
         except InputError as exc:
-            raise InputError(f"in {SECTION_TITLES[section]}: {exc.message}", file=source, row=line) from None
-        codes.append(Code(construct_id, construct_info(construct_id)["name"], rating or "M", memo, written))
+            raise InputError(f"in {SECTION_TITLES[section]}: {exc.message}", file=file, row=line) from None
+        codes.append(Code(construct_id, cfir.construct_info(construct_id)["name"], rating or "M", memo, written))
     return Item(section, clean, tuple(codes), line)
 
 
-def parse_report(text: str, *, source=None, aliases=None) -> LightningReport:
-    """Parse the text of a Lightning Report (see :func:`read_report`); ``source`` names it in errors."""
-    source = str(source) if source is not None else "<lightning report>"
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    meta, block, end = _front_matter(lines, source)
-    date = _parse_date(meta["date"], source=source, row=_field_line(block, "date", 0) + 1)
+def parse_report(text: str, *, file=None, aliases=None) -> LightningReport:
+    """Parse the text of a Lightning Report (see :func:`read_report`); ``file`` names it in errors."""
+    from cscs_eval.dates import parse_date
+
+    file = str(file) if file is not None else "<lightning report>"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    front = _front_matter(text, file)
+    meta = front.meta
+    lines = text.split("\n")
+    end = front.body_line - 2  # the closing '---' line, as an index into lines
+    date = parse_date(meta["date"], file=file, row=_field_line(lines[1:end], "date", 0) + 1, column="date")
 
     # Split the body into sections by heading.
     sections: dict = {}
@@ -259,18 +227,18 @@ def parse_report(text: str, *, source=None, aliases=None) -> LightningReport:
             key = re.split(r"\s*[:(\u2013\u2014]\s*|\s+-\s+", name.lower(), maxsplit=1)[0].strip()
             if key not in _HEADINGS:
                 raise InputError(f"unknown section {name!r}; a Lightning Report has the sections "
-                                 f"{', '.join(SECTION_TITLES.values())}", file=source, row=lineno)
+                                 f"{', '.join(SECTION_TITLES.values())}", file=file, row=lineno)
             current = _HEADINGS[key]
             if current in sections:
                 raise InputError(f"section {SECTION_TITLES[current]} appears twice (first on line "
-                                 f"{heading_line[current]})", file=source, row=lineno)
+                                 f"{heading_line[current]})", file=file, row=lineno)
             sections[current] = []
             heading_line[current] = lineno
             continue
         if current is None:
             if line.strip():
                 raise InputError("text before the first section; start the body with '## Summary'",
-                                 file=source, row=lineno)
+                                 file=file, row=lineno)
             continue
         sections[current].append((lineno, line))
     missing = [s for s in SECTIONS if s not in sections]
@@ -280,7 +248,7 @@ def parse_report(text: str, *, source=None, aliases=None) -> LightningReport:
         where = min(later) if later else len(lines)
         raise InputError(f"missing section(s) {', '.join(SECTION_TITLES[s] for s in missing)}; a Lightning Report "
                          f"has the sections {', '.join(SECTION_TITLES.values())} (as '## Plus' headings)",
-                         file=source, row=where)
+                         file=file, row=where)
 
     parsed = {}
     for section in SECTIONS:
@@ -296,7 +264,7 @@ def parse_report(text: str, *, source=None, aliases=None) -> LightningReport:
                 else:
                     chunks[-1][1].append(line.strip())
             previous_blank = not line.strip()
-        items = [_resolve_codes(" ".join(parts), section=section, line=lineno, source=source, aliases=aliases)
+        items = [_resolve_codes(" ".join(parts), section=section, line=lineno, file=file, aliases=aliases)
                  for lineno, parts in chunks]
         parsed[section] = [i for i in items if i.text or i.codes]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+_FORMATS = ("html", "md", "docx")
+
 
 def register(subparsers) -> None:
     from cscs_eval._commands import add_out_argument
@@ -18,7 +20,7 @@ def register(subparsers) -> None:
                          description="Render one Lightning Report. HTML and Markdown are printed without --out; "
                                      "Word needs --out FILE.docx.")
     r.add_argument("file", metavar="FILE", help="the Lightning Report (.md)")
-    r.add_argument("--to", choices=("html", "md", "docx"),
+    r.add_argument("--to", choices=_FORMATS,
                    help="output format (default: from the --out file's extension)")
     r.add_argument("--out", metavar="FILE", help="write to FILE instead of printing (required for docx)")
     r.add_argument("--templates", metavar="DIR", help="folder with your own report.html.j2, report.md.j2, print.css")
@@ -39,28 +41,16 @@ def register(subparsers) -> None:
 
 
 def _run_render(args) -> int:
-    from cscs_eval.errors import UsageError
-    from cscs_eval.lightning import read_report, render, write_report
+    from cscs_eval.io import output_format
+    from cscs_eval.lightning import read_report, render
 
-    from pathlib import Path
-
-    suffix = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".docx": "docx"}.get(
-        Path(args.out).suffix.lower()) if args.out else None
-    if args.to is None:
-        if suffix is None:
-            raise UsageError("give --to html|md|docx (or --out FILE with the extension .html, .md or .docx)")
-        args.to = suffix
-    elif args.out and suffix != args.to:
-        raise UsageError(f"--to {args.to} does not match --out {args.out}; use the extension "
-                         f".{args.to} (or leave out --to)")
-    if args.to == "docx" and not args.out:
-        raise UsageError("--to docx writes a Word file: give --out FILE.docx")
+    fmt = output_format(args.to, args.out, _FORMATS, needs_file=("docx",), flags=("--to", "--out"))
     report = read_report(args.file, aliases=args.aliases)
     if args.out:
-        write_report(report, args.out, to=args.to, template_dir=args.templates)
+        render(report, to=fmt, out=args.out, template_dir=args.templates)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(render(report, args.to, template_dir=args.templates))
+        sys.stdout.write(render(report, to=fmt, template_dir=args.templates))
     return 0
 
 
@@ -68,10 +58,10 @@ def _run_series(args) -> int:
     from cscs_eval._commands import emit_table
     from cscs_eval.lightning import series
 
-    table = series(args.folder, absent_for=args.absent_for, aliases=args.aliases)
-    emit_table(table, args.out)
+    result = series(args.folder, absent_for=args.absent_for, aliases=args.aliases)
+    emit_table(result.table, args.out)
     if not args.out:
         print("")
-        print(f"Reports: {', '.join(table.attrs['reports'])}")
-        print(f"Rule: {table.attrs['rule']}")
+        print(f"Reports: {', '.join(result.reports)}")
+        print(f"Rule: {result.rule}")
     return 0

@@ -78,45 +78,17 @@ def _load_model(path):
 
 
 def _run_render(args) -> int:
-    from cscs_eval.errors import UsageError
+    from cscs_eval.io import output_format
 
-    fmt = args.to
-    if args.out:
-        suffix = Path(args.out).suffix.lower().lstrip(".")
-        suffix = "md" if suffix == "markdown" else suffix
-        if fmt is None:
-            if suffix not in FORMATS:
-                raise UsageError(f"cannot tell the format from --out {args.out}; give --to "
-                                 f"{'|'.join(FORMATS)}")
-            fmt = suffix
-        elif suffix in FORMATS and suffix != fmt:
-            raise UsageError(f"--to {fmt} does not match --out {args.out}")
-    if fmt is None:
-        raise UsageError(f"give --to {'|'.join(FORMATS)} (or --out FILE with one of those extensions)")
-    if fmt in ("png", "docx") and not args.out:
-        raise UsageError(f"--to {fmt} writes a binary file: give --out FILE.{fmt}")
-
+    fmt = output_format(args.to, args.out, FORMATS, needs_file=("png", "docx"), flags=("--to", "--out"))
     model = _load_model(args.file)
-    from cscs_eval.logic_model._render import figure_bytes, to_docx, to_html, to_markdown
+    from cscs_eval.logic_model import render
 
-    if fmt == "docx":
-        to_docx(model, args.out, figure=not args.no_figure)
-        result = None
-    elif fmt == "html":
-        result = to_html(model, figure=not args.no_figure)
-    elif fmt == "md":
-        result = to_markdown(model)
-    else:
-        result = figure_bytes(model, fmt)
+    result = render(model, to=fmt, out=args.out, figure=not args.no_figure)
     if args.out:
-        if result is not None:
-            from cscs_eval.io import atomic_path
-
-            with atomic_path(args.out) as tmp:
-                Path(tmp).write_bytes(result if isinstance(result, bytes) else result.encode("utf-8"))
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(result.decode("utf-8") if isinstance(result, bytes) else result)
+        sys.stdout.write(result)
     return 0
 
 
@@ -156,7 +128,7 @@ def _run_draft(args) -> int:
         frames.append(pd.DataFrame([{"outcome": n, "value": v if isinstance(v, float) else None,
                                      "measure": None if isinstance(v, float) else v} for n, v in extra]))
     outcomes = pd.concat(frames, ignore_index=True) if frames else None
-    model = draft_from_summary(args.summary, outcomes, n_barriers=args.barriers,
+    model = draft_from_summary(args.summary, outcomes=outcomes, n_barriers=args.barriers,
                                n_facilitators=args.facilitators, title=args.title)
     text = to_yaml(model)
     if args.out:

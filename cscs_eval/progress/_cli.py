@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import sys
 
-#: Columns printed and written by the command, in the board report's order.
-_TABLE_COLUMNS = ["workstream", "total", "complete", "complete_pct", "on_track", "on_track_pct", "delayed",
-                  "delayed_pct", "not_needed", "not_needed_pct", "not_started", "not_started_pct",
-                  "complete_or_on_track", "complete_or_on_track_pct", "rag"]
-
 
 def register(subparsers) -> None:
     from cscs_eval._commands import add_out_argument
@@ -41,8 +36,7 @@ def _run_summarise(args) -> int:
     from cscs_eval.progress import summarise
 
     result = summarise(args.file, rules=args.rules, headlines=args.headlines)
-    table = result.table[_TABLE_COLUMNS]
-    emit_table(table, args.out)
+    emit_table(result.summary(), args.out)
     findings = result.findings
     if args.findings_out:
         write_table(findings, args.findings_out)

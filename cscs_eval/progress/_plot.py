@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from cscs_eval.progress.core import STATUS_LABELS, STATUSES
+from cscs_eval.progress._core import STATUS_LABELS, STATUSES
+from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, tint
 
 __all__ = ["plot_progress", "STATUS_STYLE"]
 
 #: Fill and hatch per status, so the bars read in black and white as well as in colour:
-#: NHS Blue for complete, lighter blue for on track, then greys with distinct hatching.
+#: the accent for complete, a lighter shade of it for on track, then greys and white with
+#: distinct hatching. ``dark`` fills take white labels.
 STATUS_STYLE = {
-    "complete": {"color": "#005EB8", "hatch": ""},
-    "on_track": {"color": "#8AB4E0", "hatch": "///"},
-    "delayed": {"color": "#425563", "hatch": "xx"},
-    "not_needed": {"color": "#E8EDEE", "hatch": ".."},
-    "not_started": {"color": "#FFFFFF", "hatch": "\\\\\\"},
+    "complete": {"color": ACCENT, "hatch": "", "dark": True},
+    "on_track": {"color": tint(ACCENT, 0.46), "hatch": "///", "dark": False},
+    "delayed": {"color": GREY, "hatch": "xx", "dark": False},
+    "not_needed": {"color": LIGHT, "hatch": "..", "dark": False},
+    "not_started": {"color": "white", "hatch": "\\\\\\", "dark": False},
 }
 
 
@@ -44,7 +46,7 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
     import matplotlib.pyplot as plt
 
     from cscs_eval.errors import UsageError
-    from cscs_eval.progress.core import ProgressSummary
+    from cscs_eval.progress._core import ProgressSummary
 
     data = table.table if isinstance(table, ProgressSummary) else table
     missing = [c for c in ("workstream", "total", *STATUSES) if c not in getattr(data, "columns", ())]
@@ -63,15 +65,15 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
         counts = data[status].astype(float).to_numpy()
         widths = [100.0 * c / t if t else 0.0 for c, t in zip(counts, totals)] if percent else list(counts)
         style = STATUS_STYLE[status]
-        ax.barh(y, widths, left=left, color=style["color"], hatch=style["hatch"], edgecolor="#231F20",
+        ax.barh(y, widths, left=left, color=style["color"], hatch=style["hatch"], edgecolor=DARK,
                 linewidth=0.6, label=STATUS_LABELS[status], height=0.7)
         for yi, x0, w, c in zip(y, left, widths, counts):
             share = w if percent else (100.0 * w / max(totals.max(), 1))
             if w and share >= label_min:
                 text = f"{w:.0f}%" if percent else f"{c:.0f}"
-                dark = status in ("complete", "delayed")
+                dark = style["dark"]
                 ax.text(x0 + w / 2, yi, text, ha="center", va="center", fontsize=8,
-                        color="white" if dark else "#231F20",
+                        color="white" if dark else DARK,
                         bbox=None if dark else {"facecolor": "white", "edgecolor": "none", "pad": 0.5})
         left = [a + b for a, b in zip(left, widths)]
     ax.set_yticks(y)

@@ -20,11 +20,13 @@ Delta when it is coded there in two or more reports.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from cscs_eval.errors import InputError, UsageError
+from cscs_eval.results import Result
 
-__all__ = ["series", "timeline", "codes", "read_reports", "RESOLUTION_RULE"]
+__all__ = ["series", "LightningSeries", "timeline", "codes", "read_reports", "RESOLUTION_RULE"]
 
 RESOLUTION_RULE = (
     "A Delta is resolved when its construct appears under Plus in a later report (became a Plus), or when "
@@ -39,7 +41,7 @@ _SERIES_COLUMNS = ["construct_id", "construct", "domain", "n_reports", "n_plus",
 
 def read_reports(folder_or_paths, *, aliases=None) -> list:
     """Read every Lightning Report in a folder (``*.md``, not README.md) or a list of paths, in date order."""
-    from cscs_eval.lightning.report import read_report
+    from cscs_eval.lightning._report import read_report
 
     if isinstance(folder_or_paths, (str, Path)):
         folder = Path(folder_or_paths)
@@ -104,10 +106,62 @@ def timeline(folder_or_paths, *, aliases=None):
 def _domain(construct_id):
     import cscs_eval.cfir as cfir
 
-    info = getattr(cfir, "construct_info", None)
-    if info is None:
-        from cscs_eval.cfir.codebook import construct_info as info
-    return info(construct_id).get("domain", "")
+    return cfir.construct_info(construct_id).get("domain", "")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LightningSeries(Result):
+    """What :func:`series` returns: the constructs across a series of Lightning Reports.
+
+    Attributes
+    ----------
+    table
+        One row per construct coded under Plus or Delta (columns in :func:`series`).
+    reports
+        The reports' dates (ISO text), in the order of the ``timeline`` marks.
+    absent_for
+        How many later reports without a Delta count as "no longer raised".
+    """
+
+    table: object
+    reports: tuple = ()
+    absent_for: int = 2
+
+    @property
+    def rule(self) -> str:
+        """The resolution rule in words, with this series' ``absent_for``."""
+        return RESOLUTION_RULE.format(absent_for=self.absent_for)
+
+    def open_deltas(self) -> list:
+        """The constructs whose Delta is still open, open Deltas first as in the table."""
+        return self.table.loc[self.table["delta_status"] == "open", "construct"].tolist()
+
+    def summary(self):
+        """Every Delta raised and whether it was resolved: ``construct, domain, first_delta, last_delta,
+        delta_status, resolved_how, resolved_in``."""
+        deltas = self.table[self.table["n_delta"] > 0]
+        return deltas[["construct", "domain", "first_delta", "last_delta", "delta_status", "resolved_how",
+                       "resolved_in"]].reset_index(drop=True)
+
+    def text(self) -> str:
+        """How many Deltas were raised across the reports, and which are still open.
+
+        Examples
+        --------
+        >>> from cscs_eval.io import resolve_path
+        >>> print(series(resolve_path("data/sample/lightning")).text())  # doctest: +ELLIPSIS
+        Across 5 Lightning Reports, 9 concerns were raised as a Delta; 4 are still open (Information ...) and 5 resolved.
+        """
+        raised = int((self.table["n_delta"] > 0).sum())
+        still = self.open_deltas()
+        n = len(self.reports)
+        sentence = (f"Across {n} Lightning Report{'s' if n != 1 else ''}, {raised} concern"
+                    f"{'s were' if raised != 1 else ' was'} raised as a Delta")
+        if not raised:
+            return sentence + "."
+        names = ", ".join(str(c) for c in still)
+        return (sentence + f"; {len(still)} {'are' if len(still) != 1 else 'is'} still open"
+                + (f" ({names})" if still else "") + f" and {raised - len(still)} resolved.")
 
 
 def series(folder_or_paths, *, absent_for: int = 2, aliases=None):
@@ -126,8 +180,8 @@ def series(folder_or_paths, *, absent_for: int = 2, aliases=None):
 
     Returns
     -------
-    pandas.DataFrame
-        One row per construct coded under Plus or Delta: ``construct_id, construct, domain,
+    LightningSeries
+        ``.table`` has one row per construct coded under Plus or Delta: ``construct_id, construct, domain,
         n_reports`` (reports it is coded in, any section), ``n_plus, n_delta, n_insights``
         (reports it is coded in under that section), ``recurring_plus, recurring_delta`` (two or
         more reports), ``first_delta, last_delta`` (dates), ``delta_status`` (``open``,
@@ -135,7 +189,7 @@ def series(folder_or_paths, *, absent_for: int = 2, aliases=None):
         ``no longer raised``), ``resolved_in`` (date of that report) and ``timeline``: one mark per
         report in date order, ``P`` Plus, ``D`` Delta, ``PD`` both, ``.`` neither. Sorted with
         open Deltas first, then by how often the construct was a Delta and a Plus.
-        ``attrs`` carries ``reports`` (dates) and ``rule`` (the resolution rule in words).
+        ``.reports`` holds the reports' dates and ``.rule`` the resolution rule in words.
     """
     import pandas as pd
 
@@ -186,6 +240,4 @@ def series(folder_or_paths, *, absent_for: int = 2, aliases=None):
         out = (out.assign(_o=order).sort_values(["_o", "n_delta", "n_plus", "construct_id"],
                                                  ascending=[True, False, False, True])
                .drop(columns="_o").reset_index(drop=True))
-    out.attrs["reports"] = dates
-    out.attrs["rule"] = RESOLUTION_RULE.format(absent_for=absent_for)
-    return out
+    return LightningSeries(out, tuple(dates), absent_for)
