@@ -233,7 +233,7 @@ def _resolve_codes(text, *, section, line, source, aliases):
     codes = []
     for written, rating, memo in raw:
         try:
-            construct_id = resolve_construct(written, aliases) if aliases is not None else resolve_construct(written)
+            construct_id = resolve_construct(written, aliases=aliases)
         except InputError as exc:
             raise InputError(f"in {SECTION_TITLES[section]}: {exc.message}", file=source, row=line) from None
         codes.append(Code(construct_id, construct_info(construct_id)["name"], rating or "M", memo, written))

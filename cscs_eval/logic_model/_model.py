@@ -443,10 +443,8 @@ def _parse_outcome(entry, kind, i, ctx, key):
 
 def _resolve_construct(text, what, ctx, key):
     """A CFIR 2.0 id for a construct written as an id, a name, a CFIR 1.0 name (the CFIR codebook's rules)."""
-    try:
-        from cscs_eval.cfir.codebook import resolve_construct
-    except ImportError:  # pragma: no cover - the CFIR capability ships with the package
-        return text
+    from cscs_eval.cfir import resolve_construct
+
     try:
         return resolve_construct(text)
     except InputError as exc:

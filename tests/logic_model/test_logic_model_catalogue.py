@@ -93,7 +93,7 @@ def test_name_key():
 
 
 def test_draft_suggestions_are_eric_strategies_and_cfir_ids():
-    from cscs_eval.cfir.codebook import construct_info
+    from cscs_eval.cfir import construct_info
 
     table = draft_suggestions()
     assert "default" in table

@@ -147,13 +147,12 @@ def test_draft_round_trips_through_yaml(tmp_path):
 
 
 def test_draft_from_sample_cfir_summary():
-    from cscs_eval.cfir.coding import load_coding
-    from cscs_eval.cfir.ratings import summarise
+    from cscs_eval.cfir import load_coding
 
     folder = resolve_path("data/sample/cfir")
     coding = load_coding(sorted((folder / "notes").glob("*")), aliases=folder / "aliases.yaml",
                          case_ratings=folder / "case_ratings.csv")
-    model = draft_from_summary(summarise(coding))
+    model = draft_from_summary(coding.summary())
     barriers = [d for d in model.determinants if d.valence == "barrier"]
     assert len(barriers) == 3 and "III.A.2" in {d.construct for d in barriers}
 
