@@ -312,11 +312,11 @@ def case_agreement(coder_a, coder_b, *, aliases=None):
 def disagreements(coder_a, coder_b, *, aliases=None):
     """Every difference between the two coders on shared excerpts, for the consensus meeting.
 
-    Returns ``case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
+    Returns ``excerpt_id, case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
     ``difference`` is ``only coder A``, ``only coder B`` or ``rating`` (both coded it, ratings differ).
     """
     a, b = _aligned(_load(coder_a, aliases, "coder_a"), _load(coder_b, aliases, "coder_b"))
-    ids, m = _pairs(a, b)
+    _, m = _pairs(a, b)
     cb = get_codebook()
     diff = m[(m["_merge"] != "both") | (m["rating_a"] != m["rating_b"])].copy()
     diff["difference"] = diff["_merge"].map({"left_only": "only coder A", "right_only": "only coder B",

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscs_eval.cfir._coding import Coding, load_coding
+from cscs_eval.cfir._coding import Coding, load_coding, to_coding_sheet
 from cscs_eval.cfir._plots import facilitators_barriers_figure, heatmap
-from cscs_eval.cfir._ratings import _check_by, counts_by_domain, coverage, distinguishing_constructs, matrix, themes_table
+from cscs_eval.cfir._ratings import (_check_by, counts_by_domain, coverage, distinguishing_constructs, matrix,
+                                     themes_table)
 from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
 from cscs_eval.errors import UsageError
 from cscs_eval.results import Result
@@ -175,8 +176,6 @@ class CodingReport(Result):
 
     def tables(self) -> dict:
         """The report's tables by file name (without extension)."""
-        from cscs_eval.cfir._coding import to_coding_sheet
-
         return {"cfir_summary": self.table, "cfir_matrix": self.matrix, "cfir_by_domain": self.by_domain,
                 "cfir_themes": self.themes, "cfir_coding": to_coding_sheet(self.coding)}
 

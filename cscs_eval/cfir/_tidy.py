@@ -1,5 +1,6 @@
 """The tidy coding table: what the readers (``_coding``) and the analyses (``_ratings``,
-``_reliability``, ``_refiqda``) both need, one level below them so that neither imports the other.
+``_reliability``, ``_refiqda``) both need, one level below them, so that the analyses never import
+the readers (``_coding`` imports ``_ratings`` for ``Coding.summary()``; nothing imports back).
 
 * :data:`COLUMNS`, the tidy table's columns, and :func:`unpack`, which takes a
   :class:`~cscs_eval.cfir.Coding` or a bare coding table;

@@ -127,7 +127,8 @@ def test_export_and_convert_take_the_format_from_out_when_to_is_omitted(capsys, 
     (["export", NOTES, "--out", "x.zip"], "cannot tell the format from '.zip'; give --to, one of qdpx (.qdpx), "
                                           "qdc (.qdc)"),
     (["export", "--to", "qdpx", "--out", "x.qdpx"], "export --to qdpx needs the coding files"),
-    (["convert", NOTES, "--to", "csv", "--out", "x.xlsx"], "--to csv writes a file ending in .csv, but --out is x.xlsx"),
+    (["convert", NOTES, "--to", "csv", "--out", "x.xlsx"],
+     "--to csv writes a file ending in .csv, but --out is x.xlsx"),
     (["convert", NOTES, "--to", "notes", "--out", "x.csv"], "--to notes writes a folder, but --out is x.csv"),
     (["codebook", "--to", "csv", "--out", "x.csv"], "give --to (the format printed) or --out"),
 ])
