@@ -22,7 +22,7 @@ from cscs_eval.io import ENCODING_VARIABLE
 COMMAND_MODULES = (
     "cscs_eval.reporting.cli",
     "cscs_eval.sample.cli",
-    "cscs_eval.cfir.cli",
+    "cscs_eval.cfir._cli",
     "cscs_eval.proms.cli",
     "cscs_eval.lightning._cli",
     "cscs_eval.logic_model._cli",

@@ -27,7 +27,7 @@ RATE_COLUMNS = ("paired_rate", "improved_rate", "deteriorated_rate")
 class Evaluation:
     """Everything the implementation evaluation report shows, as tables and objects."""
 
-    coding: pd.DataFrame
+    coding: object  # cscs_eval.cfir.Coding
     cfir_summary: pd.DataFrame
     themes: pd.DataFrame
     lightning_timeline: pd.DataFrame
@@ -61,8 +61,8 @@ class Evaluation:
                                    & (self.proms_summary["unit"] == "total")]
         sentences = [
             f"Barriers and facilitators were found in {self.cfir_summary['domain'].nunique()} CFIR domains, across "
-            f"{len(self.cfir_summary)} constructs coded in {self.coding['excerpt_id'].nunique()} excerpts from "
-            f"{self.coding['case'].nunique()} cases.",
+            f"{len(self.cfir_summary)} constructs coded in {self.coding.table['excerpt_id'].nunique()} excerpts "
+            f"from {self.coding.table['case'].nunique()} cases.",
             f"The strongest facilitators were {_listing(self.strongest('facilitator'))}; the strongest barriers "
             f"were {_listing(self.strongest('barrier', 3))}.",
         ]
@@ -124,7 +124,7 @@ def _listing(names) -> str:
 
 
 def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_path, logic_model_file,
-             aliases_file=None, case_ratings_file=None, themes_file=None, referrals_path=None,
+             aliases_path=None, case_ratings_path=None, themes_path=None, referrals_path=None,
              delivery_file=None) -> Evaluation:
     """Read every input of the evaluation and compute the tables its report shows.
 
@@ -137,15 +137,16 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
     def given(path):
         return resolve_path(path) if path else None
 
-    coding = cfir.load_coding([resolve_path(p) for p in coding_paths], aliases=given(aliases_file))
+    coding = cfir.load_coding([resolve_path(p) for p in coding_paths], aliases=given(aliases_path),
+                              case_ratings=given(case_ratings_path))
     outcomes = proms.outcomes(proms.read_proms(resolve_path(data_path)), referrals=given(referrals_path),
                               drop_invalid=True)
     teams = read_table(resolve_path(teams_path), required=["team"])
     folder = resolve_path(lightning_dir)
     return Evaluation(
         coding=coding,
-        cfir_summary=cfir.summarise(coding, case_ratings=given(case_ratings_file)),
-        themes=cfir.themes_table(coding, given(themes_file)),
+        cfir_summary=coding.summary(),
+        themes=cfir.themes_table(coding, themes=given(themes_path)),
         lightning_timeline=lightning.timeline(folder),
         lightning_series=lightning.series(folder),
         implementation=logic_model.implementation_outcomes(teams, file=resolve_path(teams_path)),

@@ -6,8 +6,8 @@ import pytest
 
 from cscs_eval import evaluation
 
-SAMPLE = dict(coding_paths=["data/sample/cfir/notes"], aliases_file="data/sample/cfir/aliases.yaml",
-              case_ratings_file="data/sample/cfir/case_ratings.csv", themes_file="data/sample/cfir/themes.yaml",
+SAMPLE = dict(coding_paths=["data/sample/cfir/notes"], aliases_path="data/sample/cfir/aliases.yaml",
+              case_ratings_path="data/sample/cfir/case_ratings.csv", themes_path="data/sample/cfir/themes.yaml",
               lightning_dir="data/sample/lightning", data_path="data/sample/proms.csv",
               referrals_path="data/sample/referrals.csv", teams_path="data/sample/teams.csv",
               delivery_file="data/public/proms_delivery_overview_2024-11.csv",

@@ -1,46 +1,53 @@
 """CFIR 2.0 coding: codebook, coded notes, ratings, summaries, figures, coder agreement, REFI-QDA.
 
-Public functions
-----------------
+Public names
+------------
 Syntax and ratings
-    parse_inline_codes, format_codes, normalise_rating
+    parse_inline_codes, format_codes, normalise_rating, RATINGS, RATING_VALUES
 Codebook
-    codebook, crosswalk, cfir1_constructs, resolve_construct, load_aliases
+    codebook, crosswalk, cfir1_constructs, resolve_construct, construct_info, load_aliases, DOMAINS
 Coding files
-    load_coding, validate, read_case_ratings, to_coding_sheet, to_coded_notes, write_coded_notes
+    load_coding -> Coding (``.table``, ``.case_ratings``), validate, read_case_ratings, to_coding_sheet,
+    to_coded_notes, write_coded_notes, COLUMNS
 Ratings and summaries
-    case_ratings, matrix, summarise, counts_by_domain, coverage, distinguishing_constructs, themes_table
+    rate_cases, matrix, summarise, counts_by_domain, coverage, distinguishing_constructs, themes_table,
+    CLASSIFICATIONS, PooledCodersWarning
+The coding report
+    coding_report -> CodingReport
 Figures
     facilitators_barriers_figure, heatmap, domain_counts_plot
 Agreement
     agreement, case_agreement, disagreements, cohen_kappa, pooled_kappa, weighted_kappa, krippendorff_alpha_ordinal
 REFI-QDA
-    export_qdc, export_qdpx, import_qdpx
+    export_qdc, export_qdpx, import_qdpx, read_qdc
 
-Heavy modules (pandas, matplotlib) are imported when a name is first used.
+The implementation modules are private (``_coding``, ``_ratings``, ...); heavy ones (pandas,
+matplotlib) are imported when a name is first used.
 """
 
 from cscs_eval._lazy import lazy_exports
 
-from cscs_eval.cfir.codebook import codebook  # bound here: the function shadows its module's name
-from cscs_eval.cfir.syntax import RATINGS, format_codes, normalise_rating, parse_inline_codes
+from cscs_eval.cfir._codebook import codebook
+from cscs_eval.cfir._syntax import RATING_VALUES, RATINGS, format_codes, normalise_rating, parse_inline_codes
 
 _EXPORTS = {
-    "crosswalk": "codebook", "cfir1_constructs": "codebook",
-    "resolve_construct": "codebook", "load_aliases": "codebook", "construct_info": "codebook",
-    "DOMAINS": "codebook",
-    "COLUMNS": "coding", "load_coding": "coding", "validate": "coding", "read_case_ratings": "coding",
-    "to_coding_sheet": "coding", "to_coded_notes": "coding", "write_coded_notes": "coding",
-    "case_ratings": "ratings", "matrix": "ratings", "summarise": "ratings", "counts_by_domain": "ratings",
-    "coverage": "ratings", "distinguishing_constructs": "ratings", "themes_table": "ratings",
-    "CLASSIFICATIONS": "ratings", "PooledCodersWarning": "ratings",
-    "facilitators_barriers_figure": "plots", "heatmap": "plots", "domain_counts_plot": "plots",
-    "agreement": "reliability", "case_agreement": "reliability", "disagreements": "reliability",
-    "cohen_kappa": "reliability", "pooled_kappa": "reliability", "weighted_kappa": "reliability",
-    "krippendorff_alpha_ordinal": "reliability",
-    "export_qdc": "refiqda", "export_qdpx": "refiqda", "import_qdpx": "refiqda", "read_qdc": "refiqda",
+    "crosswalk": "_codebook", "cfir1_constructs": "_codebook", "resolve_construct": "_codebook",
+    "load_aliases": "_codebook", "construct_info": "_codebook", "DOMAINS": "_codebook",
+    "COLUMNS": "_tidy", "read_case_ratings": "_tidy",
+    "Coding": "_coding", "load_coding": "_coding", "validate": "_coding",
+    "to_coding_sheet": "_coding", "to_coded_notes": "_coding", "write_coded_notes": "_coding",
+    "rate_cases": "_ratings", "matrix": "_ratings", "summarise": "_ratings", "counts_by_domain": "_ratings",
+    "coverage": "_ratings", "distinguishing_constructs": "_ratings", "themes_table": "_ratings",
+    "CLASSIFICATIONS": "_ratings", "PooledCodersWarning": "_ratings",
+    "CodingReport": "_report", "coding_report": "_report",
+    "facilitators_barriers_figure": "_plots", "heatmap": "_plots", "domain_counts_plot": "_plots",
+    "agreement": "_reliability", "case_agreement": "_reliability", "disagreements": "_reliability",
+    "cohen_kappa": "_reliability", "pooled_kappa": "_reliability", "weighted_kappa": "_reliability",
+    "krippendorff_alpha_ordinal": "_reliability",
+    "export_qdc": "_refiqda", "export_qdpx": "_refiqda", "import_qdpx": "_refiqda", "read_qdc": "_refiqda",
 }
 
-__all__ = ["RATINGS", "parse_inline_codes", "format_codes", "normalise_rating", "codebook", *sorted(_EXPORTS)]
+__all__ = ["RATINGS", "RATING_VALUES", "parse_inline_codes", "format_codes", "normalise_rating", "codebook",
+           *sorted(_EXPORTS)]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -195,8 +195,7 @@ def _resolve_codes(text, *, section, line, file, aliases):
     codes = []
     for written, rating, memo in raw:
         try:
-            construct_id = (cfir.resolve_construct(written, aliases) if aliases is not None
-                            else cfir.resolve_construct(written))
+            construct_id = cfir.resolve_construct(written, aliases=aliases)
         except InputError as exc:
             raise InputError(f"in {SECTION_TITLES[section]}: {exc.message}", file=file, row=line) from None
         codes.append(Code(construct_id, cfir.construct_info(construct_id)["name"], rating or "M", memo, written))

@@ -9,9 +9,10 @@ DARK = "#231F20"  # NHS Black
 GREY = "#768692"  # NHS Mid Grey
 LIGHT = "#E8EDEE"  # NHS Pale Grey
 WARM = "#ED8B00"  # NHS Orange, used sparingly for a second, contrasting series
+LIGHT_ACCENT = "#41B6E6"  # NHS Light Blue, the accent's lighter step (e.g. a weak facilitator)
 
 #: Colours in the order series take them: accent, dark, mid grey, orange, light blue.
-PALETTE = [ACCENT, DARK, GREY, WARM, "#41B6E6"]
+PALETTE = [ACCENT, DARK, GREY, WARM, LIGHT_ACCENT]
 
 #: Hatches that keep series distinct in black and white.
 HATCHES = ["", "///", "...", "xxx", "\\\\\\"]

@@ -11,6 +11,7 @@ from statsmodels.stats.inter_rater import cohens_kappa
 
 from cscs_eval.cfir import (agreement, case_agreement, cohen_kappa, disagreements, krippendorff_alpha_ordinal,
                             load_coding, weighted_kappa)
+from cscs_eval.errors import InputError, UsageError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
 LEVELS = [-2, -1, 0, 1, 2]
@@ -113,8 +114,8 @@ def test_agreement_table_hand_worked(tmp_path):
 
 def test_sample_agreement_matches_statsmodels_overall():
     al = SAMPLE / "aliases.yaml"
-    a = load_coding(SAMPLE / "notes", al)
-    b = load_coding(SAMPLE / "second_coder.csv", al)
+    a = load_coding(SAMPLE / "notes", aliases=al).table
+    b = load_coding(SAMPLE / "second_coder.csv", aliases=al).table
     t = agreement(a, b).set_index("construct_id")
     shared = sorted(set(a["excerpt_id"]) & set(b["excerpt_id"]))
     assert t.loc["overall", "n_excerpts"] == len(shared) == 21
@@ -133,21 +134,17 @@ def test_sample_agreement_matches_statsmodels_overall():
 def test_no_shared_excerpts_is_an_error():
     a = sheet([("A1", "I.F", "+1")], "a")
     b = sheet([("B1", "I.F", "+1")], "b")
-    from cscs_eval.cfir.coding import coding_from_sheet
-
-    with pytest.raises(ValueError, match="share no excerpt"):
-        agreement(coding_from_sheet(a), coding_from_sheet(b))
+    with pytest.raises(InputError, match="share no excerpt"):
+        agreement(load_coding(a), load_coding(b))
 
 
 def test_case_agreement_uses_only_the_shared_excerpts():
-    from cscs_eval.cfir.coding import coding_from_sheet
-
     # coder A also coded A9, which coder B never saw. On all of A's excerpts A's case rating of I.F in case A
     # would be mean(+2, +1, -2) = 0.33 with both signs -> X (no numeric pair with B); on the shared excerpts
     # A1, A2 it is mean(+2, +1) = 1.5 -> +2, the same as B's.
-    a = coding_from_sheet(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("A9", "I.F", "-2"),
+    a = load_coding(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("A9", "I.F", "-2"),
                                  ("B1", "I.H", "+1")], "a"))
-    b = coding_from_sheet(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("B1", "I.H", "-1")], "b"))
+    b = load_coding(sheet([("A1", "I.F", "+2"), ("A2", "I.F", "+1"), ("B1", "I.H", "-1")], "b"))
     c = case_agreement(a, b).set_index("construct_id")
     assert c.loc["I.F", "n_cases"] == 1 and c.loc["I.F", "percent_agreement"] == 1.0
     assert c.loc["I.H", "n_cases"] == 1 and c.loc["I.H", "percent_agreement"] == 0.0
@@ -173,14 +170,12 @@ def test_agreement_cli_columns_are_designs(tmp_path, capsys):
 
 def test_excerpts_without_ids_match_by_case_source_and_text():
     # DESIGN.md: matched by excerpt_id, or by case, source and excerpt text where there is no id
-    from cscs_eval.cfir.coding import coding_from_sheet
-
-    a = coding_from_sheet(sheet([("A1", "I.F", "+1"), ("A2", "I.H", "-1")], "a"))
+    a = load_coding(sheet([("A1", "I.F", "+1"), ("A2", "I.H", "-1")], "a"))
     b_sheet = sheet([("A1", "I.F", "+1"), ("A2", "I.H", "-2")], "b").drop(columns="excerpt_id")
     b_sheet["excerpt"] = ["Text  A1", "text a2"]  # spacing and case do not matter
-    t = agreement(a, coding_from_sheet(b_sheet)).set_index("construct_id")
+    t = agreement(a, load_coding(b_sheet)).set_index("construct_id")
     assert t.loc["overall", "n_excerpts"] == 2 and t.loc["overall", "percent_agreement"] == 1.0
-    d = disagreements(a, coding_from_sheet(b_sheet))
+    d = disagreements(a, load_coding(b_sheet))
     assert d["difference"].tolist() == ["rating"] and d["rating_b"].tolist() == ["-2"]
 
 
@@ -192,10 +187,8 @@ codes = st.lists(st.tuples(st.sampled_from(["A1", "A2", "A3", "B1", "B2"]), st.s
 @settings(max_examples=40, deadline=None)
 @given(codes, codes)
 def test_agreement_is_symmetric_and_perfect_with_itself(rows_a, rows_b):
-    from cscs_eval.cfir.coding import coding_from_sheet
-
-    a = coding_from_sheet(sheet(rows_a, "a"))
-    b = coding_from_sheet(sheet(rows_b, "b"))
+    a = load_coding(sheet(rows_a, "a")).table
+    b = load_coding(sheet(rows_b, "b")).table
     same = agreement(a, a)
     assert (same["percent_agreement"] == 1.0).all()
     assert ((same["kappa"] == 1.0) | same["kappa"].isna()).all()
@@ -209,3 +202,14 @@ def test_agreement_is_symmetric_and_perfect_with_itself(rows_a, rows_b):
     values = ab[["percent_agreement", "kappa", "weighted_kappa", "krippendorff_alpha"]].to_numpy(dtype=float)
     values = values[~np.isnan(values)]
     assert ((values >= -1 - 1e-9) & (values <= 1 + 1e-9)).all()
+
+
+def test_kappa_inputs_that_cannot_work_are_usage_errors():
+    with pytest.raises(UsageError, match="the same number; got 3 and 2"):
+        cohen_kappa([1, 0, 1], [1, 0])
+    with pytest.raises(UsageError, match="ratings must be among levels -2.0, -1.0, 0.0, 1.0, 2.0; got 3"):
+        weighted_kappa([2, 3], [2, 2])
+    with pytest.raises(UsageError, match="ratings must be among levels"):
+        krippendorff_alpha_ordinal([(2, 3)])
+    with pytest.raises(UsageError, match="coder_b must be a Coding, a coding table or the path"):
+        agreement(pd.DataFrame(), 42)

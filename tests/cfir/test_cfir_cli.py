@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,7 @@ def run(capsys, *argv):
 
 
 def test_codebook_csv(capsys):
-    code, out, _ = run(capsys, "cfir", "codebook", "--format", "csv")
+    code, out, _ = run(capsys, "cfir", "codebook", "--to", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["id", "level", "domain", "name", "parent_id"]
@@ -32,10 +33,17 @@ def test_codebook_csv(capsys):
 
 
 def test_codebook_json_and_crosswalk(capsys):
-    code, out, _ = run(capsys, "cfir", "codebook", "--format", "json", "--definitions")
+    code, out, _ = run(capsys, "cfir", "codebook", "--to", "json", "--definitions")
     assert code == 0 and '"definition"' in out
     code, out, _ = run(capsys, "cfir", "codebook", "--crosswalk")
     assert code == 0 and "Cosmopolitanism" in out
+
+
+def test_codebook_out_writes_a_file(capsys, tmp_path):
+    path = tmp_path / "codebook.xlsx"
+    code, out, err = run(capsys, "cfir", "codebook", "--out", str(path))
+    assert code == 0 and out == "" and "wrote" in err
+    assert len(pd.read_excel(path)) == 72
 
 
 def test_validate_exit_codes(capsys, tmp_path):
@@ -92,13 +100,42 @@ def test_agreement(capsys):
 
 def test_export_import_convert(capsys, tmp_path):
     qdpx, qdc, sheet = tmp_path / "p.qdpx", tmp_path / "c.qdc", tmp_path / "sheet.csv"
-    assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--to", str(qdpx))[0] == 0
-    assert run(capsys, "cfir", "export", "--to", str(qdc))[0] == 0 and qdc.read_bytes().startswith(b"<?xml")
+    assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--to", "qdpx", "--out", str(qdpx))[0] == 0
+    assert run(capsys, "cfir", "export", "--to", "qdc", "--out", str(qdc))[0] == 0
+    assert qdc.read_bytes().startswith(b"<?xml")
     assert run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet))[0] == 0
     assert len(pd.read_csv(sheet)) == 80
     notes_dir = tmp_path / "notes"
-    assert run(capsys, "cfir", "convert", str(sheet), "--to", str(notes_dir))[0] == 0
+    assert run(capsys, "cfir", "convert", str(sheet), "--to", "notes", "--out", str(notes_dir))[0] == 0
     assert len(list(notes_dir.glob("*.md"))) == 10
+
+
+def test_export_and_convert_take_the_format_from_out_when_to_is_omitted(capsys, tmp_path):
+    qdpx, qdc = tmp_path / "p.qdpx", tmp_path / "c.qdc"
+    assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--out", str(qdpx))[0] == 0
+    assert zipfile.is_zipfile(qdpx)
+    assert run(capsys, "cfir", "export", "--out", str(qdc))[0] == 0 and not zipfile.is_zipfile(qdc)
+    sheet, notes_dir = tmp_path / "sheet.tsv", tmp_path / "notes"
+    assert run(capsys, "cfir", "convert", NOTES, "--aliases", ALIASES, "--out", str(sheet))[0] == 0
+    assert len(pd.read_csv(sheet, sep="\t")) == 80
+    assert run(capsys, "cfir", "convert", str(sheet), "--out", str(notes_dir))[0] == 0
+    assert len(list(notes_dir.glob("*.md"))) == 10
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["export", NOTES, "--to", "qdc", "--out", "x.qdpx"], "--to qdc writes a file ending in .qdc, but --out is x.qdpx"),
+    (["export", NOTES, "--out", "x.zip"], "cannot tell the format from '.zip'; give --to, one of qdpx (.qdpx), "
+                                          "qdc (.qdc)"),
+    (["export", "--to", "qdpx", "--out", "x.qdpx"], "export --to qdpx needs the coding files"),
+    (["convert", NOTES, "--to", "csv", "--out", "x.xlsx"],
+     "--to csv writes a file ending in .csv, but --out is x.xlsx"),
+    (["convert", NOTES, "--to", "notes", "--out", "x.csv"], "--to notes writes a folder, but --out is x.csv"),
+    (["codebook", "--to", "csv", "--out", "x.csv"], "give --to (the format printed) or --out"),
+])
+def test_to_is_a_format_and_out_a_path(capsys, tmp_path, monkeypatch, argv, said):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "cfir", *argv)
+    assert code == 2 and said in err and not list(tmp_path.iterdir())
 
 
 def test_import_qualcoder_without_and_with_aliases(capsys, tmp_path):
@@ -118,7 +155,8 @@ def test_import_qualcoder_without_and_with_aliases(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv", [
-    ["cfir"], ["cfir", "bogus"], ["cfir", "codebook", "--format", "xml"], ["cfir", "export", "--to", "x.zip"],
+    ["cfir"], ["cfir", "bogus"], ["cfir", "codebook", "--to", "xml"], ["cfir", "export", "--to", "x.zip"],
+    ["cfir", "export", "--to", "qdpx"],  # --out is required
     ["cfir", "summarise", NOTES, "--nope"], ["cfir", "import", "p.qdpx"],  # DESIGN.md: import ... --out FILE
     ["cfir", "agreement", NOTES],
 ])
@@ -141,7 +179,7 @@ def test_alias_file_problems_are_reported_alone(capsys, tmp_path):
 
 
 def test_qdc_export_says_it_ignores_coding_files(capsys, tmp_path):
-    code, _, err = run(capsys, "cfir", "export", NOTES, "--to", str(tmp_path / "c.qdc"))
+    code, _, err = run(capsys, "cfir", "export", NOTES, "--to", "qdc", "--out", str(tmp_path / "c.qdc"))
     assert code == 0 and "codebook only" in err and (tmp_path / "c.qdc").exists()
 
 
@@ -208,19 +246,30 @@ def test_pooled_coders_warning_is_one_line(capsys):
 
 
 def test_encoding_option_reads_windows_1252(capsys, tmp_path):
+    # --encoding is the top-level option (accepted after any command); the readers honour it through
+    # CSCS_EVAL_ENCODING, which it sets for the run only
+    import os
+
     sheet = tmp_path / "cp.csv"
     sheet.write_bytes("case,source,excerpt,construct,rating\nA,s,caf\u00e9 staff,Cost,-1\n".encode("cp1252"))
-    code, out, err = run(capsys, "cfir", "validate", str(sheet))
-    assert code == 1 and "Windows-1252" in out
+    notes = tmp_path / "cp.md"
+    notes.write_bytes("---\ncase: A\n---\n\nCaf\u00e9 staff were slow. [[Cost -1]]\n".encode("cp1252"))
+    code, out, err = run(capsys, "cfir", "validate", str(sheet), str(notes))
+    assert code == 1 and out.count("is not valid utf-8; it looks like Windows-1252") == 2
+    code, out, _ = run(capsys, "cfir", "validate", str(sheet), str(notes), "--encoding", "cp1252")
+    assert code == 0 and "no problems" in out
     code, out, _ = run(capsys, "cfir", "summarise", str(sheet), "--encoding", "cp1252")
     assert code == 0 and "weak barrier" in out
+    code, out, _ = run(capsys, "--encoding", "cp1252", "cfir", "convert", str(notes), "--out", str(tmp_path / "s.csv"))
+    assert code == 0 and "Café" in (tmp_path / "s.csv").read_text(encoding="utf-8")
+    assert "CSCS_EVAL_ENCODING" not in os.environ
     code, _, err = run(capsys, "cfir", "summarise", str(sheet), "--encoding", "klingon")
-    assert code == 2 and "unknown encoding 'klingon'" in err
+    assert code == 2 and "--encoding must be a text encoding such as utf-8 or cp1252, got 'klingon'" in err
 
 
 def test_convert_notes_to_a_sheet_keeps_every_code(capsys, tmp_path):
     sheet = tmp_path / "sheet.xlsx"
-    code, _, err = run(capsys, "cfir", "convert", NOTES, "--aliases", ALIASES, "--to", str(sheet))
+    code, _, err = run(capsys, "cfir", "convert", NOTES, "--aliases", ALIASES, "--to", "xlsx", "--out", str(sheet))
     assert code == 0 and "80 codes" in err
     df = pd.read_excel(sheet, dtype=str)
     assert list(df.columns) == ["excerpt_id", "case", "source", "excerpt", "construct", "rating", "coder", "memo",
@@ -245,7 +294,7 @@ def test_validate_checks_a_case_ratings_file_and_recognises_one(capsys, tmp_path
 def test_import_writes_the_case_ratings_it_carries(capsys, tmp_path):
     qdpx, sheet, ratings = tmp_path / "p.qdpx", tmp_path / "sheet.csv", tmp_path / "ratings.csv"
     assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--case-ratings",
-               str(SAMPLE / "case_ratings.csv"), "--to", str(qdpx))[0] == 0
+               str(SAMPLE / "case_ratings.csv"), "--out", str(qdpx))[0] == 0
     code, _, err = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet))
     assert code == 0 and "2 case rating(s)" in err and "--case-ratings-out" in err
     code, _, _ = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet), "--case-ratings-out", str(ratings))

@@ -116,10 +116,10 @@ def test_aliases_file_and_mapping(tmp_path):
     path.write_text('NHS policy: Policies & Laws\nIT: III.A.2\nCo-production: "Engaging: Innovation Recipients"\n',
                     encoding="utf-8")
     aliases = load_aliases(path)
-    assert resolve_construct("nhs POLICY", aliases) == "II.E"
-    assert resolve_construct("IT", aliases) == "III.A.2"
-    assert resolve_construct("Co-production", str(path)) == "V.F.2"
-    assert resolve_construct("NHS policy", {"NHS policy": "II.E"}) == "II.E"
+    assert resolve_construct("nhs POLICY", aliases=aliases) == "II.E"
+    assert resolve_construct("IT", aliases=aliases) == "III.A.2"
+    assert resolve_construct("Co-production", aliases=str(path)) == "V.F.2"
+    assert resolve_construct("NHS policy", aliases={"NHS policy": "II.E"}) == "II.E"
 
 
 def test_alias_with_bad_target_names_alias_and_file(tmp_path):
@@ -160,3 +160,11 @@ def test_nearest_names_are_cfir2_constructs():
     with pytest.raises(InputError) as err:
         resolve_construct("NHS policy")
     assert "nearest: 'Policies & Laws'," in str(err.value) and "CFIR 1.0" not in str(err.value)
+
+
+def test_unknown_codebook_level_is_a_usage_error():
+    from cscs_eval.errors import UsageError
+
+    assert codebook(levels="domain")["id"].tolist() == ["I", "II", "III", "IV", "V"]
+    with pytest.raises(UsageError, match="levels must be among domain, construct, subconstruct; got 'constructs'"):
+        codebook(levels=("domain", "constructs"))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from cscs_eval.cfir import (COLUMNS, load_coding, summarise, to_coding_sheet, to_coded_notes, validate,
+from cscs_eval.cfir import (COLUMNS, Coding, load_coding, summarise, to_coding_sheet, to_coded_notes, validate,
                             write_coded_notes)
 from cscs_eval.errors import InputError, ValidationError
 
@@ -40,7 +40,7 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 def test_notes_become_tidy_rows_with_lines_and_theme(tmp_path):
     path = write(tmp_path, "a.md", NOTE)
-    c = load_coding(path)
+    c = load_coding(path).table
     assert list(c.columns) == COLUMNS
     assert len(c) == 3
     first = c.iloc[0]
@@ -57,19 +57,19 @@ def test_notes_become_tidy_rows_with_lines_and_theme(tmp_path):
 
 
 def test_sheet_and_notes_give_the_same_table(tmp_path):
-    notes = load_coding(write(tmp_path, "a.md", NOTE))
+    notes = load_coding(write(tmp_path, "a.md", NOTE)).table
     sheet_path = tmp_path / "sheet.csv"
-    to_coding_sheet(notes, sheet_path)
-    sheet = load_coding(sheet_path)
+    to_coding_sheet(notes, path=sheet_path)
+    sheet = load_coding(sheet_path).table
     cols = ["excerpt_id", "case", "source", "excerpt", "construct_id", "rating", "coder", "memo", "theme"]
     pd.testing.assert_frame_equal(notes[cols], sheet[cols])
 
 
 def test_sheet_to_notes_and_back_round_trip(tmp_path):
-    coding = load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml")
+    coding = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml")
     written = write_coded_notes(coding, tmp_path / "out")
     assert len(written) == 10
-    back = load_coding(tmp_path / "out")
+    coding, back = coding.table, load_coding(tmp_path / "out").table
     cols = ["excerpt_id", "case", "source", "construct_id", "rating", "coder", "memo", "theme"]
     key = ["excerpt_id", "construct_id"]
     pd.testing.assert_frame_equal(coding[cols].sort_values(key).reset_index(drop=True),
@@ -88,8 +88,8 @@ def test_mixed_ids_cfir1_names_and_aliases_summarise_correctly(tmp_path):
     })
     path = tmp_path / "mixed.csv"
     sheet.to_csv(path, index=False)
-    c = load_coding(path, {"our networks": "Partnerships & Connections"})
-    assert c["construct_id"].tolist() == ["II.D", "II.D", "II.D", "II.D", "I.H", "I.H"]
+    c = load_coding(path, aliases={"our networks": "Partnerships & Connections"})
+    assert c.table["construct_id"].tolist() == ["II.D", "II.D", "II.D", "II.D", "I.H", "I.H"]
     s = summarise(c).set_index("construct_id")
     # II.D: case A mean +2 -> +2, case B mean +1 -> +1; across cases 1.5 -> strong facilitator
     assert s.loc["II.D", ["n_excerpts", "n_cases", "mean_rating", "classification"]].tolist() == [
@@ -99,9 +99,17 @@ def test_mixed_ids_cfir1_names_and_aliases_summarise_correctly(tmp_path):
 
 
 def test_sample_loads_with_aliases_and_has_several_cases():
-    c = load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
-    assert c["case"].nunique() == 4 and c["source"].nunique() >= 3
-    assert "case_ratings" in c.attrs and len(c.attrs["case_ratings"]) == 3
+    c = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml", case_ratings=SAMPLE / "case_ratings.csv")
+    assert isinstance(c, Coding)
+    assert c.table["case"].nunique() == 4 and c.table["source"].nunique() >= 3
+    assert c.case_ratings.columns.tolist() == ["case", "construct_id", "rating", "rating_value", "rationale"]
+    assert len(c.case_ratings) == 3
+    assert c.text() == ("80 codes on 49 excerpts from 4 cases, touching 39 CFIR constructs; 3 case ratings from "
+                        "the case memo.")
+    pd.testing.assert_frame_equal(c.summary(), summarise(c))
+    # without them the coding carries none, and the summary differs where the memo overrides
+    plain = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml")
+    assert plain.case_ratings is None and not plain.summary().equals(c.summary())
 
 
 def test_sample_needs_its_alias_file():
@@ -188,6 +196,7 @@ def test_case_ratings_file_errors(tmp_path):
     with pytest.raises(InputError) as err:
         load_coding(good, case_ratings=bad)
     assert err.value.row == 2 and err.value.column == "rating"
+    assert "rating '+5' is not on the CFIR scale" in str(err.value)
     dup = write(tmp_path, "cr2.csv", "case,construct,rating\nA,Cost,+1\nA,I.H,-1\n")
     with pytest.raises(InputError, match="twice"):
         load_coding(good, case_ratings=dup)
@@ -196,15 +205,40 @@ def test_case_ratings_file_errors(tmp_path):
 def test_reverse_rated_complexity(tmp_path):
     path = write(tmp_path, "n.md", "---\ncase: A\n---\n\nVery complex. [[Complexity +2; Cost -1]]\n")
     c = load_coding(path, reverse_rated=True)
-    assert c["rating"].tolist() == ["-2", "-1"]
+    assert c.table["rating"].tolist() == ["-2", "-1"]
 
 
-def test_loaded_table_survives_pandas_operations():
-    # case ratings are kept as plain records in attrs: pandas compares attrs when it merges frames
-    c = load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
-    merged = c.merge(c[["excerpt_id"]].drop_duplicates(), on="excerpt_id")
-    assert len(merged) == len(c) and len(pd.concat([c, c])) == 2 * len(c)
-    assert summarise(merged).equals(summarise(c))
+def test_a_bare_table_carries_no_case_ratings_and_a_case_ratings_argument_adds_them():
+    # the case ratings live on the Coding, not in DataFrame.attrs: a table taken out of it has none
+    c = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml", case_ratings=SAMPLE / "case_ratings.csv")
+    merged = c.table.merge(c.table[["excerpt_id"]].drop_duplicates(), on="excerpt_id")
+    assert len(merged) == len(c.table) and not merged.attrs
+    assert summarise(merged).equals(summarise(c.table))
+    assert summarise(merged, case_ratings=SAMPLE / "case_ratings.csv").equals(summarise(c))
+
+
+def test_a_coding_sheet_given_as_a_dataframe():
+    sheet = pd.DataFrame({"Case": ["A"], "source": ["s"], "excerpt": ["Slow."], "construct": ["Cost"],
+                          "rating": ["-1"]})
+    assert load_coding(sheet).table["construct_id"].tolist() == ["I.H"]
+    with pytest.raises(ValidationError) as err:
+        load_coding(sheet.assign(rating="+7"))
+    assert "<table>, row 2, column 'rating'" in str(err.value)
+    with pytest.raises(InputError, match="needs the column"):
+        load_coding(sheet.drop(columns="excerpt"))
+
+
+def test_front_matter_problems_are_collected(tmp_path):
+    unclosed = write(tmp_path, "unclosed.md", "---\ncase: A\n\nText [[Cost -1]]\n")
+    twice = write(tmp_path, "twice.md", "---\ncase: A\ncase: B\n---\n\nText [[Cost -1]]\n")
+    bad_date = write(tmp_path, "date.md", "---\ncase: A\ndate: 31/02/2024\n---\n\nText [[Cost -1]]\n")
+    problems = validate([unclosed, twice, bad_date])
+    said = problems.groupby("file")["problem"].apply(" / ".join)
+    assert "front matter is not closed" in said[str(unclosed)]
+    assert "key 'case' appears twice" in said[str(twice)]  # io.load_yaml refuses duplicate keys
+    date = problems[problems["file"] == str(bad_date)]
+    assert date[["line", "column"]].values.tolist() == [[3, "date"]]
+    assert "'31/02/2024' is not a date" in date["problem"].iloc[0]
 
 
 _text = st.text(alphabet=st.sampled_from(list("abc XYZ,.:;-#*+1)é")), min_size=1, max_size=30).filter(
@@ -223,12 +257,10 @@ def test_notes_round_trip_property(tmp_path_factory, rows):
     # a theme belongs to an excerpt in coded notes, so give every code of an excerpt the same theme
     same = [sheet["case"], sheet["excerpt"].str.split().str.join(" ").str.lower()]
     sheet["theme"] = sheet.groupby(same)["theme"].transform("first")
-    from cscs_eval.cfir.coding import coding_from_sheet
-
-    coding = coding_from_sheet(sheet)
+    coding = load_coding(sheet).table
     folder = tmp_path_factory.mktemp("notes")
     write_coded_notes(coding, folder)
-    back = load_coding(folder)
+    back = load_coding(folder).table
     cols = ["excerpt_id", "case", "construct_id", "rating", "theme"]
     key = ["excerpt_id", "construct_id"]
     pd.testing.assert_frame_equal(coding[cols].sort_values(key).reset_index(drop=True),

@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
 
 @pytest.fixture(scope="module")
 def coding():
-    return load_coding(SAMPLE / "notes", SAMPLE / "aliases.yaml", SAMPLE / "case_ratings.csv")
+    return load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml", case_ratings=SAMPLE / "case_ratings.csv")
 
 
 def test_facilitators_barriers_figure(coding):
@@ -56,3 +56,15 @@ def test_domain_counts_plot(coding):
     ax = domain_counts_plot(counts_by_domain(coding))
     assert ax.get_xlabel() == "Number of constructs" and len(ax.get_legend().get_texts()) == 5
     plt.close(ax.figure)
+
+
+def test_figures_use_the_report_palette(coding):
+    from matplotlib.colors import to_hex
+
+    from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, LIGHT_ACCENT
+
+    fig, ax = plt.subplots()
+    heatmap(coding, ax=ax)
+    cmap = ax.images[0].get_cmap()
+    assert [to_hex(cmap(i)).upper() for i in range(cmap.N)] == [DARK, GREY, LIGHT, LIGHT_ACCENT, ACCENT]
+    plt.close(fig)

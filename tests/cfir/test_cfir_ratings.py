@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cscs_eval.cfir import (CLASSIFICATIONS, case_ratings, counts_by_domain, coverage, distinguishing_constructs,
-                            matrix, summarise, themes_table)
-from cscs_eval.cfir.syntax import RATING_VALUES
+from cscs_eval.cfir import (CLASSIFICATIONS, RATING_VALUES, counts_by_domain, coverage, distinguishing_constructs,
+                            matrix, rate_cases, summarise, themes_table)
+from cscs_eval.errors import InputError, UsageError
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "cfir"
 
@@ -39,14 +39,14 @@ def coding(rows):
 ])
 def test_case_rule(ratings, expected):
     c = coding([("A", "I.F", r) for r in ratings])
-    assert case_ratings(c)["rating"].tolist() == [expected]
+    assert rate_cases(c)["rating"].tolist() == [expected]
 
 
 def test_case_ratings_file_overrides_and_adds():
     c = coding([("A", "I.F", "+2"), ("B", "I.F", "-1")])
     cr = pd.DataFrame({"case": ["A", "B"], "construct": ["Complexity", "Cost"], "rating": ["X", "-2"],
                        "rationale": ["memo says mixed", "memo only"]})
-    out = case_ratings(c, cr).set_index(["case", "construct_id"])
+    out = rate_cases(c, case_ratings=cr).set_index(["case", "construct_id"])
     assert out.loc[("A", "I.F"), "rating"] == "X" and out.loc[("A", "I.F"), "basis"] == "case rating"
     assert out.loc[("B", "I.F"), "rating"] == "-1" and out.loc[("B", "I.F"), "basis"] == "excerpts"
     assert out.loc[("B", "I.H"), "rating"] == "-2" and out.loc[("B", "I.H"), "n_excerpts"] == 0
@@ -91,7 +91,8 @@ def test_matrix_and_domain_counts():
     assert m.columns.tolist() == ["construct_id", "construct", "domain", "A", "B"]
     assert m.set_index("construct_id").loc["I.F", ["A", "B"]].tolist() == ["-2", "+1"]
     assert m.set_index("construct_id").loc["V.G", "A"] == "M"
-    d = counts_by_domain(c).set_index("domain")
+    d = counts_by_domain(summarise(c)).set_index("domain")
+    assert d.equals(counts_by_domain(c).set_index("domain"))  # a coding is summarised first
     assert d.index.tolist() == ["Innovation", "Outer Setting", "Inner Setting", "Individuals",
                                 "Implementation Process"]
     assert d.loc["Innovation", "n_excerpts"] == 2 and d.loc["Inner Setting", "mixed"] == 1
@@ -108,7 +109,7 @@ def test_distinguishing_constructs_hand_worked():
         ("H1", "II.E", "+2"),                                                                # low group unrated
     ])
     groups = {"H1": "high", "H2": "high", "L1": "low", "L2": "low"}
-    d = distinguishing_constructs(c, groups).set_index("construct_id")
+    d = distinguishing_constructs(c, groups=groups).set_index("construct_id")
     assert d.loc["V.F", "distinguishing"] == "strongly distinguishing" and d.loc["V.F", "difference"] == 2.5
     assert d.loc["I.F", "distinguishing"] == "weakly distinguishing"
     assert d.loc["I.H", "distinguishing"] == "not distinguishing"
@@ -118,8 +119,10 @@ def test_distinguishing_constructs_hand_worked():
 
 def test_distinguishing_needs_every_case_grouped():
     c = coding([("H1", "V.F", "+2"), ("X1", "V.F", "+1")])
-    with pytest.raises(ValueError, match="without a group"):
-        distinguishing_constructs(c, {"H1": "high"})
+    with pytest.raises(InputError, match="without a group"):
+        distinguishing_constructs(c, groups={"H1": "high"})
+    with pytest.raises(UsageError, match="groups must be a mapping of case to group.*got list"):
+        distinguishing_constructs(c, groups=["H1"])
 
 
 def test_themes_from_column_and_from_mapping():
@@ -127,7 +130,7 @@ def test_themes_from_column_and_from_mapping():
     c["theme"] = ["Characteristics", "Support", "Drivers"]
     t = themes_table(c).set_index("theme")
     assert t.loc["Support", "domains"] == "Outer Setting" and t.loc["Support", "constructs"] == "Policies & Laws"
-    t2 = themes_table(c, {"Drivers": ["Engaging", "Relative Advantage"], "Support": ["NHS policy"]},
+    t2 = themes_table(c, themes={"Drivers": ["Engaging", "Relative Advantage"], "Support": ["NHS policy"]},
                       aliases={"NHS policy": "II.E"}).set_index("theme")
     assert t2.loc["Drivers", "domains"] == "Innovation; Implementation Process"
     assert t2.loc["Drivers", "constructs"] == "Innovation Relative Advantage; Engaging"
@@ -138,16 +141,16 @@ def test_distinguishing_reproduces_a_published_cfir_matrix():
     # J Med Internet Res 2015;17(11):e262 Table 2 (tests/reference/cfir/README.md): units 1-4 high, unit 5 low,
     # each construct labelled Strong, Weak or blank by the authors. The construct ids are placeholders (the
     # rule reads only the ratings); the table uses CFIR 1.0 names.
-    from cscs_eval.cfir.codebook import get_codebook
+    from cscs_eval.cfir import codebook
 
     ref = pd.read_csv(REFERENCE / "jmir2015_table2.csv", dtype=str, keep_default_na=False)
-    slots = [r["id"] for r in get_codebook().rows if r["level"] != "domain"][:len(ref)]
+    slots = codebook(levels=("construct", "subconstruct"))["id"].tolist()[:len(ref)]
     ref["construct_id"] = slots
     rows = [(f"unit{u}", cid, rating) for cid, *ratings in
             ref[["construct_id", "unit1", "unit2", "unit3", "unit4", "unit5"]].itertuples(index=False)
             for u, rating in enumerate(ratings, start=1)]
     groups = {"unit1": "high", "unit2": "high", "unit3": "high", "unit4": "high", "unit5": "low"}
-    got = distinguishing_constructs(coding(rows), groups).set_index("construct_id")["distinguishing"]
+    got = distinguishing_constructs(coding(rows), groups=groups).set_index("construct_id")["distinguishing"]
     got = got.reindex(slots, fill_value="insufficient data")  # a construct rated M everywhere has no row
     expected = ref.set_index("construct_id")["published"].map(
         {"Strong": "strongly distinguishing", "Weak": "weakly distinguishing"})
@@ -163,19 +166,17 @@ def test_distinguishing_reproduces_a_published_cfir_matrix():
 
 
 def test_themes_from_a_table_file_and_a_bad_construct(tmp_path):
-    from cscs_eval.errors import InputError
-
     c = coding([("A", "I.C", "+2"), ("A", "III.A.2", "-2"), ("B", "III.A.2", "-1")])
     table = tmp_path / "themes.csv"
     table.write_text("theme,construct\nContextual challenges,IT\nContextual challenges,Relative Advantage\n",
                      encoding="utf-8")
-    t = themes_table(c, table, aliases={"IT": "III.A.2"})
+    t = themes_table(c, themes=table, aliases={"IT": "III.A.2"})
     assert t.to_dict("records") == [{"theme": "Contextual challenges", "domains": "Innovation; Inner Setting",
                                      "constructs": "Innovation Relative Advantage; Information Technology "
                                      "Infrastructure", "n_excerpts": 3}]
     table.write_text("theme,construct\nDrivers,Relatve Advantage\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
-        themes_table(c, table)
+        themes_table(c, themes=table)
     assert "theme 'Drivers'" in str(err.value) and "themes.csv" in str(err.value)
 
 
@@ -195,3 +196,15 @@ def test_pooling_two_coders_warns_and_one_coder_does_not():
         warnings.simplefilter("error")
         summarise(c[c["coder"] == "ann"])
         matrix(c[c["coder"] == "ann"])
+
+
+def test_bad_options_name_the_parameter_and_what_is_allowed():
+    c = coding([("A", "I.F", "+2")])
+    with pytest.raises(UsageError, match="by must be a column of the coding table such as 'case', got 'team'"):
+        summarise(c, by="team")
+    with pytest.raises(UsageError, match="values must be 'rating' or 'rating_value', got 'mean'"):
+        matrix(c, values="mean")
+    with pytest.raises(UsageError, match="coding must be a Coding .* or a coding table .*; got str"):
+        summarise("notes.md")
+    with pytest.raises(UsageError, match="case_ratings apply to a coding, not to a construct summary"):
+        counts_by_domain(summarise(c), case_ratings=pd.DataFrame())

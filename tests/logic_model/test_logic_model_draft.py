@@ -147,11 +147,12 @@ def test_draft_round_trips_through_yaml(tmp_path):
 
 
 def test_draft_from_sample_cfir_summary():
-    from cscs_eval import cfir
+    from cscs_eval.cfir import load_coding
 
     folder = resolve_path("data/sample/cfir")
-    coding = cfir.load_coding(sorted((folder / "notes").glob("*")), aliases=folder / "aliases.yaml")
-    model = draft_from_summary(cfir.summarise(coding, case_ratings=folder / "case_ratings.csv"))
+    coding = load_coding(sorted((folder / "notes").glob("*")), aliases=folder / "aliases.yaml",
+                         case_ratings=folder / "case_ratings.csv")
+    model = draft_from_summary(coding.summary())
     barriers = [d for d in model.determinants if d.valence == "barrier"]
     assert len(barriers) == 3 and "III.A.2" in {d.construct for d in barriers}
 

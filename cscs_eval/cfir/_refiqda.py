@@ -9,8 +9,8 @@ and constructs nested under them, ``CodeRef`` first in each ``Coding``, unique c
 Ratings have no REFI element. Each coding carries a ``NoteRef`` to a note whose text holds
 ``CFIR rating: +2`` (and ``Memo:``, ``Theme:``, ``Excerpt id:`` lines); case-level ratings are also
 written as case variables named ``CFIR rating: <id> <construct>``. Import reads these back (a case
-rating the excerpts would not give becomes a case-ratings override, so summaries survive the round
-trip), and reads
+rating the excerpts would not give becomes one of the Coding's ``case_ratings``, so summaries survive
+the round trip), and reads
 projects written by other tools (QualCoder's lower-case ``sources/``, BOMs, CRLF text), taking each
 excerpt from the source text and the offsets.
 
@@ -20,6 +20,7 @@ whose names leave the archive folder are refused, and members are read with a si
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import uuid
@@ -27,7 +28,11 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
-from cscs_eval.cfir.codebook import get_codebook, load_aliases, resolve_construct
+from cscs_eval.cfir._codebook import get_codebook, load_aliases, resolve_construct
+from cscs_eval.cfir._coding import Coding, _read
+from cscs_eval.cfir._ratings import rate_cases
+from cscs_eval.cfir._syntax import RATING_VALUES, normalise_rating
+from cscs_eval.cfir._tidy import CASE_RATING_COLUMNS, unpack
 from cscs_eval.errors import InputError, UsageError
 
 __all__ = ["export_qdc", "export_qdpx", "import_qdpx", "read_qdc", "qdc_xml", "project_xml", "MAX_MEMBER_BYTES"]
@@ -110,14 +115,14 @@ def _text(v):
     return None if v is None or pd.isna(v) else str(v)
 
 
-def project_xml(coding, *, name="CFIR coding", case_ratings=True):
-    """Build the ``project.qde`` XML and the source texts of a coding table.
+def project_xml(coding, *, name="CFIR coding", case_variables=True):
+    """Build the ``project.qde`` XML and the source texts of a coding (a Coding or a coding table).
 
     Returns ``(xml_bytes, {member_name: text})``.
     """
-    from cscs_eval.cfir.ratings import case_ratings as _case_ratings
-
     cb = get_codebook()
+    ratings_of = coding
+    coding = unpack(coding)[0]
     root = ET.Element("Project", {"name": str(name), "origin": _origin()})
     coders = [c for c in dict.fromkeys(coding["coder"].fillna("cscs-eval").astype(str))]
     users = ET.SubElement(root, "Users")
@@ -145,8 +150,8 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
         sources.append((case, source, sguid, grp, spans))
 
     cases = sorted({s[0] for s in sources if s[0] is not None})
-    if case_ratings and cases:
-        cr = _case_ratings(coding)
+    if case_variables and cases:
+        cr = rate_cases(ratings_of)
         variables = ET.SubElement(root, "Variables")
         var_guid = {}
         for cid in dict.fromkeys(cr["construct_id"]):
@@ -207,25 +212,26 @@ def project_xml(coding, *, name="CFIR coding", case_ratings=True):
     return _serialise(root, PROJECT_NS), members
 
 
-def export_qdpx(coding, path, *, name="CFIR coding", case_ratings=True) -> Path:
-    """Write a coding table as a REFI-QDA project (``.qdpx``), atomically.
+def export_qdpx(coding, path, *, name="CFIR coding", case_variables=True) -> Path:
+    """Write a coding as a REFI-QDA project (``.qdpx``), atomically.
 
     Parameters
     ----------
     coding
-        The tidy coding table from :func:`~cscs_eval.cfir.load_coding`.
+        A :class:`~cscs_eval.cfir.Coding` from :func:`~cscs_eval.cfir.load_coding` (its case ratings
+        are applied), or a coding table.
     path
         Output file ending in ``.qdpx``.
     name
         Project name.
-    case_ratings
-        Also write the case-level ratings as case variables.
+    case_variables
+        Also write each case's rating of each construct as a case variable.
     """
     from cscs_eval.io import atomic_path
 
     if not str(path).lower().endswith(".qdpx"):
         raise UsageError(f"a REFI-QDA project file must end in .qdpx, got {path!r}")
-    xml, members = project_xml(coding, name=name, case_ratings=case_ratings)
+    xml, members = project_xml(coding, name=name, case_variables=case_variables)
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("project.qde", xml)
@@ -331,23 +337,23 @@ def _construct_for(name, aliases):
     last = None
     for c in candidates:
         try:
-            return resolve_construct(c, aliases)
+            return resolve_construct(c, aliases=aliases)
         except InputError as exc:
             last = exc
     raise last
 
 
-def import_qdpx(path, *, aliases=None):
-    """Read a REFI-QDA project (``.qdpx``) into the tidy coding table.
+def import_qdpx(path, *, aliases=None) -> Coding:
+    """Read a REFI-QDA project (``.qdpx``) into a :class:`~cscs_eval.cfir.Coding`.
 
     Codes are matched to CFIR 2.0 by their leading id (as cscs-eval writes them), their name, a CFIR
     1.0 name or an alias. Codes that match nothing are listed in one error that asks for an alias file.
     Ratings come from cscs-eval's coding notes (``CFIR rating: +1``); codings without one are ``M``.
-    The case of a source is its REFI ``Case`` if it has one, else the source name.
+    The case of a source is its REFI ``Case`` if it has one, else the source name. The case ratings
+    cscs-eval wrote as case variables that the excerpts alone would not give are the Coding's
+    ``case_ratings`` (the case memo's ratings).
     """
     import pandas as pd
-
-    from cscs_eval.cfir.coding import coding_from_sheet
 
     path = Path(path)
     if not path.exists():
@@ -460,26 +466,29 @@ def import_qdpx(path, *, aliases=None):
                          f"e.g. '{unknown[0]}: Innovation Relative Advantage'", file=path)
     sheet = pd.DataFrame(rows)
     sheet["construct"] = sheet["construct"].map(resolved)
-    coding = coding_from_sheet(sheet, file=str(path))
+    coding = _read(sheet, file=str(path))
     if case_values:
-        coding.attrs["case_ratings"] = _case_rating_overrides(coding, case_values, path)
+        coding = dataclasses.replace(coding, case_ratings=_case_rating_overrides(coding, case_values, path))
     return coding
 
 
 def _case_rating_overrides(coding, case_values, path):
     """The exported case ratings that the excerpts alone would not give: the case memo's ratings."""
-    from cscs_eval.cfir.ratings import case_ratings
-    from cscs_eval.cfir.syntax import normalise_rating
+    import pandas as pd
 
-    derived = {(c, i): r for c, i, r in case_ratings(coding)[["case", "construct_id", "rating"]].itertuples(
+    derived = {(c, i): r for c, i, r in rate_cases(coding)[["case", "construct_id", "rating"]].itertuples(
         index=False)}
     out = []
     for case, cid, text in case_values:
         value, _, why = text.partition("|")
         rating = normalise_rating(value, where={"file": path, "column": f"case {case!r}, {_RATING_VARIABLE}{cid}"})
         if derived.get((case, cid)) != rating:
-            out.append({"case": case, "construct_id": cid, "rating": rating, "rationale": why.strip() or None})
-    return out
+            out.append((case, cid, rating, RATING_VALUES[rating], why.strip() or None))
+    if not out:
+        return None
+    table = pd.DataFrame(out, columns=CASE_RATING_COLUMNS)
+    return table.astype({c: "string" for c in ("case", "construct_id", "rating", "rationale")}).astype(
+        {"rating_value": "float64"})
 
 
 def read_qdc(path):

@@ -11,28 +11,33 @@ Two input forms give the same table:
   optionally ``coder, memo, theme, excerpt_id``;
 * **coded notes**: Markdown with YAML front matter (``case`` required; ``source``, ``date``,
   ``role``, ``contact_type``, ``coder`` optional) in which each paragraph or bullet that carries
-  ``[[construct rating; ... | memo]]`` is an excerpt (see :mod:`cscs_eval.cfir.syntax`); a heading
-  ``## Theme: name`` sets the theme of the excerpts below it.
+  ``[[construct rating; ... | memo]]`` is an excerpt (see :func:`cscs_eval.cfir.parse_inline_codes`); a
+  heading ``## Theme: name`` sets the theme of the excerpts below it.
 
 An excerpt without an ``excerpt_id`` gets a stable one made from its case, source and text, so that
 two coders' files of the same notes match excerpt by excerpt.
+
+:func:`load_coding` returns a :class:`Coding`: the tidy table with the case memo's ratings
+(``case_ratings``) beside it as a named field, never hidden in the DataFrame.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cscs_eval.cfir.codebook import get_codebook, load_aliases, resolve_construct
-from cscs_eval.cfir.syntax import RATING_VALUES, format_codes, normalise_rating, parse_inline_codes
-from cscs_eval.errors import InputError, ValidationError
+import pandas as pd
 
-__all__ = ["COLUMNS", "load_coding", "validate", "read_coding_sheet", "read_coded_notes", "to_coding_sheet",
-           "to_coded_notes", "write_coded_notes", "read_case_ratings", "NOTE_SUFFIXES"]
+from cscs_eval.cfir._codebook import get_codebook, load_aliases, resolve_construct
+from cscs_eval.cfir._ratings import summarise
+from cscs_eval.cfir._syntax import RATING_VALUES, format_codes, normalise_rating, parse_inline_codes
+from cscs_eval.cfir._tidy import COLUMNS, excerpt_keys, load_rules, read_case_ratings, squash, unpack
+from cscs_eval.errors import InputError, UsageError, ValidationError
+from cscs_eval.results import Result
 
-#: Columns of the tidy coding table, in order.
-COLUMNS = ["file", "line", "excerpt_id", "case", "source", "excerpt", "code", "construct_id", "construct", "domain",
-           "rating", "rating_value", "coder", "memo", "theme"]
+__all__ = ["Coding", "load_coding", "validate", "to_coding_sheet", "to_coded_notes", "write_coded_notes",
+           "NOTE_SUFFIXES"]
 
 #: File name endings read as coded notes; anything else is read as a table.
 NOTE_SUFFIXES = (".md", ".markdown", ".txt.md", ".qmd")
@@ -40,7 +45,6 @@ NOTE_SUFFIXES = (".md", ".markdown", ".txt.md", ".qmd")
 SHEET_REQUIRED = ("case", "excerpt", "construct")
 SHEET_COLUMNS = ["excerpt_id", "case", "source", "excerpt", "construct", "rating", "coder", "memo", "theme"]
 
-_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _RATING_LIKE = re.compile(r"^(?:[+\-\u2212\u00b1]+\d*(?:\.\d+)?|\d+(?:\.\d+)?)$")
 _NEEDS_BULLET = re.compile(r"^(?:[-*+#>]|\d+[.)](?:\s|$)|```)")
@@ -50,42 +54,6 @@ _THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
 def _problem(file, line, column, problem, fix):
     return {"file": None if file is None else str(file), "line": line, "column": column, "problem": problem,
             "fix": fix}
-
-
-def excerpt_key(case, source, excerpt) -> str:
-    """Stable id of an excerpt from its case, source and whitespace-normalised text.
-
-    Examples
-    --------
-    >>> excerpt_key("A", "s", "Some  text") == excerpt_key("A", "s", "some text")
-    True
-    """
-    import pandas as pd
-
-    one = [pd.Series([v], dtype="string") for v in (case, source, excerpt)]
-    return _excerpt_keys(*one)[0]
-
-
-def _squash(series):
-    """Lower case, whitespace runs to one space, trimmed; vectorised in Arrow (no per-row Python)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(series.astype("string").fillna(""), type=pa.large_string())
-    arr = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " ")))
-    return arr
-
-
-def _excerpt_keys(case, source, excerpt):
-    """Vectorised :func:`excerpt_key` over three aligned Series: 'x' + 16 hex digits of a fixed-key hash."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    sep = pa.scalar("\x1f", type=pa.large_string())
-    joined = pc.binary_join_element_wise(_squash(case), _squash(source), _squash(excerpt), sep)
-    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False).astype(object), categorize=False)
-    return ["x" + format(int(h), "016x") for h in hashed]
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,31 +95,40 @@ def _blocks(body: str, first_line: int):
     yield from flush()
 
 
+_FRONT_MATTER_FIXES = (
+    ("not closed", "end the front matter with a line holding only '---'"),
+    ("'key: value'", "write e.g. 'case: Team A' between the two '---' lines"),
+)
+
+
+def _front_matter(text, path, problems):
+    """(front matter dict, body, first body line) of a notes file; a broken front matter is a problem."""
+    from cscs_eval.io import split_front_matter
+
+    try:
+        front = split_front_matter(text, file=path, required=False)
+    except InputError as exc:
+        fix = next((f for key, f in _FRONT_MATTER_FIXES if key in exc.message),
+                   "write 'key: value' lines between the two '---' lines")
+        problems.append(_problem(path, exc.row, "front matter", exc.message, fix))
+        return {}, text, 1
+    date = front.meta.get("date")
+    if date is not None:
+        from cscs_eval.dates import parse_date
+
+        try:
+            parse_date(date, file=path, column="date", required=False)
+        except InputError as exc:
+            line = next((n for n, row in enumerate(text.split("\n")[:front.body_line], start=1)
+                         if row.split(":", 1)[0].strip().lower() == "date"), None)
+            problems.append(_problem(path, line, "date", exc.message,
+                                     "write the contact's date as 2024-03-31 or 31/03/2024"))
+    return front.meta, front.body, front.body_line
+
+
 def _parse_note_text(text, path, problems):
     """Return (front matter dict, list of (line, excerpt, codes, theme)) for one notes file."""
-    import yaml
-
-    meta, body, first = {}, text, 1
-    m = _FRONT.match(text)
-    if m:
-        try:
-            meta = yaml.safe_load(m.group(1)) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(_problem(path, None if mark is None else mark.line + 2, "front matter",
-                                     f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})",
-                                     "write 'key: value' lines between the two '---' lines"))
-            meta = {}
-        if not isinstance(meta, dict):
-            problems.append(_problem(path, 2, "front matter", "front matter is not a set of 'key: value' lines",
-                                     "write e.g. 'case: Team A' between the two '---' lines"))
-            meta = {}
-        body = text[m.end():]
-        first = text[:m.end()].count("\n") + 1
-    elif text.lstrip().startswith("---"):
-        problems.append(_problem(path, 1, "front matter", "front matter is not closed",
-                                 "end the front matter with a line holding only '---'"))
-    meta = {str(k).strip().lower().replace(" ", "_"): v for k, v in meta.items()}
+    meta, body, first = _front_matter(text, path, problems)
     excerpts, theme = [], meta.get("theme")
     for line, kind, block in _blocks(body, first):
         if kind == "heading":
@@ -167,22 +144,13 @@ def _parse_note_text(text, path, problems):
             problems.append(_problem(path, line, "codes", "a '[[' code block is not closed (or ']]' has no '[[')",
                                      "close each code block: [[Construct rating; ... | memo]]"))
             continue
-        clean, codes = parse_inline_codes_checked(block, path, line, problems)
+        clean, codes = parse_inline_codes(block)
         if codes:
             excerpts.append((line, clean, codes, theme))
         else:
             problems.append(_problem(path, line, "codes", "an empty code block '[[ ]]'",
                                      "write the codes inside it, e.g. [[Relative Advantage +2]], or delete it"))
     return meta, excerpts
-
-
-def parse_inline_codes_checked(block, path, line, problems):
-    """:func:`parse_inline_codes`, with an off-scale rating recorded as a problem, not raised."""
-    try:
-        return parse_inline_codes(block)
-    except InputError as exc:  # pragma: no cover - parse_inline_codes only accepts valid tokens
-        problems.append(_problem(path, line, "rating", exc.message, "use +2 +1 0 -1 -2 X or M"))
-        return block, []
 
 
 def _read_notes_raw(path, problems, encoding=None):
@@ -236,7 +204,7 @@ def _fix_for(message):
 
 
 def _read_sheet_raw(path, problems, encoding=None):
-    from cscs_eval.io import read_table
+    from cscs_eval.io import read_table, row_number
 
     try:
         df = read_table(path, required=SHEET_REQUIRED, encoding=encoding)
@@ -246,9 +214,13 @@ def _read_sheet_raw(path, problems, encoding=None):
             fix = "this looks like a case-ratings file (case, construct, rating, rationale): pass it with --case-ratings"
         problems.append(_problem(path, exc.row, exc.column, exc.message, fix))
         return None
-    header = df.attrs.get("header_row", 1)
+    return _sheet_frame(df, path, first_row=row_number(df, 0))
+
+
+def _sheet_frame(df, file, *, first_row=2):
+    """A coding sheet's rows in the shape ``_build`` reads: file and line beside each code as written."""
     out = df.reindex(columns=SHEET_COLUMNS)
-    out = out.assign(file=str(path), line=range(header + 1, header + 1 + len(out)), code=out["construct"],
+    out = out.assign(file=str(file), line=range(first_row, first_row + len(out)), code=out["construct"],
                      rating_raw=out["rating"])
     return out.drop(columns=["construct", "rating"])
 
@@ -278,8 +250,6 @@ def _expand(paths):
 
 def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     """Read every file (and any ready sheet frames); return (tidy DataFrame, list of problem dicts)."""
-    import pandas as pd
-
     problems = []
     alias_map = {}
     if aliases is not None:
@@ -306,10 +276,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
         else:
             try:
                 frame = _read_sheet_raw(path, problems, encoding)
-            except InputError as exc:  # e.g. an unknown extension from table_format
-                problems.append(_problem(path, None, None, exc.message, _fix_for(exc.message)))
-                frame = None
-            except Exception as exc:  # a usage error about the extension
+            except UsageError as exc:  # the extension names no table format
                 problems.append(_problem(path, None, None, str(exc),
                                          "give a .csv, .tsv, .xlsx, .parquet sheet or a .md notes file"))
                 frame = None
@@ -341,7 +308,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     resolved = {}
     for text in raw["code"].dropna().unique():
         try:
-            resolved[text] = (resolve_construct(text, alias_map), None)
+            resolved[text] = (resolve_construct(text, aliases=alias_map), None)
         except InputError as exc:
             resolved[text] = (None, exc.message)
     failed = [t for t, (_, err) in resolved.items() if err]
@@ -380,11 +347,11 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     need = raw["excerpt_id"].isna()
     if need.any():
         sub = raw.loc[need]
-        generated = _excerpt_keys(sub["case"], sub["source"], sub["excerpt"])
+        generated = excerpt_keys(sub["case"], sub["source"], sub["excerpt"])
         raw.loc[need, "excerpt_id"] = pd.Series(generated, index=sub.index, dtype="string")
     given = raw.dropna(subset=["excerpt"])
     text_key = (given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f"
-                + pd.Series(_squash(given["excerpt"]).to_pylist(), index=given.index, dtype="string"))
+                + pd.Series(squash(given["excerpt"]).to_pylist(), index=given.index, dtype="string"))
     clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
     for (file, eid) in clash[clash > 1].index:
         lines = sorted(given.loc[(given["file"] == file) & (given["excerpt_id"] == eid), "line"].unique())
@@ -403,8 +370,6 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     raw["domain"] = raw["construct_id"].map(domains).astype("string")
     raw["construct_id"] = raw["construct_id"].astype("string")
     if reverse_rated:
-        from cscs_eval.cfir.ratings import load_rules
-
         flip = raw["construct_id"].isin(load_rules()["reverse_rated"])
         swap = {"+2": "-2", "+1": "-1", "-1": "+1", "-2": "+2"}
         raw["rating"] = raw["rating"].where(~flip, raw["rating"].replace(swap))
@@ -415,15 +380,11 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
 
 
 def _empty():
-    import pandas as pd
-
     df = pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
     return df.astype({"line": "int64", "rating_value": "float64"})
 
 
 def _problems_frame(problems):
-    import pandas as pd
-
     cols = ["file", "line", "column", "problem", "fix"]
     df = pd.DataFrame(problems, columns=cols)
     if df.empty:
@@ -432,26 +393,48 @@ def _problems_frame(problems):
     return df.sort_values(["file", "line"], na_position="first", kind="stable").reset_index(drop=True)
 
 
-def validate(paths, *, aliases=None, encoding=None, case_ratings=None):
+def _sources(data, file=None):
+    """Paths to read and coding-sheet frames already in memory, from what ``load_coding`` was given;
+    ``file`` names a sheet given as a DataFrame in problems (default ``<table>``)."""
+    file = file or _TABLE
+    if isinstance(data, pd.DataFrame):
+        sheet = data.copy()
+        sheet.columns = [str(c).strip().lower().replace(" ", "_") for c in sheet.columns]
+        missing = [c for c in SHEET_REQUIRED if c not in sheet.columns]
+        if missing:
+            raise InputError(f"a coding sheet needs the column(s) {', '.join(missing)}; found "
+                             f"{', '.join(map(str, sheet.columns))}", file=file)
+        return [], [_sheet_frame(sheet.astype("object"), file)]
+    return data, []
+
+
+#: How problems name a coding sheet given as a DataFrame rather than a file.
+_TABLE = "<table>"
+
+
+def validate(data, *, aliases=None, case_ratings=None, encoding=None):
     """Check coding sheets and coded notes; return every problem found (an empty table if none).
 
     Parameters
     ----------
-    paths
-        Files or folders (folders are searched for ``.md`` notes and coding sheets).
+    data
+        Files or folders (folders are searched for ``.md`` notes and coding sheets), or a coding
+        sheet as a DataFrame.
     aliases
         Alias YAML file or mapping (local name -> construct name or id).
     case_ratings
         A case-ratings file to check as well (its first problem is reported).
     encoding
-        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252`` for old Excel exports).
+        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252``
+        for old Excel exports).
 
     Returns
     -------
     pandas.DataFrame
         ``file, line, column, problem, fix``, one row per problem, in file and line order.
     """
-    _, problems = _build(paths, aliases, False, encoding=encoding)
+    paths, frames = _sources(data)
+    _, problems = _build(paths, aliases, False, frames_in=frames, encoding=encoding)
     if case_ratings is not None and not any(p["column"] == "alias file" for p in problems):
         try:
             read_case_ratings(case_ratings, aliases=aliases)
@@ -462,131 +445,119 @@ def validate(paths, *, aliases=None, encoding=None, case_ratings=None):
     return _problems_frame(problems)
 
 
-def load_coding(paths, aliases=None, case_ratings=None, *, reverse_rated=False, encoding=None):
-    """Read coding sheets and coded notes into the tidy coding table.
+@dataclass(repr=False)
+class Coding(Result):
+    """Coded excerpts as :func:`load_coding` reads them, with the case memo's ratings beside them.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per excerpt and code, with the columns of :data:`~cscs_eval.cfir.COLUMNS`.
+    case_ratings : pandas.DataFrame or None
+        The case ratings of the CFIR memo step (``case, construct_id, rating, rating_value,
+        rationale``) that override the ratings derived from a case's excerpts, or None.
+    aliases : dict
+        The local construct names the coding was read with (normalised name -> CFIR 2.0 id).
+
+    The functions that analyse a coding (:func:`~cscs_eval.cfir.summarise`,
+    :func:`~cscs_eval.cfir.matrix`, :func:`~cscs_eval.cfir.rate_cases`, ...) take a Coding and use
+    its case ratings; they also take a bare table, which has none.
+    """
+
+    table: pd.DataFrame = field()  # required: field() hides the base class's ``table = None``
+    case_ratings: pd.DataFrame | None = None
+    aliases: dict = field(default_factory=dict)
+
+    def summary(self, *, by: str = "case", all_constructs: bool = False) -> pd.DataFrame:
+        """One row per construct (:func:`~cscs_eval.cfir.summarise`), case ratings applied."""
+        return summarise(self, by=by, all_constructs=all_constructs)
+
+    def text(self) -> str:
+        """What was read, in a sentence: codes, excerpts, cases, constructs and case ratings."""
+        t = self.table
+        n_ratings = 0 if self.case_ratings is None else len(self.case_ratings)
+        said = (f"{len(t):,} codes on {t['excerpt_id'].nunique():,} excerpts from {t['case'].nunique()} "
+                f"case{'s' if t['case'].nunique() != 1 else ''}, touching {t['construct_id'].nunique()} CFIR "
+                "constructs")
+        if n_ratings:
+            said += f"; {n_ratings} case rating{'s' if n_ratings != 1 else ''} from the case memo"
+        return said + "."
+
+
+def load_coding(data, *, aliases=None, case_ratings=None, reverse_rated=False, encoding=None) -> Coding:
+    """Read coding sheets and coded notes into a :class:`Coding`.
 
     Parameters
     ----------
-    paths
-        One path or a list of coding sheets (CSV, Excel, Parquet), coded notes (``.md``) or folders.
+    data
+        One path or a list of coding sheets (CSV, Excel, Parquet), coded notes (``.md``) or folders;
+        or a coding sheet as a DataFrame (columns as in a sheet file).
     aliases
         Alias YAML file (or a dict) mapping local names to CFIR construct names or ids.
     case_ratings
-        Optional case-ratings file (``case, construct, rating, rationale``); it is checked and stored (as
-        records) in ``coding.attrs["case_ratings"]`` so that :func:`~cscs_eval.cfir.summarise` and
-        :func:`~cscs_eval.cfir.matrix` use it by default.
+        Optional case-ratings file or DataFrame (``case, construct, rating, rationale``), the CFIR
+        memo step; it is checked and kept as ``Coding.case_ratings``, so that
+        :func:`~cscs_eval.cfir.summarise` and :func:`~cscs_eval.cfir.matrix` apply it.
     reverse_rated
         Flip the sign of constructs rated in reverse (``rules.yaml``: Innovation Complexity), for
         coders who rated complexity itself rather than its effect on implementation.
     encoding
-        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252`` for old Excel exports).
+        Text encoding of CSV/TSV sheets and notes (default UTF-8 or ``CSCS_EVAL_ENCODING``; ``cp1252``
+        for old Excel exports).
 
     Returns
     -------
-    pandas.DataFrame
-        The columns of :data:`COLUMNS`, one row per excerpt and code.
+    Coding
+        ``.table`` with the columns of :data:`~cscs_eval.cfir.COLUMNS`, one row per excerpt and
+        code; ``.case_ratings`` (or None).
 
     Raises
     ------
     ValidationError
         Listing every problem (``err.problems`` is the table :func:`validate` returns).
-    """
-    import pandas as pd
 
-    coding, problems = _build(paths, aliases, reverse_rated, encoding=encoding)
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sheet = pd.DataFrame({"case": ["A", "B"], "source": "interview", "excerpt": ["Slow forms.", "Backed it."],
+    ...                       "construct": ["Complexity", "High-level Leaders"], "rating": ["-1", "++"]})
+    >>> coding = load_coding(sheet)
+    >>> coding.table[["case", "construct_id", "rating"]].values.tolist()
+    [['A', 'I.F', '-1'], ['B', 'IV.R.A', '+2']]
+    >>> coding.text()
+    '2 codes on 2 excerpts from 2 cases, touching 2 CFIR constructs.'
+    """
+    return _read(data, aliases=aliases, case_ratings=case_ratings, reverse_rated=reverse_rated, encoding=encoding)
+
+
+def _read(data, *, aliases=None, case_ratings=None, reverse_rated=False, encoding=None, file=None) -> Coding:
+    """:func:`load_coding`; ``file`` names a sheet given as a DataFrame (an imported project) in problems."""
+    paths, frames = _sources(data, file)
+    table, problems = _build(paths, aliases, reverse_rated, frames_in=frames, encoding=encoding)
     if problems:
-        table = _problems_frame(problems)
-        first = table.iloc[0]
-        where = "(input)" if first["file"] is None or str(first["file"]) in ("<NA>", "None") else f"{first['file']}"
-        if first["line"] is not None and str(first["line"]) != "<NA>":
+        listed = _problems_frame(problems)
+        first = listed.iloc[0]
+        where = "(input)" if pd.isna(first["file"]) else str(first["file"])
+        if not pd.isna(first["line"]):
             where += f", {'line' if _is_notes(first['file']) else 'row'} {first['line']}"
-        if first["column"] is not None and str(first["column"]) not in ("<NA>", "None", "nan"):
+        if not pd.isna(first["column"]):
             where += f", column {first['column']!r}"
-        more = f" (and {len(table) - 1} more; run 'cscs-eval cfir validate' to list them)" if len(table) > 1 else ""
-        raise ValidationError(f"{len(table)} problem(s) in the coding: {where}: {first['problem']}{more}", table)
-    coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}
-    if case_ratings is not None:
-        cr = read_case_ratings(case_ratings, aliases=coding.attrs["aliases"])
-        # plain records, not a DataFrame: pandas compares attrs when it merges frames
-        coding.attrs["case_ratings"] = [
-            {"case": c, "construct_id": i, "rating": r, "rationale": None if pd.isna(t) else str(t)}
-            for c, i, r, t in zip(cr["case"], cr["construct_id"], cr["rating"], cr["rationale"])]
-    return coding
-
-
-def read_case_ratings(path_or_df, *, aliases=None):
-    """Read a case-ratings file (``case, construct, rating, rationale``), the CFIR memo step.
-
-    Returns ``case, construct_id, rating, rating_value, rationale``; a case and construct given twice,
-    an unknown construct or an off-scale rating is an error naming the row.
-    """
-    import pandas as pd
-
-    from cscs_eval.io import read_table, row_number
-
-    if isinstance(path_or_df, pd.DataFrame):
-        df, source = path_or_df.copy(), None
-        df.columns = [str(c).strip().lower() for c in df.columns]
-        for col in ("case", "construct", "rating"):
-            if col not in df.columns:
-                raise InputError(f"case ratings need the column {col!r}; found {', '.join(df.columns)}")
-    else:
-        source = path_or_df
-        df = read_table(path_or_df, required=("case", "construct", "rating"))
-    alias_map = load_aliases(aliases) if aliases is not None and not isinstance(aliases, dict) else aliases
-    out = []
-    for i, (case, construct, rating) in enumerate(zip(df["case"], df["construct"], df["rating"])):
-        row = row_number(df, i)
-        if pd.isna(case) or not str(case).strip():
-            raise InputError("case is empty", file=source, row=row, column="case")
-        try:
-            cid = resolve_construct(construct, alias_map)
-        except InputError as exc:
-            raise InputError(exc.message, file=source, row=row, column="construct") from None
-        r = normalise_rating(rating, where={"file": source, "row": row, "column": "rating"})
-        out.append((str(case).strip(), cid, r))
-    res = pd.DataFrame(out, columns=["case", "construct_id", "rating"]).astype("string")
-    res["rating_value"] = res["rating"].map(RATING_VALUES).astype("float64")
-    res["rationale"] = (df["rationale"].astype("string").reset_index(drop=True) if "rationale" in df.columns
-                        else pd.Series(pd.NA, index=res.index, dtype="string"))
-    dup = res.duplicated(["case", "construct_id"])
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"case {res.loc[i, 'case']!r} rates {res.loc[i, 'construct_id']} twice",
-                         file=source, row=row_number(df, i))
-    return res
+        more = f" (and {len(listed) - 1} more; run 'cscs-eval cfir validate' to list them)" if len(listed) > 1 else ""
+        raise ValidationError(f"{len(listed)} problem(s) in the coding: {where}: {first['problem']}{more}", listed)
+    alias_map = load_aliases(aliases) if aliases is not None else {}
+    ratings = read_case_ratings(case_ratings, aliases=alias_map) if case_ratings is not None else None
+    return Coding(table, ratings, alias_map)
 
 
 # --------------------------------------------------------------------------------------------
 # Writing back
 # --------------------------------------------------------------------------------------------
 
-def coding_from_sheet(sheet, *, aliases=None, file="<table>", reverse_rated=False):
-    """Build the tidy table from a coding-sheet DataFrame (columns as a coding sheet); like
-    :func:`load_coding`, every problem is collected and raised together as a ValidationError."""
-    import pandas as pd
-
-    df = sheet.copy()
-    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
-    missing = [c for c in SHEET_REQUIRED if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns)}", file=file)
-    out = df.reindex(columns=SHEET_COLUMNS)
-    out = out.assign(file=str(file), line=range(2, 2 + len(out)), code=out["construct"], rating_raw=out["rating"])
-    frame = out.drop(columns=["construct", "rating"]).astype({c: "object" for c in SHEET_COLUMNS
-                                                              if c not in ("construct", "rating")})
-    coding, problems = _build([], aliases, reverse_rated, frames_in=[pd.DataFrame(frame)])
-    if problems:
-        table = _problems_frame(problems)
-        raise ValidationError(f"{len(table)} problem(s) in {file}: {table.iloc[0]['problem']}", table, file=file)
-    coding.attrs["aliases"] = load_aliases(aliases) if aliases is not None else {}
-    return coding
-
-
-def to_coding_sheet(coding, path=None):
-    """The tidy table as a coding sheet (``excerpt_id, case, source, excerpt, construct, rating, coder,
+def to_coding_sheet(coding, *, path=None):
+    """The coding as a coding sheet (``excerpt_id, case, source, excerpt, construct, rating, coder,
     memo, theme``), with constructs written as CFIR 2.0 ids; written to ``path`` if given."""
-    sheet = coding.assign(construct=coding["construct_id"])[SHEET_COLUMNS].reset_index(drop=True)
+    table, _, _ = unpack(coding)
+    sheet = table.assign(construct=table["construct_id"])[SHEET_COLUMNS].reset_index(drop=True)
     if path is not None:
         from cscs_eval.io import write_table
 
@@ -595,14 +566,14 @@ def to_coding_sheet(coding, path=None):
 
 
 def to_coded_notes(coding):
-    """Render the tidy table as coded-notes Markdown: a dict ``file name -> text``, one file per case,
+    """Render the coding as coded-notes Markdown: a dict ``file name -> text``, one file per case,
     source and coder, excerpts in their original order, constructs written by label."""
-    import pandas as pd
     import yaml
 
+    table, _, _ = unpack(coding)
     out = {}
     key_cols = ["case", "source", "coder"]
-    df = coding.reset_index(drop=True).assign(_order=range(len(coding)))
+    df = table.reset_index(drop=True).assign(_order=range(len(table)))
     for key, grp in df.groupby(key_cols, sort=False, dropna=False):
         case, source, coder = (None if (v is None or pd.isna(v)) else str(v) for v in key)
         meta = {"case": case, "source": source}
@@ -638,13 +609,3 @@ def write_coded_notes(coding, folder):
     folder.mkdir(parents=True, exist_ok=True)
     return [write_text(text, folder / name) for name, text in to_coded_notes(coding).items()]
 
-
-
-def read_coding_sheet(path, *, aliases=None):
-    """Read one coding sheet (CSV, Excel, Parquet) into the tidy table; see :func:`load_coding`."""
-    return load_coding([path], aliases)
-
-
-def read_coded_notes(path, *, aliases=None):
-    """Read one coded-notes Markdown file (or a folder of them) into the tidy table."""
-    return load_coding([path], aliases)

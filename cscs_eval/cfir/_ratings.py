@@ -26,19 +26,22 @@ the high group's mean case rating exceeds the low group's by at least 1, *not di
 otherwise (Damschroder & Lowery's "mixed"), and has *insufficient data* when a group has no
 numeric rating. This reproduces every labelled row of a published CFIR matrix that used the method
 (J Med Internet Res 2015;17(11):e262, doi:10.2196/jmir.5091, Table 2; see ``tests/reference/cfir``).
+
+Every function takes a :class:`~cscs_eval.cfir.Coding` (whose case ratings it applies) or a bare
+coding table (which has none); ``case_ratings=`` gives a case-ratings file or table instead.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from cscs_eval.cfir.codebook import DATA_DIR, DOMAINS, get_codebook, resolve_construct
+from cscs_eval.cfir._codebook import DOMAINS, get_codebook, resolve_construct
+from cscs_eval.cfir._syntax import RATING_VALUES
+from cscs_eval.cfir._tidy import load_rules, read_case_ratings, unpack
 from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 
-__all__ = ["load_rules", "case_ratings", "matrix", "summarise", "counts_by_domain", "coverage",
-           "distinguishing_constructs", "themes_table", "CLASSIFICATIONS", "PooledCodersWarning"]
+__all__ = ["rate_cases", "matrix", "summarise", "counts_by_domain", "coverage", "distinguishing_constructs",
+           "themes_table", "CLASSIFICATIONS", "PooledCodersWarning"]
 
 
 class PooledCodersWarning(SuspiciousDataWarning):
@@ -65,15 +68,6 @@ CLASSIFICATIONS = ["strong facilitator", "weak facilitator", "mixed", "weak barr
 SUMMARY_COLUMNS = ["construct_id", "construct", "domain", "n_excerpts", "n_cases", "mean_rating", "classification"]
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> dict:
-    """The rating rules of ``data/rules.yaml`` (thresholds with their sources)."""
-    import yaml
-
-    with open(DATA_DIR / "rules.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
 def _order():
     return {r["id"]: i for i, r in enumerate(get_codebook().rows)}
 
@@ -92,29 +86,24 @@ def _values_to_rating(mean, n_pos, n_neg, n_x, n_rated):
     return np.where(n_rated == 0, "M", out)
 
 
-def _coerce_case_ratings(coding, case_ratings):
-    from cscs_eval.cfir.coding import read_case_ratings
-
+def _overrides(coding, case_ratings):
+    """The coding table and the case ratings that apply: those given, else the Coding's own."""
+    table, stored, aliases = unpack(coding)
     if case_ratings is None:
-        records = coding.attrs.get("case_ratings")
-        if not records:
-            return None
-        import pandas as pd
-
-        return pd.DataFrame(records, columns=["case", "construct_id", "rating", "rationale"]).astype("string")
-    return read_case_ratings(case_ratings, aliases=coding.attrs.get("aliases") or None)
+        return table, stored
+    return table, read_case_ratings(case_ratings, aliases=aliases or None)
 
 
-def case_ratings(coding, case_ratings=None, *, by="case"):
+def rate_cases(coding, *, case_ratings=None, by="case"):
     """Rate each construct per case from the excerpt ratings, then apply the case-ratings overrides.
 
     Parameters
     ----------
     coding
-        The tidy coding table from :func:`~cscs_eval.cfir.load_coding`.
+        A :class:`~cscs_eval.cfir.Coding` from :func:`~cscs_eval.cfir.load_coding`, or a coding table.
     case_ratings
-        Case-ratings file or DataFrame (``case, construct, rating, rationale``); default: the one given
-        to ``load_coding``. Overrides apply only when ``by="case"``.
+        Case-ratings file or DataFrame (``case, construct, rating, rationale``); default: the Coding's
+        own (those given to ``load_coding``). Overrides apply only when ``by="case"``.
     by
         The unit that is rated: ``case`` (the CFIR default) or another column such as ``source``.
 
@@ -129,15 +118,15 @@ def case_ratings(coding, case_ratings=None, *, by="case"):
     >>> import pandas as pd
     >>> coding = pd.DataFrame({"case": ["A", "A", "B"], "construct_id": ["I.F"] * 3,
     ...                        "rating": ["-2", "-1", "+1"], "rating_value": [-2.0, -1.0, 1.0]})
-    >>> case_ratings(coding)[["case", "rating"]].to_dict("list")
+    >>> rate_cases(coding)[["case", "rating"]].to_dict("list")
     {'case': ['A', 'B'], 'rating': ['-2', '+1']}
     """
     import pandas as pd
 
-    if by not in coding.columns:
-        raise UsageError(f"by must be a column of the coding table such as 'case' or 'source', got {by!r}")
+    table, overrides = _overrides(coding, case_ratings)
+    _check_by(table, by)
     cb = get_codebook()
-    df = coding.dropna(subset=["construct_id"])
+    df = table.dropna(subset=["construct_id"])
     val = df["rating_value"]
     g = pd.DataFrame({
         by: df[by], "construct_id": df["construct_id"],
@@ -152,8 +141,7 @@ def case_ratings(coding, case_ratings=None, *, by="case"):
     out = pd.DataFrame({by: g[by].astype("string"), "construct_id": g["construct_id"].astype("string"),
                         "n_excerpts": g["n"].astype("int64"), "rating": pd.array(rating, dtype="string"),
                         "basis": "excerpts", "rationale": pd.Series(pd.NA, index=g.index, dtype="string")})
-    overrides = _coerce_case_ratings(coding, case_ratings) if by == "case" else None
-    if overrides is not None and len(overrides):
+    if by == "case" and overrides is not None and len(overrides):
         ov = overrides.rename(columns={"rating": "rating_cr", "rationale": "rationale_cr"})[
             ["case", "construct_id", "rating_cr", "rationale_cr"]]
         out = out.merge(ov, on=["case", "construct_id"], how="outer")
@@ -163,8 +151,6 @@ def case_ratings(coding, case_ratings=None, *, by="case"):
         out["basis"] = out["basis"].where(~has, "case rating")
         out["n_excerpts"] = out["n_excerpts"].fillna(0).astype("int64")
         out = out.drop(columns=["rating_cr", "rationale_cr"])
-    from cscs_eval.cfir.syntax import RATING_VALUES
-
     labels = {r["id"]: r["label"] for r in cb.rows}
     domains = {r["id"]: r["domain"] for r in cb.rows}
     order = _order()
@@ -177,7 +163,14 @@ def case_ratings(coding, case_ratings=None, *, by="case"):
                 "rationale"]]
 
 
-def matrix(coding, case_ratings=None, *, by="case", fill="M", values="rating"):
+def _check_by(table, by):
+    if by not in table.columns:
+        allowed = [c for c in ("case", "source", "coder") if c in table.columns]
+        raise UsageError(f"by must be a column of the coding table such as {' or '.join(map(repr, allowed))}, "
+                         f"got {by!r}")
+
+
+def matrix(coding, *, case_ratings=None, by="case", fill="M", values="rating"):
     """The construct x case matrix of case ratings (Damschroder & Lowery 2013).
 
     Rows are the constructs coded anywhere, in codebook order (``construct_id``, ``construct``,
@@ -186,8 +179,8 @@ def matrix(coding, case_ratings=None, *, by="case", fill="M", values="rating"):
     """
     if values not in ("rating", "rating_value"):
         raise UsageError(f"values must be 'rating' or 'rating_value', got {values!r}")
-    _warn_pooled_coders(coding)
-    cr = case_ratings_fn(coding, case_ratings, by=by)
+    _warn_pooled_coders(unpack(coding)[0])
+    cr = rate_cases(coding, case_ratings=case_ratings, by=by)
     wide = cr.pivot(index=["construct_id", "construct", "domain"], columns=by, values=values)
     order = _order()
     wide = wide.reset_index()
@@ -199,9 +192,6 @@ def matrix(coding, case_ratings=None, *, by="case", fill="M", values="rating"):
     return wide.reset_index(drop=True)
 
 
-case_ratings_fn = case_ratings
-
-
 def _classify(mean, any_rated, any_x):
     cls = load_rules()["classification"]
     strong, weak = cls["strong_at_least"], cls["weak_at_least"]
@@ -211,7 +201,7 @@ def _classify(mean, any_rated, any_x):
     return np.where(~any_rated, "insufficient data", out)
 
 
-def summarise(coding, case_ratings=None, *, by="case", all_constructs=False):
+def summarise(coding, *, case_ratings=None, by="case", all_constructs=False):
     """One row per construct: ``construct_id, construct, domain, n_excerpts, n_cases, mean_rating,
     classification`` (DESIGN.md), plus ``n_facilitating``, ``n_hindering`` and ``n_mixed`` cases.
 
@@ -222,9 +212,9 @@ def summarise(coding, case_ratings=None, *, by="case", all_constructs=False):
     Parameters
     ----------
     coding
-        The tidy coding table.
+        A :class:`~cscs_eval.cfir.Coding`, or a coding table.
     case_ratings
-        Case-ratings overrides (file or DataFrame); default: those given to ``load_coding``.
+        Case-ratings overrides (file or DataFrame); default: the Coding's own.
     by
         The rated unit (``case``).
     all_constructs
@@ -240,8 +230,8 @@ def summarise(coding, case_ratings=None, *, by="case", all_constructs=False):
     """
     import pandas as pd
 
-    _warn_pooled_coders(coding)
-    cr = case_ratings_fn(coding, case_ratings, by=by)
+    _warn_pooled_coders(unpack(coding)[0])
+    cr = rate_cases(coding, case_ratings=case_ratings, by=by)
     v = cr["rating_value"]
     agg = pd.DataFrame({
         "construct_id": cr["construct_id"], "n_excerpts": cr["n_excerpts"], "n_cases": 1,
@@ -276,15 +266,28 @@ def summarise(coding, case_ratings=None, *, by="case", all_constructs=False):
     return out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-def counts_by_domain(coding, case_ratings=None, *, summary=None):
+def counts_by_domain(data, *, case_ratings=None):
     """Per CFIR domain: excerpts, constructs coded, and how many constructs fall in each classification.
 
-    Columns ``domain, n_excerpts, n_constructs`` and one per classification; domains in CFIR order,
-    a domain without codes shows zeros.
+    Parameters
+    ----------
+    data
+        A construct summary (from :func:`summarise` or ``Coding.summary()``), or a Coding or coding
+        table to summarise first (with ``case_ratings`` as :func:`summarise` takes them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``domain, n_excerpts, n_constructs`` and one per classification; domains in CFIR
+        order, a domain without codes shows zeros.
     """
     import pandas as pd
 
-    s = summary if summary is not None else summarise(coding, case_ratings)
+    is_summary = isinstance(data, pd.DataFrame) and "classification" in data.columns
+    if is_summary and case_ratings is not None:
+        raise UsageError("case_ratings apply to a coding, not to a construct summary (it already has them); "
+                         "pass the Coding, or leave case_ratings out")
+    s = data if is_summary else summarise(data, case_ratings=case_ratings)
     base = s.groupby("domain").agg(n_excerpts=("n_excerpts", "sum"), n_constructs=("construct_id", "size"))
     cls = pd.crosstab(s["domain"], s["classification"])
     out = base.join(cls).reindex(list(DOMAINS.values())).fillna(0)
@@ -299,7 +302,9 @@ def coverage(coding, *, by="case"):
     """Excerpt codes per case (rows) and CFIR domain (columns), with totals: where the evidence is."""
     import pandas as pd
 
-    tab = pd.crosstab(coding[by], coding["domain"])
+    table = unpack(coding)[0]
+    _check_by(table, by)
+    tab = pd.crosstab(table[by], table["domain"])
     tab = tab.reindex(columns=[d for d in DOMAINS.values()], fill_value=0)
     tab["total"] = tab.sum(axis=1)
     tab.columns.name = None
@@ -327,19 +332,29 @@ def _groups_series(groups, coding, allowed=("high", "low")):
                                  row=row_number(df, i), column="group")
         return pd.Series(labels.to_numpy(), index=df["case"].astype("string").str.strip())
     if isinstance(groups, pd.DataFrame):
+        missing = [c for c in ("case", "group") if c not in groups.columns]
+        if missing:
+            raise InputError(f"groups need the column(s) {', '.join(missing)}; found "
+                             f"{', '.join(map(str, groups.columns))}")
         return pd.Series(groups["group"].to_numpy(), index=groups["case"])
-    return pd.Series(groups)
+    if isinstance(groups, (dict, pd.Series)):
+        return pd.Series(groups)
+    raise UsageError("groups must be a mapping of case to group, a table or file with the columns case and group, "
+                     f"or a column of the coding; got {type(groups).__name__}")
 
 
-def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high", low="low"):
+def distinguishing_constructs(coding, *, groups, case_ratings=None, high="high", low="low"):
     """Which constructs distinguish cases that implemented well from those that did not.
 
     Parameters
     ----------
     coding
-        The tidy coding table.
+        A :class:`~cscs_eval.cfir.Coding`, or a coding table.
     groups
-        Case -> group label: a dict or Series, a DataFrame or file with ``case, group`` columns.
+        Case -> group label: a dict or Series, a DataFrame or file with ``case, group`` columns, or
+        the name of a column of the coding table.
+    case_ratings
+        Case-ratings overrides (file or DataFrame); default: the Coding's own.
     high, low
         The two group labels compared.
 
@@ -351,18 +366,19 @@ def distinguishing_constructs(coding, groups, case_ratings=None, *, high="high",
     """
     import pandas as pd
 
-    is_file = hasattr(groups, "__fspath__") or (isinstance(groups, str) and groups not in coding.columns)
+    table = unpack(coding)[0]
+    is_file = hasattr(groups, "__fspath__") or (isinstance(groups, str) and groups not in table.columns)
     source = groups if is_file else None  # named in errors
-    g = _groups_series(groups, coding, (high, low)).astype("string")
+    g = _groups_series(groups, table, (high, low)).astype("string")
     unknown = sorted(set(g.dropna()) - {high, low})
     if unknown:
         raise InputError(f"groups must be {high!r} or {low!r}; got {', '.join(map(repr, unknown))}", file=source)
-    missing = sorted(set(coding["case"].dropna()) - set(g.index))
+    missing = sorted(set(table["case"].dropna()) - set(g.index))
     if missing:
         raise InputError(f"cases without a group: {', '.join(missing[:5])}; add a row 'case, group' for each "
                          f"(group {high!r} or {low!r})", file=source)
-    _warn_pooled_coders(coding)
-    cr = case_ratings_fn(coding, case_ratings)
+    _warn_pooled_coders(table)
+    cr = rate_cases(coding, case_ratings=case_ratings)
     cr = cr.assign(group=cr["case"].map(g)).dropna(subset=["rating_value"])
     stats = cr.groupby(["construct_id", "group"])["rating_value"].agg(["size", "mean", "min", "max"]).unstack(
         "group")
@@ -417,25 +433,27 @@ def _read_themes(themes, aliases):
     out = []
     for theme, construct in rows:
         try:
-            out.append((str(theme), resolve_construct(construct, aliases)))
+            out.append((str(theme), resolve_construct(construct, aliases=aliases)))
         except InputError as exc:
             raise InputError(f"theme {theme!r}: {exc.message}", file=source) from None
     return out
 
 
-def themes_table(coding, themes=None, *, aliases=None):
+def themes_table(coding, *, themes=None, aliases=None):
     """Themes with the CFIR domains and constructs they draw on (like Table 1 of the source evaluation).
 
     Themes come from a themes file or mapping (theme -> constructs) when given, else from the
     ``theme`` column of the coding. Columns ``theme, domains, constructs, n_excerpts``; domains and
-    constructs in CFIR order, joined with '; '.
+    constructs in CFIR order, joined with '; '. ``aliases`` name local constructs in the themes
+    file; default: those the Coding was read with.
     """
     import pandas as pd
 
+    coding, _, read_with = unpack(coding)
     cb = get_codebook()
     order = _order()
     if themes is not None:
-        pairs = _read_themes(themes, aliases if aliases is not None else coding.attrs.get("aliases") or None)
+        pairs = _read_themes(themes, aliases if aliases is not None else read_with or None)
         df = pd.DataFrame(pairs, columns=["theme", "construct_id"])
         # a theme naming a construct also covers the codes on its subconstructs
         parent = {r["id"]: r["parent_id"] for r in cb.rows if r["level"] == "subconstruct"}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from cscs_eval.errors import InputError
+from cscs_eval.errors import InputError, UsageError
 
 __all__ = ["codebook", "crosswalk", "cfir1_constructs", "resolve_construct", "load_aliases", "construct_info",
            "DOMAINS", "get_codebook"]
@@ -112,10 +112,11 @@ def codebook(*, levels=("domain", "construct", "subconstruct"), definitions=True
     """
     import pandas as pd
 
-    allowed = {"domain", "construct", "subconstruct"}
-    bad = set(levels) - allowed
+    allowed = ("domain", "construct", "subconstruct")
+    levels = [levels] if isinstance(levels, str) else list(levels)
+    bad = [level for level in levels if level not in allowed]
     if bad:
-        raise ValueError(f"levels must be among {sorted(allowed)}, got {sorted(bad)}")
+        raise UsageError(f"levels must be among {', '.join(allowed)}; got {', '.join(map(repr, bad))}")
     df = pd.DataFrame(get_codebook().rows)
     df = df[df["level"].isin(levels)].reset_index(drop=True)
     cols = ["id", "level", "domain", "name", "parent_id", "subdomain", "label"] + (
@@ -227,7 +228,7 @@ def _describe(ids, cb):
     return ", ".join(f"{cb.label(i)} ({i})" for i in ids)
 
 
-def resolve_construct(text, aliases=None) -> str:
+def resolve_construct(text, *, aliases=None) -> str:
     """Return the CFIR 2.0 id for a construct written as an id, a name, a CFIR 1.0 name or an alias.
 
     Parameters

@@ -11,7 +11,7 @@ compared.
   linearly weighted Cohen's kappa over the five ordered categories -2..+2, and Krippendorff's alpha
   with the ordinal metric (Krippendorff 2011, "Computing Krippendorff's alpha-reliability").
 * **Case level**: the same rating statistics on the two coders' case ratings (the rule of
-  :func:`~cscs_eval.cfir.case_ratings`).
+  :func:`~cscs_eval.cfir.rate_cases`).
 
 The ``overall`` row pools every construct coded by either coder: percent agreement over every
 (construct, excerpt) pair, Cohen's kappa as De Vries et al.'s (2008) pooled kappa (chance agreement
@@ -31,6 +31,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from cscs_eval.cfir._codebook import get_codebook
+from cscs_eval.cfir._coding import load_coding
+from cscs_eval.cfir._ratings import _order, rate_cases
+from cscs_eval.cfir._tidy import excerpt_keys, unpack
+from cscs_eval.errors import InputError, UsageError
+
 __all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "pooled_kappa", "weighted_kappa",
            "krippendorff_alpha_ordinal"]
 
@@ -41,8 +47,20 @@ AGREEMENT_COLUMNS = ["construct_id", "n_excerpts", "percent_agreement", "kappa",
                      "krippendorff_alpha"]
 
 
+def _paired(a, b):
+    """The two raters' labels as lists of the same length (a UsageError otherwise)."""
+    a, b = list(a), list(b)
+    if len(a) != len(b):
+        raise UsageError(f"a and b must hold one label per unit each, the same number; got {len(a)} and {len(b)}")
+    return a, b
+
+
 def _table(a, b, levels):
     index = {v: i for i, v in enumerate(levels)}
+    unknown = [v for v in dict.fromkeys([*a, *b]) if v not in index]
+    if unknown:
+        raise UsageError(f"ratings must be among levels {', '.join(map(str, levels))}; got "
+                         f"{', '.join(map(repr, unknown[:5]))}")
     t = np.zeros((len(levels), len(levels)))
     for x, y in zip(a, b):
         t[index[x], index[y]] += 1
@@ -57,7 +75,7 @@ def cohen_kappa(a, b, *, levels=None) -> float:
     >>> round(cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]), 3)
     0.5
     """
-    a, b = list(a), list(b)
+    a, b = _paired(a, b)
     if not a:
         return float("nan")
     levels = sorted(set(a) | set(b)) if levels is None else list(levels)
@@ -91,7 +109,7 @@ def pooled_kappa(observed, expected) -> float:
 
 def weighted_kappa(a, b, *, levels=_LEVELS) -> float:
     """Linearly weighted Cohen's kappa over ordered ``levels`` (default -2..+2)."""
-    a, b = list(a), list(b)
+    a, b = _paired(a, b)
     if not a:
         return float("nan")
     levels = np.asarray(levels, dtype=float)
@@ -126,6 +144,8 @@ def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
             continue
         counts = np.zeros(k)
         for v in vals:
+            if v not in index:
+                raise UsageError(f"ratings must be among levels {', '.join(map(str, levels))}; got {v!r}")
             counts[index[v]] += 1
         pair = np.outer(counts, counts) - np.diag(counts)
         o += pair / (m - 1)
@@ -144,12 +164,16 @@ def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
     return float("nan") if d_e == 0 else float(1 - (n - 1) * d_o / d_e)
 
 
-def _load(x, aliases):
-    from cscs_eval.cfir.coding import load_coding
+def _load(coder, aliases, name):
+    """A coder's coding table, from a Coding, a table, or files to read."""
+    import pandas as pd
 
-    if hasattr(x, "columns"):
-        return x
-    return load_coding(x, aliases)
+    if isinstance(coder, (str, list, tuple)) or hasattr(coder, "__fspath__"):
+        return load_coding(coder, aliases=aliases).table
+    if not isinstance(coder, pd.DataFrame) and not hasattr(coder, "table"):
+        raise UsageError(f"{name} must be a Coding, a coding table or the path of a coder's files; "
+                         f"got {type(coder).__name__}")
+    return unpack(coder, name=name)[0]
 
 
 def _aligned(a, b):
@@ -160,11 +184,9 @@ def _aligned(a, b):
     """
     import pandas as pd
 
-    from cscs_eval.cfir.coding import _excerpt_keys
-
     ids_a = set(a["excerpt_id"])
-    by_text = dict(zip(_excerpt_keys(a["case"], a["source"], a["excerpt"]), a["excerpt_id"]))
-    keys_b = _excerpt_keys(b["case"], b["source"], b["excerpt"])
+    by_text = dict(zip(excerpt_keys(a["case"], a["source"], a["excerpt"]), a["excerpt_id"]))
+    keys_b = excerpt_keys(b["case"], b["source"], b["excerpt"])
     matched = [eid if eid in ids_a else by_text.get(k, eid) for eid, k in zip(b["excerpt_id"], keys_b)]
     b = b.copy()
     b["excerpt_id"] = pd.array(matched, dtype="string")
@@ -174,8 +196,6 @@ def _aligned(a, b):
 def _shared(a, b):
     ids = set(a["excerpt_id"]) & set(b["excerpt_id"])
     if not ids:
-        from cscs_eval.errors import InputError
-
         raise InputError("the two coders share no excerpt: match them by excerpt_id, or by identical case, "
                          "source and excerpt text")
     return sorted(ids)
@@ -207,7 +227,7 @@ def agreement(coder_a, coder_b, *, aliases=None):
     Parameters
     ----------
     coder_a, coder_b
-        Tidy coding tables or paths (files or folders) of the two coders.
+        The two coders' codings: Codings, coding tables, or paths (files or folders).
     aliases
         Alias file or mapping used to read paths.
 
@@ -222,10 +242,7 @@ def agreement(coder_a, coder_b, *, aliases=None):
     """
     import pandas as pd
 
-    from cscs_eval.cfir.codebook import get_codebook
-    from cscs_eval.cfir.ratings import _order
-
-    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
+    a, b = _aligned(_load(coder_a, aliases, "coder_a"), _load(coder_b, aliases, "coder_b"))
     ids, m = _pairs(a, b)
     n = len(ids)
     cb = get_codebook()
@@ -273,14 +290,11 @@ def case_agreement(coder_a, coder_b, *, aliases=None):
     """
     import pandas as pd
 
-    from cscs_eval.cfir.ratings import _order, case_ratings
-
-    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
+    a, b = _aligned(_load(coder_a, aliases, "coder_a"), _load(coder_b, aliases, "coder_b"))
     ids = _shared(a, b)
-    a, b = a[a["excerpt_id"].isin(ids)].copy(), b[b["excerpt_id"].isin(ids)].copy()
-    a.attrs, b.attrs = {}, {}  # derived ratings only: no case-ratings overrides
-    ra = case_ratings(a, None)
-    rb = case_ratings(b, None)
+    # bare tables of the shared excerpts: derived ratings only, no case-ratings overrides
+    ra = rate_cases(a[a["excerpt_id"].isin(ids)])
+    rb = rate_cases(b[b["excerpt_id"].isin(ids)])
     m = ra.merge(rb, on=["case", "construct_id"], suffixes=("_a", "_b"))
     order = _order()
     rows = []
@@ -298,13 +312,11 @@ def case_agreement(coder_a, coder_b, *, aliases=None):
 def disagreements(coder_a, coder_b, *, aliases=None):
     """Every difference between the two coders on shared excerpts, for the consensus meeting.
 
-    Returns ``case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
+    Returns ``excerpt_id, case, source, excerpt, construct_id, construct, rating_a, rating_b, difference`` where
     ``difference`` is ``only coder A``, ``only coder B`` or ``rating`` (both coded it, ratings differ).
     """
-    a, b = _aligned(_load(coder_a, aliases), _load(coder_b, aliases))
-    ids, m = _pairs(a, b)
-    from cscs_eval.cfir.codebook import get_codebook
-
+    a, b = _aligned(_load(coder_a, aliases, "coder_a"), _load(coder_b, aliases, "coder_b"))
+    _, m = _pairs(a, b)
     cb = get_codebook()
     diff = m[(m["_merge"] != "both") | (m["rating_a"] != m["rating_b"])].copy()
     diff["difference"] = diff["_merge"].map({"left_only": "only coder A", "right_only": "only coder B",

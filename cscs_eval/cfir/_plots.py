@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from cscs_eval.cfir.codebook import DOMAINS
+from cscs_eval.cfir._codebook import DOMAINS
+from cscs_eval.cfir._ratings import matrix
+from cscs_eval.cfir._syntax import RATING_VALUES
+from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, LIGHT_ACCENT
 
 __all__ = ["facilitators_barriers_figure", "heatmap", "domain_counts_plot"]
 
-ACCENT = "#005EB8"   # NHS Blue (cscs_eval.reporting.style.ACCENT), facilitators
-DARK = "#231F20"     # NHS Black, barriers
-GREY = "#768692"
+# facilitators in the accent colour, barriers in black
 
 _STYLE = {
     # classification: (side, face colour, hatch, edge colour)
@@ -116,7 +117,9 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     Parameters
     ----------
     data
-        The tidy coding table, or a matrix from :func:`~cscs_eval.cfir.matrix` with ``values="rating"``.
+        A :class:`~cscs_eval.cfir.Coding` or coding table (its matrix is drawn, with ``case_ratings``
+        and ``by`` as :func:`~cscs_eval.cfir.matrix` takes them), or a matrix from
+        :func:`~cscs_eval.cfir.matrix` with ``values="rating"``.
     ax
         Axes to draw on; a new figure sized to the matrix when omitted.
     annotate
@@ -127,15 +130,11 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
+    import pandas as pd
     from matplotlib.colors import ListedColormap
 
-    from cscs_eval.cfir.ratings import matrix as _matrix
-    from cscs_eval.cfir.syntax import RATING_VALUES
-
-    if "excerpt" in data.columns:
-        m = _matrix(data, case_ratings, by=by)
-    else:
-        m = data
+    is_matrix = isinstance(data, pd.DataFrame) and "excerpt" not in data.columns
+    m = data if is_matrix else matrix(data, case_ratings=case_ratings, by=by)
     cases = [c for c in m.columns if c not in ("construct_id", "construct", "domain")]
     labels = m[cases].astype("string").fillna("M")
     values = labels.apply(lambda col: col.map(RATING_VALUES)).astype("float64").to_numpy()
@@ -146,7 +145,7 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
         ax.set_axis_off()
         return ax
     # five steps: dark barrier ... accent facilitator; light grey for X/0, white for M
-    cmap = ListedColormap(["#231F20", "#768692", "#E8EDEE", "#41B6E6", "#005EB8"])
+    cmap = ListedColormap([DARK, GREY, LIGHT, LIGHT_ACCENT, ACCENT])
     shade = np.where(labels.to_numpy() == "X", 0.0, values)  # mixed shares the neutral shade
     ax.imshow(shade, cmap=cmap, vmin=-2.5, vmax=2.5, aspect="auto", interpolation="nearest")
     if annotate:
@@ -192,7 +191,7 @@ def domain_counts_plot(counts, *, ax=None, title=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.4))
     styles = [("strong facilitator", ACCENT, ""), ("weak facilitator", "white", "////"),
-              ("mixed", "#E8EDEE", "..."), ("weak barrier", "white", "\\\\\\\\"), ("strong barrier", DARK, "")]
+              ("mixed", LIGHT, "..."), ("weak barrier", "white", "\\\\\\\\"), ("strong barrier", DARK, "")]
     left = np.zeros(len(counts))
     y = np.arange(len(counts))[::-1]
     for name, face, hatch in styles:
