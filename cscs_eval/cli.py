@@ -27,7 +27,7 @@ COMMAND_MODULES = (
     "cscs_eval.lightning.cli",
     "cscs_eval.logic_model.cli",
     "cscs_eval.progress.cli",
-    "cscs_eval.benefits.cli",
+    "cscs_eval.benefits._cli",
 )
 
 

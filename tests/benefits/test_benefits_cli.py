@@ -10,11 +10,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from cscs_eval.benefits import plot_funnel, plot_gaps, plot_its, plot_spc  # noqa: E402
-from cscs_eval.benefits.funnel_plot import funnel  # noqa: E402
-from cscs_eval.benefits.inequalities import inequality_gaps  # noqa: E402
-from cscs_eval.benefits.its import interrupted_time_series  # noqa: E402
-from cscs_eval.benefits.register import read_register, register_report  # noqa: E402
-from cscs_eval.benefits.xmr import spc  # noqa: E402
+from cscs_eval.benefits._funnel_limits import funnel  # noqa: E402
+from cscs_eval.benefits._inequalities import inequality_gaps  # noqa: E402
+from cscs_eval.benefits._its import interrupted_time_series  # noqa: E402
+from cscs_eval.benefits._register import read_register, register_report  # noqa: E402
+from cscs_eval.benefits._xmr import spc  # noqa: E402
 from cscs_eval.cli import main  # noqa: E402
 from cscs_eval.errors import InputError, ValidationError  # noqa: E402
 from cscs_eval.io import read_table  # noqa: E402
@@ -247,8 +247,8 @@ def test_cli_its_too_short_names_the_file(tmp_path, capsys):
 
 def test_report_wording_helpers(sample_dir):
     from cscs_eval.benefits import ASSURANCE_SHORT, VARIATION_SHORT
-    from cscs_eval.benefits.register import indicator_charts
-    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS
+    from cscs_eval.benefits._register import indicator_charts
+    from cscs_eval.benefits._xmr import ASSURANCE_LABELS, VARIATION_LABELS
 
     assert set(VARIATION_SHORT) == set(VARIATION_LABELS) and set(ASSURANCE_SHORT) == set(ASSURANCE_LABELS)
     df = pd.DataFrame({"group": list("abc"), "numerator": [5, 20, 30], "denominator": [50, 80, 100]})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits.funnel_plot import Z95, Z998, arcsine_limits, funnel, winsorise
+from cscs_eval.benefits._funnel_limits import Z95, Z998, arcsine_limits, funnel, winsorise
 from cscs_eval.errors import InputError, UsageError
 
 

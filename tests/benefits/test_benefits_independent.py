@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from cscs_eval.benefits.funnel_plot import Z95, Z998, funnel
-from cscs_eval.benefits.inequalities import group_estimates, inequality_gaps, sii_from_groups
+from cscs_eval.benefits._funnel_limits import Z95, Z998, funnel
+from cscs_eval.benefits._inequalities import group_estimates, inequality_gaps, sii_from_groups
 from cscs_eval.proms.stats import wilson_interval
-from cscs_eval.benefits.its import interrupted_time_series
+from cscs_eval.benefits._its import interrupted_time_series
 
 
 def rows(counts):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits.inequalities import imd_quintile, inequality_gaps, sii_from_groups, slope_index
+from cscs_eval.benefits._inequalities import imd_quintile, inequality_gaps, sii_from_groups, slope_index
 from cscs_eval.proms.stats import wilson_interval
 from cscs_eval.errors import InputError, UsageError
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscs_eval.benefits.its import interrupted_time_series
+from cscs_eval.benefits._its import interrupted_time_series
 from cscs_eval.benefits._series import UnevenSeriesWarning
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 

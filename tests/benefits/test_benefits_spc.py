@@ -9,14 +9,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits import xmr as spc_mod
-from cscs_eval.benefits.xmr import ShortSeriesWarning, spc, xmr_limits
+from cscs_eval.benefits import _xmr as spc_mod
+from cscs_eval.benefits._xmr import ShortSeriesWarning, spc, xmr_limits
 from cscs_eval.benefits._series import UnevenSeriesWarning
 from cscs_eval.errors import InputError, UsageError
 
 FIXTURES = yaml.safe_load((Path(__file__).parents[1] / "reference" / "benefits" / "spc_fixtures.yaml").read_text())
 
-pytestmark = pytest.mark.filterwarnings("ignore::cscs_eval.benefits.xmr.ShortSeriesWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::cscs_eval.benefits._xmr.ShortSeriesWarning")
 
 
 def monthly(values, start="2022-04-01"):

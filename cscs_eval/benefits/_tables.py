@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscs_eval.benefits.xmr import ASSURANCE_SHORT, VARIATION_SHORT
+from cscs_eval.benefits._xmr import ASSURANCE_SHORT, VARIATION_SHORT
 
 SUPPRESSION_NOTE = "* = 1 to 4 (suppressed); other counts rounded to the nearest 5."
 

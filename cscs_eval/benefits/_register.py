@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.benefits._series import select_indicator
-from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
+from cscs_eval.benefits._xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
 from cscs_eval.errors import InputError, ValidationError
 from cscs_eval.io import read_table, row_number
 

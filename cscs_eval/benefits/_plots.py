@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits.xmr import ASSURANCE_LABELS, SpcResult
+from cscs_eval.benefits._xmr import ASSURANCE_LABELS, SpcResult
 
 ACCENT = "#005EB8"  # NHS Blue (the report accent, as cscs_eval.reporting.style)
 DARK = "#231F20"

@@ -110,7 +110,7 @@ def _read_series(args):
 
 
 def _run_spc(args) -> int:
-    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
+    from cscs_eval.benefits._xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
     from cscs_eval._commands import emit_table
 
     res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
@@ -132,7 +132,7 @@ def _run_spc(args) -> int:
 
 
 def _run_its(args) -> int:
-    from cscs_eval.benefits.its import interrupted_time_series
+    from cscs_eval.benefits._its import interrupted_time_series
     from cscs_eval._commands import emit_table
 
     res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
@@ -144,7 +144,7 @@ def _run_its(args) -> int:
 
 
 def _run_funnel(args) -> int:
-    from cscs_eval.benefits.funnel_plot import funnel
+    from cscs_eval.benefits._funnel_limits import funnel
     from cscs_eval._commands import emit_table
     from cscs_eval.io import read_table
 
@@ -158,7 +158,7 @@ def _run_funnel(args) -> int:
 
 
 def _run_register(args) -> int:
-    from cscs_eval.benefits.register import INDICATOR_COLUMNS, read_register, register_report
+    from cscs_eval.benefits._register import INDICATOR_COLUMNS, read_register, register_report
     from cscs_eval._commands import emit_table
     from cscs_eval.io import read_table
 
