@@ -9,6 +9,7 @@ DARK = "#231F20"  # NHS Black
 GREY = "#768692"  # NHS Mid Grey
 LIGHT = "#E8EDEE"  # NHS Pale Grey
 WARM = "#ED8B00"  # NHS Orange, used sparingly for a second, contrasting series
+PLUM = "#7C2855"  # NHS Plum, for a neutral signal (Making Data Count's purple: neither better nor worse)
 
 #: Colours in the order series take them: accent, dark, mid grey, orange, light blue.
 PALETTE = [ACCENT, DARK, GREY, WARM, "#41B6E6"]
