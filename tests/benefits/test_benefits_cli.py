@@ -26,12 +26,6 @@ def sample_dir(tmp_path_factory):
     return out / "benefits"
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
 
 def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
     again = sample.write(tmp_path, 20241127)
@@ -47,9 +41,9 @@ def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
     assert reg.columns.tolist() == ["benefit", "indicator", "baseline", "target", "current", "owner", "status"]
 
 
-def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
+def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, cli):
     out = tmp_path / "spc.csv"
-    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--rebase", "2023-10-01", "--target", "40", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -59,52 +53,38 @@ def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
     assert "assurance: inconsistent" in stdout
 
 
-def test_cli_spc_prints_table_without_out(sample_dir, capsys):
-    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+def test_cli_spc_prints_table_without_out(sample_dir, cli):
+    code, stdout, _ = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "reqol_mean_change", "--improvement", "increase")
     assert code == 0
     assert "point_type" in stdout and "variation: common_cause" in stdout
 
 
-def test_cli_spc_needs_indicator_when_several(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"))
+def test_cli_spc_needs_indicator_when_several(sample_dir, cli):
+    code, _, err = cli("benefits", "spc", str(sample_dir / "indicators.csv"))
     assert code == 2
     assert "pick one with --indicator NAME" in err
 
 
-def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, capsys):
-    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
+def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, cli):
+    code, _, err = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
     assert code == 2 and "invalid choice" in err
-    code, _, err = run(capsys, "benefits", "spc", str(tmp_path / "nope.csv"))
+    code, _, err = cli("benefits", "spc", str(tmp_path / "nope.csv"))
     assert code == 1 and "file not found" in err
 
 
-def test_cli_spc_duplicate_dates_exit_1_names_file(tmp_path, capsys):
-    f = tmp_path / "s.csv"
-    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-02-01,3\n")
-    code, _, err = run(capsys, "benefits", "spc", str(f))
-    assert code == 1
-    assert "s.csv" in err and "appears 2 times (rows 3, 4)" in err
 
 
-def test_cli_spc_bad_value_row_in_selected_indicator(tmp_path, capsys):
-    f = tmp_path / "s.csv"
-    f.write_text("indicator,date,value\na,2024-01-01,1\nb,2024-01-01,1\na,2024-02-01,x\n")
-    code, _, err = run(capsys, "benefits", "spc", str(f), "--indicator", "a")
-    assert code == 1
-    assert "row 4" in err and "'x' is not a number" in err
-
-
-def test_cli_spc_short_series_warns(tmp_path, capsys):
+def test_cli_spc_short_series_warns(tmp_path, cli):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m}\n" for m in range(1, 7)))
-    code, _, err = run(capsys, "benefits", "spc", str(f))
+    code, _, err = cli("benefits", "spc", str(f))
     assert code == 0 and "warning: SPC limits" in err and "fewer than 13" in err
 
 
-def test_cli_its(sample_dir, tmp_path, capsys):
+def test_cli_its(sample_dir, tmp_path, cli):
     out = tmp_path / "its.csv"
-    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--seasonal", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -113,22 +93,22 @@ def test_cli_its(sample_dir, tmp_path, capsys):
     assert "level changed by" in stdout
 
 
-def test_cli_its_change_outside_series(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+def test_cli_its_change_outside_series(sample_dir, cli):
+    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2019-01-01")
     assert code == 2 and "outside the series" in err
 
 
-def test_cli_its_requires_change(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
+def test_cli_its_requires_change(sample_dir, cli):
+    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"))
     assert code == 2 and "--change" in err
 
 
-def test_cli_funnel(tmp_path, capsys):
+def test_cli_funnel(tmp_path, cli):
     f = tmp_path / "teams.csv"
     f.write_text("team,paired,referrals\nA,12,100\nB,30,150\nC,45,200\nD,20,80\nE,70,250\nF,5,60\n")
     out = tmp_path / "funnel.xlsx"
-    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--by", "team", "--numerator", "paired",
+    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--numerator", "paired",
                           "--denominator", "referrals", "--no-overdispersion", "--out", str(out))
     assert code == 0
     t = pd.read_excel(out)
@@ -138,16 +118,10 @@ def test_cli_funnel(tmp_path, capsys):
     assert "no allowance for over-dispersion" in stdout
 
 
-def test_cli_funnel_zero_denominator(tmp_path, capsys):
-    f = tmp_path / "teams.csv"
-    f.write_text("group,numerator,denominator\nA,1,10\nB,0,0\n")
-    code, _, err = run(capsys, "benefits", "funnel", str(f))
-    assert code == 1 and "row 3" in err and "denominator of 0" in err
 
-
-def test_cli_register(sample_dir, tmp_path, capsys):
+def test_cli_register(sample_dir, tmp_path, cli):
     out = tmp_path / "reg.csv"
-    code, _, _ = run(capsys, "benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+    code, _, _ = cli("benefits", "register", str(sample_dir / "register.csv"), "--indicators",
                      str(sample_dir / "indicators.csv"), "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -214,11 +188,11 @@ def test_help_lists_benefit_commands(capsys):
         assert cmd in out
 
 
-def test_cli_column_names_match_like_read_table(tmp_path, capsys):
+def test_cli_column_names_match_like_read_table(tmp_path, cli):
     f = tmp_path / "s.csv"
     f.write_text("Month,Paired Rate\n" + "".join(f"2024-{m:02d}-01,{m % 3}\n" for m in range(1, 13)) +
                  "2025-01-01,1\n")
-    code, stdout, _ = run(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
+    code, stdout, _ = cli("benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
     assert code == 0 and "variation: common_cause" in stdout
 
 
@@ -227,20 +201,13 @@ def test_cli_column_names_match_like_read_table(tmp_path, capsys):
     (["its", "--change", "31/02/2024"], f"change date must be {EXPECTED}, got '31/02/2024'"),
     (["spc", "--rebase", "2024-13-01"], f"rebase date must be {EXPECTED}, got '2024-13-01'"),
 ])
-def test_cli_bad_option_dates_are_usage_errors(tmp_path, capsys, argv, message):
+def test_cli_bad_option_dates_are_usage_errors(tmp_path, cli, argv, message):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m % 4}\n" for m in range(1, 13)))
-    code, _, err = run(capsys, "benefits", argv[0], str(f), *argv[1:])
+    code, _, err = cli("benefits", argv[0], str(f), *argv[1:])
     assert code == 2
     assert message in err and "row" not in err  # an option, not a row of the file
 
-
-def test_cli_its_too_short_names_the_file(tmp_path, capsys):
-    f = tmp_path / "short.csv"
-    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-03-01,2\n")
-    code, _, err = run(capsys, "benefits", "its", str(f), "--change", "2024-02-01")
-    assert code == 1
-    assert "short.csv" in err and "too few" in err
 
 
 def test_report_wording_helpers(sample_dir):
@@ -261,22 +228,23 @@ def test_report_wording_helpers(sample_dir):
     assert labels["slope_change"] == "Change in trend from 2023-10-01 (per month)"
 
 
-def test_cli_its_ar1_errors(sample_dir, tmp_path, capsys):
+def test_cli_its_ar1_errors(sample_dir, tmp_path, cli):
     out = tmp_path / "its.csv"
-    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--errors", "ar1", "--out", str(out))
     assert code == 0 and "Errors modelled as AR(1)" in stdout
     t = pd.read_csv(out).set_index("term")
     assert t.loc["level_change", "lower"] > 5  # the sample's step of about 14 points
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2023-10-01", "--errors", "gls")
     assert code == 2 and "invalid choice" in err
 
 
-def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, capsys):
+def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, cli):
     out = tmp_path / "reg.csv"
-    args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators", str(sample_dir / "indicators.csv")]
-    code, _, _ = run(capsys, *args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
+    args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+            str(sample_dir / "indicators.csv")]
+    code, _, _ = cli(*args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out).set_index("indicator")
     # limits from the months after the service change only, as in the spc command with --rebase
@@ -284,7 +252,24 @@ def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, capsys):
     alone = spc(ind[ind["indicator"] == "paired_proms_pct"], rebase=["2023-10-01"]).table.iloc[-1]
     assert t.loc["paired_proms_pct", "mean"] == pytest.approx(alone["mean"])
     assert t.loc["paired_proms_pct", "n_points"] == 42
-    code, _, err = run(capsys, *args, "--rebase", "2023-10-01")
+    code, _, err = cli(*args, "--rebase", "2023-10-01")
     assert code == 2 and "INDICATOR=DATE" in err
-    code, _, err = run(capsys, *args, "--rebase", "nope=2023-10-01")
+    code, _, err = cli(*args, "--rebase", "nope=2023-10-01")
     assert code == 2 and "not in the register: nope" in err
+
+
+@pytest.mark.parametrize("command,text,message", [
+    (["spc"], "date,value\n2024-01-01,1\n2024-02-01,2\n2024-02-01,3\n", "appears 2 times (rows 3, 4)"),
+    (["spc", "--indicator", "a"], "indicator,date,value\na,2024-01-01,1\nb,2024-01-01,1\na,2024-02-01,x\n",
+     "row 4, column 'value': value 'x' is not a number"),  # the row of the file, not of indicator a's rows
+    (["spc"], "date,value\n2024-01-01,1\n31/02/2024,2\n", "row 3, column 'date': '31/02/2024' is not a date"),
+    (["its", "--change", "2024-02-01"], "date,value\n2024-01-01,1\n2024-02-01,2\n2024-03-01,2\n", "too few"),
+    (["funnel"], "group,numerator,denominator\nA,1,10\nB,0,0\n", "row 3, column 'denominator': group 'B' has a "
+                                                                    "denominator of 0"),
+])
+def test_cli_data_errors_exit_1_naming_file_and_row(tmp_path, cli, command, text, message):
+    f = tmp_path / "data.csv"
+    f.write_text(text)
+    code, _, err = cli("benefits", command[0], str(f), *command[1:])
+    assert code == 1
+    assert str(f) in err and message in err

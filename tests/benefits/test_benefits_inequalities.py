@@ -14,12 +14,10 @@ from cscs_eval.errors import InputError, UsageError
 Z = 1.959963984540054
 
 
-def rows(counts):
-    """Row-level data from {group: (events, n)}."""
-    out = []
-    for g, (x, n) in counts.items():
-        out += [{"group": g, "paired": 1}] * x + [{"group": g, "paired": 0}] * (n - x)
-    return pd.DataFrame(out)
+@pytest.fixture(scope="session")
+def rows(binary_rows):
+    """Row-level data from {group: (events, n)} with a 0/1 ``paired`` outcome."""
+    return lambda counts: binary_rows(counts, outcome="paired")
 
 
 def test_wilson_hand_worked():
@@ -32,7 +30,7 @@ def test_wilson_hand_worked():
     assert (round(lo, 4), round(hi, 4)) == (0.1124, 0.3304)
 
 
-def test_rate_gaps_hand_worked():
+def test_rate_gaps_hand_worked(rows):
     data = rows({"A": (10, 50), "B": (20, 50)})
     g = inequality_gaps(data, by="group", outcome="paired", reference="B", suppress=False).set_index("group")
     # Newcombe (1998) method 10: d - sqrt((p1 - l1)^2 + (u0 - p0)^2), d + sqrt((u1 - p1)^2 + (p0 - l0)^2)
@@ -66,12 +64,12 @@ def test_mean_gaps_hand_worked():
     assert g.loc["A", "rel_gap_lower"] == pytest.approx(2.5 / 4.5 * math.exp(-Z * sel))
 
 
-def test_default_reference_is_largest_group():
+def test_default_reference_is_largest_group(rows):
     g = inequality_gaps(rows({"A": (10, 50), "B": (20, 80)}), by="group", outcome="paired", suppress=False)
     assert g.loc[g["reference"], "group"].tolist() == ["B"]
 
 
-def test_suppression_applied_by_default():
+def test_suppression_applied_by_default(rows):
     g = inequality_gaps(rows({"A": (10, 52), "B": (2, 3), "C": (30, 101)}), by="group", outcome="paired")
     g = g.set_index("group")
     assert g.loc["B", "n"] == "*" and g.loc["B", "events"] == "*"
@@ -80,7 +78,7 @@ def test_suppression_applied_by_default():
     assert float(g.loc["A", "estimate"]) == pytest.approx(10 / 52)
 
 
-def test_missing_group_kept_as_not_recorded():
+def test_missing_group_kept_as_not_recorded(rows):
     data = rows({"A": (10, 50)})
     data.loc[0, "group"] = None
     g = inequality_gaps(data, by="group", outcome="paired", suppress=False)
@@ -88,7 +86,7 @@ def test_missing_group_kept_as_not_recorded():
     assert g["n"].sum() == 50
 
 
-def test_bad_outcome_and_options():
+def test_bad_outcome_and_options(rows):
     data = rows({"A": (1, 5)}).assign(paired=["1", "0", "maybe", "0", "1"])
     with pytest.raises(InputError, match="'maybe' is not 0/1"):
         inequality_gaps(data, by="group", outcome="paired")
@@ -121,7 +119,7 @@ def test_sii_hand_worked_three_groups():
                                                                             0.4 / 0.225 + Z * se_rii))
 
 
-def test_slope_index_from_rows_orders_deciles_numerically():
+def test_slope_index_from_rows_orders_deciles_numerically(rows):
     data = pd.concat([rows({"1": (10, 100)}), rows({"2": (40, 200)}), rows({"10": (40, 100)})])
     data = data.rename(columns={"group": "imd"})
     r = slope_index(data, by="imd", outcome="paired")
@@ -130,7 +128,7 @@ def test_slope_index_from_rows_orders_deciles_numerically():
     assert "slope index of inequality is 40.0" in r.text(scale=100)
 
 
-def test_slope_index_refuses_rows_without_group():
+def test_slope_index_refuses_rows_without_group(rows):
     data = rows({1: (10, 100), 2: (20, 100)})
     data.loc[0, "group"] = None
     with pytest.raises(InputError, match="1 row\\(s\\) have no group"):

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from cscs_eval import benefits  # noqa: E402
+from cscs_eval.dates import EXPECTED  # noqa: E402
 from cscs_eval.errors import InputError, UsageError  # noqa: E402
 
 SERIES = "data/sample/benefits/indicators.csv"
@@ -34,7 +35,7 @@ def full():
     ({"indicators": ["paired_proms"]}, "indicators must name indicators of indicators.csv: one of paired_proms_pct, "),
     ({"its_indicator": "PAIRED_PROMS_PCT"}, "its_indicator must name indicators of indicators.csv: one of "),
     ({"its_errors": "gls"}, "its_errors must be one of newey-west, ar1; got 'gls'"),
-    ({"change_dates": ["2023-13-01"]}, "change_dates must be a date such as 2024-03-31 or 31/03/2024, got '2023-13-01'"),
+    ({"change_dates": ["2023-13-01"]}, f"change_dates must be {EXPECTED}, got '2023-13-01'"),
     ({"change_dates": []}, "change_dates must give the date of the service change"),
     ({"change_dates": "2023-10-01"}, "change_dates must be a list, got '2023-10-01'"),
     ({"equality_groups": "ethnicity"}, "equality_groups must be a list, got 'ethnicity'"),

@@ -113,22 +113,16 @@ def test_save_tables_writes_the_suppressed_funnel(tmp_path):
     assert pd.read_csv(out / "funnel_paired_by_team.csv")["numerator"].tolist()[:1] == [2]
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
-
-def test_cli_funnel_suppresses_unless_no_suppress(tmp_path, capsys):
+def test_cli_funnel_suppresses_unless_no_suppress(tmp_path, cli):
     f = tmp_path / "teams.csv"
     TEAMS.to_csv(f, index=False)
     raw, published = tmp_path / "raw.csv", tmp_path / "published.csv"
-    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--by", "team", "--no-suppress", "--out", str(raw))
+    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--no-suppress", "--out", str(raw))
     assert code == 0 and "Not for publication" in stdout
     exact = pd.read_csv(raw, dtype=str)
     assert exact["numerator"].tolist() == ["2", "30", "45", "20", "70", "1", "36"]  # analysts get exact counts
-    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--by", "team", "--out", str(published))
+    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--out", str(published))
     assert code == 0 and "Across 7 groups" in stdout and "Not for publication" not in stdout
     t = pd.read_csv(published, dtype=str).set_index("group")
     assert t["numerator"].tolist() == ["*", "30", "45", "20", "70", "*", "35"]
