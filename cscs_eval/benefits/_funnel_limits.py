@@ -108,8 +108,8 @@ class FunnelResult(Result):
         Examples
         --------
         >>> df = pd.DataFrame({"group": ["a", "b"], "numerator": [50, 30], "denominator": [100, 100]})
-        >>> s = funnel(df, overdispersion=False).summary()
-        >>> int(s["groups"].iloc[0]), float(s["target"].iloc[0]), int(s["above 95%"].iloc[0]), int(s["below 95%"].iloc[0])
+        >>> s = funnel(df, overdispersion=False).summary().iloc[0]
+        >>> int(s["groups"]), float(s["target"]), int(s["above 95%"]), int(s["below 95%"])
         (2, 0.4, 1, 1)
         """
         counts = {label: int((self.table["outlier"] == label).sum()) for label in OUTLIER_LABELS}

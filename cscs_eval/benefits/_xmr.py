@@ -210,7 +210,8 @@ def point_type(special_cause, improvement: str = "increase") -> list[str]:
     direction = _direction(improvement)
     out = []
     for label in special_cause:
-        v = 1 if ("Above" in label or "Increasing" in label) else -1 if ("Below" in label or "Decreasing" in label) else 0
+        up, down = ("Above" in label or "Increasing" in label), ("Below" in label or "Decreasing" in label)
+        v = 1 if up else -1 if down else 0
         if v == 0:
             out.append("common_cause")
         elif direction == 0:
