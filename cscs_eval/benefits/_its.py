@@ -179,7 +179,7 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
     """
     import statsmodels.api as sm
 
-    if not 0 < alpha < 1:
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1; got {alpha!r}")
     if errors not in ERRORS:
         raise UsageError(f"errors must be one of {', '.join(ERRORS)}; got {errors!r}")

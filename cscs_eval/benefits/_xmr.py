@@ -267,7 +267,7 @@ def xmr_limits(values, *, screen_outliers: bool = False, fix_after_n_points: int
     """
     y = np.asarray(values, dtype=float)
     if fix_after_n_points is not None:
-        y = y[:fix_after_n_points]
+        y = y[:int(fix_after_n_points)]
     mean = float(np.mean(y))
     mr = np.abs(np.diff(y))
     amr = float(np.mean(mr)) if len(mr) else float("nan")
@@ -414,7 +414,9 @@ def spc(data, *, value: str = "value", date: str | None = "date", indicator=None
     (8.16, 'special_cause_improvement')
     """
     _direction(improvement)
-    if fix_after_n_points is not None and (int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2):
+    whole = (isinstance(fix_after_n_points, (int, float, np.number)) and not isinstance(fix_after_n_points, bool)
+             and float(fix_after_n_points).is_integer())
+    if fix_after_n_points is not None and (not whole or fix_after_n_points < 2):
         raise UsageError(f"fix_after_n_points must be a whole number of at least 2; got {fix_after_n_points!r}")
     if target is not None:
         try:

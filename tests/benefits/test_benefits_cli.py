@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from benefits_helpers import run_cli  # noqa: E402
 from cscs_eval.benefits import (funnel, indicator_charts, inequality_gaps, interrupted_time_series,  # noqa: E402
                                 plot_funnel, plot_gaps, plot_its, plot_spc, read_register, register_report, spc)
 from cscs_eval.cli import main  # noqa: E402
@@ -41,9 +42,9 @@ def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
     assert reg.columns.tolist() == ["benefit", "indicator", "baseline", "target", "current", "owner", "status"]
 
 
-def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, cli):
+def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
     out = tmp_path / "spc.csv"
-    code, stdout, _ = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--rebase", "2023-10-01", "--target", "40", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -53,38 +54,38 @@ def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, cli):
     assert "assurance: inconsistent" in stdout
 
 
-def test_cli_spc_prints_table_without_out(sample_dir, cli):
-    code, stdout, _ = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+def test_cli_spc_prints_table_without_out(sample_dir, capsys):
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "reqol_mean_change", "--improvement", "increase")
     assert code == 0
     assert "point_type" in stdout and "variation: common_cause" in stdout
 
 
-def test_cli_spc_needs_indicator_when_several(sample_dir, cli):
-    code, _, err = cli("benefits", "spc", str(sample_dir / "indicators.csv"))
+def test_cli_spc_needs_indicator_when_several(sample_dir, capsys):
+    code, _, err = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"))
     assert code == 2
     assert "pick one with --indicator NAME" in err
 
 
-def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, cli):
-    code, _, err = cli("benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
+def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
     assert code == 2 and "invalid choice" in err
-    code, _, err = cli("benefits", "spc", str(tmp_path / "nope.csv"))
+    code, _, err = run_cli(capsys, "benefits", "spc", str(tmp_path / "nope.csv"))
     assert code == 1 and "file not found" in err
 
 
 
 
-def test_cli_spc_short_series_warns(tmp_path, cli):
+def test_cli_spc_short_series_warns(tmp_path, capsys):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m}\n" for m in range(1, 7)))
-    code, _, err = cli("benefits", "spc", str(f))
+    code, _, err = run_cli(capsys, "benefits", "spc", str(f))
     assert code == 0 and "warning: SPC limits" in err and "fewer than 13" in err
 
 
-def test_cli_its(sample_dir, tmp_path, cli):
+def test_cli_its(sample_dir, tmp_path, capsys):
     out = tmp_path / "its.csv"
-    code, stdout, _ = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--seasonal", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -93,22 +94,22 @@ def test_cli_its(sample_dir, tmp_path, cli):
     assert "level changed by" in stdout
 
 
-def test_cli_its_change_outside_series(sample_dir, cli):
-    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+def test_cli_its_change_outside_series(sample_dir, capsys):
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2019-01-01")
     assert code == 2 and "outside the series" in err
 
 
-def test_cli_its_requires_change(sample_dir, cli):
-    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"))
+def test_cli_its_requires_change(sample_dir, capsys):
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
     assert code == 2 and "--change" in err
 
 
-def test_cli_funnel(tmp_path, cli):
+def test_cli_funnel(tmp_path, capsys):
     f = tmp_path / "teams.csv"
     f.write_text("team,paired,referrals\nA,12,100\nB,30,150\nC,45,200\nD,20,80\nE,70,250\nF,5,60\n")
     out = tmp_path / "funnel.xlsx"
-    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--numerator", "paired",
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--numerator", "paired",
                           "--denominator", "referrals", "--no-overdispersion", "--out", str(out))
     assert code == 0
     t = pd.read_excel(out)
@@ -119,9 +120,9 @@ def test_cli_funnel(tmp_path, cli):
 
 
 
-def test_cli_register(sample_dir, tmp_path, cli):
+def test_cli_register(sample_dir, tmp_path, capsys):
     out = tmp_path / "reg.csv"
-    code, _, _ = cli("benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+    code, _, _ = run_cli(capsys, "benefits", "register", str(sample_dir / "register.csv"), "--indicators",
                      str(sample_dir / "indicators.csv"), "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -188,11 +189,11 @@ def test_help_lists_benefit_commands(capsys):
         assert cmd in out
 
 
-def test_cli_column_names_match_like_read_table(tmp_path, cli):
+def test_cli_column_names_match_like_read_table(tmp_path, capsys):
     f = tmp_path / "s.csv"
     f.write_text("Month,Paired Rate\n" + "".join(f"2024-{m:02d}-01,{m % 3}\n" for m in range(1, 13)) +
                  "2025-01-01,1\n")
-    code, stdout, _ = cli("benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
     assert code == 0 and "variation: common_cause" in stdout
 
 
@@ -201,10 +202,10 @@ def test_cli_column_names_match_like_read_table(tmp_path, cli):
     (["its", "--change", "31/02/2024"], f"change date must be {EXPECTED}, got '31/02/2024'"),
     (["spc", "--rebase", "2024-13-01"], f"rebase date must be {EXPECTED}, got '2024-13-01'"),
 ])
-def test_cli_bad_option_dates_are_usage_errors(tmp_path, cli, argv, message):
+def test_cli_bad_option_dates_are_usage_errors(tmp_path, capsys, argv, message):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m % 4}\n" for m in range(1, 13)))
-    code, _, err = cli("benefits", argv[0], str(f), *argv[1:])
+    code, _, err = run_cli(capsys, "benefits", argv[0], str(f), *argv[1:])
     assert code == 2
     assert message in err and "row" not in err  # an option, not a row of the file
 
@@ -228,23 +229,23 @@ def test_report_wording_helpers(sample_dir):
     assert labels["slope_change"] == "Change in trend from 2023-10-01 (per month)"
 
 
-def test_cli_its_ar1_errors(sample_dir, tmp_path, cli):
+def test_cli_its_ar1_errors(sample_dir, tmp_path, capsys):
     out = tmp_path / "its.csv"
-    code, stdout, _ = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--errors", "ar1", "--out", str(out))
     assert code == 0 and "Errors modelled as AR(1)" in stdout
     t = pd.read_csv(out).set_index("term")
     assert t.loc["level_change", "lower"] > 5  # the sample's step of about 14 points
-    code, _, err = cli("benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2023-10-01", "--errors", "gls")
     assert code == 2 and "invalid choice" in err
 
 
-def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, cli):
+def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, capsys):
     out = tmp_path / "reg.csv"
     args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators",
             str(sample_dir / "indicators.csv")]
-    code, _, _ = cli(*args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
+    code, _, _ = run_cli(capsys, *args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out).set_index("indicator")
     # limits from the months after the service change only, as in the spc command with --rebase
@@ -252,9 +253,9 @@ def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, cli):
     alone = spc(ind[ind["indicator"] == "paired_proms_pct"], rebase=["2023-10-01"]).table.iloc[-1]
     assert t.loc["paired_proms_pct", "mean"] == pytest.approx(alone["mean"])
     assert t.loc["paired_proms_pct", "n_points"] == 42
-    code, _, err = cli(*args, "--rebase", "2023-10-01")
+    code, _, err = run_cli(capsys, *args, "--rebase", "2023-10-01")
     assert code == 2 and "INDICATOR=DATE" in err
-    code, _, err = cli(*args, "--rebase", "nope=2023-10-01")
+    code, _, err = run_cli(capsys, *args, "--rebase", "nope=2023-10-01")
     assert code == 2 and "not in the register: nope" in err
 
 
@@ -267,9 +268,9 @@ def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, cli):
     (["funnel"], "group,numerator,denominator\nA,1,10\nB,0,0\n", "row 3, column 'denominator': group 'B' has a "
                                                                     "denominator of 0"),
 ])
-def test_cli_data_errors_exit_1_naming_file_and_row(tmp_path, cli, command, text, message):
+def test_cli_data_errors_exit_1_naming_file_and_row(tmp_path, capsys, command, text, message):
     f = tmp_path / "data.csv"
     f.write_text(text)
-    code, _, err = cli("benefits", command[0], str(f), *command[1:])
+    code, _, err = run_cli(capsys, "benefits", command[0], str(f), *command[1:])
     assert code == 1
     assert str(f) in err and message in err

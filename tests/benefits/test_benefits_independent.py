@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from benefits_helpers import binary_rows
 from cscs_eval.benefits import funnel, group_estimates, inequality_gaps, interrupted_time_series, sii_from_groups
 from cscs_eval.benefits._funnel_limits import Z95, Z998
 from cscs_eval.stats import wilson_interval
@@ -48,7 +49,7 @@ def test_wilson_matches_statsmodels(xn, alpha):
 # (b) 9/10 - 3/10 -> 0.1705 to 0.8090.
 @pytest.mark.parametrize("x1,n1,x0,n0,lower,upper", [(56, 70, 48, 80, 0.0524, 0.3339),
                                                       (9, 10, 3, 10, 0.1705, 0.8090)])
-def test_newcombe_difference_matches_published_table(x1, n1, x0, n0, lower, upper, binary_rows):
+def test_newcombe_difference_matches_published_table(x1, n1, x0, n0, lower, upper):
     g = inequality_gaps(binary_rows({"a": (x1, n1), "b": (x0, n0)}), by="group", outcome="y", reference="b",
                         suppress=False).set_index("group")
     assert round(g.loc["a", "abs_gap_lower"], 4) == lower
@@ -57,7 +58,7 @@ def test_newcombe_difference_matches_published_table(x1, n1, x0, n0, lower, uppe
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(5, 300), st.integers(5, 300), st.floats(0.05, 0.95), st.floats(0.05, 0.95))
-def test_difference_and_ratio_match_statsmodels(binary_rows, n1, n0, f1, f0):
+def test_difference_and_ratio_match_statsmodels(n1, n0, f1, f0):
     x1, x0 = max(1, round(n1 * f1)), max(1, round(n0 * f0))
     x1, x0 = min(x1, n1), min(x0, n0)
     g = inequality_gaps(binary_rows({"a": (x1, n1), "b": (x0, n0)}), by="group", outcome="y", reference="b",
@@ -117,7 +118,7 @@ def test_sii_variance_interval_matches_weighted_least_squares_sandwich():
                                                                             rel=1e-10)
 
 
-def test_group_rates_match_statsmodels_wilson(binary_rows):
+def test_group_rates_match_statsmodels_wilson():
     est = group_estimates(binary_rows({"x": (12, 40), "y": (3, 9)}), by="group", outcome="y").set_index("group")
     assert (est.loc["x", "lower"], est.loc["x", "upper"]) == pytest.approx(
         proportion_confint(12, 40, method="wilson"), abs=1e-12)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benefits_helpers import binary_rows
 from cscs_eval.benefits import imd_quintile, inequality_gaps, sii_from_groups, slope_index
 from cscs_eval.stats import wilson_interval
 from cscs_eval.errors import InputError, UsageError
@@ -14,10 +15,9 @@ from cscs_eval.errors import InputError, UsageError
 Z = 1.959963984540054
 
 
-@pytest.fixture(scope="session")
-def rows(binary_rows):
+def rows(counts):
     """Row-level data from {group: (events, n)} with a 0/1 ``paired`` outcome."""
-    return lambda counts: binary_rows(counts, outcome="paired")
+    return binary_rows(counts, outcome="paired")
 
 
 def test_wilson_hand_worked():
@@ -30,7 +30,7 @@ def test_wilson_hand_worked():
     assert (round(lo, 4), round(hi, 4)) == (0.1124, 0.3304)
 
 
-def test_rate_gaps_hand_worked(rows):
+def test_rate_gaps_hand_worked():
     data = rows({"A": (10, 50), "B": (20, 50)})
     g = inequality_gaps(data, by="group", outcome="paired", reference="B", suppress=False).set_index("group")
     # Newcombe (1998) method 10: d - sqrt((p1 - l1)^2 + (u0 - p0)^2), d + sqrt((u1 - p1)^2 + (p0 - l0)^2)
@@ -64,12 +64,12 @@ def test_mean_gaps_hand_worked():
     assert g.loc["A", "rel_gap_lower"] == pytest.approx(2.5 / 4.5 * math.exp(-Z * sel))
 
 
-def test_default_reference_is_largest_group(rows):
+def test_default_reference_is_largest_group():
     g = inequality_gaps(rows({"A": (10, 50), "B": (20, 80)}), by="group", outcome="paired", suppress=False)
     assert g.loc[g["reference"], "group"].tolist() == ["B"]
 
 
-def test_suppression_applied_by_default(rows):
+def test_suppression_applied_by_default():
     g = inequality_gaps(rows({"A": (10, 52), "B": (2, 3), "C": (30, 101)}), by="group", outcome="paired")
     g = g.set_index("group")
     assert g.loc["B", "n"] == "*" and g.loc["B", "events"] == "*"
@@ -78,7 +78,7 @@ def test_suppression_applied_by_default(rows):
     assert float(g.loc["A", "estimate"]) == pytest.approx(10 / 52)
 
 
-def test_missing_group_kept_as_not_recorded(rows):
+def test_missing_group_kept_as_not_recorded():
     data = rows({"A": (10, 50)})
     data.loc[0, "group"] = None
     g = inequality_gaps(data, by="group", outcome="paired", suppress=False)
@@ -86,7 +86,7 @@ def test_missing_group_kept_as_not_recorded(rows):
     assert g["n"].sum() == 50
 
 
-def test_bad_outcome_and_options(rows):
+def test_bad_outcome_and_options():
     data = rows({"A": (1, 5)}).assign(paired=["1", "0", "maybe", "0", "1"])
     with pytest.raises(InputError, match="'maybe' is not 0/1"):
         inequality_gaps(data, by="group", outcome="paired")
@@ -119,7 +119,7 @@ def test_sii_hand_worked_three_groups():
                                                                             0.4 / 0.225 + Z * se_rii))
 
 
-def test_slope_index_from_rows_orders_deciles_numerically(rows):
+def test_slope_index_from_rows_orders_deciles_numerically():
     data = pd.concat([rows({"1": (10, 100)}), rows({"2": (40, 200)}), rows({"10": (40, 100)})])
     data = data.rename(columns={"group": "imd"})
     r = slope_index(data, by="imd", outcome="paired")
@@ -128,7 +128,7 @@ def test_slope_index_from_rows_orders_deciles_numerically(rows):
     assert "slope index of inequality is 40.0" in r.text(scale=100)
 
 
-def test_slope_index_refuses_rows_without_group(rows):
+def test_slope_index_refuses_rows_without_group():
     data = rows({1: (10, 100), 2: (20, 100)})
     data.loc[0, "group"] = None
     with pytest.raises(InputError, match="1 row\\(s\\) have no group"):

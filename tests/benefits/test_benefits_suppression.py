@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from benefits_helpers import run_cli  # noqa: E402
 from cscs_eval.benefits import funnel, funnel_caption, outlier_table, plot_funnel, save_tables  # noqa: E402
 from cscs_eval.cli import main  # noqa: E402
 
@@ -114,15 +115,15 @@ def test_save_tables_writes_the_suppressed_funnel(tmp_path):
 
 
 
-def test_cli_funnel_suppresses_unless_no_suppress(tmp_path, cli):
+def test_cli_funnel_suppresses_unless_no_suppress(tmp_path, capsys):
     f = tmp_path / "teams.csv"
     TEAMS.to_csv(f, index=False)
     raw, published = tmp_path / "raw.csv", tmp_path / "published.csv"
-    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--no-suppress", "--out", str(raw))
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--no-suppress", "--out", str(raw))
     assert code == 0 and "Not for publication" in stdout
     exact = pd.read_csv(raw, dtype=str)
     assert exact["numerator"].tolist() == ["2", "30", "45", "20", "70", "1", "36"]  # analysts get exact counts
-    code, stdout, _ = cli("benefits", "funnel", str(f), "--by", "team", "--out", str(published))
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--out", str(published))
     assert code == 0 and "Across 7 groups" in stdout and "Not for publication" not in stdout
     t = pd.read_csv(published, dtype=str).set_index("group")
     assert t["numerator"].tolist() == ["*", "30", "45", "20", "70", "*", "35"]
