@@ -5,15 +5,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscs_eval.benefits import ShortSeriesWarning, UnevenSeriesWarning, spc, xmr_limits
 from cscs_eval.benefits import _xmr as spc_mod  # the rule helpers, tested one by one
 from cscs_eval.errors import InputError, UsageError
+from cscs_eval.io import read_yaml
 
-FIXTURES = yaml.safe_load((Path(__file__).parents[1] / "reference" / "benefits" / "spc_fixtures.yaml").read_text())
+FIXTURES = read_yaml(Path(__file__).parents[1] / "reference" / "benefits" / "spc_fixtures.yaml")
 
 pytestmark = pytest.mark.filterwarnings("ignore::cscs_eval.benefits.ShortSeriesWarning")
 
