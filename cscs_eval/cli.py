@@ -27,7 +27,7 @@ COMMAND_MODULES = (
     "cscs_eval.lightning._cli",
     "cscs_eval.logic_model._cli",
     "cscs_eval.progress._cli",
-    "cscs_eval.benefits.cli",
+    "cscs_eval.benefits._cli",
 )
 
 

@@ -12,61 +12,44 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cscs_eval.dates import EXPECTED, option_date, parse_dates
 from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 from cscs_eval.io import row_number
-
-#: Date formats accepted in files: ISO first, then UK day-first (DESIGN.md, "Dates ISO or UK day-first").
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
 class UnevenSeriesWarning(SuspiciousDataWarning):
     """A series has gaps: its dates are not evenly spaced (a month or week is missing)."""
 
 
-def _where(df, position):
-    """``file``/``row`` keyword arguments naming where a DataFrame row came from."""
-    if df is not None and df.attrs.get("source"):
-        return {"file": df.attrs["source"], "row": row_number(df, position)}
-    return {"row": row_number(df, position) if df is not None else position + 1}
+def checked_dates(values, *, column: str = "date", source=None, rows=None) -> pd.Series:
+    """Dates read by :func:`cscs_eval.dates.parse_dates`; the first missing or bad one is an error naming its row.
 
-
-def parse_dates(values, *, column: str = "date", df=None) -> pd.Series:
-    """Parse ISO (``2024-04-01``) or UK day-first (``01/04/2024``) dates; a bad one is an error.
+    ``rows`` gives the row a user sees for each value (default: the position plus 1); ``source``
+    names the file.
 
     Examples
     --------
-    >>> parse_dates(["2024-04-01", "15/05/2024"]).dt.strftime("%Y-%m-%d").tolist()
+    >>> checked_dates(["2024-04-01", "15/05/2024"]).dt.strftime("%Y-%m-%d").tolist()
     ['2024-04-01', '2024-05-15']
+    >>> checked_dates(["2024-04-01", "31/02/2024"], source="series.csv", rows=[2, 3])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cscs_eval.errors.InputError: series.csv, row 3, column 'date': '31/02/2024' is not a date; expected ...
     """
-    s = pd.Series(values)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        bad = out.isna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError("date is missing; every row needs a date", column=column, **_where(df, i))
-        return out.astype("datetime64[ns]").reset_index(drop=True)
-    out = []
-    for i, raw in enumerate(s.tolist()):
-        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or (isinstance(raw, str) and not raw.strip()):
-            raise InputError("date is missing; every row needs a date", column=column, **_where(df, i))
-        if isinstance(raw, (pd.Timestamp, np.datetime64)) or hasattr(raw, "year"):
-            out.append(pd.Timestamp(raw))
-            continue
-        text = str(raw).strip()
-        for fmt in DATE_FORMATS:
-            try:
-                out.append(pd.Timestamp(pd.to_datetime(text, format=fmt)))
-                break
-            except (ValueError, TypeError):
-                continue
-        else:
-            raise InputError(f"'{text}' is not a date; use ISO (2024-04-01) or day-first (01/04/2024)",
-                             column=column, **_where(df, i))
-    return pd.Series(pd.to_datetime(out), dtype="datetime64[ns]")
+    raw = pd.Series(values).reset_index(drop=True)
+    dates = parse_dates(raw)
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = raw.iloc[i]
+        missing = _blank(value)
+        message = ("date is missing; every row needs a date" if missing
+                   else f"{str(value).strip()!r} is not a date; expected {EXPECTED}")
+        raise InputError(message, file=source, row=_row(rows, i), column=column)
+    return dates
 
 
-def parse_numbers(values, *, column: str = "value", df=None) -> pd.Series:
+def parse_numbers(values, *, column: str = "value", source=None, rows=None) -> pd.Series:
     """Numbers from text or numeric cells; a missing or non-numeric value is an error naming its row."""
     s = pd.Series(values).reset_index(drop=True)
     if pd.api.types.is_bool_dtype(s):
@@ -76,14 +59,23 @@ def parse_numbers(values, *, column: str = "value", df=None) -> pd.Series:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raw = s.iloc[i]
-        what = "is missing" if pd.isna(raw) or str(raw).strip() == "" else f"'{raw}' is not a number"
+        what = "is missing" if _blank(raw) else f"'{raw}' is not a number"
         extra = f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else ""
-        raise InputError(f"value {what}; every row needs a number{extra}", column=column, **_where(df, i))
+        raise InputError(f"value {what}; every row needs a number{extra}", file=source, row=_row(rows, i),
+                         column=column)
     return num
 
 
-def select_indicator(data: pd.DataFrame, indicator, *, column: str = "indicator") -> pd.DataFrame:
-    """The rows of one indicator from a long ``indicator, date, value`` table.
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _row(rows, position: int) -> int:
+    return int(rows[position]) if rows is not None else position + 1
+
+
+def indicator_rows(data: pd.DataFrame, indicator=None, *, column: str = "indicator") -> np.ndarray:
+    """Positions of the rows of one indicator in a long ``indicator, date, value`` table.
 
     Without ``indicator`` the table must hold one indicator only (or no ``indicator``
     column); otherwise the error lists the indicators to choose from.
@@ -91,59 +83,68 @@ def select_indicator(data: pd.DataFrame, indicator, *, column: str = "indicator"
     if column not in data.columns:
         if indicator is not None:
             raise UsageError(f"indicator {indicator!r} given but the data has no '{column}' column")
-        return data
-    names = list(dict.fromkeys(data[column].dropna().astype(str)))
+        return np.arange(len(data))
+    names = indicator_names(data, column=column)
     if indicator is None:
         if len(names) > 1:
             raise UsageError(f"the data holds {len(names)} indicators ({', '.join(names)}); pick one with "
                              "--indicator NAME (indicator=...)")
-        return data
+        return np.arange(len(data))
     if str(indicator) not in names:
         raise UsageError(f"indicator must be one of {', '.join(names)}; got {indicator!r}")
-    out = data[data[column].astype(str) == str(indicator)]
-    out.attrs = dict(data.attrs)
-    # keep the user's row numbers: remember where each selected row sat in the file
-    out.attrs["positions"] = list(np.flatnonzero((data[column].astype(str) == str(indicator)).to_numpy()))
-    return out
+    return np.flatnonzero((data[column].astype(str) == str(indicator)).to_numpy())
 
 
-def prepare_series(data, *, date: str | None = "date", value: str = "value") -> pd.DataFrame:
+def indicator_names(data: pd.DataFrame, *, column: str = "indicator") -> list[str]:
+    """The indicators of a long table, in the order they first appear."""
+    return list(dict.fromkeys(data[column].dropna().astype(str)))
+
+
+def select_indicator(data: pd.DataFrame, *, indicator=None, column: str = "indicator") -> pd.DataFrame:
+    """The rows of one indicator from a long ``indicator, date, value`` table.
+
+    Without ``indicator`` the table must hold one indicator only (or no ``indicator``
+    column); otherwise the error lists the indicators to choose from. :func:`~cscs_eval.benefits.spc`
+    and :func:`~cscs_eval.benefits.interrupted_time_series` take ``indicator=`` themselves, and
+    then name the row of the file in their errors.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"indicator": ["a", "b", "a"], "date": ["2024-01-01"] * 3, "value": [1, 2, 3]})
+    >>> select_indicator(df, indicator="a")["value"].tolist()
+    [1, 3]
+    """
+    return data.iloc[indicator_rows(data, indicator, column=column)]
+
+
+def prepare_series(data, *, date: str | None = "date", value: str = "value", indicator=None,
+                   source=None) -> pd.DataFrame:
     """A checked series as a DataFrame ``date, value`` sorted by date.
 
-    ``data`` is a DataFrame with the named columns, or a plain sequence of numbers (then
-    ``date`` holds the positions 1, 2, ...). Duplicated dates and missing or non-numeric
-    values are errors naming the row; nothing is dropped.
+    ``data`` is a DataFrame with the named columns (a long table of several indicators with
+    ``indicator``), or a plain sequence of numbers (then ``date`` holds the positions 1, 2, ...).
+    Duplicated dates and missing or non-numeric values are errors naming the row of the data
+    (of the file ``source``, header in row 1); nothing is dropped.
     """
     if not isinstance(data, pd.DataFrame):
-        values = parse_numbers(list(data), column=value)
+        values = parse_numbers(list(data), column=value, source=source)
         return pd.DataFrame({"date": np.arange(1, len(values) + 1), "value": values.to_numpy()})
+    positions = indicator_rows(data, indicator)
     for role, col in (("date", date), ("value", value)):
         if col is not None and col not in data.columns:
             raise UsageError(f"{role} column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
-    positions = data.attrs.get("positions")
-    where_df = data if positions is None else None
-
-    try:
-        values = parse_numbers(data[value], column=value, df=where_df)
-        dates = (parse_dates(data[date], column=date, df=where_df) if date is not None
-                 else pd.Series(np.arange(1, len(data) + 1)))
-    except InputError as exc:
-        if positions is not None and exc.row is not None:
-            raise InputError(exc.message, file=data.attrs.get("source"), column=exc.column,
-                             row=row_number(data, positions[exc.row - 1])) from None
-        raise
+    rows = [row_number(data, p) for p in positions]
+    chosen = data.iloc[positions]
+    values = parse_numbers(chosen[value], column=value, source=source, rows=rows)
+    dates = (checked_dates(chosen[date], column=date, source=source, rows=rows) if date is not None
+             else pd.Series(np.arange(1, len(chosen) + 1)))
     out = pd.DataFrame({"date": dates.to_numpy(), "value": values.to_numpy()})
     dup = out["date"].duplicated(keep=False)
     if dup.any():
         first = out.loc[dup, "date"].iloc[0]
-        rows = [int(i) for i in np.flatnonzero(dup.to_numpy())]
-        if positions is not None:
-            rows = [positions[i] for i in rows]
-        shown = ", ".join(str(row_number(data, i)) for i in rows[:5])
-        label = first.date().isoformat() if hasattr(first, "date") else first
-        raise InputError(f"date {label} appears {int((out['date'] == first).sum())} times (rows {shown}); "
-                         "a series needs one value per date: aggregate first",
-                         file=data.attrs.get("source"), column=date)
+        shown = ", ".join(str(rows[i]) for i in np.flatnonzero(dup.to_numpy())[:5])
+        raise InputError(f"date {day_text(first)} appears {int((out['date'] == first).sum())} times (rows {shown}); "
+                         "a series needs one value per date: aggregate first", file=source, column=date)
     return out.sort_values("date", kind="stable").reset_index(drop=True)
 
 
@@ -180,33 +181,29 @@ def time_steps(dates) -> tuple[np.ndarray, str]:
     if len(diffs) and unit != "day" and np.any(diffs != diffs.min()):
         i = int(np.flatnonzero(diffs != diffs.min())[0])
         warnings.warn(f"the series is uneven: {int(diffs[i]) - 1} {unit}(s) missing after "
-                      f"{_label(d.iloc[i])}; the gap is kept (nothing is filled in)", UnevenSeriesWarning,
+                      f"{day_text(d.iloc[i])}; the gap is kept (nothing is filled in)", UnevenSeriesWarning,
                       stacklevel=3)
     return np.asarray(steps, dtype=float), unit
 
 
-def _label(x) -> str:
-    return x.date().isoformat() if hasattr(x, "date") else str(x)
+def day_text(x) -> str:
+    """A date as ISO text (a position of a series without dates as a number)."""
+    if hasattr(x, "date"):
+        return x.date().isoformat()
+    return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def option_dates(values, numeric: bool, option: str) -> pd.Series:
-    """Dates given as options (change or rebase dates): a bad one is a usage error, not a data error."""
-    try:
-        if numeric:
-            return pd.Series([float(v) for v in values])
-        return parse_dates(list(values), column=option)
-    except (InputError, TypeError, ValueError):
-        bad = next((v for v in values if not _is_date(v, numeric)), values[0])
-        raise UsageError(f"{option} date {str(bad)!r} is not a date; use ISO (2024-04-01) or day-first "
-                         "(01/04/2024)" + (" or a number like the series' positions" if numeric else "")) from None
+def option_dates(values, *, numeric: bool, name: str) -> pd.Series:
+    """Dates given as options (change or rebase dates): a bad one is a usage error, not a data error.
 
-
-def _is_date(value, numeric: bool) -> bool:
-    try:
-        if numeric:
-            float(value)
-        else:
-            parse_dates([value])
-        return True
-    except (InputError, TypeError, ValueError):
-        return False
+    A series without dates takes positions (numbers) instead.
+    """
+    if not numeric:
+        return pd.Series([option_date(v, name) for v in values], dtype="datetime64[ns]")
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            raise UsageError(f"{name} must be a number like the series' positions, got {v!r}") from None
+    return pd.Series(out)

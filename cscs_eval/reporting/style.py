@@ -10,6 +10,7 @@ GREY = "#768692"  # NHS Mid Grey
 LIGHT = "#E8EDEE"  # NHS Pale Grey
 WARM = "#ED8B00"  # NHS Orange, used sparingly for a second, contrasting series
 LIGHT_ACCENT = "#41B6E6"  # NHS Light Blue, the accent's lighter step (e.g. a weak facilitator)
+PLUM = "#7C2855"  # NHS Plum, for a neutral signal (Making Data Count's purple: neither better nor worse)
 
 #: Colours in the order series take them: accent, dark, mid grey, orange, light blue.
 PALETTE = [ACCENT, DARK, GREY, WARM, LIGHT_ACCENT]

@@ -9,13 +9,11 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cscs_eval.benefits import plot_funnel, plot_gaps, plot_its, plot_spc  # noqa: E402
-from cscs_eval.benefits.funnel_plot import funnel  # noqa: E402
-from cscs_eval.benefits.inequalities import inequality_gaps  # noqa: E402
-from cscs_eval.benefits.its import interrupted_time_series  # noqa: E402
-from cscs_eval.benefits.register import read_register, register_report  # noqa: E402
-from cscs_eval.benefits.xmr import spc  # noqa: E402
+from benefits_helpers import run_cli  # noqa: E402
+from cscs_eval.benefits import (funnel, indicator_charts, inequality_gaps, interrupted_time_series,  # noqa: E402
+                                plot_funnel, plot_gaps, plot_its, plot_spc, read_register, register_report, spc)
 from cscs_eval.cli import main  # noqa: E402
+from cscs_eval.dates import EXPECTED  # noqa: E402
 from cscs_eval.errors import InputError, ValidationError  # noqa: E402
 from cscs_eval.io import read_table  # noqa: E402
 from cscs_eval.sample import benefits as sample  # noqa: E402
@@ -28,12 +26,6 @@ def sample_dir(tmp_path_factory):
     assert [p.name for p in paths] == ["indicators.csv", "register.csv"]
     return out / "benefits"
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
@@ -52,7 +44,7 @@ def test_sample_is_reproducible_and_has_a_real_step(sample_dir, tmp_path):
 
 def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
     out = tmp_path / "spc.csv"
-    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--rebase", "2023-10-01", "--target", "40", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -63,51 +55,37 @@ def test_cli_spc_writes_table_and_prints_summary(sample_dir, tmp_path, capsys):
 
 
 def test_cli_spc_prints_table_without_out(sample_dir, capsys):
-    code, stdout, _ = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--indicator",
                           "reqol_mean_change", "--improvement", "increase")
     assert code == 0
     assert "point_type" in stdout and "variation: common_cause" in stdout
 
 
 def test_cli_spc_needs_indicator_when_several(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"))
+    code, _, err = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"))
     assert code == 2
     assert "pick one with --indicator NAME" in err
 
 
 def test_cli_spc_bad_improvement_and_missing_file(sample_dir, tmp_path, capsys):
-    code, _, err = run(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
+    code, _, err = run_cli(capsys, "benefits", "spc", str(sample_dir / "indicators.csv"), "--improvement", "up")
     assert code == 2 and "invalid choice" in err
-    code, _, err = run(capsys, "benefits", "spc", str(tmp_path / "nope.csv"))
+    code, _, err = run_cli(capsys, "benefits", "spc", str(tmp_path / "nope.csv"))
     assert code == 1 and "file not found" in err
 
 
-def test_cli_spc_duplicate_dates_exit_1_names_file(tmp_path, capsys):
-    f = tmp_path / "s.csv"
-    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-02-01,3\n")
-    code, _, err = run(capsys, "benefits", "spc", str(f))
-    assert code == 1
-    assert "s.csv" in err and "appears 2 times (rows 3, 4)" in err
-
-
-def test_cli_spc_bad_value_row_in_selected_indicator(tmp_path, capsys):
-    f = tmp_path / "s.csv"
-    f.write_text("indicator,date,value\na,2024-01-01,1\nb,2024-01-01,1\na,2024-02-01,x\n")
-    code, _, err = run(capsys, "benefits", "spc", str(f), "--indicator", "a")
-    assert code == 1
-    assert "row 4" in err and "'x' is not a number" in err
 
 
 def test_cli_spc_short_series_warns(tmp_path, capsys):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m}\n" for m in range(1, 7)))
-    code, _, err = run(capsys, "benefits", "spc", str(f))
+    code, _, err = run_cli(capsys, "benefits", "spc", str(f))
     assert code == 0 and "warning: SPC limits" in err and "fewer than 13" in err
 
 
 def test_cli_its(sample_dir, tmp_path, capsys):
     out = tmp_path / "its.csv"
-    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--seasonal", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -117,13 +95,13 @@ def test_cli_its(sample_dir, tmp_path, capsys):
 
 
 def test_cli_its_change_outside_series(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2019-01-01")
     assert code == 2 and "outside the series" in err
 
 
 def test_cli_its_requires_change(sample_dir, capsys):
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
     assert code == 2 and "--change" in err
 
 
@@ -131,7 +109,7 @@ def test_cli_funnel(tmp_path, capsys):
     f = tmp_path / "teams.csv"
     f.write_text("team,paired,referrals\nA,12,100\nB,30,150\nC,45,200\nD,20,80\nE,70,250\nF,5,60\n")
     out = tmp_path / "funnel.xlsx"
-    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--group", "team", "--numerator", "paired",
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--numerator", "paired",
                           "--denominator", "referrals", "--no-overdispersion", "--out", str(out))
     assert code == 0
     t = pd.read_excel(out)
@@ -141,16 +119,10 @@ def test_cli_funnel(tmp_path, capsys):
     assert "no allowance for over-dispersion" in stdout
 
 
-def test_cli_funnel_zero_denominator(tmp_path, capsys):
-    f = tmp_path / "teams.csv"
-    f.write_text("group,numerator,denominator\nA,1,10\nB,0,0\n")
-    code, _, err = run(capsys, "benefits", "funnel", str(f))
-    assert code == 1 and "row 3" in err and "denominator of 0" in err
-
 
 def test_cli_register(sample_dir, tmp_path, capsys):
     out = tmp_path / "reg.csv"
-    code, _, _ = run(capsys, "benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+    code, _, _ = run_cli(capsys, "benefits", "register", str(sample_dir / "register.csv"), "--indicators",
                      str(sample_dir / "indicators.csv"), "--out", str(out))
     assert code == 0
     t = pd.read_csv(out)
@@ -181,7 +153,8 @@ def test_register_unknown_indicator(sample_dir):
 def test_register_report_directions(sample_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        rep = register_report(read_register(sample_dir / "register.csv"), read_table(sample_dir / "indicators.csv"))
+        rep = register_report(read_register(sample_dir / "register.csv"),
+                              read_table(sample_dir / "indicators.csv")).table
     d = rep.set_index("indicator")
     assert d.loc["dna_rate_pct", "improvement"] == "decrease"
     assert d.loc["paired_proms_pct", "improvement"] == "increase"
@@ -204,7 +177,7 @@ def test_figures_draw_with_badges(sample_dir):
     df = pd.DataFrame({"group": list("abcd"), "numerator": [5, 20, 30, 50], "denominator": [50, 80, 100, 120]})
     assert plot_funnel(funnel(df), ax=axes[1]) is axes[1]
     rows = pd.DataFrame({"g": ["x"] * 30 + ["y"] * 40 + ["z"] * 3, "o": [1, 0] * 15 + [1, 0, 0, 0] * 10 + [1, 1, 0]})
-    assert plot_gaps(inequality_gaps(rows, group="g", outcome="o"), ax=axes[2]) is axes[2]
+    assert plot_gaps(inequality_gaps(rows, by="g", outcome="o"), ax=axes[2]) is axes[2]
     plt.close("all")
 
 
@@ -220,75 +193,84 @@ def test_cli_column_names_match_like_read_table(tmp_path, capsys):
     f = tmp_path / "s.csv"
     f.write_text("Month,Paired Rate\n" + "".join(f"2024-{m:02d}-01,{m % 3}\n" for m in range(1, 13)) +
                  "2025-01-01,1\n")
-    code, stdout, _ = run(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
+    code, stdout, _ = run_cli(capsys, "benefits", "spc", str(f), "--date", "Month", "--value", "Paired Rate")
     assert code == 0 and "variation: common_cause" in stdout
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["its", "--change", "notadate"], "change date 'notadate' is not a date; use ISO"),
-    (["its", "--change", "31/02/2024"], "change date '31/02/2024' is not a date"),
-    (["spc", "--rebase", "2024-13-01"], "rebase date '2024-13-01' is not a date"),
+    (["its", "--change", "notadate"], f"change date must be {EXPECTED}, got 'notadate'"),
+    (["its", "--change", "31/02/2024"], f"change date must be {EXPECTED}, got '31/02/2024'"),
+    (["spc", "--rebase", "2024-13-01"], f"rebase date must be {EXPECTED}, got '2024-13-01'"),
 ])
 def test_cli_bad_option_dates_are_usage_errors(tmp_path, capsys, argv, message):
     f = tmp_path / "s.csv"
     f.write_text("date,value\n" + "".join(f"2024-{m:02d}-01,{m % 4}\n" for m in range(1, 13)))
-    code, _, err = run(capsys, "benefits", argv[0], str(f), *argv[1:])
+    code, _, err = run_cli(capsys, "benefits", argv[0], str(f), *argv[1:])
     assert code == 2
     assert message in err and "row" not in err  # an option, not a row of the file
 
 
-def test_cli_its_too_short_names_the_file(tmp_path, capsys):
-    f = tmp_path / "short.csv"
-    f.write_text("date,value\n2024-01-01,1\n2024-02-01,2\n2024-03-01,2\n")
-    code, _, err = run(capsys, "benefits", "its", str(f), "--change", "2024-02-01")
-    assert code == 1
-    assert "short.csv" in err and "too few" in err
-
 
 def test_report_wording_helpers(sample_dir):
-    from cscs_eval.benefits import ASSURANCE_SHORT, VARIATION_SHORT
-    from cscs_eval.benefits.register import indicator_charts
-    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS
+    from cscs_eval.benefits import ASSURANCE_LABELS, ASSURANCE_SHORT, VARIATION_LABELS, VARIATION_SHORT
 
     assert set(VARIATION_SHORT) == set(VARIATION_LABELS) and set(ASSURANCE_SHORT) == set(ASSURANCE_LABELS)
     df = pd.DataFrame({"group": list("abc"), "numerator": [5, 20, 30], "denominator": [50, 80, 100]})
-    assert funnel(df).describe(unit="teams").startswith("Across 3 teams the overall rate is 23.9%")
+    assert funnel(df).text(unit="teams").startswith("Across 3 teams the overall rate is 23.9%")
     reg = read_register(sample_dir / "register.csv")
     ind = read_table(sample_dir / "indicators.csv")
     charts = indicator_charts(reg, ind, labels={"dna_rate_pct": "Missed first appointments (%)"})
-    assert charts["dna_rate_pct"].describe().startswith("Missed first appointments (%): ")
-    assert charts["waiting_weeks"].describe().startswith("waiting_weeks: ")
+    assert charts["dna_rate_pct"].text().startswith("Missed first appointments (%): ")
+    assert charts["waiting_weeks"].text().startswith("waiting_weeks: ")
     r = interrupted_time_series(ind[ind["indicator"] == "paired_proms_pct"], changes=["2023-10-01", "2024-10-01"])
     labels = r.term_labels()
-    assert set(labels) == set(r.coefficients["term"])
+    assert set(labels) == set(r.table["term"])
     assert labels["level_change_2"] == "Step at 2024-10-01"
     assert labels["slope_change"] == "Change in trend from 2023-10-01 (per month)"
 
 
 def test_cli_its_ar1_errors(sample_dir, tmp_path, capsys):
     out = tmp_path / "its.csv"
-    code, stdout, _ = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, stdout, _ = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                           "paired_proms_pct", "--change", "2023-10-01", "--errors", "ar1", "--out", str(out))
     assert code == 0 and "Errors modelled as AR(1)" in stdout
     t = pd.read_csv(out).set_index("term")
     assert t.loc["level_change", "lower"] > 5  # the sample's step of about 14 points
-    code, _, err = run(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+    code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
                        "paired_proms_pct", "--change", "2023-10-01", "--errors", "gls")
     assert code == 2 and "invalid choice" in err
 
 
 def test_cli_register_rebase_per_indicator(sample_dir, tmp_path, capsys):
     out = tmp_path / "reg.csv"
-    args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators", str(sample_dir / "indicators.csv")]
-    code, _, _ = run(capsys, *args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
+    args = ["benefits", "register", str(sample_dir / "register.csv"), "--indicators",
+            str(sample_dir / "indicators.csv")]
+    code, _, _ = run_cli(capsys, *args, "--rebase", "paired_proms_pct=2023-10-01", "--out", str(out))
     assert code == 0
     t = pd.read_csv(out).set_index("indicator")
     # limits from the months after the service change only, as in the spc command with --rebase
     ind = read_table(sample_dir / "indicators.csv")
-    alone = spc(ind[ind["indicator"] == "paired_proms_pct"], rebase=["2023-10-01"]).data.iloc[-1]
+    alone = spc(ind[ind["indicator"] == "paired_proms_pct"], rebase=["2023-10-01"]).table.iloc[-1]
     assert t.loc["paired_proms_pct", "mean"] == pytest.approx(alone["mean"])
     assert t.loc["paired_proms_pct", "n_points"] == 42
-    code, _, err = run(capsys, *args, "--rebase", "2023-10-01")
+    code, _, err = run_cli(capsys, *args, "--rebase", "2023-10-01")
     assert code == 2 and "INDICATOR=DATE" in err
-    code, _, err = run(capsys, *args, "--rebase", "nope=2023-10-01")
+    code, _, err = run_cli(capsys, *args, "--rebase", "nope=2023-10-01")
     assert code == 2 and "not in the register: nope" in err
+
+
+@pytest.mark.parametrize("command,text,message", [
+    (["spc"], "date,value\n2024-01-01,1\n2024-02-01,2\n2024-02-01,3\n", "appears 2 times (rows 3, 4)"),
+    (["spc", "--indicator", "a"], "indicator,date,value\na,2024-01-01,1\nb,2024-01-01,1\na,2024-02-01,x\n",
+     "row 4, column 'value': value 'x' is not a number"),  # the row of the file, not of indicator a's rows
+    (["spc"], "date,value\n2024-01-01,1\n31/02/2024,2\n", "row 3, column 'date': '31/02/2024' is not a date"),
+    (["its", "--change", "2024-02-01"], "date,value\n2024-01-01,1\n2024-02-01,2\n2024-03-01,2\n", "too few"),
+    (["funnel"], "group,numerator,denominator\nA,1,10\nB,0,0\n", "row 3, column 'denominator': group 'B' has a "
+                                                                    "denominator of 0"),
+])
+def test_cli_data_errors_exit_1_naming_file_and_row(tmp_path, capsys, command, text, message):
+    f = tmp_path / "data.csv"
+    f.write_text(text)
+    code, _, err = run_cli(capsys, "benefits", command[0], str(f), *command[1:])
+    assert code == 1
+    assert str(f) in err and message in err

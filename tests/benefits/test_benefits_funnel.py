@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits.funnel_plot import Z95, Z998, arcsine_limits, funnel, winsorise
+from cscs_eval.benefits._funnel_limits import Z95, Z998, arcsine_limits, funnel, winsorise
 from cscs_eval.errors import InputError, UsageError
 
 
@@ -54,7 +54,7 @@ def hand_worked():
 def test_hand_worked_six_teams_with_overdispersion():
     p, z, phi, tau2 = hand_worked()
     assert p == pytest.approx(182 / 840)
-    r = funnel(GROUPS, group="team", numerator="paired", denominator="referrals")
+    r = funnel(GROUPS, by="team", numerator="paired", denominator="referrals")
     assert r.target == pytest.approx(p, abs=1e-15)
     np.testing.assert_allclose(r.table["z"], z, rtol=1e-12)
     assert r.phi == pytest.approx(phi, rel=1e-12)
@@ -73,7 +73,7 @@ def test_hand_worked_six_teams_with_overdispersion():
 
 def test_hand_worked_values_pinned():
     # the same example, numbers written down once from the hand-worked steps above
-    r = funnel(GROUPS, group="team", numerator="paired", denominator="referrals")
+    r = funnel(GROUPS, by="team", numerator="paired", denominator="referrals")
     assert r.target == pytest.approx(0.2166667, abs=1e-7)
     assert r.phi == pytest.approx(2.948384, abs=1e-6)
     assert r.tau2 == pytest.approx(0.004753772, abs=1e-9)
@@ -83,8 +83,8 @@ def test_hand_worked_values_pinned():
 
 
 def test_without_overdispersion_limits_are_binomial_and_narrower():
-    od = funnel(GROUPS, group="team", numerator="paired", denominator="referrals").table
-    plain = funnel(GROUPS, group="team", numerator="paired", denominator="referrals", overdispersion=False).table
+    od = funnel(GROUPS, by="team", numerator="paired", denominator="referrals").table
+    plain = funnel(GROUPS, by="team", numerator="paired", denominator="referrals", overdispersion=False).table
     assert (plain["upper95"] < od["upper95"]).all() and (plain["lower95"] > od["lower95"]).all()
     # team F (5/60 = 8.3%) is below the plain 95% limit, team E (28%) above it
     assert plain.set_index("group").loc["F", "outlier"].startswith("below")

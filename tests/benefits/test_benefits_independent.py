@@ -18,18 +18,11 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from cscs_eval.benefits.funnel_plot import Z95, Z998, funnel
-from cscs_eval.benefits.inequalities import group_estimates, inequality_gaps, sii_from_groups
-from cscs_eval.proms.stats import wilson_interval
-from cscs_eval.benefits.its import interrupted_time_series
+from benefits_helpers import binary_rows
+from cscs_eval.benefits import funnel, group_estimates, inequality_gaps, interrupted_time_series, sii_from_groups
+from cscs_eval.benefits._funnel_limits import Z95, Z998
+from cscs_eval.stats import wilson_interval
 
-
-def rows(counts):
-    """Row-level 0/1 data from {group: (events, n)}."""
-    out = []
-    for g, (x, n) in counts.items():
-        out += [{"group": g, "y": 1}] * x + [{"group": g, "y": 0}] * (n - x)
-    return pd.DataFrame(out)
 
 
 # --- Wilson, Newcombe and Katz intervals --------------------------------------------------------
@@ -57,7 +50,7 @@ def test_wilson_matches_statsmodels(xn, alpha):
 @pytest.mark.parametrize("x1,n1,x0,n0,lower,upper", [(56, 70, 48, 80, 0.0524, 0.3339),
                                                       (9, 10, 3, 10, 0.1705, 0.8090)])
 def test_newcombe_difference_matches_published_table(x1, n1, x0, n0, lower, upper):
-    g = inequality_gaps(rows({"a": (x1, n1), "b": (x0, n0)}), group="group", outcome="y", reference="b",
+    g = inequality_gaps(binary_rows({"a": (x1, n1), "b": (x0, n0)}), by="group", outcome="y", reference="b",
                         suppress=False).set_index("group")
     assert round(g.loc["a", "abs_gap_lower"], 4) == lower
     assert round(g.loc["a", "abs_gap_upper"], 4) == upper
@@ -68,7 +61,7 @@ def test_newcombe_difference_matches_published_table(x1, n1, x0, n0, lower, uppe
 def test_difference_and_ratio_match_statsmodels(n1, n0, f1, f0):
     x1, x0 = max(1, round(n1 * f1)), max(1, round(n0 * f0))
     x1, x0 = min(x1, n1), min(x0, n0)
-    g = inequality_gaps(rows({"a": (x1, n1), "b": (x0, n0)}), group="group", outcome="y", reference="b",
+    g = inequality_gaps(binary_rows({"a": (x1, n1), "b": (x0, n0)}), by="group", outcome="y", reference="b",
                         suppress=False).set_index("group")
     # statsmodels: method="newcomb" is Newcombe's method 10; method="log" for a ratio is Katz (1978)
     d = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff")
@@ -81,7 +74,7 @@ def test_mean_gap_matches_scipy_welch_and_t_interval():
     rng = np.random.default_rng(7)
     a, b = rng.normal(3, 2, 40), rng.normal(4, 3, 65)
     data = pd.DataFrame({"group": ["a"] * 40 + ["b"] * 65, "y": np.concatenate([a, b])})
-    g = inequality_gaps(data, group="group", outcome="y", kind="mean", reference="b",
+    g = inequality_gaps(data, by="group", outcome="y", kind="mean", reference="b",
                         suppress=False).set_index("group")
     welch = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)  # scipy 1.17
     assert (g.loc["a", "abs_gap_lower"], g.loc["a", "abs_gap_upper"]) == pytest.approx(tuple(welch), rel=1e-10)
@@ -112,7 +105,7 @@ def test_sii_variance_interval_matches_weighted_least_squares_sandwich():
     sizes = np.array([120.0, 300.0, 80.0, 200.0])
     y = np.array([0.12, 0.18, 0.25, 0.21])
     v = y * (1 - y) / sizes
-    r = sii_from_groups(list("abcd"), y, sizes, v)
+    r = sii_from_groups(list("abcd"), y, sizes, variances=v)
     share = sizes / sizes.sum()
     X = np.column_stack([np.ones(4), np.cumsum(share) - share / 2])
     W = np.diag(sizes)
@@ -126,7 +119,7 @@ def test_sii_variance_interval_matches_weighted_least_squares_sandwich():
 
 
 def test_group_rates_match_statsmodels_wilson():
-    est = group_estimates(rows({"x": (12, 40), "y": (3, 9)}), group="group", outcome="y").set_index("group")
+    est = group_estimates(binary_rows({"x": (12, 40), "y": (3, 9)}), by="group", outcome="y").set_index("group")
     assert (est.loc["x", "lower"], est.loc["x", "upper"]) == pytest.approx(
         proportion_confint(12, 40, method="wilson"), abs=1e-12)
 
@@ -191,7 +184,7 @@ def test_its_matches_a_plain_statsmodels_formula_fit():
     # Wagner et al. (2002) segmented regression, fitted independently with the formula interface
     ref = smf.ols("y ~ time + after + since", data=design).fit(
         cov_type="HAC", cov_kwds={"maxlags": r.maxlags, "use_correction": True}, use_t=True)
-    got = r.coefficients.set_index("term")
+    got = r.table.set_index("term")
     for mine, theirs in (("intercept", "Intercept"), ("baseline_slope", "time"), ("level_change", "after"),
                          ("slope_change", "since")):
         assert got.loc[mine, "estimate"] == pytest.approx(ref.params[theirs], rel=1e-10)
@@ -218,7 +211,7 @@ def test_its_newey_west_errors_by_hand():
     bread = np.linalg.inv(X.T @ X)
     k = X.shape[1]
     se = np.sqrt(n / (n - k) * np.diag(bread @ S @ bread))
-    got = r.coefficients.set_index("term")
+    got = r.table.set_index("term")
     tq = stats.t.ppf(0.975, n - k)
     np.testing.assert_allclose(got["estimate"].to_numpy(), b, rtol=1e-10)
     np.testing.assert_allclose(got["upper"].to_numpy() - got["estimate"].to_numpy(), tq * se, rtol=1e-9)
@@ -232,7 +225,7 @@ def test_rii_interval_agrees_with_simulation_as_phe_computes_it():
     sizes = np.array([895.0, 770, 660, 460, 330])
     rates = np.array([0.171, 0.216, 0.231, 0.253, 0.290])
     v = rates * (1 - rates) / sizes
-    r = sii_from_groups([1, 2, 3, 4, 5], rates, sizes, v)
+    r = sii_from_groups([1, 2, 3, 4, 5], rates, sizes, variances=v)
     rng = np.random.default_rng(2024)
     draws = rng.normal(rates, np.sqrt(v), size=(200_000, 5))
     share = sizes / sizes.sum()
@@ -276,12 +269,12 @@ def test_its_ar1_errors_match_cochrane_orcutt_by_hand():
     t = np.arange(n, dtype=float)
     X = np.column_stack([np.ones(n), t, (t >= c) * 1.0, np.where(t >= c, t - c, 0.0)])
     b, se, rho, dof = cochrane_orcutt(df["value"].to_numpy(), X)
-    got = r.coefficients.set_index("term")
+    got = r.table.set_index("term")
     assert r.rho == pytest.approx(rho, abs=1e-6)
     np.testing.assert_allclose(got["estimate"].to_numpy(), b, rtol=1e-5)
     np.testing.assert_allclose(got["upper"].to_numpy() - got["estimate"].to_numpy(),
                                stats.t.ppf(0.975, dof) * se, rtol=1e-4)
-    assert "AR(1)" in r.describe()
+    assert "AR(1)" in r.text()
 
 
 def test_its_ar1_intervals_cover_better_than_newey_west_in_short_series():

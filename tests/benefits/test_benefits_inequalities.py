@@ -7,19 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits.inequalities import imd_quintile, inequality_gaps, sii_from_groups, slope_index
-from cscs_eval.proms.stats import wilson_interval
+from benefits_helpers import binary_rows
+from cscs_eval.benefits import imd_quintile, inequality_gaps, sii_from_groups, slope_index
+from cscs_eval.stats import wilson_interval
 from cscs_eval.errors import InputError, UsageError
 
 Z = 1.959963984540054
 
 
 def rows(counts):
-    """Row-level data from {group: (events, n)}."""
-    out = []
-    for g, (x, n) in counts.items():
-        out += [{"group": g, "paired": 1}] * x + [{"group": g, "paired": 0}] * (n - x)
-    return pd.DataFrame(out)
+    """Row-level data from {group: (events, n)} with a 0/1 ``paired`` outcome."""
+    return binary_rows(counts, outcome="paired")
 
 
 def test_wilson_hand_worked():
@@ -34,7 +32,7 @@ def test_wilson_hand_worked():
 
 def test_rate_gaps_hand_worked():
     data = rows({"A": (10, 50), "B": (20, 50)})
-    g = inequality_gaps(data, group="group", outcome="paired", reference="B", suppress=False).set_index("group")
+    g = inequality_gaps(data, by="group", outcome="paired", reference="B", suppress=False).set_index("group")
     # Newcombe (1998) method 10: d - sqrt((p1 - l1)^2 + (u0 - p0)^2), d + sqrt((u1 - p1)^2 + (p0 - l0)^2)
     l1, u1 = (float(v) for v in wilson_interval(10, 50))
     l0, u0 = (float(v) for v in wilson_interval(20, 50))
@@ -51,7 +49,7 @@ def test_rate_gaps_hand_worked():
 
 def test_mean_gaps_hand_worked():
     data = pd.DataFrame({"group": ["A"] * 4 + ["B"] * 4, "change": [1, 2, 3, 4, 3, 4, 5, 6]})
-    g = inequality_gaps(data, group="group", outcome="change", kind="mean", reference="B",
+    g = inequality_gaps(data, by="group", outcome="change", kind="mean", reference="B",
                         suppress=False).set_index("group")
     # means 2.5 and 4.5, both variances 5/3; SE of difference sqrt(2 * (5/3) / 4); Welch df = 6
     se = math.sqrt(2 * (5 / 3) / 4)
@@ -67,12 +65,12 @@ def test_mean_gaps_hand_worked():
 
 
 def test_default_reference_is_largest_group():
-    g = inequality_gaps(rows({"A": (10, 50), "B": (20, 80)}), group="group", outcome="paired", suppress=False)
+    g = inequality_gaps(rows({"A": (10, 50), "B": (20, 80)}), by="group", outcome="paired", suppress=False)
     assert g.loc[g["reference"], "group"].tolist() == ["B"]
 
 
 def test_suppression_applied_by_default():
-    g = inequality_gaps(rows({"A": (10, 52), "B": (2, 3), "C": (30, 101)}), group="group", outcome="paired")
+    g = inequality_gaps(rows({"A": (10, 52), "B": (2, 3), "C": (30, 101)}), by="group", outcome="paired")
     g = g.set_index("group")
     assert g.loc["B", "n"] == "*" and g.loc["B", "events"] == "*"
     assert g.loc["B", "estimate"] == "*" and g.loc["B", "abs_gap"] == "*"
@@ -83,7 +81,7 @@ def test_suppression_applied_by_default():
 def test_missing_group_kept_as_not_recorded():
     data = rows({"A": (10, 50)})
     data.loc[0, "group"] = None
-    g = inequality_gaps(data, group="group", outcome="paired", suppress=False)
+    g = inequality_gaps(data, by="group", outcome="paired", suppress=False)
     assert "not recorded" in g["group"].tolist()
     assert g["n"].sum() == 50
 
@@ -91,11 +89,11 @@ def test_missing_group_kept_as_not_recorded():
 def test_bad_outcome_and_options():
     data = rows({"A": (1, 5)}).assign(paired=["1", "0", "maybe", "0", "1"])
     with pytest.raises(InputError, match="'maybe' is not 0/1"):
-        inequality_gaps(data, group="group", outcome="paired")
+        inequality_gaps(data, by="group", outcome="paired")
     with pytest.raises(UsageError, match="kind must be one of rate, mean"):
-        inequality_gaps(rows({"A": (1, 5)}), group="group", outcome="paired", kind="median")
+        inequality_gaps(rows({"A": (1, 5)}), by="group", outcome="paired", kind="median")
     with pytest.raises(UsageError, match="reference must be one of A"):
-        inequality_gaps(rows({"A": (1, 5)}), group="group", outcome="paired", reference="Z")
+        inequality_gaps(rows({"A": (1, 5)}), by="group", outcome="paired", reference="Z")
 
 
 def test_sii_hand_worked_three_groups():
@@ -104,7 +102,7 @@ def test_sii_hand_worked_three_groups():
     # SII = 0.4; mean = (10 + 40 + 40) / 400 = 0.225; RII = 1.7778
     # c = (-4/3, 0, 4/3); var = (16/9)(.0009 + .0024) = .0058667; SE = .076594
     v = [0.1 * 0.9 / 100, 0.2 * 0.8 / 200, 0.4 * 0.6 / 100]
-    r = sii_from_groups([1, 2, 3], [0.1, 0.2, 0.4], [100, 200, 100], v)
+    r = sii_from_groups([1, 2, 3], [0.1, 0.2, 0.4], [100, 200, 100], variances=v)
     assert r.groups["ridit"].tolist() == pytest.approx([0.125, 0.5, 0.875])
     assert r.sii == pytest.approx(0.4)
     assert r.mean == pytest.approx(0.225)
@@ -124,24 +122,24 @@ def test_sii_hand_worked_three_groups():
 def test_slope_index_from_rows_orders_deciles_numerically():
     data = pd.concat([rows({"1": (10, 100)}), rows({"2": (40, 200)}), rows({"10": (40, 100)})])
     data = data.rename(columns={"group": "imd"})
-    r = slope_index(data, group="imd", outcome="paired")
+    r = slope_index(data, by="imd", outcome="paired")
     assert r.groups["group"].tolist() == ["1", "2", "10"]
     assert r.sii == pytest.approx(0.4)
-    assert "slope index of inequality is 40.0" in r.describe(scale=100)
+    assert "slope index of inequality is 40.0" in r.text(scale=100)
 
 
 def test_slope_index_refuses_rows_without_group():
     data = rows({1: (10, 100), 2: (20, 100)})
     data.loc[0, "group"] = None
     with pytest.raises(InputError, match="1 row\\(s\\) have no group"):
-        slope_index(data, group="group", outcome="paired")
+        slope_index(data, by="group", outcome="paired")
 
 
 def test_sii_errors():
     with pytest.raises(InputError, match="at least 2 groups"):
         sii_from_groups([1], [0.1], [10])
     with pytest.raises(InputError, match="has no data"):
-        sii_from_groups([1, 2], [0.1, 0.2], [10, 0], [0.01, 0.01])
+        sii_from_groups([1, 2], [0.1, 0.2], [10, 0], variances=[0.01, 0.01])
 
 
 def test_imd_quintile():
@@ -154,9 +152,9 @@ def test_imd_quintile():
 @given(st.lists(st.tuples(st.integers(1, 500), st.floats(0, 1)), min_size=2, max_size=10))
 def test_sii_of_a_flat_gradient_is_zero_and_linear_gradient_exact(groups):
     sizes = [g[0] for g in groups]
-    flat = sii_from_groups(list(range(len(sizes))), [0.3] * len(sizes), sizes, [0.001] * len(sizes))
+    flat = sii_from_groups(list(range(len(sizes))), [0.3] * len(sizes), sizes, variances=[0.001] * len(sizes))
     assert flat.sii == pytest.approx(0.0, abs=1e-9)
     # values exactly on a line in the ridit give that line's slope back
-    ridit = sii_from_groups(list(range(len(sizes))), [0.3] * len(sizes), sizes, [0.001] * len(sizes)).groups["ridit"]
-    lin = sii_from_groups(list(range(len(sizes))), 0.1 + 0.5 * ridit, sizes, [0.001] * len(sizes))
+    ridit = flat.groups["ridit"]
+    lin = sii_from_groups(list(range(len(sizes))), 0.1 + 0.5 * ridit, sizes, variances=[0.001] * len(sizes))
     assert lin.sii == pytest.approx(0.5, rel=1e-9)

@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscs_eval.benefits.its import interrupted_time_series
-from cscs_eval.benefits._series import UnevenSeriesWarning
+from cscs_eval.benefits import UnevenSeriesWarning, interrupted_time_series
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 
 
@@ -29,7 +28,7 @@ def simulate(seed, *, n=48, change=24, level=4.0, slope=-0.2, base=0.1, rho=0.4,
 def test_noiseless_series_is_recovered_exactly():
     df, dates = simulate(0, sd=0.0)
     r = interrupted_time_series(df, changes=dates[24])
-    est = r.coefficients.set_index("term")["estimate"]
+    est = r.table.set_index("term")["estimate"]
     assert est["level_change"] == pytest.approx(4.0, abs=1e-9)
     assert est["slope_change"] == pytest.approx(-0.2, abs=1e-9)
     assert est["baseline_slope"] == pytest.approx(0.1, abs=1e-9)
@@ -39,8 +38,8 @@ def test_noiseless_series_is_recovered_exactly():
 def test_known_effects_inside_intervals_one_series():
     df, dates = simulate(11)
     r = interrupted_time_series(df, changes="2023-01-01")
-    c = r.coefficients.set_index("term")
-    assert r.coefficients.columns.tolist() == ["term", "estimate", "lower", "upper", "p_value"]
+    c = r.table.set_index("term")
+    assert r.table.columns.tolist() == ["term", "estimate", "lower", "upper", "p_value"]
     assert c.loc["level_change", "lower"] < 4.0 < c.loc["level_change", "upper"]
     assert c.loc["slope_change", "lower"] < -0.2 < c.loc["slope_change", "upper"]
     assert c.loc["level_change", "p_value"] < 0.001
@@ -52,7 +51,7 @@ def test_intervals_cover_the_truth_in_most_simulations():
     runs = 120
     for seed in range(runs):
         df, dates = simulate(1000 + seed, rho=0.3)
-        c = interrupted_time_series(df, changes=dates[24]).coefficients.set_index("term")
+        c = interrupted_time_series(df, changes=dates[24]).table.set_index("term")
         for term, truth in (("level_change", 4.0), ("slope_change", -0.2)):
             hits[term] += c.loc[term, "lower"] <= truth <= c.loc[term, "upper"]
     # Newey-West intervals are a little narrow in series of 48; they must still cover most of the time
@@ -63,18 +62,18 @@ def test_intervals_cover_the_truth_in_most_simulations():
 def test_two_changes_named_and_recovered():
     df, dates = simulate(5, n=60, second=(42, -3.0, 0.3), sd=0.5, rho=0.0)
     r = interrupted_time_series(df, changes=[dates[24], dates[42]], alpha=0.01)
-    c = r.coefficients.set_index("term")
+    c = r.table.set_index("term")
     assert list(c.index[:6]) == ["intercept", "baseline_slope", "level_change", "slope_change",
                                  "level_change_2", "slope_change_2"]
     assert c.loc["level_change_2", "lower"] < -3.0 < c.loc["level_change_2", "upper"]
     assert c.loc["slope_change_2", "lower"] < 0.3 < c.loc["slope_change_2", "upper"]
-    assert "level changed" in r.describe()
+    assert "level changed" in r.text()
 
 
 def test_seasonal_term_absorbs_seasonality():
     df, dates = simulate(3, season=3.0, sd=0.5, rho=0.0)
-    plain = interrupted_time_series(df, changes=dates[24], alpha=0.01).coefficients.set_index("term")
-    seas = interrupted_time_series(df, changes=dates[24], seasonal=True, alpha=0.01).coefficients.set_index("term")
+    plain = interrupted_time_series(df, changes=dates[24], alpha=0.01).table.set_index("term")
+    seas = interrupted_time_series(df, changes=dates[24], seasonal=True, alpha=0.01).table.set_index("term")
     assert {"season_sin_1", "season_cos_1"} <= set(seas.index)
     # SE of the sine coefficient is about sd / sqrt(n / 2) = 0.1: allow 3.5 of them
     assert abs(seas.loc["season_sin_1", "estimate"] - 3.0) < 0.35

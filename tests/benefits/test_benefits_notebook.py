@@ -4,6 +4,8 @@ import ast
 import json
 from pathlib import Path
 
+import pytest
+
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "benefits_analysis.ipynb"
 
 
@@ -35,7 +37,10 @@ def test_parameters_are_annotated_literals_with_help():
         assert "  # " in line, line
         # papermill's --help-notebook and -p skip a line with a second "=" (e.g. in its help comment)
         assert line.count("=") == 1, line
-    assert {"data_path", "indicators", "change_dates", "grouping", "suppress", "output_dir"} <= set(names)
+    # the common names of every notebook: data_path is the PROMs extract, equality_groups a list
+    assert {"indicators_path", "benefits_register_path", "data_path", "referrals_path", "demographics_path",
+            "indicators", "change_dates", "equality_groups", "suppress", "output_dir"} <= set(names)
+    assert "equality_groups: list = [" in src
     assert "suppress: bool = True  # " in src
 
 
@@ -92,7 +97,7 @@ def test_runs_without_proms_or_interrupted_time_series(tmp_path):
 
     out = tmp_path / "run.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
-                               parameters={"proms_path": "", "its_indicator": ""}, progress_bar=False)
+                               parameters={"data_path": "", "its_indicator": ""}, progress_bar=False)
     outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
                for o in c["outputs"]]
     assert {o["output_type"] for o in outputs} == {"display_data"}
@@ -107,7 +112,7 @@ def test_suppression_can_be_turned_off_for_analysts(tmp_path):
 
     out = tmp_path / "run.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parents[1]), kernel_name="python3",
-                               parameters={"suppress": False, "its_indicator": "", "grouping": ["gender"]},
+                               parameters={"suppress": False, "its_indicator": "", "equality_groups": ["gender"]},
                                progress_bar=False)
     outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
                for o in c["outputs"]]
@@ -122,3 +127,32 @@ def test_suppression_can_be_turned_off_for_analysts(tmp_path):
     assert [r[1] for r in outliers["rows"] if r[0] == "Northcliffe CMHT"] == ["1"]
     assert outliers["note"] is None
     assert "Small-number suppression is off" in texts
+
+
+def test_thin_cells_only_display():
+    """The logic lives in cscs_eval.benefits.assemble; cells call it once and show what it gives."""
+    code = [("".join(c["source"])) for c in load()["cells"] if c["cell_type"] == "code"][1:]
+    assert sum(len(src.splitlines()) for src in code) < 60
+    calls = {n.func.attr for src in code for n in ast.walk(ast.parse(src))
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+             and n.func.value.id == "benefits"}
+    assert calls == {"assemble"}
+    assert "assemble(" in code[0] and not any("assemble(" in src for src in code[1:])
+
+
+def test_a_bad_parameter_stops_the_first_cell_with_one_line(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError) as exc:
+        papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "run.ipynb"), cwd=str(NOTEBOOK.parents[1]),
+                                   kernel_name="python3", parameters={"equality_groups": ["Ethnicity"]},
+                                   progress_bar=False)
+    assert exc.value.ename == "UsageError"
+    assert exc.value.evalue.startswith("equality_groups must be columns of the referrals or demographics: one of ")
+    assert "ethnicity" in exc.value.evalue and "\n" not in exc.value.evalue
+    cells = json.loads((tmp_path / "run.ipynb").read_text(encoding="utf-8"))["cells"]
+    failed = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and any(
+        o["output_type"] == "error" for o in c.get("outputs", []))]
+    shown = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and any(
+        o["output_type"] == "display_data" for o in c.get("outputs", []))]
+    assert "benefits.assemble(" in "".join(cells[failed[0]]["source"]) and shown == []

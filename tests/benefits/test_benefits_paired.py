@@ -74,7 +74,7 @@ def test_paired_counts_feed_the_funnel(outcomes):
     assert counts["numerator"].sum() == ref["paired"].sum() and counts["denominator"].sum() == len(ref)
     north = counts.set_index("team").loc["Northcliffe CMHT"]
     assert (north["numerator"], north["denominator"]) == (1, 80)  # the sample's team with one paired referral
-    r = funnel(counts, group="team")
+    r = funnel(counts, by="team")
     assert round(100 * r.target, 1) == 22.0 and len(r.table) == 32
 
 
@@ -99,7 +99,7 @@ def test_paired_changes(outcomes):
 def test_slope_index_drop_missing_counts_what_it_leaves_out():
     df = pd.DataFrame({"q": [1] * 10 + [2] * 10 + [None] * 3, "y": [1] * 2 + [0] * 8 + [1] * 4 + [0] * 6 + [1] * 3})
     with pytest.raises(InputError, match="3 row\\(s\\) have no q"):
-        slope_index(df, group="q", outcome="y")
-    r = slope_index(df, group="q", outcome="y", drop_missing=True)
+        slope_index(df, by="q", outcome="y")
+    r = slope_index(df, by="q", outcome="y", drop_missing=True)
     assert r.n_dropped == 3 and round(r.sii, 6) == 0.4  # the same as the hand-worked two-group example
-    assert slope_index(df.dropna(), group="q", outcome="y").n_dropped == 0
+    assert slope_index(df.dropna(), by="q", outcome="y").n_dropped == 0

@@ -5,17 +5,17 @@ import warnings
 import pandas as pd
 import pytest
 
-from cscs_eval.benefits import (benefit_titles, collect_warnings, deprivation_text, gap_table, group_label,
-                                improvement_text, indicator_labels, interrupted_time_series, its_sentence, its_table,
-                                methods_text, record_warnings, reference_group, register_table, sii_from_groups,
-                                summary_text)
+from cscs_eval.benefits import (RegisterResult, benefit_titles, collect_warnings, deprivation_text, gap_table,
+                                group_label, improvement_text, indicator_labels, interrupted_time_series, its_sentence,
+                                its_table, methods_text, record_warnings, reference_group, register_table,
+                                sii_from_groups, summary_text)
 
-REPORT = pd.DataFrame({
+REPORT = RegisterResult(pd.DataFrame({
     "benefit": ["Shorter waits", "Fewer missed", "Better lives"], "owner": ["Ops", "Ops", "Clinical"],
     "status": ["on track", "delayed", "on track"], "baseline": [8.0, 12.0, 3.0], "target": [4.0, 9.0, 5.0],
     "latest": [6.1, 9.9, 4.6], "mean": [5.9, 11.4, 3.4],
     "variation": ["special_cause_improvement", "special_cause_concern", "special_cause_improvement"],
-    "assurance": ["consistent_fail", "inconsistent", None]})
+    "assurance": ["consistent_fail", "inconsistent", None]}))
 
 
 def _its():
@@ -26,7 +26,7 @@ def _its():
 
 
 def _sii(n_dropped=0):
-    r = sii_from_groups([1, 2, 3], [0.1, 0.2, 0.3], [100, 100, 100], [0.0009, 0.0016, 0.0021])
+    r = sii_from_groups([1, 2, 3], [0.1, 0.2, 0.3], [100, 100, 100], variances=[0.0009, 0.0016, 0.0021])
     r.n_dropped = n_dropped
     return r
 
@@ -69,8 +69,8 @@ def test_summary_text_word_for_word():
 
 
 def test_summary_without_signals_and_a_falling_gradient():
-    quiet = REPORT.assign(variation="common_cause", assurance="consistent_pass")
-    falling = sii_from_groups([1, 2], [0.4, 0.2], [100, 100], [0.0024, 0.0016])
+    quiet = RegisterResult(REPORT.table.assign(variation="common_cause", assurance="consistent_pass"))
+    falling = sii_from_groups([1, 2], [0.4, 0.2], [100, 100], variances=[0.0024, 0.0016])
     text = summary_text(quiet, sii=falling)
     assert "no indicator shows special cause improvement. None shows special cause concern." in text
     assert "3 of 3 will consistently meet the target" in text
@@ -95,7 +95,7 @@ def test_deprivation_text_suppresses_the_count_left_out():
 
 
 def test_improvement_text_rounds_the_count_when_suppressed():
-    r = sii_from_groups([1, 2], [0.2, 0.4], [341, 342], [0.0005, 0.0007])
+    r = sii_from_groups([1, 2], [0.2, 0.4], [341, 342], variances=[0.0005, 0.0007])
     assert improvement_text(r).startswith("Of about 685 paired ReQoL-10 totals with an IMD decile, 30.0% show a "
                                           "reliable improvement. For that share, from IMD quintile 1 to 2,")
     assert improvement_text(r, suppress=False, measure="DIALOG means").startswith("Of 683 paired DIALOG means")
@@ -124,8 +124,8 @@ def test_its_table():
     t = its_table(its)
     assert t["Term"].tolist()[:4] == ["Level at the start (2022-01-01)", "Trend before the change (per month)",
                                       "Step at 2023-01-01", "Change in trend from 2023-01-01 (per month)"]
-    assert t["Estimate"].tolist() == its.coefficients["estimate"].tolist()
-    p = its.coefficients["p_value"]
+    assert t["Estimate"].tolist() == its.table["estimate"].tolist()
+    p = its.table["p_value"]
     assert t["p value"].tolist() == ["< 0.001" if v < 0.001 else f"{v:.3f}" for v in p]
 
 

@@ -5,18 +5,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscs_eval.benefits import xmr as spc_mod
-from cscs_eval.benefits.xmr import ShortSeriesWarning, spc, xmr_limits
-from cscs_eval.benefits._series import UnevenSeriesWarning
+from cscs_eval.benefits import ShortSeriesWarning, UnevenSeriesWarning, spc, xmr_limits
+from cscs_eval.benefits import _xmr as spc_mod  # the rule helpers, tested one by one
 from cscs_eval.errors import InputError, UsageError
+from cscs_eval.io import read_yaml
 
-FIXTURES = yaml.safe_load((Path(__file__).parents[1] / "reference" / "benefits" / "spc_fixtures.yaml").read_text())
+FIXTURES = read_yaml(Path(__file__).parents[1] / "reference" / "benefits" / "spc_fixtures.yaml")
 
-pytestmark = pytest.mark.filterwarnings("ignore::cscs_eval.benefits.xmr.ShortSeriesWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::cscs_eval.benefits.ShortSeriesWarning")
 
 
 def monthly(values, start="2022-04-01"):
@@ -27,7 +26,7 @@ def monthly(values, start="2022-04-01"):
 def test_rnorm20_limits_and_all_common_cause(screen):
     f = FIXTURES["rnorm20"]
     r = spc(monthly(f["values"]), screen_outliers=screen)
-    d = r.data
+    d = r.table
     assert d["mean"].iloc[0] == pytest.approx(f["mean"], abs=1e-7)
     assert d["lpl"].iloc[0] == pytest.approx(f["lpl"], abs=1e-5)
     assert d["upl"].iloc[0] == pytest.approx(f["upl"], abs=1e-6)
@@ -39,7 +38,7 @@ def test_rnorm20_with_outlier_screened_and_not(screen, key):
     f = FIXTURES["rnorm20_y15_10"]
     values = list(FIXTURES["rnorm20"]["values"])
     values[f["position"] - 1] = f["replacement"]
-    d = spc(monthly(values), screen_outliers=screen).data
+    d = spc(monthly(values), screen_outliers=screen).table
     exp = f[key]
     assert d["mean"].iloc[0] == pytest.approx(exp["mean"], abs=1e-7)
     assert d["lpl"].iloc[0] == pytest.approx(exp["lpl"], abs=1e-6)
@@ -51,7 +50,7 @@ def test_rnorm20_with_outlier_screened_and_not(screen, key):
 @pytest.mark.parametrize("screen,key", [(True, "screened"), (False, "unscreened")])
 def test_deviations_vignette(screen, key):
     f = FIXTURES["deviations"]
-    d = spc(f["values"], screen_outliers=screen).data
+    d = spc(f["values"], screen_outliers=screen).table
     for col in ("mean", "lpl", "upl"):
         assert round(d[col].iloc[0], 2) == pytest.approx(f[key][col])
     assert d["point_type"].iloc[f["special_position"] - 1] == "special_cause_improvement"
@@ -59,13 +58,13 @@ def test_deviations_vignette(screen, key):
 
 def test_screening_is_off_by_default_to_match_excel():
     f = FIXTURES["deviations"]
-    assert round(spc(f["values"]).data["upl"].iloc[0], 2) == f["unscreened"]["upl"]
+    assert round(spc(f["values"]).table["upl"].iloc[0], 2) == f["unscreened"]["upl"]
 
 
 def test_alternating_with_large_last_two_is_common_cause():
     values = [1, -1] * 8
     values[-2:] = [5.5, -5.5]
-    d = spc(values).data
+    d = spc(values).table
     assert d["point_type"].tolist()[-2:] == [FIXTURES["alternating"]["last_two"]] * 2
 
 
@@ -99,7 +98,7 @@ def test_two_in_three_needs_all_three_on_one_side():
 def test_decreasing_trend_is_flagged():
     # NHSRplotthedots issue #167: a decreasing trend of 7 was not flagged before 0.2
     y = [5, 9, 5, 9, 5, 9, 5, 8.5, 8, 7.5, 7, 6.5, 6, 5.5, 9, 5, 9, 5]
-    d = spc(y, improvement="decrease").data
+    d = spc(y, improvement="decrease").table
     assert d["special_cause_type"].iloc[7:14].tolist() == ["7 Point Trend (Decreasing)"] * 7
     assert set(d["point_type"].iloc[7:14]) == {"special_cause_improvement"}
 
@@ -107,7 +106,7 @@ def test_decreasing_trend_is_flagged():
 def test_trend_is_coloured_by_its_direction_not_its_side_of_the_mean():
     # NHSRplotthedots PR #180: a falling trend above the mean is a concern when increase is better
     y = [5, 9] * 5 + [12, 11.5, 11, 10.5, 10, 9.5, 9.2] + [5, 9] * 4
-    d = spc(y, improvement="increase").data
+    d = spc(y, improvement="increase").table
     trend = d[d["special_cause_type"].str.startswith("7 Point Trend")]
     assert len(trend) >= 7
     assert (trend["relative_to_mean"].iloc[:7] == 1).all()  # above the mean ...
@@ -115,7 +114,7 @@ def test_trend_is_coloured_by_its_direction_not_its_side_of_the_mean():
 
 
 def test_precedence_outside_limits_over_trend():
-    d = spc(list(range(1, 11))).data
+    d = spc(list(range(1, 11))).table
     assert d["special_cause_type"].tolist() == (["Below LCL"] * 2 + ["7 Point Trend (Increasing)"] * 6
                                                 + ["Above UCL"] * 2)
     assert d["point_type"].tolist() == ["special_cause_concern"] * 2 + ["special_cause_improvement"] * 8
@@ -123,14 +122,14 @@ def test_precedence_outside_limits_over_trend():
 
 def test_shift_of_seven_flags_all_points_in_run():
     y = [5, 6, 5, 6, 5, 6, 5, 6, 5, 6] + [6.5] * 7 + [4, 6, 4]
-    d = spc(y).data
+    d = spc(y).table
     # the 7 points above the mean form a shift (they are not a trend: ties)
     assert d["special_cause_type"].iloc[10:17].tolist()[-1] in ("7 Points Above CL", "2 in 3 Above CL")
     assert d["special_cause_flag"].iloc[10:17].all()
 
 
 def test_neutral_direction_names():
-    d = spc([1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1], improvement="neutral").data
+    d = spc([1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1], improvement="neutral").table
     assert d["point_type"].iloc[4] == "special_cause_neutral_high"
 
 
@@ -209,7 +208,7 @@ def test_uneven_dates_warn():
 
 def test_unsorted_input_is_sorted_by_date_and_uk_dates_read():
     df = pd.DataFrame({"date": ["01/03/2024", "01/01/2024", "01/02/2024"], "value": [3, 1, 2]})
-    d = spc(df).data
+    d = spc(df).table
     assert d["value"].tolist() == [1, 2, 3]
     assert d["date"].dt.month.tolist() == [1, 2, 3]
 
@@ -223,23 +222,23 @@ def test_bad_options():
 
 def test_fix_after_n_points_uses_first_points_only():
     y = [1, 2] * 10 + [50] * 5
-    d = spc(y, fix_after_n_points=20).data
+    d = spc(y, fix_after_n_points=20).table
     assert d["mean"].iloc[0] == pytest.approx(1.5)
     assert (d["special_cause_type"].iloc[20:] == "Above UCL").all()
 
 
-def test_table_and_describe():
+def test_chart_table_and_text():
     r = spc(monthly(FIXTURES["rnorm20"]["values"]), target=0, label="demo")
-    assert r.table().columns.tolist() == ["date", "value", "mean", "lpl", "upl", "point_type"]
-    text = r.describe()
+    assert r.chart_table().columns.tolist() == ["date", "value", "mean", "lpl", "upl", "point_type"]
+    text = r.text()
     assert text.startswith("demo: common cause variation") and "inconsistent" in text
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3, allow_nan=False, width=32), min_size=2, max_size=40))
 def test_properties_limits_and_direction_symmetry(values):
-    up = spc(values).data
-    down = spc(values, improvement="decrease").data
+    up = spc(values).table
+    down = spc(values, improvement="decrease").table
     assert (up["lpl"] <= up["mean"] + 1e-9).all() and (up["mean"] <= up["upl"] + 1e-9).all()
     np.testing.assert_allclose(up["upl"] - up["mean"], up["mean"] - up["lpl"], rtol=1e-9, atol=1e-6)
     swap = {"special_cause_improvement": "special_cause_concern", "special_cause_concern": "special_cause_improvement",
@@ -247,16 +246,16 @@ def test_properties_limits_and_direction_symmetry(values):
     assert down["point_type"].tolist() == [swap[p] for p in up["point_type"]]
 
 
-def test_describe_numbers_read_as_typed():
+def test_text_numbers_read_as_typed():
     r = spc(monthly([30 + (i % 4) for i in range(24)]), target=40, label="Paired (%)")
-    text = r.describe()
+    text = r.text()
     assert "target 40:" in text and "target 40.0" not in text
     assert "mean 31.5, process limits" in text
 
 
 def test_england_spc_tool_demo_as_the_python_port_checks_it():
     f = FIXTURES["england_tool_demo"]
-    d = spc(f["values"]).data
+    d = spc(f["values"]).table
     assert round(d["mean"].iloc[-1], 2) == f["mean"]
     assert round(d["lpl"].iloc[-1]) == f["lpl"] and round(d["upl"].iloc[-1]) == f["upl"]
     expected = [i + 1 == f["outside_limits_position"] for i in range(len(f["values"]))]
@@ -267,7 +266,7 @@ def test_england_spc_tool_demo_as_the_python_port_checks_it():
 
 def test_fix_after_n_points_as_the_python_port_checks_it():
     f = FIXTURES["fix_after_five"]
-    assert spc(f["values"], fix_after_n_points=f["fix_after_n_points"]).data["mean"].iloc[-1] == f["mean"]
+    assert spc(f["values"], fix_after_n_points=f["fix_after_n_points"]).table["mean"].iloc[-1] == f["mean"]
 
 
 def test_summaries_as_nhsrplotthedots_prints_them():

@@ -1,4 +1,5 @@
-"""Small-number disclosure in the funnel: the published table, the figure and `benefits funnel --suppress`."""
+"""Small-number disclosure in the funnel: the published table, the figure and `benefits funnel` (suppressed
+unless `--no-suppress`)."""
 
 import matplotlib
 
@@ -11,6 +12,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from benefits_helpers import run_cli  # noqa: E402
 from cscs_eval.benefits import funnel, funnel_caption, outlier_table, plot_funnel, save_tables  # noqa: E402
 from cscs_eval.cli import main  # noqa: E402
 
@@ -21,12 +23,12 @@ LIMITS = ["rate", "lower95", "upper95", "lower998", "upper998"]
 
 
 def test_small_marks_numerator_or_denominator_of_1_to_4():
-    r = funnel(TEAMS, group="team")
+    r = funnel(TEAMS, by="team")
     assert r.table.loc[r.small(), "group"].tolist() == ["a", "f"]
 
 
 def test_published_table_withholds_rates_and_limits_of_small_teams():
-    r = funnel(TEAMS, group="team")
+    r = funnel(TEAMS, by="team")
     t = r.published_table().set_index("group")
     assert t.columns.tolist() == ["numerator", "denominator", *LIMITS, "outlier"]
     assert t.loc["a", "numerator"] == "*" and t.loc["a", "denominator"] == 100
@@ -61,7 +63,7 @@ def _plotted(ax):
 
 
 def test_figure_leaves_small_teams_out_but_keeps_their_limits():
-    r = funnel(TEAMS, group="team")
+    r = funnel(TEAMS, by="team")
     fig, ax = plt.subplots()
     plot_funnel(r, ax=ax, suppress=True)
     xs, labels = _plotted(ax)
@@ -87,17 +89,17 @@ def test_figure_when_every_team_is_small():
 
 
 def test_caption_says_how_many_are_not_shown():
-    r = funnel(TEAMS, group="team")
+    r = funnel(TEAMS, by="team")
     text = funnel_caption(r, unit="teams", suppress=True)
-    assert text.startswith(r.describe(unit="teams"))
+    assert text.startswith(r.text(unit="teams"))
     assert text.endswith("2 teams with a count of 1 to 4 are not shown (small-number suppression); "
                          "the limits use every team.")
     assert "not shown" not in funnel_caption(r, suppress=False)
-    assert "not shown" not in funnel_caption(funnel(TEAMS.iloc[1:5], group="team"))
+    assert "not shown" not in funnel_caption(funnel(TEAMS.iloc[1:5], by="team"))
 
 
 def test_outlier_table_is_suppressed():
-    t = outlier_table(funnel(TEAMS, group="team"), group_label="Team", numerator_label="Paired",
+    t = outlier_table(funnel(TEAMS, by="team"), group_label="Team", numerator_label="Paired",
                       denominator_label="Eligible")
     assert t.columns.tolist() == ["Team", "Paired", "Eligible", "Paired (%)", "Outside"]
     row = t[t["Team"] == "a"].iloc[0]
@@ -105,39 +107,33 @@ def test_outlier_table_is_suppressed():
 
 
 def test_save_tables_writes_the_suppressed_funnel(tmp_path):
-    out = save_tables(tmp_path / "out", funnel=funnel(TEAMS, group="team"))
+    out = save_tables(tmp_path / "out", funnel=funnel(TEAMS, by="team"))
     t = pd.read_csv(out / "funnel_paired_by_team.csv", dtype=str)
     assert t.loc[t["group"] == "a", "numerator"].item() == "*" and "z" not in t.columns
-    out = save_tables(tmp_path / "raw", funnel=funnel(TEAMS, group="team"), suppress=False)
+    out = save_tables(tmp_path / "raw", funnel=funnel(TEAMS, by="team"), suppress=False)
     assert pd.read_csv(out / "funnel_paired_by_team.csv")["numerator"].tolist()[:1] == [2]
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
-
-def test_cli_funnel_suppress(tmp_path, capsys):
+def test_cli_funnel_suppresses_unless_no_suppress(tmp_path, capsys):
     f = tmp_path / "teams.csv"
     TEAMS.to_csv(f, index=False)
     raw, published = tmp_path / "raw.csv", tmp_path / "published.csv"
-    code, _, _ = run(capsys, "benefits", "funnel", str(f), "--group", "team", "--out", str(raw))
-    assert code == 0
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--no-suppress", "--out", str(raw))
+    assert code == 0 and "Not for publication" in stdout
     exact = pd.read_csv(raw, dtype=str)
     assert exact["numerator"].tolist() == ["2", "30", "45", "20", "70", "1", "36"]  # analysts get exact counts
-    code, stdout, _ = run(capsys, "benefits", "funnel", str(f), "--group", "team", "--suppress", "--out",
-                          str(published))
-    assert code == 0 and "Across 7 groups" in stdout
+    code, stdout, _ = run_cli(capsys, "benefits", "funnel", str(f), "--by", "team", "--out", str(published))
+    assert code == 0 and "Across 7 groups" in stdout and "Not for publication" not in stdout
     t = pd.read_csv(published, dtype=str).set_index("group")
     assert t["numerator"].tolist() == ["*", "30", "45", "20", "70", "*", "35"]
     assert t.loc["f", "denominator"] == "*" and (t.loc[["a", "f"], LIMITS] == "*").all().all()
     assert t.columns.tolist() == exact.columns.tolist()[1:]
 
 
-def test_cli_funnel_help_names_suppress(capsys):
+def test_cli_funnel_help_names_no_suppress(capsys):
     with pytest.raises(SystemExit) as e:
         main(["benefits", "funnel", "--help"])
     assert e.value.code == 0
-    assert "--suppress" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--no-suppress" in out and "--suppress " not in out

@@ -9,29 +9,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits.xmr import ASSURANCE_LABELS, SpcResult
-
-ACCENT = "#005EB8"  # NHS Blue (the report accent, as cscs_eval.reporting.style)
-DARK = "#231F20"
-GREY = "#768692"
-LIGHT = "#E8EDEE"
-WARM = "#ED8B00"
+from cscs_eval.benefits._xmr import SpcResult
+from cscs_eval.reporting.style import ACCENT, DARK, FIGURE_SIZE, GREY, PLUM, WARM
 
 _POINT_STYLE = {
     # point type: (label, marker, face colour, edge colour, size)
     "common_cause": ("Common cause", "o", GREY, GREY, 22),
     "special_cause_improvement": ("Special cause: improvement", "o", ACCENT, DARK, 55),
     "special_cause_concern": ("Special cause: concern", "s", "white", WARM, 50),
-    "special_cause_neutral_high": ("Special cause: neutral high", "D", "#7C2855", DARK, 45),
-    "special_cause_neutral_low": ("Special cause: neutral low", "D", "white", "#7C2855", 45),
+    "special_cause_neutral_high": ("Special cause: neutral high", "D", PLUM, DARK, 45),
+    "special_cause_neutral_low": ("Special cause: neutral low", "D", "white", PLUM, 45),
 }
 
 _VARIATION_BADGE = {
     "common_cause": ("Common cause", GREY),
     "special_cause_improvement": ("Improvement", ACCENT),
     "special_cause_concern": ("Concern", WARM),
-    "special_cause_neutral_high": ("Neutral: high", "#7C2855"),
-    "special_cause_neutral_low": ("Neutral: low", "#7C2855"),
+    "special_cause_neutral_high": ("Neutral: high", PLUM),
+    "special_cause_neutral_low": ("Neutral: low", PLUM),
 }
 _ASSURANCE_BADGE = {
     "consistent_pass": ("P", "Target: consistently met", ACCENT),
@@ -44,7 +39,7 @@ def _axes(ax):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 4.2))
+        _, ax = plt.subplots(figsize=FIGURE_SIZE)
     return ax
 
 
@@ -66,7 +61,7 @@ def plot_spc(result: SpcResult, *, ax=None, title=None, ylabel="Value", xlabel="
     Making Data Count icons have.
     """
     ax = _axes(ax)
-    d = result.data
+    d = result.table
     ax.plot(d["date"], d["value"], color=GREY, linewidth=1, zorder=1)
     for g, part in d.groupby("rebase_group"):
         ax.plot(part["date"], part["mean"], color=DARK, linewidth=1.2, zorder=2,
@@ -100,13 +95,14 @@ def plot_spc(result: SpcResult, *, ax=None, title=None, ylabel="Value", xlabel="
 
 
 def plot_funnel(result, *, ax=None, title="Funnel plot", xlabel="Denominator", ylabel="Rate (%)",
-                label_outliers: bool = True, percent: bool = True, suppress: bool = False):
+                label_outliers: bool = True, percent: bool = True, suppress: bool = True):
     """Draw a funnel plot: each group's rate against its denominator, with 95% and 99.8% limits.
 
-    With ``suppress=True`` (for a published figure) a group whose numerator or denominator is
-    1 to 4 is not drawn, nor labelled, and the curves span only the groups drawn: its exact
-    place would reveal the counts a suppressed table hides. The limits still come from every
-    group; say in the caption how many are not shown (:meth:`FunnelResult.small`).
+    With ``suppress`` (the default, for a published figure) a group whose numerator or
+    denominator is 1 to 4 is not drawn, nor labelled, and the curves span only the groups
+    drawn: its exact place would reveal the counts a suppressed table hides. The limits still
+    come from every group; say in the caption how many are not shown (:meth:`FunnelResult.small`,
+    :func:`~cscs_eval.benefits.funnel_caption`). ``suppress=False`` draws every group, for analysts.
     """
     ax = _axes(ax)
     t = result.table
@@ -196,5 +192,3 @@ def plot_gaps(gaps: pd.DataFrame, *, ax=None, title="Rates by group", xlabel="Ra
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax
 
-
-__all__ = ["plot_spc", "plot_funnel", "plot_its", "plot_gaps", "ASSURANCE_LABELS"]

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits._series import option_dates, prepare_series, time_steps
+from cscs_eval.benefits._series import day_text, option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
+from cscs_eval.results import Result
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
 LIMIT = 2.66
@@ -209,7 +210,8 @@ def point_type(special_cause, improvement: str = "increase") -> list[str]:
     direction = _direction(improvement)
     out = []
     for label in special_cause:
-        v = 1 if ("Above" in label or "Increasing" in label) else -1 if ("Below" in label or "Decreasing" in label) else 0
+        up, down = ("Above" in label or "Increasing" in label), ("Below" in label or "Decreasing" in label)
+        v = 1 if up else -1 if down else 0
         if v == 0:
             out.append("common_cause")
         elif direction == 0:
@@ -265,7 +267,7 @@ def xmr_limits(values, *, screen_outliers: bool = False, fix_after_n_points: int
     """
     y = np.asarray(values, dtype=float)
     if fix_after_n_points is not None:
-        y = y[:fix_after_n_points]
+        y = y[:int(fix_after_n_points)]
     mean = float(np.mean(y))
     mr = np.abs(np.diff(y))
     amr = float(np.mean(mr)) if len(mr) else float("nan")
@@ -276,35 +278,40 @@ def xmr_limits(values, *, screen_outliers: bool = False, fix_after_n_points: int
             "near_lpl": mean - NEAR_LIMIT * amr, "near_upl": mean + NEAR_LIMIT * amr}
 
 
-@dataclass
-class SpcResult:
+#: The columns a chart needs, as ``benefits spc --out`` writes them.
+CHART_COLUMNS = ("date", "value", "mean", "lpl", "upl", "point_type")
+
+
+@dataclass(repr=False)
+class SpcResult(Result):
     """An XmR chart: the points with their limits and types, and the options that made them.
 
-    ``data`` has one row per point: ``date, value, rebase_group, mean, lpl, upl, near_lpl,
+    ``table`` has one row per point: ``date, value, rebase_group, mean, lpl, upl, near_lpl,
     near_upl, outside_limits, relative_to_mean, close_to_limits, special_cause_type,
-    special_cause_flag, point_type, short_group_warning``.
+    special_cause_flag, point_type, short_group_warning``. ``summary()`` has one row per
+    rebase group and ``text()`` says what the latest point shows.
     """
 
-    data: pd.DataFrame
+    table: pd.DataFrame = field()  # required, not the base class's None
     improvement: str = "increase"
     target: float | None = None
     screen_outliers: bool = False
     rebase: list = field(default_factory=list)
     label: str | None = None
 
-    def table(self) -> pd.DataFrame:
+    def chart_table(self) -> pd.DataFrame:
         """The chart data as the command line writes it: ``date, value, mean, lpl, upl, point_type``."""
-        return self.data[["date", "value", "mean", "lpl", "upl", "point_type"]].copy()
+        return self.table[list(CHART_COLUMNS)].copy()
 
     @property
     def variation(self) -> str:
         """The type of the last point (Making Data Count's variation icon)."""
-        return str(self.data["point_type"].iloc[-1])
+        return str(self.table["point_type"].iloc[-1])
 
     @property
     def assurance(self):
         """``consistent_pass``, ``consistent_fail``, ``inconsistent``, or None without a target or direction."""
-        last = self.data.iloc[-1]
+        last = self.table.iloc[-1]
         return assurance_type(self.target, last["lpl"], last["upl"], self.improvement)
 
     def summary(self) -> pd.DataFrame:
@@ -315,8 +322,8 @@ class SpcResult:
         the assurance is given for the last group only.
         """
         rows = []
-        last_group = self.data["rebase_group"].max()
-        for g, d in self.data.groupby("rebase_group", sort=True):
+        last_group = self.table["rebase_group"].max()
+        for g, d in self.table.groupby("rebase_group", sort=True):
             rows.append({
                 "rebase_group": int(g), "start": d["date"].iloc[0], "end": d["date"].iloc[-1], "n": len(d),
                 "mean": d["mean"].iloc[0], "lpl": d["lpl"].iloc[0], "upl": d["upl"].iloc[0],
@@ -328,13 +335,13 @@ class SpcResult:
             })
         return pd.DataFrame(rows)
 
-    def describe(self) -> str:
+    def text(self) -> str:
         """A sentence for a report: the variation and assurance of the latest point, with the limits."""
-        last = self.data.iloc[-1]
+        last = self.table.iloc[-1]
         name = f"{self.label}: " if self.label else ""
         text = (f"{name}{VARIATION_LABELS[self.variation].lower()} at the latest point "
                 f"({_fmt(last['value'])}); mean {_fmt(last['mean'])}, process limits {_fmt(last['lpl'])} "
-                f"to {_fmt(last['upl'])} from {int((self.data['rebase_group'] == last['rebase_group']).sum())} points")
+                f"to {_fmt(last['upl'])} from {int((self.table['rebase_group'] == last['rebase_group']).sum())} points")
         if self.target is not None:
             a = self.assurance
             text += f"; target {_fmt(self.target)}: " + (ASSURANCE_LABELS[a].lower() if a else "no assurance "
@@ -352,9 +359,9 @@ def _fmt(x) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
-def spc(data, *, value: str = "value", date: str | None = "date", improvement: str = "increase",
+def spc(data, *, value: str = "value", date: str | None = "date", indicator=None, improvement: str = "increase",
         target: float | None = None, rebase=(), screen_outliers: bool = False,
-        fix_after_n_points: int | None = None, label: str | None = None) -> SpcResult:
+        fix_after_n_points: int | None = None, label: str | None = None, source=None) -> SpcResult:
     """An XmR chart with the Making Data Count rules, as NHSRplotthedots computes it.
 
     Parameters
@@ -363,6 +370,8 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
         A DataFrame with a date and a value column, or a sequence of numbers in time order.
     value, date
         Column names. Dates may be ISO or UK day-first; each date may appear once.
+    indicator
+        With a long table ``indicator, date, value`` of several series, the one to chart.
     improvement
         ``"increase"`` (higher is better), ``"decrease"`` or ``"neutral"``.
     target
@@ -375,12 +384,14 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
         Compute each group's limits from its first n points only.
     label
         A name for the series, used in sentences and figure titles.
+    source
+        The file the data came from, named in error messages with the row.
 
     Returns
     -------
     SpcResult
-        ``.data`` (one row per point), ``.table()``, ``.summary()``, ``.variation``,
-        ``.assurance``, ``.describe()``.
+        ``.table`` (one row per point), ``.summary()`` (one row per rebase group),
+        ``.variation``, ``.assurance``, ``.text()``.
 
     Warns
     -----
@@ -399,36 +410,39 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
     Examples
     --------
     >>> r = spc(list(range(1, 11)))
-    >>> round(float(r.data["upl"].iloc[0]), 2), r.variation
+    >>> round(float(r.table["upl"].iloc[0]), 2), r.variation
     (8.16, 'special_cause_improvement')
     """
     _direction(improvement)
-    if fix_after_n_points is not None and (int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2):
+    whole = (isinstance(fix_after_n_points, (int, float, np.number)) and not isinstance(fix_after_n_points, bool)
+             and float(fix_after_n_points).is_integer())
+    if fix_after_n_points is not None and (not whole or fix_after_n_points < 2):
         raise UsageError(f"fix_after_n_points must be a whole number of at least 2; got {fix_after_n_points!r}")
     if target is not None:
         try:
             target = float(target)
         except (TypeError, ValueError):
             raise UsageError(f"target must be a number; got {target!r}") from None
-    series = prepare_series(data, date=date, value=value)
+    series = prepare_series(data, date=date, value=value, indicator=indicator, source=source)
     if len(series) < 2:
         raise InputError(f"an SPC chart needs at least 2 points for a moving range; got {len(series)}",
-                         file=getattr(data, "attrs", {}).get("source"))
+                         file=source)
     if pd.api.types.is_datetime64_any_dtype(series["date"]):
         time_steps(series["date"])  # warns when months or weeks are missing (NHSRplotthedots expects no gaps)
     rebase_flags = np.zeros(len(series), dtype=int)
     rebase_dates = []
     if isinstance(rebase, (str, pd.Timestamp)) or not np.iterable(rebase):
         rebase = [rebase]
-    rebase = [r for r in rebase if r is not None]
+    rebase = [r for r in rebase if r is not None and str(r).strip() != ""]
     if rebase:
-        wanted = option_dates(list(rebase), not pd.api.types.is_datetime64_any_dtype(series["date"]), "rebase")
+        wanted = option_dates(list(rebase), numeric=not pd.api.types.is_datetime64_any_dtype(series["date"]),
+                              name="rebase date")
         for w in wanted:
             hit = np.flatnonzero((series["date"] == w).to_numpy())
             if not len(hit):
                 first, last = series["date"].iloc[0], series["date"].iloc[-1]
-                raise UsageError(f"rebase date {_day(w)} is not a date of the series ({_day(first)} to "
-                                 f"{_day(last)}); rebase at one of its dates")
+                raise UsageError(f"rebase date {day_text(w)} is not a date of the series ({day_text(first)} to "
+                                 f"{day_text(last)}); rebase at one of its dates")
             rebase_flags[hit[0]] = 1
             rebase_dates.append(w)
     groups = np.cumsum(rebase_flags)
@@ -436,10 +450,10 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
     for g in np.unique(groups):
         d = series[groups == g].reset_index(drop=True)
         if len(d) < 2:
-            raise InputError(f"rebase group starting {_day(d['date'].iloc[0])} has {len(d)} point; limits need "
+            raise InputError(f"rebase group starting {day_text(d['date'].iloc[0])} has {len(d)} point; limits need "
                              "at least 2 points: move or remove that rebase date")
         if len(d) < MIN_POINTS:
-            warnings.warn(f"SPC limits for the group starting {_day(d['date'].iloc[0])} rest on {len(d)} points, "
+            warnings.warn(f"SPC limits for the group starting {day_text(d['date'].iloc[0])} rest on {len(d)} points, "
                           f"fewer than {MIN_POINTS}: treat them as trial limits", ShortSeriesWarning, stacklevel=2)
         lim = xmr_limits(d["value"], screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
         y = d["value"].to_numpy()
@@ -458,6 +472,3 @@ def spc(data, *, value: str = "value", date: str | None = "date", improvement: s
     return SpcResult(out, improvement=improvement, target=target, screen_outliers=screen_outliers,
                      rebase=rebase_dates, label=label)
 
-
-def _day(x) -> str:
-    return x.date().isoformat() if hasattr(x, "date") else f"{x:g}" if isinstance(x, float) else str(x)

@@ -11,16 +11,17 @@ suppression (:mod:`cscs_eval.governance`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cscs_eval.proms.stats import wilson_interval  # the one Wilson interval of the project
 from cscs_eval.errors import InputError, UsageError
-from cscs_eval.governance import SUPPRESSED, suppress_table
+from cscs_eval.governance import SUPPRESSED, is_small, suppress_table
 from cscs_eval.io import row_number
+from cscs_eval.results import Result
+from cscs_eval.stats import wilson_interval
 
 NOT_STATED = "not recorded"
 KINDS = ("rate", "mean")
@@ -34,15 +35,14 @@ def imd_quintile(decile):
     >>> [imd_quintile(d) for d in (1, 2, 3, 10)]
     [1, 1, 2, 5]
     """
-    d = int(decile)
-    if not 1 <= d <= 10:
+    d = _number(decile)
+    if d is None or not d.is_integer() or not 1 <= d <= 10:
         raise InputError(f"an IMD decile runs from 1 to 10; got {decile!r}")
-    return (d + 1) // 2
+    return (int(d) + 1) // 2
 
 
-def _outcome_values(data, outcome, kind):
+def _outcome_values(data, outcome, kind, source):
     raw = data[outcome].reset_index(drop=True)
-    src = data.attrs.get("source")
     if kind == "rate":
         mapping = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "1.0": 1.0, "0.0": 0.0}
         out = []
@@ -53,7 +53,7 @@ def _outcome_values(data, outcome, kind):
             key = "" if pd.isna(v) else str(v).strip().lower()
             if key not in mapping:
                 what = "is missing" if key == "" else f"'{v}' is not 0/1 or yes/no"
-                raise InputError(f"outcome {what}; a rate needs a 0/1 outcome on every row", file=src,
+                raise InputError(f"outcome {what}; a rate needs a 0/1 outcome on every row", file=source,
                                  row=row_number(data, i), column=outcome)
             out.append(mapping[key])
         return np.asarray(out)
@@ -63,37 +63,37 @@ def _outcome_values(data, outcome, kind):
         i = int(bad[0])
         what = "is missing" if pd.isna(raw.iloc[i]) else f"'{raw.iloc[i]}' is not a number"
         raise InputError(f"outcome {what}; a mean needs a number on every row ({len(bad)} such rows)",
-                         file=src, row=row_number(data, i), column=outcome)
+                         file=source, row=row_number(data, i), column=outcome)
     return num
 
 
-def _groups(data, group):
-    g = data[group].reset_index(drop=True).astype(object)
+def _groups(data, by):
+    g = data[by].reset_index(drop=True).astype(object)
     return g.where(~g.isna() & (g.astype(str).str.strip() != ""), NOT_STATED).map(
         lambda v: v if isinstance(v, str) else (int(v) if isinstance(v, float) and v.is_integer() else v))
 
 
-def _check(data, group, outcome, kind):
+def _check(data, by, outcome, kind, source):
     if kind not in KINDS:
         raise UsageError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    for role, col in (("group", group), ("outcome", outcome)):
+    for role, col in (("by", by), ("outcome", outcome)):
         if col not in data.columns:
             raise UsageError(f"{role} column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
     if len(data) == 0:
-        raise InputError("no rows to compare", file=data.attrs.get("source"))
+        raise InputError("no rows to compare", file=source)
 
 
-def group_estimates(data, *, group: str, outcome: str, kind: str = "rate", alpha: float = 0.05,
-                    order=None) -> pd.DataFrame:
+def group_estimates(data, *, by: str, outcome: str, kind: str = "rate", alpha: float = 0.05,
+                    order=None, source=None) -> pd.DataFrame:
     """Per group: ``group, n, events`` (rates), ``estimate, lower, upper, variance``.
 
     Rates use the Wilson interval; means the t interval. A missing group value is kept as its
     own group, ``not recorded``. ``order`` lists the groups in the order wanted (every group must
-    appear in it); by default groups are sorted.
+    appear in it); by default groups are sorted. ``source`` names the file in error messages.
     """
-    _check(data, group, outcome, kind)
-    y = _outcome_values(data, outcome, kind)
-    g = _groups(data, group)
+    _check(data, by, outcome, kind, source)
+    y = _outcome_values(data, outcome, kind, source)
+    g = _groups(data, by)
     frame = pd.DataFrame({"group": g, "y": y})
     rows = []
     for name, d in frame.groupby("group", sort=False):
@@ -120,8 +120,7 @@ def group_estimates(data, *, group: str, outcome: str, kind: str = "rate", alpha
         rank = {str(x): i for i, x in enumerate(order)}
         absent = [x for x in order if str(x) not in set(map(str, out["group"]))]
         if absent:
-            raise InputError(f"group(s) {', '.join(map(str, absent))} have no data", file=data.attrs.get("source"),
-                             column=group)
+            raise InputError(f"group(s) {', '.join(map(str, absent))} have no data", file=source, column=by)
         out = out.iloc[sorted(range(len(out)), key=lambda i: rank[str(out["group"].iloc[i])])]
     else:
         keys = [_sort_key(x, out["group"]) for x in out["group"]]
@@ -144,8 +143,8 @@ def _sort_key(x, values):
     return (0, _number(x), "") if numeric else (0, 0.0, str(x))
 
 
-def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", reference=None, alpha: float = 0.05,
-                    suppress: bool = True, order=None) -> pd.DataFrame:
+def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", reference=None, alpha: float = 0.05,
+                    suppress: bool = True, order=None, source=None) -> pd.DataFrame:
     """Each group's rate or mean and its absolute and relative gap to a reference group.
 
     Parameters
@@ -153,8 +152,8 @@ def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", refer
     data
         One row per person or referral, with a group column and an outcome column (0/1 for
         a rate, a number for a mean).
-    group, outcome
-        Column names.
+    by, outcome
+        Column names: the groups, and the outcome.
     kind
         ``"rate"`` or ``"mean"``.
     reference
@@ -162,6 +161,8 @@ def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", refer
     suppress
         Apply small-number suppression (counts 1-4 as ``*``, others rounded to 5; estimates
         and gaps withheld where their counts are suppressed). ``False`` is for analysis only.
+    source
+        The file the data came from, named in error messages with the row.
 
     Returns
     -------
@@ -176,7 +177,7 @@ def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", refer
     Means: t intervals; the difference by Welch's t; the ratio by the delta method on the log
     scale, SE = sqrt(se1^2/m1^2 + se0^2/m0^2) (positive means only).
     """
-    est = group_estimates(data, group=group, outcome=outcome, kind=kind, alpha=alpha, order=order)
+    est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
     if reference is None:
         reference = est.loc[est["n"].idxmax(), "group"]
     ref_hits = est.index[est["group"].astype(str) == str(reference)]
@@ -230,23 +231,24 @@ def inequality_gaps(data, *, group: str, outcome: str, kind: str = "rate", refer
     basis = ("events", "n") if kind == "rate" else ("n", "n")
     counts = ["n", "events"] if kind == "rate" else ["n"]
     published = suppress_table(out, counts=counts, rates={c: basis for c in derived})
-    ref_small = any(0 < out.loc[ref_hits[0], c] < 5 for c in basis)
+    ref_small = any(is_small(out.loc[ref_hits[0], c]) for c in basis)
     if ref_small:
         for c in derived[3:]:
             published[c] = SUPPRESSED
     return published
 
 
-@dataclass
-class SlopeIndexResult:
+@dataclass(repr=False)
+class SlopeIndexResult(Result):
     """The slope and relative indices of inequality and the group table behind them.
 
-    ``groups``: ``group, n, share, ridit, estimate, variance``; ``table``: rows ``sii`` and
-    ``rii`` with ``term, estimate, lower, upper``; ``mean``: the overall (size-weighted) mean.
+    ``table``: rows ``sii`` and ``rii`` with ``term, estimate, lower, upper`` (also its
+    ``summary()``); ``groups``: ``group, n, share, ridit, estimate, variance``; ``mean``: the
+    overall (size-weighted) mean; ``text()`` says it in a sentence.
     """
 
     groups: pd.DataFrame
-    table: pd.DataFrame
+    table: pd.DataFrame = field()  # required, not the base class's None
     mean: float
     alpha: float = 0.05
     #: rows left out because their group was missing (``slope_index(..., drop_missing=True)``)
@@ -260,7 +262,7 @@ class SlopeIndexResult:
     def rii(self) -> float:
         return float(self.table.loc[self.table["term"] == "rii", "estimate"].iloc[0])
 
-    def describe(self, *, scale: float = 1.0, unit: str = "", group_label: str = "") -> str:
+    def text(self, *, scale: float = 1.0, unit: str = "", group_label: str = "") -> str:
         """A sentence for a report (``scale=100, unit=" percentage points"`` for rates).
 
         ``group_label`` names the groups (``"IMD quintile"`` gives "From IMD quintile 1 to 5").
@@ -275,7 +277,7 @@ class SlopeIndexResult:
                 f"({t.loc['rii', 'lower']:.2f} to {t.loc['rii', 'upper']:.2f}).")
 
 
-def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 0.05) -> SlopeIndexResult:
+def sii_from_groups(groups, estimates, sizes, *, variances=None, alpha: float = 0.05) -> SlopeIndexResult:
     """Slope and relative index of inequality from group values, in order (first = most deprived).
 
     Parameters
@@ -304,7 +306,7 @@ def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 
 
     Examples
     --------
-    >>> r = sii_from_groups(["Q1", "Q2"], [0.2, 0.4], [100, 100], [0.2 * 0.8 / 100, 0.4 * 0.6 / 100])
+    >>> r = sii_from_groups(["Q1", "Q2"], [0.2, 0.4], [100, 100], variances=[0.2 * 0.8 / 100, 0.4 * 0.6 / 100])
     >>> round(r.sii, 6), round(r.rii, 6)
     (0.4, 1.333333)
     """
@@ -359,33 +361,33 @@ def sii_from_groups(groups, estimates, sizes, variances=None, *, alpha: float = 
     return SlopeIndexResult(groups=groups_df, table=table, mean=mean, alpha=alpha)
 
 
-def slope_index(data, *, group: str, outcome: str, kind: str = "rate", order=None,
-                alpha: float = 0.05, drop_missing: bool = False) -> SlopeIndexResult:
+def slope_index(data, *, by: str, outcome: str, kind: str = "rate", order=None,
+                alpha: float = 0.05, drop_missing: bool = False, source=None) -> SlopeIndexResult:
     """Slope and relative index of inequality across ordered groups of row-level data.
 
     ``order`` lists the groups from most to least disadvantaged (for IMD, decile or quintile 1
     first, which the default numeric sort gives). Rows whose group is missing cannot be
     placed on the gradient: by default they are an error, not silently dropped; with
     ``drop_missing=True`` they are left out and counted in the result's ``n_dropped``, so a
-    report can say how many.
+    report can say how many. ``source`` names the file in error messages.
 
     Examples
     --------
     >>> df = pd.DataFrame({"q": [1] * 10 + [2] * 10, "y": [1] * 2 + [0] * 8 + [1] * 4 + [0] * 6})
-    >>> round(slope_index(df, group="q", outcome="y").sii, 6)
+    >>> round(slope_index(df, by="q", outcome="y").sii, 6)
     0.4
     """
-    if group in data.columns and drop_missing:
-        missing = data[group].isna() | (data[group].astype(str).str.strip() == "")
+    if by in data.columns and drop_missing:
+        missing = data[by].isna() | (data[by].astype(str).str.strip() == "")
         n_dropped = int(missing.sum())
         data = data[~missing]
     else:
         n_dropped = 0
-    est = group_estimates(data, group=group, outcome=outcome, kind=kind, alpha=alpha, order=order)
+    est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
     if (est["group"] == NOT_STATED).any():
         n = int(est.loc[est["group"] == NOT_STATED, "n"].iloc[0])
-        raise InputError(f"{n} row(s) have no {group}; they cannot be placed on the gradient: filter them out "
-                         "(and report how many) before the slope index", file=data.attrs.get("source"), column=group)
-    result = sii_from_groups(est["group"].tolist(), est["estimate"], est["n"], est["variance"], alpha=alpha)
+        raise InputError(f"{n} row(s) have no {by}; they cannot be placed on the gradient: filter them out "
+                         "(and report how many) before the slope index", file=source, column=by)
+    result = sii_from_groups(est["group"].tolist(), est["estimate"], est["n"], variances=est["variance"], alpha=alpha)
     result.n_dropped = n_dropped
     return result

@@ -1,4 +1,6 @@
-"""Funnel plots for team proportions: Spiegelhalter's arcsine limits with over-dispersion.
+"""Funnel limits for team proportions: Spiegelhalter's arcsine limits with over-dispersion.
+
+This module computes the limits; :func:`cscs_eval.benefits.plot_funnel` draws them.
 
 Reference implementation: nhs-r-community/FunnelPlotR 0.6.0, ``R/od_adjustment.R``
 (transformed z-scores, winsorisation, phi and tau^2) and ``R/calculate_limits.R``
@@ -10,7 +12,7 @@ Handling over-dispersion of performance indicators, Qual Saf Health Care 14:347-
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ import pandas as pd
 from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import is_small, suppress_table
 from cscs_eval.io import row_number
+from cscs_eval.results import Result
 
 #: Two-sided normal quantiles FunnelPlotR uses for the 95% and 99.8% limits.
 Z95 = 1.959964
@@ -26,17 +29,19 @@ Z998 = 3.090232
 OUTLIER_LABELS = ("above 99.8%", "above 95%", "within", "below 95%", "below 99.8%")
 
 
-@dataclass
-class FunnelResult:
+@dataclass(repr=False)
+class FunnelResult(Result):
     """Funnel limits for each group and the quantities behind them.
 
     ``table`` has ``group, numerator, denominator, rate, lower95, upper95, lower998,
     upper998, outlier`` plus ``z`` (the unadjusted arcsine z-score). ``target`` is the
     pooled proportion; ``phi`` the over-dispersion ratio from winsorised z-scores;
     ``tau2`` the additive between-group variance (0 without over-dispersion).
+    ``summary()`` gives these with the number of groups in each outlier band; ``text()``
+    says it in a sentence; ``published_table()`` is the table fit to publish.
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = field()  # required, not the base class's None
     target: float
     phi: float
     tau2: float
@@ -95,7 +100,23 @@ class FunnelResult:
         return suppress_table(t, counts=["numerator", "denominator"],
                               rates={c: ("numerator", "denominator") for c in rates}, suppress=suppress)
 
-    def describe(self, *, unit: str = "groups") -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row: ``groups, target, phi, tau2, overdispersion`` and the number of groups in each
+        outlier band (``above 99.8%`` ... ``below 99.8%``). It counts groups, not people, so nothing
+        in it is suppressed.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"group": ["a", "b"], "numerator": [50, 30], "denominator": [100, 100]})
+        >>> s = funnel(df, overdispersion=False).summary().iloc[0]
+        >>> int(s["groups"]), float(s["target"]), int(s["above 95%"]), int(s["below 95%"])
+        (2, 0.4, 1, 1)
+        """
+        counts = {label: int((self.table["outlier"] == label).sum()) for label in OUTLIER_LABELS}
+        return pd.DataFrame([{"groups": len(self.table), "target": self.target, "phi": self.phi, "tau2": self.tau2,
+                              "overdispersion": self.overdispersion, **counts}])
+
+    def text(self, *, unit: str = "groups") -> str:
         """A sentence for a report; ``unit`` names the groups (``"teams"``)."""
         t = self.table
         n_out = {label: int((t["outlier"] == label).sum()) for label in OUTLIER_LABELS}
@@ -150,22 +171,24 @@ def dispersion(z, weights, *, trim: float = 0.1) -> tuple[float, float]:
     return phi, max(0.0, (k * phi - (k - 1)) / denom)
 
 
-def funnel(data, *, group: str = "group", numerator: str = "numerator", denominator: str = "denominator",
-           overdispersion: bool = True, trim: float = 0.1) -> FunnelResult:
+def funnel(data, *, by: str = "group", numerator: str = "numerator", denominator: str = "denominator",
+           overdispersion: bool = True, trim: float = 0.1, source=None) -> FunnelResult:
     """Funnel-plot limits for proportions by group, as FunnelPlotR computes them (``data_type="PR"``).
 
     Parameters
     ----------
     data
         One row per group with a numerator and a denominator count.
-    group, numerator, denominator
-        Column names.
+    by, numerator, denominator
+        Column names: the groups (one row each), and their two counts.
     overdispersion
         Widen the limits by the between-group variance tau^2 (DerSimonian-Laird on
         winsorised arcsine z-scores). ``False`` gives the plain binomial arcsine limits.
     trim
         Share of z-scores winsorised at each end before phi is computed (FunnelPlotR's
         ``trim_by``, default 10%).
+    source
+        The file the data came from, named in error messages with the row.
 
     Returns
     -------
@@ -186,17 +209,16 @@ def funnel(data, *, group: str = "group", numerator: str = "numerator", denomina
     """
     if not 0 <= trim < 0.5:
         raise UsageError(f"trim must be at least 0 and below 0.5; got {trim!r}")
-    for role, col in (("group", group), ("numerator", numerator), ("denominator", denominator)):
+    for role, col in (("by", by), ("numerator", numerator), ("denominator", denominator)):
         if col not in data.columns:
             raise UsageError(f"{role} column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
-    src = data.attrs.get("source")
-    df = pd.DataFrame({"group": data[group].astype(object).to_numpy()})
+    df = pd.DataFrame({"group": data[by].astype(object).to_numpy()})
     for col, name in ((numerator, "numerator"), (denominator, "denominator")):
         raw = data[col].reset_index(drop=True)
         num = pd.to_numeric(raw, errors="coerce").astype(float)
         for i in range(len(num)):
             v, g = num.iloc[i], df["group"].iloc[i]
-            where = {"file": src, "row": row_number(data, i), "column": col}
+            where = {"file": source, "row": row_number(data, i), "column": col}
             if math.isnan(v):
                 what = "is missing" if pd.isna(raw.iloc[i]) or str(raw.iloc[i]).strip() == "" else \
                     f"'{raw.iloc[i]}' is not a number"
@@ -206,27 +228,27 @@ def funnel(data, *, group: str = "group", numerator: str = "numerator", denomina
         df[name] = num.to_numpy()
     for i, g in enumerate(df["group"]):
         if pd.isna(g) or str(g).strip() == "":
-            raise InputError("group name is missing", file=src, row=row_number(data, i), column=group)
+            raise InputError("group name is missing", file=source, row=row_number(data, i), column=by)
     dup = df["group"].astype(str).duplicated(keep=False)
     if dup.any():
         g = df.loc[dup, "group"].iloc[0]
         raise InputError(f"group {g!r} appears {int((df['group'].astype(str) == str(g)).sum())} times; give one row "
-                         "per group (sum the numerators and denominators first)", file=src, column=group)
+                         "per group (sum the numerators and denominators first)", file=source, column=by)
     zero = df["denominator"] == 0
     if zero.any():
         i = int(np.flatnonzero(zero.to_numpy())[0])
         raise InputError(f"group {df['group'].iloc[i]!r} has a denominator of 0, so it has no rate; remove it "
-                         "or correct it", file=src, row=row_number(data, i), column=denominator)
+                         "or correct it", file=source, row=row_number(data, i), column=denominator)
     over = df["numerator"] > df["denominator"]
     if over.any():
         i = int(np.flatnonzero(over.to_numpy())[0])
         raise InputError(f"group {df['group'].iloc[i]!r}: numerator {df['numerator'].iloc[i]:g} is larger than "
-                         f"its denominator {df['denominator'].iloc[i]:g}", file=src, row=row_number(data, i),
+                         f"its denominator {df['denominator'].iloc[i]:g}", file=source, row=row_number(data, i),
                          column=numerator)
     if len(df) < 2:
-        raise InputError(f"a funnel plot compares groups: need at least 2, got {len(df)}", file=src)
+        raise InputError(f"a funnel plot compares groups: need at least 2, got {len(df)}", file=source)
     if df["denominator"].sum() == 0:
-        raise InputError("every denominator is 0", file=src)
+        raise InputError("every denominator is 0", file=source)
     target = float(df["numerator"].sum() / df["denominator"].sum())
     rate = df["numerator"] / df["denominator"]
     s = 1.0 / (2.0 * np.sqrt(df["denominator"].to_numpy()))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 
-from cscs_eval.governance import suppress_count
+from cscs_eval.benefits._series import day_text
+from cscs_eval.governance import ROUND_TO, SMALL_MAX, suppress_count
 
 FAR = ("above 99.8%", "below 99.8%")
 
@@ -72,19 +73,22 @@ def register_sentences(report) -> list[str]:
     Parameters
     ----------
     report
-        The table :func:`cscs_eval.benefits.register_report` returns.
+        The :class:`~cscs_eval.benefits.RegisterResult` :func:`cscs_eval.benefits.register_report`
+        returns (its ``text()`` joins these sentences).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"benefit": ["Shorter waits", "Fewer missed"],
-    ...                   "variation": ["special_cause_improvement", "common_cause"],
-    ...                   "assurance": ["consistent_fail", "inconsistent"]})
+    >>> from cscs_eval.benefits import RegisterResult
+    >>> r = RegisterResult(pd.DataFrame({"benefit": ["Shorter waits", "Fewer missed"],
+    ...                                  "variation": ["special_cause_improvement", "common_cause"],
+    ...                                  "assurance": ["consistent_fail", "inconsistent"]}))
     >>> print(" ".join(register_sentences(r)))  # doctest: +NORMALIZE_WHITESPACE
     The register holds 2 benefits. At the latest month the indicators show special cause improvement for
     'Shorter waits'. None shows special cause concern. Against their targets, 0 of 2 will consistently meet the
     target, 1 will consistently miss it unless the process changes, and 1 may meet or miss it by chance.
     """
+    report = report.table
     n = len(report)
     improving = report.loc[report["variation"] == "special_cause_improvement", "benefit"].astype(str).tolist()
     concerning = report.loc[report["variation"] == "special_cause_concern", "benefit"].astype(str).tolist()
@@ -116,8 +120,7 @@ def its_sentence(its) -> str:
     'Rate stepped by 5.2 at the service change of'
     """
     step = its.term("level_change")
-    change = its.changes[0]
-    day = change.date().isoformat() if hasattr(change, "date") else str(change)
+    day = day_text(its.changes[0])
     pct = round(100 * (1 - its.alpha))
     return (f"{its.label or 'The series'} stepped by {step['estimate']:.1f} at the service change of {day} "
             f"({pct}% CI {step['lower']:.1f} to {step['upper']:.1f}).")
@@ -147,7 +150,7 @@ def sii_sentence(sii, *, what: str = "the paired rate") -> str:
     Examples
     --------
     >>> from cscs_eval.benefits import sii_from_groups
-    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], [0.0016, 0.0024])
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], variances=[0.0016, 0.0024])
     >>> sii_sentence(r)  # doctest: +ELLIPSIS
     'From the most to the least deprived IMD quintile the paired rate rises by 40.0 percentage points (slope ...'
     """
@@ -165,7 +168,7 @@ def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams"
     Parameters
     ----------
     report
-        The table :func:`cscs_eval.benefits.register_report` returns.
+        The :class:`~cscs_eval.benefits.RegisterResult` :func:`cscs_eval.benefits.register_report` returns.
     its
         An :class:`~cscs_eval.benefits.ItsResult` (its ``label`` names the series), or ``None``.
     funnel
@@ -183,8 +186,9 @@ def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams"
     Examples
     --------
     >>> import pandas as pd
-    >>> r = pd.DataFrame({"benefit": ["Shorter waits"], "variation": ["special_cause_concern"],
-    ...                   "assurance": ["consistent_pass"]})
+    >>> from cscs_eval.benefits import RegisterResult
+    >>> r = RegisterResult(pd.DataFrame({"benefit": ["Shorter waits"], "variation": ["special_cause_concern"],
+    ...                                  "assurance": ["consistent_pass"]}))
     >>> summary_text(r)  # doctest: +ELLIPSIS
     "The register holds 1 benefits. ... Special cause concern shows for 'Shorter waits'. ..."
     """
@@ -199,17 +203,17 @@ def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams"
 
 
 def spc_caption(chart) -> str:
-    """An SPC chart's caption: its description (:meth:`SpcResult.describe`) as a sentence.
+    """An SPC chart's caption: its sentence (:meth:`SpcResult.text`) with a capital letter.
 
     Examples
     --------
     >>> class Chart:
-    ...     def describe(self):
+    ...     def text(self):
     ...         return "dna rate: common cause variation"
     >>> spc_caption(Chart())
     'Dna rate: common cause variation'
     """
-    text = chart.describe()
+    text = chart.text()
     return text[:1].upper() + text[1:]
 
 
@@ -217,8 +221,8 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     """The funnel plot's caption, saying how many groups are not drawn when suppression is on.
 
     With ``suppress`` a group whose numerator or denominator is 1 to 4 is left out of the
-    figure (:func:`cscs_eval.benefits.plot_funnel` with ``suppress=True``); the caption says how
-    many, and that the limits still use every group.
+    figure (:func:`cscs_eval.benefits.plot_funnel` with ``suppress=True``, its default); the
+    caption says how many, and that the limits still use every group.
 
     Examples
     --------
@@ -229,11 +233,11 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     'a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
     """
     one = unit[:-1] if unit.endswith("s") else unit
-    text = funnel.describe(unit=unit) + f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
+    text = funnel.text(unit=unit) + f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
     hidden = int(funnel.small().sum()) if suppress else 0
     if hidden:
-        text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to 4 {'is' if hidden == 1 else 'are'} "
-                 f"not shown (small-number suppression); the limits use every {one}.")
+        text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to {SMALL_MAX} "
+                 f"{'is' if hidden == 1 else 'are'} not shown (small-number suppression); the limits use every {one}.")
     return text
 
 
@@ -246,12 +250,12 @@ def deprivation_text(sii, *, suppress: bool = True, what: str = "referral") -> s
     Examples
     --------
     >>> from cscs_eval.benefits import sii_from_groups
-    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], [0.0016, 0.0024])
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], variances=[0.0016, 0.0024])
     >>> r.n_dropped = 3
     >>> deprivation_text(r)[-77:]
     'most deprived; * referral(s) without an IMD decile are left out of the index.'
     """
-    text = (sii.describe(scale=100, unit=" percentage points", group_label="IMD quintile")
+    text = (sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
             + " Quintile 1 is the most deprived; ")
     if sii.n_dropped == 0:
         return text + f"every eligible {what} has an IMD decile."
@@ -269,13 +273,13 @@ def improvement_text(sii, *, measure: str = "ReQoL-10 totals", suppress: bool = 
     Examples
     --------
     >>> from cscs_eval.benefits import sii_from_groups
-    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [101, 100], [0.0016, 0.0024])
+    >>> r = sii_from_groups([1, 2], [0.2, 0.4], [101, 100], variances=[0.0016, 0.0024])
     >>> improvement_text(r)[:77]
     'Of about 200 paired ReQoL-10 totals with an IMD decile, 30.0% show a reliable'
     """
     n = int(sii.groups["n"].sum())
     count = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
-    gradient = sii.describe(scale=100, unit=" percentage points", group_label="IMD quintile")
+    gradient = sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
     return (f"Of {count} paired {measure} with an IMD decile, {100 * sii.mean:.1f}% show a reliable improvement. "
             f"For that share, {gradient[:1].lower()}{gradient[1:]}")
 
@@ -300,8 +304,8 @@ def methods_text(*, its_errors: str = "newey-west", notes=(), suppress: bool = T
     errors = ("AR(1) errors (generalised least squares). " if its_errors == "ar1" else
               "Newey-West standard errors, t intervals and the small-sample factor, as Stata's newey computes them; "
               "in short series such intervals are somewhat too narrow. ")
-    privacy = ("Published tables suppress counts of 1 to 4 and round other counts to the nearest 5, and the funnel "
-               "plot leaves out teams with a count of 1 to 4." if suppress else
+    privacy = (f"Published tables suppress counts of 1 to {SMALL_MAX} and round other counts to the nearest "
+               f"{ROUND_TO}, and the funnel plot leaves out teams with a count of 1 to {SMALL_MAX}." if suppress else
                "Small-number suppression is off: tables and figures show exact counts, for analysts, not for "
                "publication.")
     text = ("SPC charts follow NHS England's Making Data Count rules as the NHSRplotthedots package applies them "

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscs_eval.benefits.xmr import ASSURANCE_SHORT, VARIATION_SHORT
-
-SUPPRESSION_NOTE = "* = 1 to 4 (suppressed); other counts rounded to the nearest 5."
+from cscs_eval.benefits._xmr import ASSURANCE_SHORT, VARIATION_SHORT
+from cscs_eval.governance import SUPPRESSION_NOTE
 
 #: headings of the columns the group names of :mod:`cscs_eval.proms` demographics are shown under
 GROUP_LABELS = {"imd_quintile": "IMD quintile", "imd_decile": "IMD decile", "age_band": "age band"}
@@ -26,8 +25,8 @@ def suppression_note(suppress: bool = True):
 
     Examples
     --------
-    >>> suppression_note(True)
-    '* = 1 to 4 (suppressed); other counts rounded to the nearest 5.'
+    >>> suppression_note(True)  # doctest: +ELLIPSIS
+    '* = 1 to 4 (suppressed); other counts rounded to the nearest 5; ...'
     >>> suppression_note(False) is None
     True
     """
@@ -52,7 +51,7 @@ def register_table(report: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     report
-        The table :func:`cscs_eval.benefits.register_report` returns.
+        The :class:`~cscs_eval.benefits.RegisterResult` :func:`cscs_eval.benefits.register_report` returns.
 
     Returns
     -------
@@ -62,12 +61,14 @@ def register_table(report: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> from cscs_eval.benefits import RegisterResult
     >>> r = pd.DataFrame({"benefit": ["Fewer waits"], "owner": ["Ops"], "status": ["on track"], "baseline": [8.0],
     ...                   "target": [4.0], "latest": [6.1], "mean": [5.9], "variation": ["common_cause"],
     ...                   "assurance": [None]})
-    >>> register_table(r).iloc[0].tolist()[-2:]
+    >>> register_table(RegisterResult(r)).iloc[0].tolist()[-2:]
     ['Common cause', 'no target']
     """
+    report = report.table
     out = report.assign(variation=report["variation"].map(VARIATION_SHORT),
                         assurance=report["assurance"].map(ASSURANCE_SHORT).fillna("no target"))
     out = out[["benefit", "owner", "status", "baseline", "target", "latest", "mean", "variation", "assurance"]]
@@ -98,7 +99,7 @@ def its_table(result) -> pd.DataFrame:
     (['Term', 'Estimate', 'Lower 95%', 'Upper 95%', 'p value'], 'Step at 2023-01-01', '< 0.001')
     """
     pct = round(100 * (1 - result.alpha))
-    coef = result.coefficients.assign(
+    coef = result.table.assign(
         term=lambda d: d["term"].map(result.term_labels()),
         p_value=lambda d: d["p_value"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"))
     return coef.rename(columns={"term": "Term", "estimate": "Estimate", "lower": f"Lower {pct}%",
@@ -131,7 +132,7 @@ def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", 
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"team": list("ABCDEF"), "numerator": [2, 30, 40, 20, 70, 35],
     ...                    "denominator": [100, 150, 200, 80, 250, 160]})
-    >>> t = outlier_table(funnel(df, group="team", overdispersion=False), group_label="Team")
+    >>> t = outlier_table(funnel(df, by="team", overdispersion=False), group_label="Team")
     >>> t.columns.tolist()
     ['Team', 'Numerator', 'Denominator', 'Numerator (%)', 'Outside']
     >>> t[t["Team"] == "A"].iloc[0].tolist()
@@ -205,11 +206,11 @@ def save_tables(output_dir, *, report=None, its=None, charts=None, funnel=None, 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     if report is not None:
-        write_table(report, out / "benefits_register_report.csv")
+        write_table(report.table, out / "benefits_register_report.csv")
     if its is not None:
-        write_table(its.coefficients, out / "its_coefficients.csv")
+        write_table(its.table, out / "its_coefficients.csv")
     for name, chart in (charts or {}).items():
-        write_table(chart.table(), out / f"spc_{name}.csv")
+        write_table(chart.chart_table(), out / f"spc_{name}.csv")
     if funnel is not None:
         write_table(funnel.published_table(suppress=suppress), out / "funnel_paired_by_team.csv")
     return out

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sys
 
+#: What ``benefits funnel --no-suppress`` says under its output.
+NOT_FOR_PUBLICATION = "Not for publication: small numbers are shown unsuppressed (--no-suppress)."
+
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument
+    from cscs_eval._commands import add_out_argument, add_suppress_argument
 
     sub = subparsers.add_parser(
         "benefits", help="benefit analyses: SPC charts, interrupted time series, funnel plots, benefits register",
@@ -55,18 +58,17 @@ def register(subparsers) -> None:
         "funnel", help="funnel-plot limits for group proportions (as FunnelPlotR)",
         description="95%% and 99.8%% limits by Spiegelhalter's arcsine method with DerSimonian-Laird "
                     "over-dispersion; writes group, numerator, denominator, rate, lower95, upper95, lower998, "
-                    "upper998, outlier.")
+                    "upper998, outlier. Small numbers are suppressed for publication: counts of 1 to 4 as *, "
+                    "other counts rounded to the nearest 5, and a group's rate and limits withheld where its "
+                    "numerator or denominator is 1 to 4.")
     p.add_argument("data", metavar="DATA", help="one row per group (CSV, TSV, Excel or Parquet)")
-    p.add_argument("--group", default="group", metavar="COL", help="group column (default group)")
+    p.add_argument("--by", default="group", metavar="COL", help="grouping column, one row per group (default group)")
     p.add_argument("--numerator", default="numerator", metavar="COL", help="numerator column (default numerator)")
     p.add_argument("--denominator", default="denominator", metavar="COL",
                    help="denominator column (default denominator)")
     p.add_argument("--no-overdispersion", action="store_true",
                    help="plain binomial limits, without the between-group variance")
-    p.add_argument("--suppress", action="store_true",
-                   help="apply NHS small-number suppression for publication: counts of 1 to 4 as *, other "
-                        "counts rounded to the nearest 5, a group's rate and limits withheld where its numerator "
-                        "or denominator is 1 to 4 (without it the exact counts are written, for analysts)")
+    add_suppress_argument(p)
     add_out_argument(p)
     p.set_defaults(handler=_run_funnel)
 
@@ -101,22 +103,23 @@ def _normalise(args, *names) -> None:
 
 
 def _read_series(args):
-    from cscs_eval.benefits._series import select_indicator
+    """The series file and the options every series command shares, as keyword arguments."""
     from cscs_eval.io import read_table
 
     _normalise(args, "date", "value")
     df = read_table(args.data, required=(args.date, args.value))
-    return select_indicator(df, args.indicator)
+    return df, {"date": args.date, "value": args.value, "indicator": args.indicator, "label": args.indicator,
+                "source": args.data}
 
 
 def _run_spc(args) -> int:
-    from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
+    from cscs_eval.benefits._xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
     from cscs_eval._commands import emit_table
 
-    res = spc(_read_series(args), date=args.date, value=args.value, improvement=args.improvement,
-              target=args.target, rebase=args.rebase, screen_outliers=args.screen_outliers,
-              label=args.indicator)
-    table = res.table()
+    data, common = _read_series(args)
+    res = spc(data, improvement=args.improvement, target=args.target, rebase=args.rebase,
+              screen_outliers=args.screen_outliers, **common)
+    table = res.chart_table()
     table["date"] = _dates(table["date"])
     emit_table(table, args.out)
     stream = sys.stdout
@@ -127,42 +130,43 @@ def _run_spc(args) -> int:
         print(f"assurance: {res.assurance} ({ASSURANCE_LABELS[res.assurance]})", file=stream)
     elif args.target is not None:
         print("assurance: none (no improvement direction)", file=stream)
-    print(res.describe(), file=stream)
+    print(res.text(), file=stream)
     return 0
 
 
 def _run_its(args) -> int:
-    from cscs_eval.benefits.its import interrupted_time_series
+    from cscs_eval.benefits._its import interrupted_time_series
     from cscs_eval._commands import emit_table
 
-    res = interrupted_time_series(_read_series(args), changes=args.change, date=args.date, value=args.value,
-                                  seasonal=args.seasonal, maxlags=args.maxlags, label=args.indicator,
-                                  errors=args.errors)
-    emit_table(res.coefficients, args.out)
-    print(("" if args.out else "\n") + res.describe())
+    data, common = _read_series(args)
+    res = interrupted_time_series(data, changes=args.change, seasonal=args.seasonal, maxlags=args.maxlags,
+                                  errors=args.errors, **common)
+    emit_table(res.table, args.out)
+    print(("" if args.out else "\n") + res.text())
     return 0
 
 
 def _run_funnel(args) -> int:
-    from cscs_eval.benefits.funnel_plot import funnel
+    from cscs_eval.benefits._funnel_limits import funnel
     from cscs_eval._commands import emit_table
     from cscs_eval.io import read_table
 
-    _normalise(args, "group", "numerator", "denominator")
-    df = read_table(args.data, required=(args.group, args.numerator, args.denominator))
-    res = funnel(df, group=args.group, numerator=args.numerator, denominator=args.denominator,
-                 overdispersion=not args.no_overdispersion)
+    _normalise(args, "by", "numerator", "denominator")
+    df = read_table(args.data, required=(args.by, args.numerator, args.denominator))
+    res = funnel(df, by=args.by, numerator=args.numerator, denominator=args.denominator,
+                 overdispersion=not args.no_overdispersion, source=args.data)
     emit_table(res.published_table(suppress=args.suppress), args.out)
-    print(("" if args.out else "\n") + res.describe())
+    print(("" if args.out else "\n") + res.text())
+    if not args.suppress:
+        print(NOT_FOR_PUBLICATION)
     return 0
 
 
 def _run_register(args) -> int:
-    from cscs_eval.benefits.register import INDICATOR_COLUMNS, read_register, register_report
+    from cscs_eval.benefits._register import INDICATOR_COLUMNS, read_register, register_report
     from cscs_eval._commands import emit_table
-    from cscs_eval.io import read_table
-
     from cscs_eval.errors import UsageError
+    from cscs_eval.io import read_table
 
     rebase = {}
     for item in args.rebase:
@@ -176,7 +180,8 @@ def _run_register(args) -> int:
     if unknown:
         raise UsageError(f"--rebase names indicator(s) not in the register: {', '.join(unknown)}; the register has "
                          f"{', '.join(dict.fromkeys(reg['indicator'].astype(str)))}")
-    report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase)
+    report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase, source=args.register,
+                             indicators_source=args.indicators).table
     report["latest_date"] = _dates(report["latest_date"])
     emit_table(report, args.out)
     return 0

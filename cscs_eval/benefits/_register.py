@@ -7,14 +7,16 @@ where ``indicator`` names a series in an indicators file ``indicator, date, valu
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cscs_eval.benefits._series import select_indicator
-from cscs_eval.benefits.xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
+from cscs_eval.benefits._series import indicator_names
+from cscs_eval.benefits._xmr import ASSURANCE_LABELS, VARIATION_LABELS, spc
 from cscs_eval.errors import InputError, ValidationError
 from cscs_eval.io import read_table, row_number
+from cscs_eval.results import Result
 
 REGISTER_COLUMNS = ("benefit", "indicator", "baseline", "target", "current", "owner", "status")
 INDICATOR_COLUMNS = ("indicator", "date", "value")
@@ -27,11 +29,14 @@ def read_register(path) -> pd.DataFrame:
     latest indicator value is then used); ``benefit`` and ``indicator`` must be filled in.
     """
     df = read_table(path, required=REGISTER_COLUMNS)
-    return check_register(df)
+    return check_register(df, source=path)
 
 
-def check_register(df: pd.DataFrame) -> pd.DataFrame:
-    """Check a register DataFrame and convert its number columns; see :func:`read_register`."""
+def check_register(df: pd.DataFrame, *, source=None) -> pd.DataFrame:
+    """Check a register DataFrame and convert its number columns; see :func:`read_register`.
+
+    ``source`` names the file in the error.
+    """
     problems = []
     out = df.copy()
     for col in ("benefit", "indicator"):
@@ -53,7 +58,7 @@ def check_register(df: pd.DataFrame) -> pd.DataFrame:
         first = problems[0]
         raise ValidationError(f"{len(problems)} problem(s) in the benefits register, first: row {first['row']}, "
                               f"column '{first['column']}': {first['problem']}", pd.DataFrame(problems),
-                              file=df.attrs.get("source"))
+                              file=source)
     return out
 
 
@@ -70,8 +75,27 @@ def improvement_from(baseline, target) -> str:
     return "increase" if target > baseline else "decrease"
 
 
+@dataclass(repr=False)
+class RegisterResult(Result):
+    """The benefits register reported with its indicators' SPC charts.
+
+    ``table``: one row per benefit, ``benefit, indicator, owner, status, baseline, target, current,
+    latest, latest_date, n_points, improvement, mean, lpl, upl, variation, assurance, summary``;
+    ``charts``: the :class:`~cscs_eval.benefits.SpcResult` of each indicator, by name; ``text()``:
+    what the charts say, in sentences naming the benefits.
+    """
+
+    table: pd.DataFrame = field()  # required, not the base class's None
+    charts: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        from cscs_eval.benefits._sentences import register_sentences
+
+        return " ".join(register_sentences(self))
+
+
 def register_report(register: pd.DataFrame, indicators: pd.DataFrame, *, screen_outliers: bool = False,
-                    rebase=None) -> pd.DataFrame:
+                    rebase=None, labels=None, source=None, indicators_source=None) -> RegisterResult:
     """The register with each indicator's latest value, SPC variation and assurance against its target.
 
     Parameters
@@ -84,52 +108,57 @@ def register_report(register: pd.DataFrame, indicators: pd.DataFrame, *, screen_
         Passed to :func:`cscs_eval.benefits.spc`.
     rebase
         Optional mapping of indicator name to rebase date(s).
+    labels
+        Optional mapping of indicator name to the name its chart's sentences use.
+    source, indicators_source
+        The files the register and the indicators came from, named in error messages.
 
     Returns
     -------
-    pandas.DataFrame
-        ``benefit, indicator, owner, status, baseline, target, current, latest, latest_date,
-        n_points, improvement, mean, lpl, upl, variation, assurance, summary``; ``current``
-        falls back to the latest value when the register leaves it empty.
+    RegisterResult
+        ``.table``: ``benefit, indicator, owner, status, baseline, target, current, latest,
+        latest_date, n_points, improvement, mean, lpl, upl, variation, assurance, summary``, where
+        ``current`` falls back to the latest value when the register leaves it empty; ``.charts``.
     """
     if not all(pd.api.types.is_numeric_dtype(register[c]) for c in ("baseline", "target", "current")):
-        register = check_register(register)
+        register = check_register(register, source=source)
     missing = [c for c in INDICATOR_COLUMNS if c not in indicators.columns]
     if missing:
-        raise InputError(f"indicators table is missing column(s) {', '.join(missing)}",
-                         file=indicators.attrs.get("source"))
-    known = list(dict.fromkeys(indicators["indicator"].dropna().astype(str)))
+        raise InputError(f"indicators table is missing column(s) {', '.join(missing)}", file=indicators_source)
+    known = indicator_names(indicators)
     unknown = [(i, v) for i, v in enumerate(register["indicator"].astype(str)) if v not in known]
     if unknown:
         i, v = unknown[0]
         raise InputError(f"indicator '{v}' has no series in the indicators file (it has {', '.join(known)})",
-                         file=register.attrs.get("source"), row=row_number(register, i), column="indicator")
-    charts = indicator_charts(register, indicators, screen_outliers=screen_outliers, rebase=rebase)
+                         file=source, row=row_number(register, i), column="indicator")
+    charts = indicator_charts(register, indicators, screen_outliers=screen_outliers, rebase=rebase, labels=labels,
+                              indicators_source=indicators_source)
     rows = []
     for _, r in register.iterrows():
         res = charts[str(r["indicator"])]
-        last = res.data.iloc[-1]
+        last = res.table.iloc[-1]
         rows.append({
             "benefit": r["benefit"], "indicator": r["indicator"], "owner": r["owner"], "status": r["status"],
             "baseline": r["baseline"], "target": r["target"],
             "current": r["current"] if pd.notna(r["current"]) else float(last["value"]),
-            "latest": float(last["value"]), "latest_date": last["date"], "n_points": len(res.data),
+            "latest": float(last["value"]), "latest_date": last["date"], "n_points": len(res.table),
             "improvement": res.improvement, "mean": float(last["mean"]), "lpl": float(last["lpl"]),
             "upl": float(last["upl"]), "variation": res.variation, "assurance": res.assurance,
             "summary": _summary(res),
         })
-    return pd.DataFrame(rows)
+    return RegisterResult(table=pd.DataFrame(rows), charts=charts)
 
 
 def indicator_charts(register: pd.DataFrame, indicators: pd.DataFrame, *, names=None, screen_outliers: bool = False,
-                     rebase=None, labels=None) -> dict:
+                     rebase=None, labels=None, indicators_source=None) -> dict:
     """The SPC chart of each register indicator, keyed by indicator name.
 
     Each chart takes its target from the register and its improvement direction from baseline
     towards target (:func:`improvement_from`). Indicators in ``names`` but not in the register
     are charted with a neutral direction and no target. ``rebase`` maps an indicator to its
     rebase date(s); ``labels`` maps an indicator to the name its chart's sentences use (default the
-    indicator's own name). Warnings name the indicator they concern.
+    indicator's own name). Warnings name the indicator they concern; errors name the row of the
+    indicators file ``indicators_source``.
     """
     rebase = rebase or {}
     labels = labels or {}
@@ -142,11 +171,11 @@ def indicator_charts(register: pd.DataFrame, indicators: pd.DataFrame, *, names=
                                                                                 rows["target"].iloc[0])
         else:
             target, improvement = None, "neutral"
-        series = select_indicator(indicators, name)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = spc(series, improvement=improvement, target=target, screen_outliers=screen_outliers,
-                      rebase=rebase.get(name, ()), label=labels.get(name, name))
+            res = spc(indicators, indicator=name, improvement=improvement, target=target,
+                      screen_outliers=screen_outliers, rebase=rebase.get(name, ()), label=labels.get(name, name),
+                      source=indicators_source)
         for w in caught:  # pass the warnings on, naming the indicator they concern
             warnings.warn(f"{name}: {w.message}", w.category, stacklevel=2)
         charts[name] = res
