@@ -141,7 +141,7 @@ def suppress_table(df, *, counts=(), rates=None, suppress: bool = True):
     return out
 
 
-def load_key(key_file=None) -> bytes:
+def load_key(*, key_file=None) -> bytes:
     """The pseudonymisation key, from ``key_file`` or the environment; refuse without one."""
     if key_file is not None:
         path = Path(key_file)

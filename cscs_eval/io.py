@@ -18,6 +18,12 @@ from pathlib import Path
 
 from cscs_eval.errors import InputError, OutputError, UsageError
 
+__all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "read_text", "read_yaml", "load_yaml", "compose_yaml",
+           "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
+           "check_writable", "row_number", "normalise_column", "table_format", "output_format", "xml_safe",
+           "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
+           "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH"]
+
 TABLE_FORMATS = {
     ".csv": "csv",
     ".txt": "csv",

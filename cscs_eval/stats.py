@@ -41,7 +41,7 @@ def wilson_interval(count, nobs, *, z: float = Z95):
     return lo, hi
 
 
-def round_half_up(value, decimals: int = 0):
+def round_half_up(value, *, decimals: int = 0):
     """Round as people and published tables do: halves go up (6.55 -> 6.6, 56.25 -> 56.3).
 
     Python's ``round`` and ``format`` round halves to even and work on the binary value
@@ -50,7 +50,7 @@ def round_half_up(value, decimals: int = 0):
 
     Examples
     --------
-    >>> round_half_up(6.55, 1), round_half_up(56.25, 1), round_half_up(2.5), round_half_up(-2.5)
+    >>> round_half_up(6.55, decimals=1), round_half_up(56.25, decimals=1), round_half_up(2.5), round_half_up(-2.5)
     (6.6, 56.3, 3.0, -3.0)
     """
     if value is None:

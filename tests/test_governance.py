@@ -57,7 +57,7 @@ def test_no_key_no_export(monkeypatch, tmp_path):
     assert load_key() == b"x" * 20
     f = tmp_path / "key"
     f.write_text("k" * 32 + "\n")
-    assert load_key(f) == b"k" * 32
+    assert load_key(key_file=f) == b"k" * 32
 
 
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=20))

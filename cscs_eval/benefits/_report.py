@@ -106,7 +106,7 @@ class BenefitsReport:
     @property
     def note(self):
         """The line under a suppressed table (``None`` with suppression off)."""
-        return suppression_note(self.suppress)
+        return suppression_note(suppress=self.suppress)
 
     # --- summary and register ----------------------------------------------------------------
 

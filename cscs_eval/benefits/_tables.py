@@ -20,14 +20,14 @@ from cscs_eval.governance import SUPPRESSION_NOTE
 GROUP_LABELS = {"imd_quintile": "IMD quintile", "imd_decile": "IMD decile", "age_band": "age band"}
 
 
-def suppression_note(suppress: bool = True):
+def suppression_note(*, suppress: bool = True):
     """The line under a suppressed table, or ``None`` when suppression is off.
 
     Examples
     --------
-    >>> suppression_note(True)  # doctest: +ELLIPSIS
+    >>> suppression_note(suppress=True)  # doctest: +ELLIPSIS
     '* = 1 to 4 (suppressed); other counts rounded to the nearest 5; ...'
-    >>> suppression_note(False) is None
+    >>> suppression_note(suppress=False) is None
     True
     """
     return SUPPRESSION_NOTE if suppress else None

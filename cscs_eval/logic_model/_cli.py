@@ -46,7 +46,7 @@ def register(subparsers) -> None:
     draft.add_argument("--barriers", type=int, default=3, metavar="N", help="how many barriers (default 3)")
     draft.add_argument("--facilitators", type=int, default=3, metavar="N", help="how many facilitators (default 3)")
     draft.add_argument("--title", default="Draft Implementation Research Logic Model", help="the model's title")
-    draft.add_argument("--out", metavar="FILE.yaml", help="write the YAML to FILE (refuses to overwrite without "
+    draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (refuses to overwrite without "
                                                           "--force)")
     draft.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     draft.set_defaults(handler=_run_draft)

@@ -312,7 +312,7 @@ def percent(count: int, total: int, *, decimals: int = 1, rounding=ROUND_HALF_UP
 # RAG rules
 
 
-def load_rag_rules(rules=None) -> dict:
+def load_rag_rules(*, rules=None) -> dict:
     """Load and check RAG rules: ``None`` for the shipped defaults, a YAML path, or a dict.
 
     See ``cscs_eval/progress/rag_rules.yaml`` for the format and the default thresholds.
@@ -357,7 +357,7 @@ def rag_status(percentages: dict, *, rules=None) -> str:
     >>> rag_status({"complete_or_on_track_pct": 40.0, "delayed_pct": 0.0})
     'Red'
     """
-    rules = load_rag_rules(rules) if not isinstance(rules, dict) or "rules" not in rules else rules
+    rules = load_rag_rules(rules=rules) if not isinstance(rules, dict) or "rules" not in rules else rules
     for rule in rules["rules"]:
         for metric, op, value in rule["any"]:
             actual = percentages.get(metric)
@@ -475,7 +475,7 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1, file=None
     import pandas as pd
 
     df, source = _as_frame(table, file)
-    rules = load_rag_rules(rules)
+    rules = load_rag_rules(rules=rules)
     if "status" in df.columns:
         tallies = tally(df, file=source)
         records = [{**r, "_row": None, "_total_given": True, "part_of": None} for r in tallies.to_dict("records")]

@@ -45,7 +45,7 @@ def _run(args) -> int:
 
     given = [tuple(p) for p in args.parameter]
     if args.for_each:
-        results, index = run_for_each(args.notebook, args.for_each, args.out, given=given,
+        results, index = run_for_each(args.notebook, args.for_each, out_dir=args.out, given=given,
                                       params_file=args.params_file, to=_formats(args.to), force=args.force,
                                       max_workers=args.jobs, progress=sys.stderr.isatty())
         failed = [r for r in results if not r.ok]
@@ -53,7 +53,7 @@ def _run(args) -> int:
             print(f"cscs-eval: error: {r.label}: {r.error}", file=sys.stderr)
         print(f"{len(results) - len(failed)} of {len(results)} reports written; index: {index}")
         return 1 if failed else 0
-    result = run_notebook(args.notebook, args.out, given=given, params_file=args.params_file,
+    result = run_notebook(args.notebook, out_dir=args.out, given=given, params_file=args.params_file,
                           to=_formats(args.to), force=args.force, quiet=False)
     print(f"report: {result.html}")
     if result.docx:

@@ -183,7 +183,7 @@ def _say(message: str, quiet: bool) -> None:
         print(f"cscs-eval: {message}", file=sys.stderr, flush=True)
 
 
-def run_notebook(notebook, out_dir=None, *, parameters=None, given=(), params_file=None, to=("html",),
+def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_file=None, to=("html",),
                  force: bool = False, kernel_name: str | None = None, label: str | None = None,
                  quiet: bool = True) -> RunResult:
     """Execute ``notebook`` with checked parameters and write its report.
@@ -391,7 +391,7 @@ def run_many(jobs: list[dict], *, max_workers: int | None = None, progress: bool
     return results
 
 
-def run_for_each(notebook, column: str, out_dir=None, *, given=(), params_file=None, parameters=None,
+def run_for_each(notebook, column: str, *, out_dir=None, given=(), params_file=None, parameters=None,
                  to=("html",), force: bool = False, values=None, max_workers: int | None = None,
                  progress: bool = True) -> tuple[list[RunResult], Path]:
     """Run ``notebook`` once per value of ``column`` (``--for-each``), in parallel, and write an index page.

@@ -89,7 +89,7 @@ def test_full_report_sections(full):
     assert [s.column for s in full.equality_sections] == ["imd_quintile", "ethnicity", "team"]
     assert full.sources == {"indicators": "indicators.csv", "register": "indicators.csv and register.csv",
                             "proms": "proms.csv"}
-    assert full.note == benefits.suppression_note(True)
+    assert full.note == benefits.suppression_note(suppress=True)
     assert full.summary_text().startswith(full.register.text())
     assert full.register_table().columns[0] == "Benefit"
     assert full.its_caption().startswith(full.its.text())

@@ -19,7 +19,7 @@ def test_parameters_are_documented():
 @pytest.mark.slow
 def test_notebook_runs_and_writes_tables(tmp_path):
     tables = tmp_path / "tables"
-    result = run_notebook(NOTEBOOK, tmp_path / "report", parameters={"output_dir": str(tables)}, to=("html", "docx"))
+    result = run_notebook(NOTEBOOK, out_dir=tmp_path / "report", parameters={"output_dir": str(tables)}, to=("html", "docx"))
     assert result.error is None
     text = result.html.read_text(encoding="utf-8")
     assert "Facilitators and barriers by domain" in text and "Agreement between coders" in text

@@ -33,7 +33,7 @@ def data(tmp_path):
 
 def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp_path):
     nb = notebook_factory("report.ipynb", PARAMS, "#md ## Results", SHOW)
-    result = run_notebook(nb, tmp_path / "out", parameters={"data_path": str(data), "team": "North"},
+    result = run_notebook(nb, out_dir=tmp_path / "out", parameters={"data_path": str(data), "team": "North"},
                           to=("html", "docx"))
     html = result.html.read_text()
     assert "<h1>A small report</h1>" in html
@@ -71,12 +71,12 @@ def test_failing_cell_keeps_notebook_and_names_cell(notebook_factory, tmp_path, 
 def test_never_overwrites_without_force(notebook_factory, data, tmp_path):
     nb = notebook_factory("r.ipynb", PARAMS, "x = 1")
     out = tmp_path / "out"
-    first = run_notebook(nb, out, parameters={"data_path": str(data)})
+    first = run_notebook(nb, out_dir=out, parameters={"data_path": str(data)})
     before = first.html.read_bytes()
     with pytest.raises(UsageError, match="already holds a report"):
-        run_notebook(nb, out, parameters={"data_path": str(data)})
+        run_notebook(nb, out_dir=out, parameters={"data_path": str(data)})
     assert first.html.read_bytes() == before
-    again = run_notebook(nb, out, parameters={"data_path": str(data), "team": "X"}, force=True)
+    again = run_notebook(nb, out_dir=out, parameters={"data_path": str(data), "team": "X"}, force=True)
     assert "X" in again.html.read_text()
 
 
@@ -107,7 +107,7 @@ def test_for_each_runs_once_per_value_and_writes_an_index(notebook_factory, data
     nb = notebook_factory("team.ipynb", PARAMS,
                           "import pandas as pd\nfrom cscs_eval.reporting import show_markdown\n"
                           "n = (pd.read_csv(data_path).team == team).sum()\nshow_markdown(f'{team} has {n} rows')")
-    results, index = run_for_each(nb, "team", tmp_path / "batch", parameters={"data_path": str(data)},
+    results, index = run_for_each(nb, "team", out_dir=tmp_path / "batch", parameters={"data_path": str(data)},
                                   progress=False)
     assert sorted(r.label for r in results) == ["East & West", "North", "South"]
     assert all(r.ok for r in results)
@@ -182,29 +182,29 @@ def test_a_second_run_into_a_claimed_folder_is_refused(notebook_factory, tmp_pat
     out.mkdir()
     with claim(out):  # as if another run were writing here now
         with pytest.raises(UsageError, match="another cscs-eval run .* is writing here"):
-            run_notebook(nb, out)
+            run_notebook(nb, out_dir=out)
     # A claim left by a killed run (no such process) and its staging folder are cleaned up.
     (out / ".cscs-eval-run").write_text("999999999")
     (out / ".partial-abc").mkdir()
-    result = run_notebook(nb, out)
+    result = run_notebook(nb, out_dir=out)
     assert result.html.exists() and not (out / ".partial-abc").exists() and not (out / ".cscs-eval-run").exists()
 
 
 def test_output_into_the_root_or_a_non_notebook_is_refused(notebook_factory, tmp_path):
     nb = notebook_factory("r.ipynb", "n: int = 1  # n\n", "x = n")
     with pytest.raises(UsageError, match="refusing to write reports into /"):
-        run_notebook(nb, "/")
+        run_notebook(nb, out_dir="/")
     fake = tmp_path / "fake.ipynb"
     fake.write_text("[1]")
     with pytest.raises(UsageError, match="not a notebook"):
-        run_notebook(fake, tmp_path / "out")
+        run_notebook(fake, out_dir=tmp_path / "out")
 
 
 def test_for_each_values_that_slug_alike_get_their_own_folders(notebook_factory, tmp_path):
     data = tmp_path / "data.csv"
     data.write_text("team,value\nNorth/South,1\nNorth South,2\n")
     nb = notebook_factory("e.ipynb", PARAMS, "x = team")
-    results, index = run_for_each(nb, "team", tmp_path / "batch", parameters={"data_path": str(data)},
+    results, index = run_for_each(nb, "team", out_dir=tmp_path / "batch", parameters={"data_path": str(data)},
                                   progress=False, max_workers=1)
     folders = sorted(r.out_dir.name for r in results)
     assert folders == ["North-South", "North-South-2"] and all(r.ok for r in results)
