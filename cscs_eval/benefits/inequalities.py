@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cscs_eval.proms.stats import wilson_interval  # the one Wilson interval of the project
+from cscs_eval.stats import wilson_interval  # the one Wilson interval of the project
 from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import SUPPRESSED, suppress_table
 from cscs_eval.io import row_number

@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from cscs_eval.benefits.funnel_plot import Z95, Z998, funnel
 from cscs_eval.benefits.inequalities import group_estimates, inequality_gaps, sii_from_groups
-from cscs_eval.proms.stats import wilson_interval
+from cscs_eval.stats import wilson_interval
 from cscs_eval.benefits.its import interrupted_time_series
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cscs_eval.benefits.inequalities import imd_quintile, inequality_gaps, sii_from_groups, slope_index
-from cscs_eval.proms.stats import wilson_interval
+from cscs_eval.stats import wilson_interval
 from cscs_eval.errors import InputError, UsageError
 
 Z = 1.959963984540054
