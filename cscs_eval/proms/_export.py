@@ -10,7 +10,7 @@ from cscs_eval.proms._results import table_of
 ID_COLUMNS = ("patient_id", "referral_id")
 
 
-def export_row_level(data, path=None, *, key: bytes | None = None, key_file=None,
+def export_row_level(data, *, path=None, key: bytes | None = None, key_file=None,
                      id_columns=ID_COLUMNS) -> pd.DataFrame:
     """Replace ids with HMAC-SHA256 pseudonyms and (optionally) write the table atomically.
 

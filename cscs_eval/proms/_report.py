@@ -282,16 +282,16 @@ class OutcomesReport:
             f"threshold.{left_out}"))
 
     # ---------------------------------------------------------------- equality groups
-    def group_heading(self, group: str) -> str:
-        label = group_label(group)
-        return f"### By {label}"
+    def group_heading(self, by: str) -> str:
+        """The heading of one equality group's section (Markdown)."""
+        return f"### By {group_label(by)}"
 
-    def group_table(self, group: str) -> ReportItem:
-        """Paired rate (and reliable change) by an equality group."""
+    def group_table(self, by: str) -> ReportItem:
+        """Paired rate (and reliable change) by an equality group (a demographic column)."""
         from cscs_eval.proms._summary import report_table
 
-        m, label = self.measure, group_label(group)
-        summary = self.by_group[group]
+        m, label = self.measure, group_label(by)
+        summary = self.by_group[by]
         rows = summary[summary["unit"] == self.table_unit] if len(summary) else summary
         if rows.empty:
             return ReportItem(text=f"No {m.name} assessments with a baseline score for {self.scope}, so nothing to "
@@ -300,39 +300,39 @@ class OutcomesReport:
                    if self.table_unit == "all units" else
                    f"{m.name} ({self.table_unit}): paired rate and reliable change by {label}")
         heading = label[:1].upper() + label[1:]
-        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress), labels={group: heading}),
+        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress), labels={by: heading}),
                           caption=caption, note=self.note)
 
-    def pairing_model_table(self, group: str) -> ReportItem:
-        """Odds of a paired score by group (logistic regression), when there are enough events."""
+    def pairing_model_table(self, by: str) -> ReportItem:
+        """Odds of a paired score by equality group (logistic regression), when there are enough events."""
         from cscs_eval.proms._models import pairing_model
 
-        label = group_label(group)
+        label = group_label(by)
         unit_rows = self.cohort[self.cohort["unit"] == self.change_unit]
-        levels = unit_rows[group].astype(object).where(unit_rows[group].notna(), "not known").astype(str)
+        levels = unit_rows[by].astype(object).where(unit_rows[by].notna(), "not known").astype(str)
         paired = unit_rows["paired"].astype(bool)
         events = min(int(paired.sum()), int((~paired).sum()))
         if levels.nunique() < 2 or events < EVENTS_PER_GROUP * levels.nunique():
             return ReportItem(text=f"Too few referrals with and without a paired score for a logistic model by "
                                    f"{label} (about {EVENTS_PER_GROUP} of the rarer outcome per group are needed).")
-        model = _fitted(pairing_model, self.cohort, predictors=[group], measure=self.measure.key,
+        model = _fitted(pairing_model, self.cohort, predictors=[by], measure=self.measure.key,
                         unit=self.change_unit)
         reference = sorted(levels.unique())[0]
         return ReportItem(table=_ready(model.summary(odds_ratios=True), decimals=2, labels=MODEL_LABELS),
                           caption=f"Odds of a paired score by {label} against {reference} (logistic regression, "
                                   f"{self._count(model.n_obs)} referrals): above 1 means followed up more often")
 
-    def ancova_table(self, group: str) -> ReportItem:
-        """Follow-up on baseline and group (ANCOVA) over the groups with more than 4 paired referrals."""
+    def ancova_table(self, by: str) -> ReportItem:
+        """Follow-up on baseline and equality group (ANCOVA) over the groups with more than 4 paired referrals."""
         from cscs_eval.proms._models import ancova
 
-        m, label = self.measure, group_label(group)
-        sizes = self.paired[group].value_counts()
+        m, label = self.measure, group_label(by)
+        sizes = self.paired[by].value_counts()
         large = sizes[sizes > SMALL_MAX]
         if len(large) < 2 or len(self.paired) < MIN_ANCOVA_PAIRED:
             return ReportItem(text=f"Too few paired referrals, or only one {label} with {SMALL_MAX + 1} or more, for "
                                    "the ANCOVA.")
-        model = _fitted(ancova, self.cohort[self.cohort[group].isin(large.index)], by=group, measure=m.key,
+        model = _fitted(ancova, self.cohort[self.cohort[by].isin(large.index)], by=by, measure=m.key,
                         unit=self.change_unit)
         reference = sorted(large.index.astype(str))[0]
         return ReportItem(table=_ready(model.summary(), decimals=2, labels=MODEL_LABELS), caption=(
@@ -374,8 +374,9 @@ class OutcomesReport:
                    f"{shares['patient']:.0%} of the variation lies between patients")
         patients = self._count(self.model_scores["patient_id"].nunique())
         return (f"Using every assessment of {patients} patients, paired or not, {self.measure.name} "
-                f"{self.change_unit} changed on average by {slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f}). {between}, and the rest within "
-                "patients over time.")
+                f"{self.change_unit} changed on average by {slope['estimate']:+.2f} points a month (95% CI "
+                f"{slope['ci_low']:+.2f} to {slope['ci_high']:+.2f}). {between}, and the rest within patients over "
+                "time.")
 
     def mixed_model_table(self) -> ReportItem:
         """The fixed effects of the mixed model (nothing when it was not fitted)."""

@@ -117,7 +117,7 @@ def test_figures_leave_out_small_groups():
 
 def test_export_row_level_pseudonymises(tmp_path):
     df = paired_frame()
-    out = export_row_level(df, tmp_path / "rows.csv", key=KEY)
+    out = export_row_level(df, path=tmp_path / "rows.csv", key=KEY)
     assert out["patient_id"].tolist() == pseudonymise(df["patient_id"], KEY).tolist()
     text = (tmp_path / "rows.csv").read_text()
     assert "P1," not in text and "R1," not in text
