@@ -86,7 +86,7 @@ def duckdb_outcomes(path: Path, today: str = TODAY):
     clinical below 25, reliable recovery)."""
     import duckdb
 
-    from cscs_eval.proms.measures import alias_map, bundled_measures
+    from cscs_eval.proms._measures import alias_map, bundled_measures
 
     aliases = [k for k, v in alias_map(bundled_measures()).items() if v == "reqol10"]
     con = duckdb.connect()
@@ -156,14 +156,12 @@ def duckdb_outcomes(path: Path, today: str = TODAY):
 
 def _run(engine: str, path: str, result_path: str) -> dict:
     """One engine in a fresh process: time it, save its result, report its peak memory."""
-    import pandas as pd
-
     t0 = time.perf_counter()
     phases = {}
     if engine == "pandas":
-        from cscs_eval.proms.data import prepare_proms
-        from cscs_eval.proms.pairing import classify, pair
-        from cscs_eval.proms.scoring import score_rows
+        from cscs_eval.proms import classify, pair
+        from cscs_eval.proms._data import prepare_proms
+        from cscs_eval.proms._scoring import score_rows
 
         prep = prepare_proms(path, drop_invalid=True, today=TODAY)
         phases["read + validate"] = time.perf_counter() - t0
@@ -184,7 +182,6 @@ def _run(engine: str, path: str, result_path: str) -> dict:
     out = out[COMPARE].copy()
     for c in ("referral_id", "patient_id", "team", "category"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
-    out.attrs.clear()
     out.to_parquet(result_path, index=False)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"engine": engine, "seconds": total, "phases": phases, "peak_mb": peak_mb, "rows": len(out),

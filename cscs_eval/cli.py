@@ -23,7 +23,7 @@ COMMAND_MODULES = (
     "cscs_eval.reporting.cli",
     "cscs_eval.sample.cli",
     "cscs_eval.cfir._cli",
-    "cscs_eval.proms.cli",
+    "cscs_eval.proms._cli",
     "cscs_eval.lightning._cli",
     "cscs_eval.logic_model._cli",
     "cscs_eval.progress._cli",

@@ -33,7 +33,7 @@ class Evaluation:
     lightning_timeline: pd.DataFrame
     lightning_series: object  # cscs_eval.lightning.LightningSeries
     implementation: pd.DataFrame
-    outcomes: pd.DataFrame
+    outcomes: object  # cscs_eval.proms.OutcomesResult
     proms_summary: pd.DataFrame
     programme: object  # cscs_eval.progress.ProgressSummary
     model: object  # cscs_eval.logic_model.LogicModel
@@ -129,7 +129,7 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
     """Read every input of the evaluation and compute the tables its report shows.
 
     Paths may be relative to the project (``data/sample/...``); empty strings mean "not given".
-    PROMs rows that fail validation are excluded and counted (see :func:`cscs_eval.proms.exclusions`).
+    PROMs rows that fail validation are excluded and counted (``Evaluation.outcomes.exclusions``).
     """
     from cscs_eval import cfir, lightning, logic_model, progress, proms
     from cscs_eval.io import read_table, resolve_path
@@ -139,8 +139,7 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
 
     coding = cfir.load_coding([resolve_path(p) for p in coding_paths], aliases=given(aliases_path),
                               case_ratings=given(case_ratings_path))
-    outcomes = proms.outcomes(proms.read_proms(resolve_path(data_path)), referrals=given(referrals_path),
-                              drop_invalid=True)
+    outcomes = proms.outcomes(resolve_path(data_path), referrals=given(referrals_path), drop_invalid=True)
     teams = read_table(resolve_path(teams_path), required=["team"])
     folder = resolve_path(lightning_dir)
     return Evaluation(

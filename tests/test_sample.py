@@ -5,8 +5,8 @@ import hashlib
 import pandas as pd
 
 from cscs_eval.io import resource_dir
-from cscs_eval.overview import completeness_by_team
-from cscs_eval.proms.data import parse_dates
+from cscs_eval.dates import parse_dates
+from cscs_eval.proms import completeness_by_team
 from cscs_eval.sample import SEED, proms
 
 
@@ -29,7 +29,7 @@ def test_same_seed_same_files_and_committed_copy_is_current(tmp_path):
 def test_shape_and_follow_up_rates():
     teams, demographics, referrals, extract = proms.build(SEED)
     assert len(teams) == 32 and demographics["patient_id"].nunique() == 3000
-    rates = completeness_by_team(extract, referrals)
+    rates = completeness_by_team(extract, referrals=referrals)
     rates = rates[rates["with_baseline"] >= 20]
     assert rates["follow_up_pct"].between(20, 60).all()
     assert rates["follow_up_pct"].std() > 5, "paired rates differ by team"

@@ -54,14 +54,14 @@ def imd_quintiles(deciles) -> pd.Series:
     return ((num + 1) // 2).astype("Int64").rename(raw.name)
 
 
-def paired_referrals(outcomes: pd.DataFrame, *, eligible_only: bool = True) -> pd.DataFrame:
+def paired_referrals(outcomes, *, eligible_only: bool = True) -> pd.DataFrame:
     """One row per referral with ``paired`` (1 if any unit of change is paired) and ``imd_quintile``.
 
     Parameters
     ----------
     outcomes
-        The table :func:`cscs_eval.proms.outcomes` returns, run with a referrals file (its
-        eligibility table travels with it; see :func:`cscs_eval.proms.referral_table`).
+        What :func:`cscs_eval.proms.outcomes` returns, run with a referrals file (its
+        eligibility table is the result's ``.referrals``).
     eligible_only
         Keep only NHS England's eligible referrals (the paired-rate denominator).
 
@@ -90,13 +90,11 @@ def paired_referrals(outcomes: pd.DataFrame, *, eligible_only: bool = True) -> p
     >>> bool(ref["eligible"].all()), sorted(ref["paired"].unique().tolist())
     (True, [0, 1])
     """
-    from cscs_eval.proms import referral_table
-
-    referrals = referral_table(outcomes)
+    referrals = outcomes.referrals
     if referrals is None:
         raise InputError("the PROMs outcomes carry no referral table: run cscs_eval.proms.outcomes with "
                          "referrals= to get the eligible-referral denominators")
-    paired_ids = set(outcomes.loc[outcomes["paired"].fillna(False).astype(bool), "referral_id"])
+    paired_ids = set(outcomes.table.loc[outcomes.table["paired"].fillna(False).astype(bool), "referral_id"])
     if eligible_only:
         referrals = referrals[referrals["eligible"].astype(bool)]
     out = referrals.assign(paired=referrals["referral_id"].isin(paired_ids).astype(int))

@@ -289,11 +289,11 @@ def _add_proms(result: BenefitsReport, data_file, *, referrals, demographics, eq
     result.sources["proms"] = Path(data_file).name
     result.outcomes, result.eligible = outcomes, eligible
     result.teams = funnel(paired_counts(eligible, by="team"), by="team")
-    result.exclusions = proms.exclusions(outcomes)
+    result.exclusions = outcomes.exclusions
     result.equality_sections = [
         EqualitySection(column=g, gaps=inequality_gaps(eligible, by=g, outcome="paired", suppress=result.suppress),
                         name=group_label(g), heading=group_label(g, capital=True))
         for g in equality_groups]
     if "imd_quintile" in eligible.columns:
         result.sii = slope_index(eligible, by="imd_quintile", outcome="paired", drop_missing=True)
-        result.reqol = paired_changes(outcomes, measure="reqol10", unit="total", require_imd=True)
+        result.reqol = paired_changes(outcomes.table, measure="reqol10", unit="total", require_imd=True)

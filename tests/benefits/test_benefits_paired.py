@@ -47,10 +47,10 @@ def test_imd_quintiles_reject_what_is_not_a_decile(bad):
 
 def test_paired_referrals_on_the_sample(outcomes):
     ref = paired_referrals(outcomes)
-    table = proms.referral_table(outcomes)
+    table = outcomes.referrals
     eligible = table[table["eligible"].astype(bool)]
     assert len(ref) == len(eligible) and ref["referral_id"].is_unique
-    paired_ids = set(outcomes.loc[outcomes["paired"].fillna(False).astype(bool), "referral_id"])
+    paired_ids = set(outcomes.table.loc[outcomes.table["paired"].fillna(False).astype(bool), "referral_id"])
     # the numerator: eligible referrals with any paired unit of change, counted by hand
     assert ref["paired"].sum() == len(set(eligible["referral_id"]) & paired_ids)
     assert ref["paired"].isin([0, 1]).all()
@@ -87,13 +87,13 @@ def test_paired_counts_bad_input():
 
 
 def test_paired_changes(outcomes):
-    reqol = paired_changes(outcomes, measure="reqol10", unit="total")
+    reqol = paired_changes(outcomes.table, measure="reqol10", unit="total")
     assert (reqol["measure"] == "reqol10").all() and (reqol["unit"] == "total").all() and reqol["paired"].all()
     assert reqol["improved"].sum() == (reqol["category"] == "reliable improvement").sum()
-    placed = paired_changes(outcomes, require_imd=True)
+    placed = paired_changes(outcomes.table, require_imd=True)
     assert placed["imd_quintile"].notna().all() and len(placed) <= len(reqol)
     with pytest.raises(InputError, match="no imd_decile"):
-        paired_changes(outcomes.drop(columns=["imd_decile"]), require_imd=True)
+        paired_changes(outcomes.table.drop(columns=["imd_decile"]), require_imd=True)
 
 
 def test_slope_index_drop_missing_counts_what_it_leaves_out():

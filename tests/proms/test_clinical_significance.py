@@ -24,16 +24,14 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from cscs_eval.errors import CscsEvalWarning, InputError, UsageError  # noqa: E402
-cs_module = importlib.import_module("cscs_eval.proms.reliable_change")
-from cscs_eval.proms.reliable_change import (  # noqa: E402
-    CATEGORIES,
-    DISTRIBUTION_CATEGORIES,
+cs_module = importlib.import_module("cscs_eval.proms._reliable_change")
+from cscs_eval.proms import (  # noqa: E402
     ClinicalSignificanceOptionError,
     IncompleteCasesWarning,
     clinical_significance,
-    clinical_significance_summary,
-    jacobson_truax_plot,
+    plot_jacobson_truax,
 )
+from cscs_eval.proms._reliable_change import CATEGORIES, DISTRIBUTION_CATEGORIES  # noqa: E402
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "clinicalsignificance"
 
@@ -60,7 +58,7 @@ def _run(data, **kw):
 
 
 def _counts(result):
-    return dict(zip(*clinical_significance_summary(result)[["category", "n"]].to_numpy().T))
+    return dict(zip(*result.summary(suppress=False)[["category", "n"]].to_numpy().T))
 
 
 def _hamd(claus, **kw):
@@ -119,7 +117,7 @@ def test_published_counts(row):
     if not pd.isna(row["cutoff_value"]):
         # Rounded as published (19.887, 20.209, 19.72, 21.0166): compare to the printed precision.
         digits = len(str(row["cutoff_value"]).split(".")[1])
-        assert round(result.attrs["cutoff"], digits) == pytest.approx(row["cutoff_value"]), row["source"]
+        assert round(result.details["cutoff"], digits) == pytest.approx(row["cutoff_value"]), row["source"]
 
 
 @pytest.fixture(scope="module")
@@ -136,37 +134,37 @@ def test_published_hlm(hlm_results):
     # cs_combined.md (HLM, cut-off c, functional mean 8, SD 8): 10 / 1 / 20 / 9 / 0
     assert _counts(combined) == {"recovered": 10, "improved": 1, "unchanged": 20, "deteriorated": 9, "harmed": 0}
     # Only people with at least 3 scores enter the model: 40 of 43 in claus_2020 (reference-data README: n = 40).
-    assert distribution.attrs["n_used"] == 40 and distribution.attrs["n_dropped"] == 3
-    assert (distribution["n_points"] >= 3).all()
+    assert distribution.details["n_used"] == 40 and distribution.details["n_dropped"] == 3
+    assert (distribution.table["n_points"] >= 3).all()
     # The statistic is the empirical-Bayes slope deviation over its conditional SD.
-    np.testing.assert_allclose(distribution["rci"], distribution["eb_slope"] / distribution["eb_sd"])
+    np.testing.assert_allclose(distribution.table["rci"], distribution.table["eb_slope"] / distribution.table["eb_sd"])
     # Average slope: HAMD falls over the four visits (lower is better), so the fixed slope is negative.
-    assert distribution.attrs["fixed_slope"] < 0
+    assert distribution.details["fixed_slope"] < 0
 
 
 def test_published_descriptives_and_cutoff_c(claus):
     result = _hamd(claus, cutoff="c", m_functional=8, sd_functional=8)
     # reference-data README: pre-treatment mean 24.85, SD 3.3401 (n - 1), n = 40 complete cases of 43
-    assert result.attrs["m_pre"] == pytest.approx(24.85, abs=5e-3)
-    assert result.attrs["sd_pre"] == pytest.approx(3.3401, abs=5e-5)
-    assert result.attrs["n_used"] == 40 and result.attrs["n_original"] == 43
+    assert result.details["m_pre"] == pytest.approx(24.85, abs=5e-3)
+    assert result.details["sd_pre"] == pytest.approx(3.3401, abs=5e-5)
+    assert result.details["n_used"] == 40 and result.details["n_original"] == 43
     # cs_combined.md (JT): cut-off c = 19.887
-    assert result.attrs["cutoff"] == pytest.approx(19.887, abs=5e-4)
-    assert result.attrs["cutoff_type"] == "c"
+    assert result.details["cutoff"] == pytest.approx(19.887, abs=5e-4)
+    assert result.details["cutoff_type"] == "c"
 
 
 def test_published_hageman_arrindell_values(claus):
     result = _hamd(claus, method="ha", cutoff="c", m_functional=8, sd_functional=8)
     # reference-data README: r_functional = 0.9651, "true" cut-off 20.209
-    assert result.attrs["reliability_functional"] == pytest.approx(0.9651, abs=5e-5)
-    assert result.attrs["cutoff"] == pytest.approx(20.209, abs=5e-4)
-    assert result.attrs["cutoff_type"] == "c_true"
+    assert result.details["reliability_functional"] == pytest.approx(0.9651, abs=5e-5)
+    assert result.details["cutoff"] == pytest.approx(20.209, abs=5e-4)
+    assert result.details["cutoff_type"] == "c_true"
     # proms-anchors.md 5.3 (package HA output): r_dd = 0.9283; group level changed 90.31 %, functional 75.55 %
-    assert result.attrs["r_dd"] == pytest.approx(0.9283, abs=5e-5)
-    assert result.attrs["ha_group_percent_changed"] == pytest.approx(90.31, abs=5e-3)
-    assert result.attrs["ha_group_percent_functional"] == pytest.approx(75.55, abs=5e-3)
+    assert result.details["r_dd"] == pytest.approx(0.9283, abs=5e-5)
+    assert result.details["ha_group_percent_changed"] == pytest.approx(90.31, abs=5e-3)
+    assert result.details["ha_group_percent_functional"] == pytest.approx(75.55, abs=5e-3)
     # One-sided critical value qnorm(0.95) (cs_combined.R: qnorm(1 - significance_level) for HA)
-    assert result.attrs["critical_value"] == pytest.approx(1.644854, abs=1e-6)
+    assert result.details["critical_value"] == pytest.approx(1.644854, abs=1e-6)
 
 
 def test_published_antidepressant_descriptives():
@@ -175,16 +173,16 @@ def test_published_antidepressant_descriptives():
         post="After", reliability=0.8, direction="lower", cutoff="c", m_functional=7, sd_functional=7,
     )
     # clinicalsignificance docs/articles: M_clinical 34.73, SD_clinical 8.26, cut-off 19.72, n = 555
-    assert round(result.attrs["m_clinical"], 2) == 34.73
-    assert round(result.attrs["sd_clinical"], 2) == 8.26
-    assert result.attrs["n_used"] == 555
+    assert round(result.details["m_clinical"], 2) == 34.73
+    assert round(result.details["sd_clinical"], 2) == 8.26
+    assert result.details["n_used"] == 555
 
 
 def test_published_grouped_counts(claus):
     # clinicalsignificance vignette docs/articles/distribution-based-approach.html (grouped JT, hamd):
     # TAU 9 / 9 / 1, PA 20 / 1 / 0; thresholds from the whole sample, as the package computes them.
-    result = _hamd(claus, group="treatment")
-    summary = clinical_significance_summary(result, by="treatment")
+    result = _hamd(claus, by="treatment")
+    summary = result.summary(by="treatment", suppress=False)
     got = {(g, c): n for g, c, n in summary[["treatment", "category", "n"]].itertuples(index=False)}
     assert got == {
         ("PA", "improved"): 20, ("PA", "unchanged"): 1, ("PA", "deteriorated"): 0,
@@ -192,29 +190,29 @@ def test_published_grouped_counts(claus):
     }
     assert summary.loc[summary["treatment"] == "TAU", "percent"].sum() == pytest.approx(100)
     # Same categories with or without the group column.
-    assert result["category"].tolist() == _hamd(claus)["category"].tolist()
+    assert result.table["category"].tolist() == _hamd(claus).table["category"].tolist()
 
 
 def test_group_must_be_one_per_person(claus):
     mixed = claus.copy()
     mixed.loc[3, "treatment"] = "PA"  # person 1 is TAU on rows 0-2
     with pytest.raises(InputError, match=r"id 1.0 is in more than one treatment: 'TAU', 'PA'") as err:
-        _hamd(mixed, group="treatment")
+        _hamd(mixed, by="treatment")
     assert (err.value.row, err.value.column) == (5, "treatment")
 
 
 def test_summary_by_unknown_column(claus):
     with pytest.raises(ClinicalSignificanceOptionError, match="by must be a column of the result, got 'team'"):
-        clinical_significance_summary(_hamd(claus), by="team")
+        _hamd(claus).summary(by="team", suppress=False)
 
 
 def test_hlm_pre_post_bound_the_time_points(claus):
     # pre=2, post=4 uses visits 2-4 only: at most 3 scores each, first score the visit-2 value.
     result = _hamd(claus, method="hlm", reliability=None, pre=2, post=4)
-    assert result["n_points"].max() == 3
+    assert result.table["n_points"].max() == 3
     visit2 = claus[claus["time"] == 2].set_index("id")["hamd"]
-    np.testing.assert_allclose(result["pre"], visit2.reindex(result["id"]).to_numpy())
-    assert set(result["category"].astype(str)) <= set(DISTRIBUTION_CATEGORIES)
+    np.testing.assert_allclose(result.table["pre"], visit2.reindex(result.table["id"]).to_numpy())
+    assert set(result.table["category"].astype(str)) <= set(DISTRIBUTION_CATEGORIES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +229,7 @@ def _das(jacobson, **kw):
 
 
 def _by_subject(result):
-    return dict(zip(result["subject"].astype(int), result["category"].astype(str)))
+    return dict(zip(result.table["subject"].astype(int), result.table["category"].astype(str)))
 
 
 def test_hand_worked_das_cutoff_a(jacobson):
@@ -239,7 +237,7 @@ def test_hand_worked_das_cutoff_a(jacobson):
     # SE = 11.8257 * sqrt(1 - 0.96) = 11.8257 * 0.2 = 2.36513; S_diff = sqrt(2) * 2.36513 = 3.34480;
     # reliable change = 1.959964 * 3.34480 = 6.5557 points. Cut-off a = 81.5833 + 2 * 11.8257 = 105.2347.
     result = _das(jacobson, cutoff="a")
-    a = result.attrs
+    a = result.details
     assert a["m_pre"] == pytest.approx(2447.5 / 30)
     assert a["sd_pre"] == pytest.approx(11.8257, abs=5e-5)
     assert a["se_measurement"] == pytest.approx(2.36513, abs=5e-6)
@@ -261,7 +259,7 @@ def test_hand_worked_das_cutoff_a(jacobson):
     assert got[29] == "deteriorated"
     # JT: improved exactly when change > reliable change (higher is better)
     np.testing.assert_array_equal(
-        result["category"].isin(["improved", "recovered"]).to_numpy(), (result["change"] > a["reliable_change"]).to_numpy()
+        result.table["category"].isin(["improved", "recovered"]).to_numpy(), (result.table["change"] > a["reliable_change"]).to_numpy()
     )
 
 
@@ -269,8 +267,8 @@ def test_hand_worked_das_cutoff_b_paper_and_package(jacobson):
     # Functional mean 114.8 and SD 17.8 are chosen for this example (of the order of married-couple DAS norms).
     # Jacobson & Truax (1991): b = M_functional - 2 * SD_functional = 114.8 - 35.6 = 79.2
     paper = _das(jacobson, cutoff="b", m_functional=114.8, sd_functional=17.8)
-    assert paper.attrs["cutoff"] == pytest.approx(79.2)
-    assert paper.attrs["cutoff_b_sd"] == "functional"
+    assert paper.details["cutoff"] == pytest.approx(79.2)
+    assert paper.details["cutoff_b_sd"] == "functional"
     got = _by_subject(paper)
     # couple 5: 61 -> 96.5, +35.5 improved; 61 < 79.2 clinical, 96.5 > 79.2 functional: recovered
     assert got[5] == "recovered"
@@ -283,7 +281,7 @@ def test_hand_worked_das_cutoff_b_paper_and_package(jacobson):
 
     # clinicalsignificance (R/calc_cutoff.R): b = 114.8 - 2 * SD_clinical = 114.8 - 2 * 11.8257 = 91.1487
     package = _das(jacobson, cutoff="b", m_functional=114.8, sd_functional=17.8, cutoff_b_sd="clinical")
-    assert package.attrs["cutoff"] == pytest.approx(91.1487, abs=5e-5)
+    assert package.details["cutoff"] == pytest.approx(91.1487, abs=5e-5)
     got = _by_subject(package)
     assert got[29] == "deteriorated"  # 80 < 91.15: clinical at pre, so not harmed
     assert got[8] == "recovered"  # 86.5 < 91.15 clinical, 103.5 > 91.15 functional
@@ -296,7 +294,7 @@ def test_hand_worked_gds_lower_is_better(jacobson):
             jacobson, id="subject", time="time", outcome="gds", pre="pre", post="post", reliability=0.90,
             direction="lower", cutoff="a",
         )
-    a = result.attrs
+    a = result.details
     # By hand: 26 pre scores sum to 1798, mean 69.1538; SD 6.10208; SE = 6.10208 * sqrt(0.1) = 1.92965;
     # S_diff = 2.72893; reliable change = 1.959964 * 2.72893 = 5.3486; cut-off a = 69.1538 - 2 * 6.10208 = 56.9497.
     assert (a["n_used"], a["n_dropped"], sorted(a["dropped_ids"])) == (26, 4, [27.0, 28.0, 29.0, 30.0])
@@ -313,7 +311,7 @@ def test_hand_worked_gds_lower_is_better(jacobson):
     # b (lower is better) = M_functional + 2 * SD_functional = 50 + 2 * 5 = 60 (values chosen for the example)
     b = _run(jacobson, id="subject", time="time", outcome="gds", pre="pre", post="post", reliability=0.90,
              direction="lower", cutoff="b", m_functional=50, sd_functional=5)
-    assert b.attrs["cutoff"] == pytest.approx(60)
+    assert b.details["cutoff"] == pytest.approx(60)
     got = _by_subject(b)
     assert got[5] == "improved"  # post 60.5 > 60: not functional
     assert got[12] == "recovered"  # 73.5 -> 55.5: -18 improved; clinical at pre; 55.5 < 60 functional
@@ -326,20 +324,20 @@ def test_hand_worked_distribution_methods_tiny():
     kw = dict(id="p", time="t", outcome="y", pre=0, post=1, reliability=0.5, direction="higher")
     # JT: SE = sd * sqrt(0.5); S_diff = sd; person 1: (20 - 10) / 2.58199 = 3.87298
     jt = clinical_significance(df, method="jt", **kw)
-    assert jt["rci"].iloc[0] == pytest.approx(10 / sd)
+    assert jt.table["rci"].iloc[0] == pytest.approx(10 / sd)
     # GLN: ((20 - 13) - 0.5 * (10 - 13)) / (sd * sqrt(0.75)) = 8.5 / 2.23607 = 3.80132
     gln = clinical_significance(df, method="gln", **kw)
-    assert gln["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.75)))
+    assert gln.table["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.75)))
     # HLL: post mean 14.5; ((20 - 14.5) - 0.5 * (10 - 13)) / 2.23607 = 7 / 2.23607
     hll = clinical_significance(df, method="hll", **kw)
-    assert hll["rci"].iloc[0] == pytest.approx(7 / (sd * math.sqrt(0.75)))
+    assert hll.table["rci"].iloc[0] == pytest.approx(7 / (sd * math.sqrt(0.75)))
     # EN: pre_true = 0.5 * (10 - 13) + 13 = 11.5; (20 - 11.5) / (sd * sqrt(0.5)) = 8.5 / 1.82574
     en = clinical_significance(df, method="en", **kw)
-    assert en["pre_true"].iloc[0] == pytest.approx(11.5)
-    assert en["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.5)))
+    assert en.table["pre_true"].iloc[0] == pytest.approx(11.5)
+    assert en.table["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.5)))
     # NK with post reliability 0.75: denominator sqrt(0.25 * sd^2 * 0.5 + sd^2 * 0.25) = sd * sqrt(0.375)
     nk = clinical_significance(df, method="nk", reliability_post=0.75, **kw)
-    assert nk["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.375)))
+    assert nk.table["rci"].iloc[0] == pytest.approx(8.5 / (sd * math.sqrt(0.375)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,13 +383,13 @@ def test_cutoff_b_and_c_need_functional_values(claus, kw, missing):
 def test_cutoff_b_with_package_rule_needs_only_functional_mean(claus):
     # With the clinical SD (package rule) only the functional mean is needed: 8 + 2 * 3.3401 = 14.680 (lower is better)
     result = _hamd(claus, cutoff="b", m_functional=8, cutoff_b_sd="clinical")
-    assert result.attrs["cutoff"] == pytest.approx(8 + 2 * 3.3401212936673805)
+    assert result.details["cutoff"] == pytest.approx(8 + 2 * 3.3401212936673805)
 
 
 def test_cutoff_a_needs_no_functional_values(claus):
     result = _hamd(claus, cutoff="a")
     # a (lower is better) = 24.85 - 2 * 3.3401 = 18.1698
-    assert result.attrs["cutoff"] == pytest.approx(24.85 - 2 * 3.3401212936673805)
+    assert result.details["cutoff"] == pytest.approx(24.85 - 2 * 3.3401212936673805)
 
 
 def test_reliability_post_only_for_nk(claus):
@@ -450,9 +448,9 @@ def test_incomplete_cases_warned_and_counted(claus):
             claus, id="id", time="time", outcome="hamd", pre=1, post=4, reliability=0.8, direction="lower"
         )
     assert issubclass(rec[0].category, CscsEvalWarning)
-    assert (result.attrs["n_original"], result.attrs["n_used"], result.attrs["n_dropped"]) == (43, 40, 3)
-    assert sorted(result.attrs["dropped_ids"]) == [4.0, 17.0, 27.0]
-    assert not result["id"].isin([4.0, 17.0, 27.0]).any()
+    assert (result.details["n_original"], result.details["n_used"], result.details["n_dropped"]) == (43, 40, 3)
+    assert sorted(result.details["dropped_ids"]) == [4.0, 17.0, 27.0]
+    assert not result.table["id"].isin([4.0, 17.0, 27.0]).any()
 
 
 def test_complete_data_gives_no_warning(jacobson):
@@ -468,8 +466,8 @@ def test_text_columns_as_read_from_a_file(claus):
     text["hamd"] = " " + text["hamd"] + " "
     as_text = _hamd(text, cutoff="c", m_functional=8, sd_functional=8)
     as_numbers = _hamd(claus, cutoff="c", m_functional=8, sd_functional=8)
-    assert as_text["category"].astype(str).tolist() == as_numbers["category"].astype(str).tolist()
-    assert as_text.attrs["cutoff"] == pytest.approx(as_numbers.attrs["cutoff"])
+    assert as_text.table["category"].astype(str).tolist() == as_numbers.table["category"].astype(str).tolist()
+    assert as_text.details["cutoff"] == pytest.approx(as_numbers.details["cutoff"])
 
 
 def test_hlm_needs_numeric_time(jacobson):
@@ -478,16 +476,16 @@ def test_hlm_needs_numeric_time(jacobson):
              direction="higher", method="hlm")
 
 
-def test_result_columns_and_attrs(claus):
+def test_result_columns_and_details(claus):
     result = _hamd(claus, cutoff="c", m_functional=8, sd_functional=8)
-    assert list(result.columns) == [
+    assert list(result.table.columns) == [
         "id", "pre", "post", "change", "rci", "critical_value", "cutoff", "clinical_pre", "functional_post", "category",
     ]
-    assert list(result["category"].cat.categories) == list(CATEGORIES)
-    assert result["category"].cat.ordered
-    np.testing.assert_allclose(result["change"], result["post"] - result["pre"])
-    # Thresholds in .attrs: JT 1.959964 two-sided, reliable change in points, the cut-off and its inputs.
-    a = result.attrs
+    assert list(result.table["category"].cat.categories) == list(CATEGORIES)
+    assert result.table["category"].cat.ordered
+    np.testing.assert_allclose(result.table["change"], result.table["post"] - result.table["pre"])
+    # Thresholds in .details: JT 1.959964 two-sided, reliable change in points, the cut-off and its inputs.
+    a = result.details
     assert a["critical_value"] == pytest.approx(1.959964, abs=1e-6)
     assert a["reliable_change"] == pytest.approx(1.959964 * math.sqrt(2) * 3.3401212936673805 * math.sqrt(0.2))
     assert (a["m_functional"], a["sd_functional"], a["method_name"]) == (8.0, 8.0, "Jacobson-Truax")
@@ -497,13 +495,14 @@ def test_critical_value_option(claus):
     # A stricter critical value can only move people into "unchanged".
     default = _hamd(claus)
     strict = _hamd(claus, critical_value=3.0)
-    assert strict.attrs["critical_value"] == 3.0
+    assert strict.details["critical_value"] == 3.0
     assert _counts(strict)["unchanged"] >= _counts(default)["unchanged"]
-    assert set(strict.index[strict["category"] != "unchanged"]) <= set(default.index[default["category"] != "unchanged"])
+    assert set(strict.table.index[strict.table["category"] != "unchanged"]) <= \
+        set(default.table.index[default.table["category"] != "unchanged"])
 
 
 def test_summary_counts_and_percentages(claus):
-    summary = clinical_significance_summary(_hamd(claus, cutoff="c", m_functional=8, sd_functional=8))
+    summary = (_hamd(claus, cutoff="c", m_functional=8, sd_functional=8)).summary(suppress=False)
     assert summary["category"].tolist() == list(CATEGORIES)
     assert summary["n"].tolist() == [26, 3, 10, 1, 0]  # cs_combined.md (JT)
     np.testing.assert_allclose(summary["percent"], [65.0, 7.5, 25.0, 2.5, 0.0])
@@ -560,10 +559,10 @@ def test_negating_outcome_and_swapping_direction_mirrors(rows, method, cutoff, r
         assume(False)  # e.g. HA's change-score reliability not above 0 for this sample
     lower = clinical_significance(_frame(rows, -1.0), direction="lower",
                                   m_functional=None if cutoff in (None, "a") else -float(m_functional), **kw)
-    assert higher["category"].astype(str).tolist() == lower["category"].astype(str).tolist()
-    np.testing.assert_allclose(higher["rci"], -lower["rci"], atol=1e-9)
+    assert higher.table["category"].astype(str).tolist() == lower.table["category"].astype(str).tolist()
+    np.testing.assert_allclose(higher.table["rci"], -lower.table["rci"], atol=1e-9)
     if cutoff is not None:
-        assert higher.attrs["cutoff"] == pytest.approx(-lower.attrs["cutoff"])
+        assert higher.details["cutoff"] == pytest.approx(-lower.details["cutoff"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -584,18 +583,18 @@ def test_categories_are_exhaustive_and_consistent(rows, method, cutoff, directio
     except InputError:
         assume(False)
     levels = DISTRIBUTION_CATEGORIES if cutoff is None else CATEGORIES
-    assert result["category"].notna().all()
-    assert set(result["category"].astype(str)) <= set(levels)
-    summary = clinical_significance_summary(result)
-    assert summary["n"].sum() == len(rows) == result.attrs["n_used"]
+    assert result.table["category"].notna().all()
+    assert set(result.table["category"].astype(str)) <= set(levels)
+    summary = result.summary(suppress=False)
+    assert summary["n"].sum() == len(rows) == result.details["n_used"]
     assert summary["percent"].sum() == pytest.approx(100)
     # The index decides the distribution part: improved (or recovered) iff beyond the critical value.
     sign = 1 if direction == "higher" else -1
-    better = (sign * result["rci"] > result.attrs["critical_value"]).to_numpy()
-    assert (result["category"].isin(["improved", "recovered"]).to_numpy() == better).all()
+    better = (sign * result.table["rci"] > result.details["critical_value"]).to_numpy()
+    assert (result.table["category"].isin(["improved", "recovered"]).to_numpy() == better).all()
     if cutoff is not None and method != "ha":
-        recovered = (result["category"] == "recovered").to_numpy()
-        assert (recovered == (better & result["clinical_pre"] & result["functional_post"]).to_numpy()).all()
+        recovered = (result.table["category"] == "recovered").to_numpy()
+        assert (recovered == (better & result.table["clinical_pre"] & result.table["functional_post"]).to_numpy()).all()
 
 
 @settings(max_examples=40, deadline=None)
@@ -605,12 +604,12 @@ def test_jacobson_truax_band_matches_categories(rows, reliability):
     assume(_usable(rows))
     result = clinical_significance(_frame(rows), id="p", time="t", outcome="y", pre="pre", post="post",
                                    reliability=reliability, direction="higher")
-    band = result.attrs["band"]
-    centre = band["intercept"] + band["slope"] * result["pre"]
-    outside_up = (result["post"] - centre > band["half_width"]).to_numpy()
+    band = result.details["band"]
+    centre = band["intercept"] + band["slope"] * result.table["pre"]
+    outside_up = (result.table["post"] - centre > band["half_width"]).to_numpy()
     # Allow a rounding tie at the band's edge (rci and band computed in different orders).
-    edge = np.isclose(np.abs(result["post"] - centre), band["half_width"])
-    assert ((result["category"] == "improved").to_numpy() == outside_up)[~edge].all()
+    edge = np.isclose(np.abs(result.table["post"] - centre), band["half_width"])
+    assert ((result.table["category"] == "improved").to_numpy() == outside_up)[~edge].all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,7 +621,7 @@ def test_plot_draws_band_cutoff_and_categories(claus):
     result = _hamd(claus, cutoff="c", m_functional=8, sd_functional=8)
     fig, ax = plt.subplots()
     try:
-        returned = jacobson_truax_plot(result, ax=ax)
+        returned = plot_jacobson_truax(result, ax=ax)
         assert returned is ax
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         # Counts from cs_combined.md (JT) appear in the legend, one entry per category.
@@ -647,7 +646,7 @@ def test_plot_draws_band_cutoff_and_categories(claus):
 
 def test_plot_without_cutoff_or_band(hlm_results):
     distribution, _ = hlm_results
-    ax = jacobson_truax_plot(distribution)
+    ax = plot_jacobson_truax(distribution)
     try:
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert "no reliable change" not in labels  # HLM rests on all time points: no pre/post band
@@ -657,5 +656,18 @@ def test_plot_without_cutoff_or_band(hlm_results):
 
 
 def test_plot_rejects_other_frames():
-    with pytest.raises(ClinicalSignificanceOptionError, match="returned by clinical_significance"):
-        jacobson_truax_plot(pd.DataFrame({"x": [1]}))
+    with pytest.raises(UsageError, match=r"clinical_significance\(\) returns"):
+        plot_jacobson_truax(pd.DataFrame({"x": [1]}))
+
+
+def test_result_text_and_suppressed_summary(claus):
+    # The sentence a report prints, with the counts of cs_combined.md (JT, cut-off c).
+    result = _hamd(claus, cutoff="c", m_functional=8, sd_functional=8)
+    assert result.text(suppress=False) == (
+        "Jacobson-Truax: of 40 people with both scores, 26 recovered, 3 improved, 10 unchanged, 1 deteriorated and "
+        "0 harmed (cut-off c = 19.9; 3 left out as incomplete).")
+    # Published, counts of 1 to 4 read "fewer than 5" and the summary shows * with no percentage.
+    assert "fewer than 5 improved" in result.text()
+    shown = result.summary().set_index("category")
+    assert shown.loc["improved", "n"] == "*" and shown.loc["improved", "percent"] == "*"
+    assert shown.loc["recovered", "n"] == 25 and shown.loc["harmed", "n"] == 0

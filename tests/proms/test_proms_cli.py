@@ -87,14 +87,28 @@ def test_drop_invalid_counts_excluded_rows(tmp_path, key, capsys):
 
 def test_validate_command(tmp_path, capsys):
     assert main(["proms", "validate", str(write_proms(tmp_path))]) == 0
-    assert main(["proms", "validate", str(write_proms(tmp_path, bad=True))]) == 1
+    assert "no problems found" in capsys.readouterr().out
+    bad = write_proms(tmp_path, bad=True)
+    out = tmp_path / "problems.csv"
+    # Every problem on stdout, one a line, exit 1; --debug and --encoding are accepted after the command.
+    assert main(["proms", "validate", str(bad), "--out", str(out), "--debug", "--encoding", "utf-8"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{bad}, row 5, column 'response': out of range; allowed 0 to 4 (value '7')"]
+    assert "1 problem(s) found" in captured.err and "Traceback" not in captured.err
+    assert pd.read_csv(out)[["row", "reason"]].values.tolist() == [[5, "response out of range"]]
 
 
-def test_summary_is_suppressed(tmp_path, capsys):
+def test_summarise_is_suppressed_unless_no_suppress(tmp_path, capsys):
     out = tmp_path / "s.csv"
-    assert main(["proms", "summary", str(write_proms(tmp_path)), "--out", str(out)]) == 0
+    assert main(["proms", "summarise", str(write_proms(tmp_path)), "--out", str(out)]) == 0
     df = pd.read_csv(out)
     assert df.loc[0, "n_paired"] == "*"
+    assert "Not for publication" not in capsys.readouterr().err
+    assert main(["proms", "summarise", str(write_proms(tmp_path)), "--out", str(out), "--no-suppress"]) == 0
+    assert pd.read_csv(out).loc[0, "n_paired"] == 1
+    assert "Not for publication" in capsys.readouterr().err
+    # One verb for one action: the old spelling is not a command.
+    assert main(["proms", "summary", str(write_proms(tmp_path))]) == 2
 
 
 def test_usage_errors_exit_2(tmp_path, key, capsys):
@@ -174,8 +188,8 @@ def test_same_day_follow_up_warns_in_one_line(tmp_path, key, capsys):
     assert not pd.read_csv(tmp_path / "o.csv")["paired"].any()
 
 
-def test_summary_prints_a_short_table(tmp_path, capsys):
-    assert main(["proms", "summary", str(write_proms(tmp_path)), "--by", "none"]) == 0
+def test_summarise_prints_a_short_table(tmp_path, capsys):
+    assert main(["proms", "summarise", str(write_proms(tmp_path)), "--by", "none"]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
     assert header[:4] == ["measure", "referrals", "paired", "paired_pct"]  # one unit: no unit column

@@ -3,7 +3,7 @@
 import pytest
 
 from cscs_eval.errors import InputError, UsageError
-from cscs_eval.proms.measures import list_measures, load_measure, measure_registry
+from cscs_eval.proms import list_measures, load_measure, measure_registry
 
 
 @pytest.mark.parametrize("spelling", ["ReQoL-10", "reqol10", "REQOL 10", "ReQoL10"])
@@ -97,7 +97,8 @@ def test_module_doctests():
     import doctest
     import importlib
 
-    for name in ("measures", "data", "scoring", "pairing", "stats", "summary", "export", "talking_therapies"):
-        module = importlib.import_module(f"cscs_eval.proms.{name}")
+    for name in ("measures", "data", "results", "scoring", "pairing", "stats", "summary", "export",
+                 "talking_therapies", "models", "overview"):
+        module = importlib.import_module(f"cscs_eval.proms._{name}")
         failures, _ = doctest.testmod(module)
         assert failures == 0, name

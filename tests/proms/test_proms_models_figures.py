@@ -11,11 +11,8 @@ import pytest  # noqa: E402
 
 from cscs_eval.errors import UsageError  # noqa: E402
 from cscs_eval.governance import pseudonymise  # noqa: E402
-from cscs_eval.proms.export import export_row_level  # noqa: E402
-from cscs_eval.proms.figures import plot_change_by_team, plot_paired_rate  # noqa: E402
-from cscs_eval.proms.models import ancova, mixed_model, pairing_model  # noqa: E402
-from cscs_eval.proms.pairing import classify  # noqa: E402
-from cscs_eval.proms.summary import summarise  # noqa: E402
+from cscs_eval.proms import (ancova, classify, export_row_level, mixed_model, pairing_model,  # noqa: E402
+                              plot_change_by_team, plot_jacobson_truax, plot_paired_rate, summarise)
 
 KEY = b"0123456789abcdef-key"
 
@@ -67,7 +64,7 @@ def paired_frame():
 
 def test_ancova_matches_least_squares():
     df = paired_frame()
-    r = ancova(df, group="team")
+    r = ancova(df, by="team")
     p = df[df["paired"]]
     X = np.column_stack([np.ones(len(p)), p["baseline"], (p["team"] == "South").astype(float)])
     beta = np.linalg.lstsq(X, p["follow_up"].to_numpy(), rcond=None)[0]
@@ -120,7 +117,7 @@ def test_figures_leave_out_small_groups():
 
 def test_export_row_level_pseudonymises(tmp_path):
     df = paired_frame()
-    out = export_row_level(df, tmp_path / "rows.csv", key=KEY)
+    out = export_row_level(df, path=tmp_path / "rows.csv", key=KEY)
     assert out["patient_id"].tolist() == pseudonymise(df["patient_id"], KEY).tolist()
     text = (tmp_path / "rows.csv").read_text()
     assert "P1," not in text and "R1," not in text
@@ -157,7 +154,7 @@ def test_nested_reml_equals_statsmodels_mixedlm(reml):
 
     import statsmodels.formula.api as smf
 
-    from cscs_eval.proms.models import _nested_reml
+    from cscs_eval.proms._models import _nested_reml
 
     d = nested_data(n_teams=12, n_patients=8, var_team=4.0, var_patient=10.0, var_residual=9.0, seed=7)
     d["time"] = (d["assessment_date"] - pd.Timestamp("2024-01-01")).dt.days / 30.4375
@@ -208,8 +205,6 @@ def test_mixed_model_team_effects_need_two_teams():
 def test_jacobson_truax_plot_points_band_and_cutoff():
     from matplotlib.collections import PathCollection
 
-    from cscs_eval.proms.figures import plot_jacobson_truax
-
     df = paired_frame()
     fig, ax = plt.subplots()
     assert plot_jacobson_truax(df, ax=ax) is ax
@@ -239,20 +234,22 @@ def test_jacobson_truax_plot_points_band_and_cutoff():
     plt.close("all")
 
 
+def _drawn(plot, data, **options):
+    """The Axes ``plot`` drew ``data`` on."""
+    _, ax = plt.subplots()
+    assert plot(data, ax=ax, **options) is ax
+    return ax
+
+
 def test_jacobson_truax_plot_hides_fewer_than_five():
     from matplotlib.collections import PathCollection
 
-    from cscs_eval.proms.figures import plot_jacobson_truax
-
-    df = paired_frame()
-    few = df[df["paired"]].head(3)
-    fig, ax = plt.subplots()
-    plot_jacobson_truax(few, ax=ax)
+    few = paired_frame().query("paired").head(3)
+    ax = _drawn(plot_jacobson_truax, few)
     assert not [c for c in ax.collections if isinstance(c, PathCollection)]
     assert "Fewer than 5 paired referrals" in " ".join(t.get_text() for t in ax.texts)
-    fig, ax = plt.subplots()
-    plot_jacobson_truax(few, ax=ax, suppress=False)
-    assert sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)) == 3
+    shown = _drawn(plot_jacobson_truax, few, suppress=False)
+    assert sum(len(c.get_offsets()) for c in shown.collections if isinstance(c, PathCollection)) == 3
     plt.close("all")
 
 
@@ -260,7 +257,7 @@ def test_paired_rate_plot_with_a_zero_rate():
     # A group with 0 paired of 23: the interval starts exactly at 0 and the bar is drawn.
     s = pd.DataFrame({"team": ["A", "B"], "measure": "reqol10", "unit": "total", "n_referrals": [23, 20],
                       "n_eligible": [pd.NA, pd.NA], "n_paired": [0, 20]})
-    from cscs_eval.proms.stats import rate_columns
+    from cscs_eval.proms._stats import rate_columns
 
     s = rate_columns(s.assign(_den=s["n_referrals"].astype(float)), "paired_rate", "n_paired", "_den")
     fig, ax = plt.subplots()
@@ -270,20 +267,16 @@ def test_paired_rate_plot_with_a_zero_rate():
 
 
 def test_figures_say_so_when_every_group_is_suppressed():
-    df = paired_frame()
-    tiny = df[df["paired"]].head(3)
-    fig, ax = plt.subplots()
-    plot_change_by_team(tiny, ax=ax)
-    assert "No team has 5 or more paired referrals" in [t.get_text() for t in ax.texts]
-    fig, ax = plt.subplots()
-    plot_paired_rate(summarise(tiny), ax=ax)
-    assert not ax.patches and ax.texts
+    tiny = paired_frame().query("paired").head(3)
+    assert "No team has 5 or more paired referrals" in [t.get_text() for t in _drawn(plot_change_by_team, tiny).texts]
+    rates = _drawn(plot_paired_rate, summarise(tiny))
+    assert not rates.patches and rates.texts
     plt.close("all")
 
 
-def test_model_report_table_formats_p_values():
-    r = ancova(paired_frame(), group="team")
-    t = r.report_table()
+def test_model_summary_formats_p_values():
+    r = ancova(paired_frame(), by="team")
+    t = r.summary()
     assert list(t.columns) == ["term", "estimate", "ci_low", "ci_high", "p_value"]
     assert t.set_index("term").loc["baseline", "p_value"] == "<0.001"
     rows = [("North", True)] * 9 + [("North", False)] * 3 + [("South", True)] * 4 + [("South", False)] * 6
@@ -293,11 +286,13 @@ def test_model_report_table_formats_p_values():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        odds = pairing_model(df, predictors="team").report_table(odds_ratios=True)
+        odds = pairing_model(df, predictors="team").summary(odds_ratios=True)
     assert odds["term"].tolist() == ["team = South"]  # the intercept is not an odds ratio
     assert odds.loc[0, "odds_ratio"] == round((4 / 6) / (9 / 3), 2)
     with pytest.raises(UsageError, match="odds_ratios needs a logistic model"):
-        r.report_table(odds_ratios=True)
+        r.summary(odds_ratios=True)
+    # The sentence a report prints: what was fitted, on how many (published as counts are).
+    assert r.text() == "ANCOVA of reqol10 total follow-up (follow_up ~ baseline + C(team)) on 30 observations."
 
 
 def test_group_labels_read_well():

@@ -8,9 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cscs_eval.proms.pairing as outcomes_mod
-from cscs_eval.proms.pairing import classify, eligible_referrals, outcomes
-from cscs_eval.proms.scoring import score
+from cscs_eval import proms
+from cscs_eval.proms import classify, eligible_referrals
+
+
+def score(data, **kw):
+    return proms.score(data, **kw).table
+
+
+def outcomes(data, **kw):
+    return proms.outcomes(data, **kw).table
 
 TODAY = "2025-06-01"
 
@@ -149,13 +156,14 @@ def test_dialog_items_paired_separately_and_8_skipped():
     df = frame(item_rows("P1", "dialog", "2024-01-01", [3, 8, 3, 3, 3, 3, 3, 3, 3, 3, 3]),
                item_rows("P1", "dialog", "2024-02-01", [4, 3, 3, 3, 3, 3, 3, 2, 7, 7, 7]),
                item_rows("P1", "dialog", "2024-03-01", [5, 5, 3, 3, 3, 3, 3, 2, 7, 7, 7]))
-    o = outcomes(df, today=TODAY).set_index("unit")
+    result = proms.outcomes(df, today=TODAY)
+    o = result.table.set_index("unit")
     assert list(o.index) == [f"item {i}" for i in range(1, 9)]  # items 9-11 are not units of change
     assert o.loc["item 1", ["baseline", "follow_up", "category"]].tolist() == [3.0, 5.0, "reliable improvement"]
     # Item 2: the 8 is not valid, so the baseline is the second assessment.
     assert o.loc["item 2", ["baseline", "follow_up"]].tolist() == [3.0, 5.0]
     assert o.loc["item 8", "category"] == "reliable deterioration"
-    excl = outcomes_mod.exclusions(o)
+    excl = result.exclusions
     assert excl.loc[excl.stage == "scoring", "n_rows"].tolist() == [1]
 
 
@@ -188,13 +196,16 @@ def test_outcomes_with_referrals_and_demographics():
     demo = pd.DataFrame({"patient_id": ["P1", "P2"], "ethnicity": ["White", "Asian"]})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        o = outcomes(df, referrals=ref, demographics=demo, today=TODAY)
+        result = proms.outcomes(df, referrals=ref, demographics=demo, today=TODAY)
+    o = result.table
     assert any("not in the referrals file" in str(w.message) for w in caught)
+    # The warning is kept as data too, for a report to publish (its count suppressed).
+    assert [(n.category.__name__, n.n) for n in result.notes] == [("SuspiciousDataWarning", 1)]
     eligible = o.set_index("referral_id")["eligible"]
     assert eligible["A"] is True or eligible["A"] == True  # noqa: E712
     assert pd.isna(eligible["X"])
     assert o.set_index("patient_id")["ethnicity"].to_dict() == {"P1": "White", "P2": "Asian"}
-    assert outcomes_mod.referral_table(o)["eligible"].tolist() == [True, True]
+    assert result.referrals["eligible"].tolist() == [True, True]
 
 
 @settings(max_examples=40, deadline=None)
@@ -217,7 +228,9 @@ def test_pairing_properties(visits):
 
 
 def test_module_exports_categories():
-    assert outcomes_mod.CATEGORIES == ("reliable improvement", "no reliable change", "reliable deterioration")
+    from cscs_eval.proms._results import CATEGORIES
+
+    assert CATEGORIES == ("reliable improvement", "no reliable change", "reliable deterioration")
 
 
 @settings(max_examples=60, deadline=None)
@@ -231,7 +244,7 @@ def test_reqol_total_property(responses):
 
 def test_referrals_file_problems_listed():
     from cscs_eval.errors import ValidationError
-    from cscs_eval.proms.data import read_referrals
+    from cscs_eval.proms import read_referrals
 
     ref = pd.DataFrame({"referral_id": ["A", "A", "B"], "patient_id": ["1", "2", "3"], "team": "North",
                         "referral_date": ["2024-01-01", "2024-01-01", "01/02/2024"],
@@ -241,7 +254,10 @@ def test_referrals_file_problems_listed():
     assert info.value.problems[["row", "column", "reason"]].values.tolist() == [
         [3, "discharge_date", "impossible date"], [3, "n_contacts", "bad n_contacts"],
         [3, "referral_id", "duplicate referral"]]
-    assert read_referrals(ref, drop_invalid=True)["referral_id"].tolist() == ["A", "B"]
+    read = read_referrals(ref, drop_invalid=True)
+    assert read.table["referral_id"].tolist() == ["A", "B"]
+    assert read.problems["row"].tolist() == [3, 3, 3]
+    assert read.summary(suppress=False).values.tolist() == [["impossible date", 1]]  # each row under its first
 
 
 def test_parquet_input_with_typed_columns(tmp_path):
@@ -255,12 +271,12 @@ def test_parquet_input_with_typed_columns(tmp_path):
 
 
 def test_public_chain_score_pair_classify_equals_outcomes():
-    from cscs_eval.proms.pairing import pair
+    from cscs_eval.proms import pair
 
     df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-06-01", 30), reqol("P2", "2024-02-01", 20),
                reqol("P2", "2024-03-01", 17), reqol("P3", "2024-02-01", 20, referral=None),
                reqol("P3", "2024-04-01", 27, referral=None))
-    chained = classify(pair(score(df, today=TODAY)))
+    chained = classify(pair(proms.score(df, today=TODAY)))
     direct = outcomes(df, today=TODAY)
     cols = ["patient_id", "baseline", "follow_up", "category"]
     assert chained.sort_values("patient_id")[cols].values.tolist() == \
@@ -277,7 +293,9 @@ def test_same_day_follow_up_with_assessment_ids_warns():
     df = frame(reqol("P1", "2024-01-01", 10), reqol("P1", "2024-01-01", 18))
     df["assessment_id"] = ["A1"] * 10 + ["A2"] * 10
     with pytest.warns(SameDayFollowUpWarning, match="1 follow-up is on the same day as the baseline"):
-        o = outcomes(df, today=TODAY)
+        result = proms.outcomes(df, today=TODAY)
+    o = result.table
+    assert [(n.category, n.n) for n in result.notes] == [(SameDayFollowUpWarning, 1)]
     # Its own class, so a user can silence it alone.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -294,30 +312,28 @@ def test_same_day_follow_up_with_assessment_ids_warns():
 
 
 def test_exclusions_by_team():
-    from cscs_eval.proms.pairing import exclusions
-
     df = frame(item_rows("P1", "reqol10", "2024-01-05", [2] * 10, team="North"),
                item_rows("P1", "reqol10", "2024-03-05", [2] * 9 + [9], team="North"),      # 1 out of range
                item_rows("P2", "reqol10", "2024-01-05", [2] * 9 + [None], team="South"),   # incomplete
                item_rows("P3", "reqol10", "2024-01-05", [2] * 10, team="South"),
                item_rows("P3", "reqol10", "2024-05-05", [3] * 10, team="South"))            # after the period end
-    o = outcomes(df, drop_invalid=True, today=TODAY, period_end="2024-04-30")
-    north = exclusions(o, team="North")
-    south = exclusions(o, team="South")
+    o = proms.outcomes(df, drop_invalid=True, today=TODAY, period_end="2024-04-30")
+    north = o.exclusions_for("North")
+    south = o.exclusions_for("South")
     assert north[["stage", "reason", "n_rows"]].values.tolist() == [["validation", "response out of range", 1],
                                                                     ["scoring", "incomplete: some items answered "
                                                                      "(all required)", 1]]
     assert south[["stage", "reason", "n_rows"]].values.tolist() == [
         ["scoring", "incomplete: some items answered (all required)", 1],
         ["pairing", "assessment after the period end", 1]]
-    everyone = exclusions(o)
+    everyone = o.exclusions
     assert everyone["n_rows"].sum() == north["n_rows"].sum() + south["n_rows"].sum() == 4
-    assert exclusions(o, team="East").empty
+    assert o.exclusions_for("East").empty
+    assert o.exclusions_for(["North", "South"])["n_rows"].sum() == 4
 
 
 def test_referral_and_demographic_rows_left_out_are_counted():
     from cscs_eval.errors import ValidationError
-    from cscs_eval.proms.pairing import exclusions
 
     df = frame(reqol("P1", "2024-01-01", 10, referral="A"), reqol("P1", "2024-06-01", 30, referral="A"),
                reqol("P2", "2024-01-01", 10, referral="X"))
@@ -329,8 +345,9 @@ def test_referral_and_demographic_rows_left_out_are_counted():
         outcomes(df, referrals=ref, today=TODAY)  # without drop_invalid the referral problems stop the run
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        o = outcomes(df, referrals=ref, demographics=demo, drop_invalid=True, today=TODAY)
-    ex = exclusions(o)
+        result = proms.outcomes(df, referrals=ref, demographics=demo, drop_invalid=True, today=TODAY)
+    o = result.table
+    ex = result.exclusions
     got = ex[ex["stage"].isin(["referrals", "demographics"])][["stage", "reason", "n_rows"]].values.tolist()
     assert got == [["referrals", "bad n_contacts", 1], ["referrals", "unreadable date", 1],
                    ["referrals", "referral_id not in the referrals file (outside the eligible cohort)", 1],

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from cscs_eval.governance import SUPPRESSED
-from cscs_eval.proms.stats import paired_statistics, wilson_interval
-from cscs_eval.proms.summary import publishable, summarise
+from cscs_eval.governance import SUPPRESSED, is_small
+from cscs_eval.proms import classify, paired_statistics, publishable, summarise
+from cscs_eval.stats import wilson_interval
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,8 +76,6 @@ def outcome_rows():
     rows.append({"patient_id": "N9", "referral_id": "RN9", "team": "North", "baseline": 12, "follow_up": np.nan})
     rows += [{"patient_id": f"S{i}", "referral_id": f"RS{i}", "team": "South", "baseline": b, "follow_up": f}
              for i, (b, f) in enumerate([(20, 20), (22, 28)])]
-    from cscs_eval.proms.pairing import classify
-
     df = pd.DataFrame(rows).assign(measure="reqol10", unit="total")
     df["paired"] = df["follow_up"].notna()
     return classify(df)
@@ -147,7 +145,7 @@ def test_bad_by_column():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-4, 4), min_size=1, max_size=16))
 def test_fast_wilcoxon_equals_scipy_with_ties_and_zeros(diffs):
-    from cscs_eval.proms.stats import wilcoxon
+    from cscs_eval.proms._stats import wilcoxon
 
     d = np.array(diffs, float)
     if not np.any(d != 0):
@@ -162,8 +160,7 @@ def test_fast_wilcoxon_equals_scipy_with_ties_and_zeros(diffs):
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.booleans(), st.integers(0, 40), st.integers(0, 40)),
                 min_size=1, max_size=60))
 def test_publishable_never_reveals_small_counts(rows):
-    from cscs_eval.proms.pairing import classify
-    from cscs_eval.proms.summary import COUNT_COLUMNS
+    from cscs_eval.proms._summary import COUNT_COLUMNS
 
     df = pd.DataFrame({"patient_id": [f"P{i}" for i in range(len(rows))],
                        "referral_id": [f"R{i}" for i in range(len(rows))], "team": [r[0] for r in rows],
@@ -174,12 +171,12 @@ def test_publishable_never_reveals_small_counts(rows):
     for c in COUNT_COLUMNS:
         for v in p[c]:
             assert v is None or v == SUPPRESSED or v == 0 or (int(v) >= 5 and int(v) % 5 == 0)
-    small = (summarise(classify(df), by="team")["n_paired"] < 5) & (summarise(classify(df), by="team")["n_paired"] > 0)
+    small = is_small(summarise(classify(df), by="team")["n_paired"])
     assert all(p.loc[small.to_numpy(), "paired_rate"] == SUPPRESSED)
 
 
 def test_headline_withholds_small_percentages():
-    from cscs_eval.proms.summary import headline
+    from cscs_eval.proms._summary import headline
 
     s = summarise(outcome_rows(), by=None)
     text = headline(s, measure="reqol10", scope="the trust")
@@ -202,7 +199,7 @@ def test_effect_size_over_all_baselines():
 
 
 def test_headline_says_fewer_than_5_in_words():
-    from cscs_eval.proms.summary import headline
+    from cscs_eval.proms._summary import headline
 
     df = outcome_rows()
     s = summarise(df[df["team"] == "South"], by=None)
@@ -220,7 +217,7 @@ def test_headline_says_fewer_than_5_in_words():
 
 
 def test_report_table_leaves_out_a_single_unit():
-    from cscs_eval.proms.summary import report_table
+    from cscs_eval.proms._summary import report_table
 
     t = report_table(summarise(outcome_rows(), by="team"))
     assert list(t.columns[:4]) == ["team", "referrals", "paired", "paired_pct"]
@@ -271,7 +268,7 @@ def test_groups_in_natural_order():
 
 
 def test_headline_names_the_unit_of_a_per_goal_measure():
-    from cscs_eval.proms.summary import headline
+    from cscs_eval.proms._summary import headline
 
     g = outcome_rows().assign(measure="gbo", unit="goal 1")
     g.loc[:, ["clinical_baseline", "reliable_recovery"]] = pd.NA
@@ -281,7 +278,7 @@ def test_headline_names_the_unit_of_a_per_goal_measure():
 
 
 def test_report_table_of_all_units_shows_pairing_only():
-    from cscs_eval.proms.summary import report_table
+    from cscs_eval.proms._summary import report_table
 
     g = outcome_rows().assign(measure="gbo", unit=np.where(np.arange(8) % 2, "goal 1", "goal 2"))
     g.loc[:, ["clinical_baseline", "reliable_recovery"]] = pd.NA

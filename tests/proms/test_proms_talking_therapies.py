@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from cscs_eval.proms.talking_therapies import summarise_talking_therapies, talking_therapies
+from cscs_eval.proms import summarise_talking_therapies, talking_therapies
 
 # referral: (PHQ-9 baseline, follow-up, GAD-7 baseline, follow-up) and the expected
 # (case at start, recovery, reliable improvement, reliable deterioration, reliable recovery).

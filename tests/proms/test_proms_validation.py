@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
+from cscs_eval.dates import parse_dates
 from cscs_eval.errors import InputError, ValidationError
-from cscs_eval.proms.data import parse_dates, prepare_proms, read_demographics, validate_proms
+from cscs_eval.proms import read_demographics, validate_proms
+from cscs_eval.proms._data import prepare_proms
 
 TODAY = "2025-01-01"
 
@@ -97,7 +99,9 @@ def test_conflicting_demographics_file():
     with pytest.raises(ValidationError, match="patient P1 has more than one ethnicity"):
         read_demographics(demo)
     clean = read_demographics(demo, drop_invalid=True)
-    got = clean.set_index("patient_id")["ethnicity"]
+    got = clean.table.set_index("patient_id")["ethnicity"]
+    assert clean.problems[["row", "reason"]].values.tolist() == [[2, "conflicting demographics"],
+                                                                   [3, "conflicting demographics"]]
     assert pd.isna(got["P1"]) and got["P2"] == "Asian"
 
 
@@ -139,7 +143,7 @@ def test_excel_real_dates(tmp_path):
     df["response"] = df["response"].astype(int)
     path = tmp_path / "proms.xlsx"
     df.to_excel(path, index=False)
-    from cscs_eval.proms.pairing import outcomes
+    from cscs_eval.proms import outcomes
 
-    o = outcomes(str(path), today=TODAY)
+    o = outcomes(str(path), today=TODAY).table
     assert o.loc[0, ["baseline_date", "follow_up_date"]].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-03-05"]

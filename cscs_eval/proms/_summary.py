@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import UsageError
-from cscs_eval.proms.stats import paired_statistics, rate_columns
+from cscs_eval.governance import SMALL_MAX, SUPPRESSED, count_text, is_small, suppress_table
+from cscs_eval.proms._results import OutcomesResult
+from cscs_eval.proms._stats import paired_statistics, rate_columns
 
 ALL_UNITS = "all units"
 COUNT_COLUMNS = ["n_referrals", "n_eligible", "n_paired", "n_improved", "n_no_change", "n_deteriorated",
@@ -52,19 +54,19 @@ def _by_list(by):
     return list(by)
 
 
-def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: bool = True,
+def summarise(outcomes, *, by="team", referrals=None, all_units: bool = True,
               effect_size_sd: str = "paired") -> pd.DataFrame:
     """Counts, rates with 95% Wilson intervals, means, effect sizes and paired tests per group.
 
     Parameters
     ----------
     outcomes
-        The table :func:`~cscs_eval.proms.pairing.outcomes` returns.
+        What :func:`~cscs_eval.proms.outcomes` returns (or its table).
     by
         Grouping column(s): ``"team"`` (default), a demographic column such as ``"ethnicity"``,
         a list, or ``None`` for one overall row per measure and unit.
     referrals
-        The eligibility table (the one :func:`~cscs_eval.proms.pairing.outcomes` attached is used when not given). With it
+        The eligibility table (by default the ``.referrals`` of the outcomes given). With it
         the cohort is NHS England's eligible referrals and ``paired_rate`` = paired eligible
         referrals / eligible referrals; without it the denominator is referrals with a baseline.
     effect_size_sd
@@ -89,15 +91,14 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
     """
     if effect_size_sd not in ("paired", "all"):
         raise UsageError(f"effect_size_sd must be 'paired' or 'all', got {effect_size_sd!r}")
+    if isinstance(outcomes, OutcomesResult):
+        referrals = outcomes.referrals if referrals is None else referrals
+        outcomes = outcomes.table
     by = _by_list(by)
     missing = [c for c in by if c not in outcomes.columns]
     if missing:
         raise UsageError(f"by must name columns of the outcomes table ({', '.join(outcomes.columns)}), "
                          f"got {', '.join(missing)}")
-    if referrals is None:
-        from cscs_eval.proms.pairing import referral_table
-
-        referrals = referral_table(outcomes)
     df = outcomes
     if "eligible" in df.columns and referrals is not None:
         df = df[df["eligible"].fillna(False).astype(bool)]
@@ -203,22 +204,10 @@ def summarise(outcomes: pd.DataFrame, *, by="team", referrals=None, all_units: b
     return out[ordered].reset_index(drop=True)
 
 
-def summarise_by_team(outcomes: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """:func:`summarise` by team."""
-    return summarise(outcomes, by="team", **kwargs)
-
-
-def summarise_by_group(outcomes: pd.DataFrame, group: str, **kwargs) -> pd.DataFrame:
-    """:func:`summarise` by an equality group (``ethnicity``, ``imd_decile``, ``age_band``, ``gender``)."""
-    return summarise(outcomes, by=group, **kwargs)
-
-
 def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
     """The summary ready to publish: NHS small-number suppression on every count, rates withheld
     (with their intervals) when a numerator or denominator is suppressed (``cscs_eval.governance``),
     and means, effect sizes and tests withheld for groups of 1 to 4 paired referrals."""
-    from cscs_eval.governance import SUPPRESSED, suppress_table
-
     df = summary.copy()
     if not suppress:
         return df
@@ -238,7 +227,7 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame
     n_paired = df["n_paired"].astype("Float64").fillna(0).to_numpy(dtype=float)
     # 1 to 4 paired: every statistic is withheld, a missing one too (an SD that cannot be computed
     # would tell that exactly one referral was paired). With none paired there is nothing to hide.
-    small = (n_paired > 0) & (n_paired < 5)
+    small = is_small(n_paired).to_numpy()
     for c in STAT_COLUMNS:
         if c in out.columns:
             out[c] = out[c].astype(object).where(~small, SUPPRESSED)
@@ -300,8 +289,7 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     >>> headline(s, measure="reqol10")
     'For ReQoL-10 in all teams, fewer than 5 of 40 referrals with a baseline score had a paired score (a baseline and a later follow-up). Too few referrals are paired to report change.'
     """
-    from cscs_eval.governance import suppress_count
-    from cscs_eval.proms.measures import load_measure
+    from cscs_eval.proms._measures import load_measure
 
     m = load_measure(measure)
     if summary.empty:
@@ -314,12 +302,11 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     change = rows.iloc[0] if len(rows) else head
 
     def small(k):
-        return suppress and 0 < int(k) < 5
+        return suppress and is_small(int(k))
 
     def count(k):
         # In a sentence a suppressed count reads "fewer than 5", not "*".
-        v = suppress_count(int(k)) if suppress else int(k)
-        return f"{v:,}" if isinstance(v, int) else "fewer than 5"
+        return count_text(int(k), suppress=suppress)
 
     def pct(k, n, rate):
         return None if small(k) or small(n) or pd.isna(rate) else f"{100 * rate:.1f}%"
@@ -328,20 +315,22 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
     what = "eligible referrals" if eligible else "referrals with a baseline score"
     if small(den):
-        return f"For {m.name} in {scope} there were fewer than 5 {what}: too few to report a paired rate or change."
+        return (f"For {m.name} in {scope} there were {count_text(den)} {what}: too few to report a paired rate or "
+                "change.")
     text = (f"For {m.name} in {scope}, {count(head['n_paired'])} of {count(den)} {what} had a paired score "
             "(a baseline and a later follow-up)")
     rate = pct(head["n_paired"], den, head["paired_rate"])
     text += (f", a paired rate of {rate} (95% CI {100 * head['paired_rate_low']:.1f}% to "
              f"{100 * head['paired_rate_high']:.1f}%)." if rate else ".")
     n_paired = int(change["n_paired"])
-    if n_paired < 5 or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
+    if n_paired <= SMALL_MAX or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
         return text + " Too few referrals are paired to report change."
     improved = pct(change["n_improved"], n_paired, change["improved_rate"])
     worse = pct(change["n_deteriorated"], n_paired, change["deteriorated_rate"])
     label = "" if change_unit == "total" else f" ({m.name} is classified per {m.item_label}; shown for {change_unit})"
-    text += (f" Of paired referrals{label}, {improved or 'fewer than 5 referrals'} improved reliably and "
-             f"{worse or 'fewer than 5 referrals'} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
+    few = f"{count_text(1)} referrals"  # a withheld percentage reads as its count would
+    text += (f" Of paired referrals{label}, {improved or few} improved reliably and "
+             f"{worse or few} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
              f"points (NHS England effect size {change['effect_size']:.2f}).")
     if pd.notna(change.get("reliable_recovery_rate")):
         rec = pct(change["n_reliable_recovery"], change["n_clinical_baseline"], change["reliable_recovery_rate"])

@@ -5,8 +5,9 @@ time points as ``recovered``, ``improved``, ``unchanged``, ``deteriorated`` or `
 (or the three distribution categories when no clinical cut-off is asked for). It offers
 the reliable change indices of the R package ``clinicalsignificance`` (Claus, Wager and
 Bonnet 2024, J Stat Softw 111(1), doi:10.18637/jss.v111.i01) and reproduces its published
-results; :func:`clinical_significance_summary` counts the categories and
-:func:`jacobson_truax_plot` draws baseline against follow-up.
+results. It returns a :class:`ClinicalSignificanceResult`: ``.table`` (one row per person),
+``.details`` (every threshold and summary value used), ``.summary()`` (the categories counted)
+and ``.text()``; :func:`~cscs_eval.proms.plot_jacobson_truax` draws baseline against follow-up.
 
 Formulas (x1 = pre, x2 = post, s1 = SD of the complete-case pre scores with n - 1,
 M1 and M2 the pre and post means, rxx the reliability, SE = s1 * sqrt(1 - rxx)):
@@ -28,22 +29,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import CscsEvalWarning, InputError, UsageError
-
-__all__ = [
-    "CATEGORIES",
-    "DISTRIBUTION_CATEGORIES",
-    "METHODS",
-    "ClinicalSignificanceOptionError",
-    "IncompleteCasesWarning",
-    "clinical_significance",
-    "clinical_significance_summary",
-    "jacobson_truax_plot",
-]
+from cscs_eval.governance import count_text, suppress_table
+from cscs_eval.results import Result
 
 #: Method keys and their names in the literature.
 METHODS = {
@@ -77,7 +70,7 @@ class ClinicalSignificanceOptionError(UsageError, ValueError):
 
 
 class IncompleteCasesWarning(CscsEvalWarning):
-    """People were left out because a value they need is missing (counted in ``.attrs``)."""
+    """People were left out because a value they need is missing (counted in the result's ``.details``)."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -133,11 +126,11 @@ def _numeric_outcome(data, outcome):
 
 def _row(data, position):
     # The row a user sees in their file (header is row 1), as cscs_eval.io counts it.
-    return int(position) + data.attrs.get("header_row", 1) + 1
+    return int(position) + 2
 
 
 def _plain(value):
-    """A numpy scalar as the Python value it holds (for messages and ``.attrs``)."""
+    """A numpy scalar as the Python value it holds (for messages and ``.details``)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -192,7 +185,7 @@ def clinical_significance(
     reliability_post=None,
     critical_value=None,
     cutoff_b_sd="functional",
-    group=None,
+    by=None,
 ):
     """Classify each person's change as reliable and clinically significant, or not.
 
@@ -229,20 +222,20 @@ def clinical_significance(
         The SD in cut-off b. Jacobson and Truax (1991) use the functional population's SD
         (b = M_functional -/+ 2 SD_functional); the R package ``clinicalsignificance``
         (2.1 and 3.0) uses the clinical SD. Pass ``"clinical"`` to match the package.
-    group : str, optional
+    by : str, optional
         A column naming each person's group (e.g. treatment arm or team), carried into the
-        result for :func:`clinical_significance_summary` ``by=``. As in ``clinicalsignificance``,
-        the thresholds come from the whole sample, not from each group.
+        result's table so that ``.summary(by=...)`` counts within each group. As in
+        ``clinicalsignificance``, the thresholds come from the whole sample, not from each group.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per person used: the ``id`` column, ``pre``, ``post``, ``change``
+    ClinicalSignificanceResult
+        ``.table``: one row per person used: the ``id`` column, ``pre``, ``post``, ``change``
         (post - pre), ``rci`` (the method's statistic), ``critical_value``, for ``"en"``,
         ``"nk"`` the predicted true pre score ``pre_true``, for ``"ha"`` ``cs_indiv``, for
         ``"hlm"`` ``n_points``, ``eb_slope`` and ``eb_sd``; with a cut-off also ``cutoff``,
         ``clinical_pre`` and ``functional_post``; last ``category`` (ordered categorical).
-        ``.attrs`` holds every threshold and summary value used (``cutoff``,
+        ``.details`` holds every threshold and summary value used (``cutoff``,
         ``critical_value``, ``se_measurement``, ``s_diff``, ``band``, ``m_pre``, ``sd_pre``,
         ``n_original``, ``n_used``, ``n_dropped``, ``dropped_ids`` ...).
 
@@ -260,7 +253,7 @@ def clinical_significance(
     -----
     IncompleteCasesWarning
         When people are left out for a missing pre or post score (HLM: fewer than three
-        scores); their number and ids are in ``.attrs``.
+        scores); their number and ids are in ``.details``.
 
     Notes
     -----
@@ -279,10 +272,14 @@ def clinical_significance(
     ...                    "score": [10, 25, 12, 13, 14, 4]})
     >>> res = clinical_significance(df, id="pid", time="when", outcome="score", pre="pre",
     ...                             post="post", reliability=0.8, direction="higher")
-    >>> res["category"].tolist()
+    >>> res.table["category"].tolist()
     ['improved', 'unchanged', 'deteriorated']
-    >>> round(res.attrs["reliable_change"], 2)
+    >>> round(res.details["reliable_change"], 2)
     2.48
+    >>> res.text(suppress=False)
+    'Jacobson-Truax: of 3 people with both scores, 1 improved, 1 unchanged and 1 deteriorated.'
+    >>> res.summary(suppress=False)["n"].tolist()
+    [1, 1, 1]
     """
     method = _choice("method", method, tuple(METHODS))
     direction_name = _choice("direction", direction, DIRECTIONS)
@@ -320,7 +317,7 @@ def clinical_significance(
 
     if not isinstance(data, pd.DataFrame):
         raise ClinicalSignificanceOptionError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    roles = (("id", id), ("time", time), ("outcome", outcome)) + ((("group", group),) if group is not None else ())
+    roles = (("id", id), ("time", time), ("outcome", outcome)) + ((("by", by),) if by is not None else ())
     for role, col in roles:
         if col not in data.columns:
             raise InputError(
@@ -369,7 +366,7 @@ def clinical_significance(
 
         critical_value = float(norm.ppf(1 - _ALPHA)) if method == "ha" else float(norm.ppf(1 - _ALPHA / 2))
 
-    attrs = {
+    details = {
         "method": method,
         "method_name": METHODS[method],
         "direction": direction_name,
@@ -385,24 +382,24 @@ def clinical_significance(
     }
 
     out = pd.DataFrame({id: wide.index.to_list(), "pre": pre_v, "post": post_v, "change": post_v - pre_v})
-    if group is not None:
-        out.insert(1, group, _group_of(data, id, group, out[id]))
+    if by is not None:
+        out.insert(1, by, _group_of(data, id, by, out[id]))
     if method == "hlm":
         for col in ("n_points", "eb_slope", "eb_sd"):
             out[col] = extra[col]
         rci = out["eb_slope"].to_numpy() / out["eb_sd"].to_numpy()
-        attrs.update({"se_measurement": None, "s_diff": None, "reliable_change": None, "band": None,
+        details.update({"se_measurement": None, "s_diff": None, "reliable_change": None, "band": None,
                       "fixed_slope": extra["fixed_slope"], "min_points": _HLM_MIN_POINTS})
     else:
-        rci, band, method_attrs, method_cols = _index(
+        rci, band, method_details, method_cols = _index(
             method, pre_v, post_v, reliability, reliability_post, m_pre, sd_pre, m_post, sd_post, critical_value
         )
         for col, val in method_cols.items():
             out[col] = val
-        attrs.update(method_attrs)
+        details.update(method_details)
         if method == "ha":
-            attrs["ha_group_percent_changed"] = _ha_group_changed(sign, post_v - pre_v, attrs["r_dd"])
-        attrs["band"] = band
+            details["ha_group_percent_changed"] = _ha_group_changed(sign, post_v - pre_v, details["r_dd"])
+        details["band"] = band
     out["rci"] = rci
     out["critical_value"] = critical_value
     improved = sign * rci > critical_value
@@ -411,17 +408,17 @@ def clinical_significance(
     if cutoff is None:
         category = np.where(improved, "improved", np.where(deteriorated, "deteriorated", "unchanged"))
         levels = DISTRIBUTION_CATEGORIES
-        attrs.update({"cutoff_type": None, "cutoff": None})
+        details.update({"cutoff_type": None, "cutoff": None})
     else:
         info = _cutoff(method, cutoff, sign, m_pre, sd_pre, m_functional, sd_functional, reliability, cutoff_b_sd)
-        attrs.update(info)
+        details.update(info)
         value = info["cutoff"]
         clinical_pre = sign * pre_v < sign * value
         if method == "ha":
             # CS_indiv (Hageman & Arrindell 1999): the post score's true-score estimate against
             # the true cut-off, in units of its standard error; "functional" only when reliably past it.
-            se = attrs["se_measurement"]
-            r_xx2 = attrs["reliability_post_ha"]
+            se = details["se_measurement"]
+            r_xx2 = details["reliability_post_ha"]
             cs_indiv = (m_post + (post_v - m_post) * r_xx2 - value) / (math.sqrt(r_xx2) * se)
             out["cs_indiv"] = cs_indiv
             functional_post = sign * cs_indiv > critical_value
@@ -436,13 +433,13 @@ def clinical_significance(
         )
         out["cutoff"] = value
         if method == "ha":
-            attrs["ha_group_percent_functional"] = _ha_group_functional(sign, value, m_post, sd_post, r_xx2)
+            details["ha_group_percent_functional"] = _ha_group_functional(sign, value, m_post, sd_post, r_xx2)
         out["clinical_pre"] = clinical_pre
         out["functional_post"] = functional_post
         levels = CATEGORIES
 
     out["category"] = pd.Categorical(category, categories=list(levels), ordered=True)
-    attrs.update(
+    details.update(
         {
             "categories": list(levels),
             "n_original": int(n_original),
@@ -451,8 +448,7 @@ def clinical_significance(
             "dropped_ids": [_plain(i) for i in dropped],
         }
     )
-    out.attrs = attrs
-    return out
+    return ClinicalSignificanceResult(out, details)
 
 
 def _group_of(data, id, group, ids):
@@ -482,21 +478,26 @@ def _prepare_pair(data, id, time, values, pre, post):
     frame = pd.DataFrame({"id": data[id].to_numpy(), "key": keys.to_numpy(), "value": values.to_numpy()})
     ids = pd.unique(frame["id"])
     used = frame[frame["key"].isin([pre_k, post_k])]
-    dup = used.duplicated(["id", "key"], keep="first").to_numpy()
-    if dup.any():
-        pos = used.index[np.flatnonzero(dup)[0]]
-        raise InputError(
-            f"{int(dup.sum())} duplicate row(s): {id} {_plain(frame.at[pos, 'id'])!r} has more than one row at "
-            f"time {_plain(data[time].iloc[pos])!r}; keep one score per person and time point",
-            row=_row(data, pos),
-            column=time,
-        )
+    _one_row_per_visit(used, "key", data, id, time, lambda pos: repr(_plain(data[time].iloc[pos])))
     pre_s = used[used["key"] == pre_k].set_index("id")["value"]
     post_s = used[used["key"] == post_k].set_index("id")["value"]
     wide = pd.DataFrame({"pre": pre_s.reindex(ids), "post": post_s.reindex(ids)}, index=pd.Index(ids, name=id))
     complete = wide.notna().all(axis=1)
     dropped = wide.index[~complete].tolist()
     return wide[complete], {"n_original": len(ids), "dropped_ids": dropped}
+
+
+def _one_row_per_visit(frame, key, data, id, time, shown):
+    """A person with two rows at one time point is an error naming the first repeat's row."""
+    dup = frame.duplicated(["id", key], keep="first").to_numpy()
+    if dup.any():
+        pos = frame.index[np.flatnonzero(dup)[0]]
+        raise InputError(
+            f"{int(dup.sum())} duplicate row(s): {id} {_plain(frame.at[pos, 'id'])!r} has more than one row at "
+            f"time {shown(pos)}; keep one score per person and time point",
+            row=_row(data, pos),
+            column=time,
+        )
 
 
 def _prepare_hlm(data, id, time, outcome, values, pre, post):
@@ -527,15 +528,7 @@ def _prepare_hlm(data, id, time, outcome, values, pre, post):
     frame = pd.DataFrame({"id": data[id].to_numpy(), "time": tnum.to_numpy(), "y": values.to_numpy()})
     ids = pd.unique(frame["id"])
     frame = frame[keep.to_numpy()]
-    dup = frame.duplicated(["id", "time"]).to_numpy()
-    if dup.any():
-        pos = frame.index[np.flatnonzero(dup)[0]]
-        raise InputError(
-            f"{int(dup.sum())} duplicate row(s): {id} {_plain(frame.at[pos, 'id'])!r} has more than one row at time "
-            f"{frame.at[pos, 'time']:g}",
-            row=_row(data, pos),
-            column=time,
-        )
+    _one_row_per_visit(frame, "time", data, id, time, lambda pos: f"{frame.at[pos, 'time']:g}")
     frame = frame.dropna(subset=["y"]).sort_values(["time"], kind="stable")
     counts = frame.groupby("id", sort=False).size().reindex(ids).fillna(0).astype(int)
     used_ids = [i for i in ids if counts[i] >= _HLM_MIN_POINTS]
@@ -585,18 +578,18 @@ def _index(method, x1, x2, r, r_post, m1, s1, m2, s2, crit):
     """
     se = s1 * math.sqrt(1 - r)
     s_diff = math.sqrt(2 * se**2)
-    attrs = {"se_measurement": se, "s_diff": s_diff}
+    details = {"se_measurement": se, "s_diff": s_diff}
     cols = {}
     if method == "jt":
         rci = (x2 - x1) / s_diff
         band = {"intercept": 0.0, "slope": 1.0, "half_width": crit * s_diff}
-        attrs["reliable_change"] = crit * s_diff
+        details["reliable_change"] = crit * s_diff
     elif method in ("gln", "hll"):
         se_pred = s1 * math.sqrt(1 - r**2)
         centre_post = m1 if method == "gln" else m2
         rci = ((x2 - centre_post) - r * (x1 - m1)) / se_pred
         band = {"intercept": centre_post - r * m1, "slope": r, "half_width": crit * se_pred}
-        attrs.update({"se_prediction": se_pred, "reliable_change": None})
+        details.update({"se_prediction": se_pred, "reliable_change": None})
     elif method in ("en", "nk"):
         pre_true = r * (x1 - m1) + m1
         cols["pre_true"] = pre_true
@@ -604,12 +597,12 @@ def _index(method, x1, x2, r, r_post, m1, s1, m2, s2, crit):
             denom = se
         else:
             r_post = r if r_post is None else r_post
-            attrs["reliability_post"] = r_post
+            details["reliability_post"] = r_post
             denom = math.sqrt(r**2 * s1**2 * (1 - r) + s1**2 * (1 - r_post))
-            attrs["se_nk"] = denom
+            details["se_nk"] = denom
         rci = (x2 - pre_true) / denom
         band = {"intercept": m1 * (1 - r), "slope": r, "half_width": crit * denom}
-        attrs["reliable_change"] = None
+        details["reliable_change"] = None
     elif method == "ha":
         r_xx1 = (s1**2 - se**2) / s1**2
         r_xx2 = (s2**2 - se**2) / s2**2
@@ -637,13 +630,13 @@ def _index(method, x1, x2, r, r_post, m1, s1, m2, s2, crit):
             "slope": 1.0,
             "half_width": crit * math.sqrt(r_dd) * s_diff / r_dd,
         }
-        attrs.update(
+        details.update(
             {"r_dd": r_dd, "reliability_pre_ha": r_xx1, "reliability_post_ha": r_xx2, "r_pre_post": r12,
              "reliable_change": None}
         )
     else:  # pragma: no cover - guarded by _choice
         raise AssertionError(method)
-    return rci, band, attrs, cols
+    return rci, band, details, cols
 
 
 def _ha_group_changed(sign, change, r_dd):
@@ -680,161 +673,94 @@ def _cutoff(method, kind, sign, m1, s1, m0, s0, r, b_sd):
                 "Hageman-Arrindell's functional reliability would be negative"
             )
         info.update({"reliability_clinical": r1, "reliability_functional": r0})
-        w1 = s1 * math.sqrt(r1)
-        w0 = None if s0 is None else s0 * math.sqrt(r0)
-        if kind == "a":
-            value = m1 + sign * 2 * w1
-        elif kind == "b":
-            value = m0 - sign * 2 * (w0 if b_sd == "functional" else w1)
-        else:
-            value = (w1 * m0 + w0 * m1) / (w1 + w0)
+        # The "true" cut-offs use the SDs of true scores: SD * sqrt(reliability).
+        s1, s0 = s1 * math.sqrt(r1), (None if s0 is None else s0 * math.sqrt(r0))
         info["cutoff_type"] = f"{kind}_true"
+    if kind == "a":
+        value = m1 + sign * 2 * s1
+    elif kind == "b":
+        value = m0 - sign * 2 * (s0 if b_sd == "functional" else s1)
     else:
-        if kind == "a":
-            value = m1 + sign * 2 * s1
-        elif kind == "b":
-            value = m0 - sign * 2 * (s0 if b_sd == "functional" else s1)
-        else:
-            value = (s1 * m0 + s0 * m1) / (s1 + s0)
+        value = (s1 * m0 + s0 * m1) / (s1 + s0)
     info["cutoff"] = float(value)
     return info
 
 
 # ---------------------------------------------------------------------------------------
-# summary and figure
+# the result
 # ---------------------------------------------------------------------------------------
 
 
-def clinical_significance_summary(result, *, by=None):
-    """Counts and percentages per category of a :func:`clinical_significance` result.
+@dataclass(repr=False)
+class ClinicalSignificanceResult(Result):
+    """What :func:`clinical_significance` returns.
 
-    Every category appears, with 0 where nobody falls in it; percentages are of the
-    people counted (all people used, or those in the group with ``by``), on a 0-100 scale.
-
-    Parameters
+    Attributes
     ----------
-    result : pandas.DataFrame
-        The result of :func:`clinical_significance`.
-    by : str, optional
-        A column of ``result`` (such as the ``group`` given to :func:`clinical_significance`)
-        to count within; its values come first in the output.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"pid": [1, 1, 2, 2, 3, 3], "when": [1, 2] * 3,
-    ...                    "score": [10, 25, 12, 13, 14, 4]})
-    >>> res = clinical_significance(df, id="pid", time="when", outcome="score", pre=1, post=2,
-    ...                             reliability=0.8, direction="higher")
-    >>> clinical_significance_summary(res)["n"].tolist()
-    [1, 1, 1]
+    table
+        One row per person used, with ``pre``, ``post``, ``change``, ``rci``, the method's
+        extras and ``category`` (an ordered categorical).
+    details
+        Every threshold and summary value used: ``method``, ``method_name``, ``direction``,
+        ``critical_value``, ``cutoff`` and ``cutoff_type``, ``band`` (the no-change band in
+        pre/post space, or None), ``m_pre``, ``sd_pre``, ``categories``, ``n_original``,
+        ``n_used``, ``n_dropped``, ``dropped_ids`` and the method's own values.
     """
-    if "category" not in getattr(result, "columns", ()):
-        raise ClinicalSignificanceOptionError("result must be a DataFrame returned by clinical_significance()")
-    levels = result.attrs.get("categories") or list(result["category"].cat.categories)
-    if by is not None:
-        if by not in result.columns:
-            raise ClinicalSignificanceOptionError(f"by must be a column of the result, got {by!r}")
-        parts = [
-            clinical_significance_summary(part).assign(**{by: key})
-            for key, part in result.groupby(by, sort=True, dropna=False, observed=True)
-        ]
-        return pd.concat(parts, ignore_index=True)[[by, "category", "n", "percent"]]
-    counts = result["category"].value_counts().reindex(levels, fill_value=0)
-    total = int(counts.sum())
-    return pd.DataFrame(
-        {
+
+    table: pd.DataFrame
+    details: dict = field(default_factory=dict)
+
+    @property
+    def categories(self) -> list:
+        """The categories of this result, best first (five with a cut-off, else three)."""
+        return list(self.details.get("categories") or self.table["category"].cat.categories)
+
+    def summary(self, *, by=None, suppress: bool = True) -> pd.DataFrame:
+        """Counts and percentages per category: ``category, n, percent``.
+
+        Every category appears, with 0 where nobody falls in it; percentages are of the
+        people counted (all people used, or those in the group with ``by``), on a 0-100 scale.
+        With ``suppress`` counts of 1 to 4 are published as ``*`` (and their percentages
+        withheld), other counts rounded to 5; ``suppress=False`` gives the exact counts.
+
+        Parameters
+        ----------
+        by : str, optional
+            A column of ``table`` (such as the ``by`` given to :func:`clinical_significance`)
+            to count within; its values come first in the output.
+        """
+        if by is not None:
+            if by not in self.table.columns:
+                raise ClinicalSignificanceOptionError(f"by must be a column of the result, got {by!r}")
+            parts = [ClinicalSignificanceResult(part, self.details).summary(suppress=suppress).assign(**{by: key})
+                     for key, part in self.table.groupby(by, sort=True, dropna=False, observed=True)]
+            return pd.concat(parts, ignore_index=True)[[by, "category", "n", "percent"]]
+        levels = self.categories
+        counts = self.table["category"].value_counts().reindex(levels, fill_value=0)
+        total = int(counts.sum())
+        out = pd.DataFrame({
             "category": levels,
             "n": counts.to_numpy().astype(int),
             "percent": (100 * counts.to_numpy() / total) if total else np.zeros(len(levels)),
-        }
-    )
+        })
+        if not suppress:
+            return out
+        return suppress_table(out.assign(_total=total), counts=["n"],
+                              rates={"percent": ("n", "_total")}).drop(columns="_total")
 
-
-# Shape and fill tell the categories apart without colour (print, black and white).
-_MARKERS = {
-    "recovered": {"marker": "o", "filled": True},
-    "improved": {"marker": "^", "filled": False},
-    "unchanged": {"marker": "s", "filled": False},
-    "deteriorated": {"marker": "v", "filled": False},
-    "harmed": {"marker": "v", "filled": True},
-}
-_DARK = "#231f20"
-_GREY = "#768692"
-_ACCENT = "#005EB8"  # NHS blue, the report style's accent
-
-
-def jacobson_truax_plot(result, *, ax=None, title=None):
-    """Baseline against follow-up with the no-change diagonal, reliable-change band and cut-off.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        The result of :func:`clinical_significance`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure when not given.
-    title : str, optional
-        The axes title; default names the method.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Notes
-    -----
-    The shaded band holds the follow-up scores that are no reliable change from each
-    baseline (for ``"hlm"``, whose index rests on every time point, there is none). Dotted
-    lines mark the cut-off on both axes. Points differ by shape and fill so the figure reads
-    in black and white: recovered filled circles, improved open triangles up, unchanged open
-    squares, deteriorated open triangles down, harmed filled triangles down.
-    """
-    import matplotlib.pyplot as plt
-
-    if "category" not in getattr(result, "columns", ()):
-        raise ClinicalSignificanceOptionError("result must be a DataFrame returned by clinical_significance()")
-    a = result.attrs
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 6))
-    pre_v = result["pre"].to_numpy(float)
-    post_v = result["post"].to_numpy(float)
-    lows = [np.nanmin(pre_v), np.nanmin(post_v)]
-    highs = [np.nanmax(pre_v), np.nanmax(post_v)]
-    if a.get("cutoff") is not None:
-        lows.append(a["cutoff"])
-        highs.append(a["cutoff"])
-    lo, hi = min(lows), max(highs)
-    pad = 0.05 * (hi - lo if hi > lo else 1.0)
-    lo, hi = lo - pad, hi + pad
-    xs = np.array([lo, hi])
-
-    band = a.get("band")
-    if band:
-        centre = band["intercept"] + band["slope"] * xs
-        ax.fill_between(xs, centre - band["half_width"], centre + band["half_width"], color=_GREY, alpha=0.18,
-                        linewidth=0, label="no reliable change", zorder=1)
-        for sgn in (-1, 1):
-            ax.plot(xs, centre + sgn * band["half_width"], color=_GREY, linewidth=0.8, zorder=1)
-    ax.plot(xs, xs, color=_DARK, linestyle="--", linewidth=1, label="no change", zorder=2)
-    if a.get("cutoff") is not None:
-        ax.axhline(a["cutoff"], color=_DARK, linestyle=":", linewidth=1.2, zorder=2,
-                   label=f"cut-off {a['cutoff_type']} = {a['cutoff']:.1f}")
-        ax.axvline(a["cutoff"], color=_DARK, linestyle=":", linewidth=1.2, zorder=2)
-
-    cats = result["category"].astype(str)
-    for cat in a.get("categories") or list(result["category"].cat.categories):
-        mask = (cats == cat).to_numpy()
-        style = _MARKERS[cat]
-        ax.scatter(pre_v[mask], post_v[mask], marker=style["marker"], s=42,
-                   facecolors=_ACCENT if style["filled"] else "white", edgecolors=_DARK, linewidths=0.9,
-                   label=f"{cat} ({int(mask.sum())})", zorder=3)
-
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.set_aspect("equal", adjustable="box")
-    outcome = a.get("outcome", "score")
-    better = "higher" if a.get("direction") == "higher" else "lower"
-    ax.set_xlabel(f"Baseline {outcome} ({a.get('pre')})")
-    ax.set_ylabel(f"Follow-up {outcome} ({a.get('post')}); {better} is better")
-    ax.set_title(title if title is not None else f"{a.get('method_name', 'Reliable change')}: baseline against follow-up")
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    def text(self, *, suppress: bool = True) -> str:
+        """How many people fell in each category, as a sentence."""
+        d = self.details
+        counts = self.summary(suppress=False)
+        parts = [f"{count_text(n, suppress=suppress)} {cat}" for cat, n in zip(counts["category"], counts["n"])]
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+        who = ("people with both scores" if d.get("method") != "hlm"
+               else f"people with {d.get('min_points', _HLM_MIN_POINTS)} or more scores")
+        extras = []
+        if d.get("cutoff") is not None:
+            extras.append(f"cut-off {d['cutoff_type']} = {d['cutoff']:.1f}")
+        if d.get("n_dropped"):
+            extras.append(f"{count_text(d['n_dropped'], suppress=suppress)} left out as incomplete")
+        extra = f" ({'; '.join(extras)})" if extras else ""
+        n = count_text(d.get("n_used", len(self.table)), suppress=suppress)
+        return f"{d.get('method_name', 'Reliable change')}: of {n} {who}, {listed}{extra}."

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cscs_eval.proms.data import prepare_proms
+from cscs_eval.proms._data import prepare_proms
+from cscs_eval.proms._results import ScoresResult, plain
 
 SCORE_COLUMNS = ["patient_id", "referral_id", "team", "measure", "assessment_date", "unit", "score",
                  "n_items", "excluded_reason"]
@@ -111,17 +112,8 @@ def _score_measure(rows: pd.DataFrame, m) -> pd.DataFrame:
     return res
 
 
-def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Categorical id columns back to plain text columns for users."""
-    out = df.copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.CategoricalDtype):
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
-    return out
-
-
 def score_rows(rows: pd.DataFrame, registry: dict) -> pd.DataFrame:
-    """Score prepared rows (from :func:`~cscs_eval.proms.data.prepare_proms`)."""
+    """Score prepared rows (from :func:`~cscs_eval.proms._data.prepare_proms`)."""
     codes = rows["measure"].cat.codes.to_numpy() if isinstance(rows["measure"].dtype, pd.CategoricalDtype) else None
     if codes is not None:
         parts = [_score_measure(rows[codes == i], registry[key]) for i, key in enumerate(rows["measure"].cat.categories)
@@ -138,7 +130,7 @@ def score_rows(rows: pd.DataFrame, registry: dict) -> pd.DataFrame:
     return res[["pair_id"] + SCORE_COLUMNS]
 
 
-def score(data, *, measures=None, drop_invalid=False, today=None) -> pd.DataFrame:
+def score(data, *, measures=None, drop_invalid: bool = False, today=None) -> ScoresResult:
     """Scores per assessment: one row per assessment and score.
 
     Parameters
@@ -153,23 +145,19 @@ def score(data, *, measures=None, drop_invalid=False, today=None) -> pd.DataFram
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``patient_id, referral_id, team, measure, assessment_date, unit, score,
-        n_items, excluded_reason``; ``score`` is missing where ``excluded_reason`` says why
-        (an incomplete assessment, a DIALOG 8). Excluded input rows are counted by
-        reason: :func:`~cscs_eval.proms.pairing.exclusions` reads them.
+    ScoresResult
+        ``.table`` has the columns ``patient_id, referral_id, team, measure, assessment_date,
+        unit, score, n_items, excluded_reason``; ``score`` is missing where ``excluded_reason``
+        says why (an incomplete assessment, a DIALOG 8). ``.exclusions`` counts the input rows
+        left out at validation by reason, ``.problems`` lists them.
 
     Examples
     --------
     >>> df = pd.DataFrame({"patient_id": "P1", "team": "A", "measure": "GBO", "assessment_date": "01/02/2024",
     ...                    "item": ["1", "2"], "response": ["3", "6"]})
-    >>> score(df)[["unit", "score"]].values.tolist()
+    >>> score(df).table[["unit", "score"]].values.tolist()
     [['goal 1', 3.0], ['goal 2', 6.0], ['goal mean', 4.5]]
     """
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
     scores = score_rows(prep.rows, prep.registry)
-    out = plain(scores.drop(columns="pair_id"))
-    from cscs_eval.proms.pairing import RunInfo
-
-    out.attrs["proms"] = RunInfo(exclusions=prep.exclusions, problems=prep.problems)
-    return out
+    return ScoresResult(plain(scores.drop(columns="pair_id")), exclusions=prep.exclusions, problems=prep.problems)

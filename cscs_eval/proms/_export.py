@@ -5,18 +5,20 @@ from __future__ import annotations
 import pandas as pd
 
 from cscs_eval.governance import load_key, pseudonymise
+from cscs_eval.proms._results import table_of
 
 ID_COLUMNS = ("patient_id", "referral_id")
 
 
-def export_row_level(data: pd.DataFrame, path=None, *, key: bytes | None = None, key_file=None,
+def export_row_level(data, *, path=None, key: bytes | None = None, key_file=None,
                      id_columns=ID_COLUMNS) -> pd.DataFrame:
     """Replace ids with HMAC-SHA256 pseudonyms and (optionally) write the table atomically.
 
     Parameters
     ----------
     data
-        A row-level table such as :func:`~cscs_eval.proms.pairing.outcomes` returns.
+        A row-level table, or a result whose ``.table`` is one (such as
+        :func:`~cscs_eval.proms.outcomes` returns).
     path
         Where to write (.csv, .parquet or .xlsx); ``None`` only returns the table.
     key, key_file
@@ -31,8 +33,7 @@ def export_row_level(data: pd.DataFrame, path=None, *, key: bytes | None = None,
     """
     if key is None:
         key = load_key(key_file)
-    out = data.copy()
-    out.attrs.clear()
+    out = table_of(data).copy()
     for col in id_columns:
         if col in out.columns:
             out[col] = pseudonymise(out[col].astype(object).where(out[col].notna(), None), key).to_numpy(dtype=object)

@@ -17,29 +17,45 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import SmallSampleWarning, UsageError
+from cscs_eval.governance import count_text
+from cscs_eval.proms._results import table_of
+from cscs_eval.results import Result
 
 TABLE_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 
 
-@dataclass
-class ModelResult:
-    """A fitted model: the statsmodels results (``fit``) and a tidy ``table`` of its terms."""
+@dataclass(repr=False)
+class ModelResult(Result):
+    """A fitted model: a tidy ``table`` of its terms and the statsmodels results (``fit``).
+
+    ``summary()`` gives the terms for a report and ``text()`` a sentence; statsmodels' own
+    summary is ``fit.summary()``.
+    """
 
     name: str
     formula: str
     n_obs: int
     table: pd.DataFrame
-    fit: object = field(repr=False)
+    fit: object = field(default=None, repr=False)
     n_groups: int | None = None
     notes: tuple = ()
     #: Mixed models only: ``component, variance, sd, share`` (share of the total variance).
     variance: pd.DataFrame | None = None
 
-    def summary(self):
-        """statsmodels' own summary of the fit."""
-        return self.fit.summary()
+    def text(self, *, suppress: bool = True) -> str:
+        """What was fitted, on how many observations (counts as a published sentence shows them).
 
-    def report_table(self, *, odds_ratios: bool = False, decimals: int = 2) -> pd.DataFrame:
+        Examples
+        --------
+        >>> ModelResult("ANCOVA of reqol10 total follow-up", "y ~ x", 123, pd.DataFrame(), fit=None).text()
+        'ANCOVA of reqol10 total follow-up (y ~ x) on 125 observations.'
+        """
+        groups = f" in {count_text(self.n_groups, suppress=suppress)} groups" if self.n_groups else ""
+        notes = "".join(f"; {n}" for n in self.notes)
+        n = count_text(self.n_obs, suppress=suppress)
+        return f"{self.name} ({self.formula}) on {n} observations{groups}{notes}."
+
+    def summary(self, *, odds_ratios: bool = False, decimals: int = 2) -> pd.DataFrame:
         """The terms for a report: ``term, estimate`` (or ``odds_ratio``), ``ci_low, ci_high`` rounded,
         and ``p_value`` as text (``<0.001`` below one in a thousand, else three decimals).
 
@@ -50,7 +66,7 @@ class ModelResult:
         >>> r = ModelResult("m", "y ~ x", 10, pd.DataFrame({"term": ["Intercept", "x"], "estimate": [1.234, 0.5],
         ...                 "std_error": 0.1, "statistic": 1.0, "p_value": [0.00001, 0.0456], "ci_low": [1.0, 0.1],
         ...                 "ci_high": [1.5, 0.9]}), fit=None)
-        >>> r.report_table().values.tolist()
+        >>> r.summary().values.tolist()
         [['Intercept', 1.23, 1.0, 1.5, '<0.001'], ['x', 0.5, 0.1, 0.9, '0.046']]
         """
         t = self.table
@@ -98,7 +114,7 @@ def _table(fit, *, exponentiate=False, terms=None) -> pd.DataFrame:
 
 
 def _select(df, measure, unit):
-    from cscs_eval.proms.measures import load_measure
+    from cscs_eval.proms._measures import load_measure
 
     key = load_measure(measure).key
     sub = df[df["measure"] == key]
@@ -111,9 +127,9 @@ def _select(df, measure, unit):
     return sub, key, unit
 
 
-def _check_group(df, col):
+def _check_column(df, col, role="by"):
     if col not in df.columns:
-        raise UsageError(f"group must be a column of the table ({', '.join(df.columns)}), got {col!r}")
+        raise UsageError(f"{role} must be a column of the table ({', '.join(df.columns)}), got {col!r}")
 
 
 def _nested_reml(y, X, team, patient, *, reml: bool = True) -> dict:
@@ -201,7 +217,7 @@ def _variance_table(parts: dict) -> pd.DataFrame:
                          "share": [v / total if total > 0 else np.nan for v in parts.values()]})
 
 
-def mixed_model(scores: pd.DataFrame, *, measure="reqol10", unit=None, time_unit: str = "months",
+def mixed_model(scores, *, measure="reqol10", unit=None, time_unit: str = "months",
                 team_effects: bool = False, reml: bool = True) -> ModelResult:
     """Linear mixed model of score over time since the patient's first assessment.
 
@@ -214,7 +230,8 @@ def mixed_model(scores: pd.DataFrame, *, measure="reqol10", unit=None, time_unit
     Parameters
     ----------
     scores
-        Scores as :func:`~cscs_eval.proms.scoring.score` returns them (every assessment).
+        Scores as :func:`~cscs_eval.proms.score` returns them (the result or its table: every
+        assessment).
     measure, unit
         Which score to model (default the measure's ``total``, else its first unit).
     team_effects
@@ -244,6 +261,7 @@ def mixed_model(scores: pd.DataFrame, *, measure="reqol10", unit=None, time_unit
         raise UsageError(f"time_unit must be 'months' or 'days', got {time_unit!r}")
     import statsmodels.formula.api as smf
 
+    scores = table_of(scores)
     sub, key, unit = _select(scores[scores["score"].notna()], measure, unit)
     first = sub.groupby("patient_id")["assessment_date"].transform("min")
     days = (sub["assessment_date"] - first).dt.days.astype(float)
@@ -282,15 +300,18 @@ def mixed_model(scores: pd.DataFrame, *, measure="reqol10", unit=None, time_unit
                        n_groups=groups, table=table, fit=fit, notes=tuple(notes), variance=variance)
 
 
-def ancova(outcomes: pd.DataFrame, *, group: str = "team", measure="reqol10", unit=None) -> ModelResult:
-    """ANCOVA: ``follow_up ~ baseline + C(group)`` by OLS on paired referrals.
+def ancova(outcomes, *, by: str = "team", measure="reqol10", unit=None) -> ModelResult:
+    """ANCOVA: ``follow_up ~ baseline + C(by)`` by OLS on paired referrals.
 
     The group terms are differences in follow-up from the reference group (the first in sort
-    order) at equal baseline.
+    order) at equal baseline. ``outcomes`` is what :func:`~cscs_eval.proms.outcomes` returns
+    (or its table).
     """
     import statsmodels.formula.api as smf
 
-    _check_group(outcomes, group)
+    group = by
+    outcomes = table_of(outcomes)
+    _check_column(outcomes, group)
     sub, key, unit = _select(outcomes[outcomes["paired"].astype(bool)], measure, unit)
     data = pd.DataFrame({"follow_up": sub["follow_up"].astype(float).to_numpy(),
                          "baseline": sub["baseline"].astype(float).to_numpy(),
@@ -306,7 +327,7 @@ def ancova(outcomes: pd.DataFrame, *, group: str = "team", measure="reqol10", un
                        table=_table(fit), fit=fit)
 
 
-def pairing_model(outcomes: pd.DataFrame, *, predictors=("team",), measure="reqol10", unit=None) -> ModelResult:
+def pairing_model(outcomes, *, predictors=("team",), measure="reqol10", unit=None) -> ModelResult:
     """Logistic regression of having a paired score on categorical predictors (who goes missing?).
 
     One row per referral with a baseline: ``paired ~ C(p1) + C(p2) + ...``. The table adds odds
@@ -314,9 +335,10 @@ def pairing_model(outcomes: pd.DataFrame, *, predictors=("team",), measure="reqo
     """
     import statsmodels.formula.api as smf
 
+    outcomes = table_of(outcomes)
     predictors = [predictors] if isinstance(predictors, str) else list(predictors)
     for p in predictors:
-        _check_group(outcomes, p)
+        _check_column(outcomes, p, "predictors")
     sub, key, unit = _select(outcomes, measure, unit)
     data = pd.DataFrame({"paired": sub["paired"].astype(bool).astype(int).to_numpy()})
     for p in predictors:

@@ -21,14 +21,18 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cscs_eval.dates import option_date
 from cscs_eval.errors import SuspiciousDataWarning, UsageError
-from cscs_eval.proms.data import check_option_date, prepare_proms, read_demographics, read_referrals
-from cscs_eval.proms.scoring import plain, score_rows
+from cscs_eval.proms._data import ReadResult, prepare_proms, read_demographics, read_referrals
+from cscs_eval.proms._results import (CATEGORIES, EXCLUSION_COLUMNS, TEAM_EXCLUSION_COLUMNS, Note, OutcomesResult,
+                                      plain, table_of)
+from cscs_eval.proms._scoring import score_rows
 
-CATEGORIES = ("reliable improvement", "no reliable change", "reliable deterioration")
 OUTCOME_COLUMNS = ["patient_id", "referral_id", "team", "measure", "unit", "baseline_date", "follow_up_date",
                    "days_between", "n_assessments", "baseline", "follow_up", "change", "paired", "category",
                    "clinical_baseline", "reliable_recovery"]
+
+
 class SameDayFollowUpWarning(SuspiciousDataWarning):
     """A follow-up on the same day as its baseline (two assessment ids on one date): allowed, as in
     NHS England's dashboard, but suspicious. Filter it with ``warnings.filterwarnings``, or
@@ -38,32 +42,6 @@ class SameDayFollowUpWarning(SuspiciousDataWarning):
 #: NHS England eligible-referral rules (CMH PROMs dashboard).
 MIN_CONTACTS = 2
 MIN_OPEN_DAYS = 180
-
-
-class RunInfo:
-    """What a run excluded and used, carried in ``DataFrame.attrs["proms"]``.
-
-    pandas copies and compares ``attrs`` on every operation; this holder is shared rather than
-    copied and compares by identity, so large tables ride along at no cost.
-    """
-
-    def __init__(self, *, exclusions=None, problems=None, referrals=None, options=None, exclusions_by_team=None):
-        self.exclusions = exclusions
-        self.exclusions_by_team = exclusions_by_team
-        self.problems = problems
-        self.referrals = referrals
-        self.options = options or {}
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __eq__(self, other):
-        return self is other
-
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return f"RunInfo({len(self.exclusions) if self.exclusions is not None else 0} exclusion reasons)"
 
 
 def _unit_table(registry, units) -> pd.DataFrame:
@@ -83,15 +61,15 @@ def _unit_table(registry, units) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", min_interval_days: int = 0,
+def pair(scores, *, registry=None, measures=None, units="nhse", min_interval_days: int = 0,
          period_start=None, period_end=None) -> pd.DataFrame:
     """Baseline and follow-up per referral and unit of change.
 
     Parameters
     ----------
     scores
-        Scores as :func:`~cscs_eval.proms.scoring.score` returns them (``referral_id`` may be
-        empty: the patient is then the pairing unit).
+        Scores as :func:`~cscs_eval.proms.score` returns them (the result or its table;
+        ``referral_id`` may be empty: the patient is then the pairing unit).
     units
         ``"nhse"`` (default: the dashboard's units) or ``"research"`` (DIALOG SQoL and
         treatment means, the GBO goal mean), or a list of score names.
@@ -106,21 +84,49 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
     pandas.DataFrame
         One row per referral and unit with ``baseline_date, follow_up_date, days_between,
         n_assessments, baseline, follow_up, paired``; unpaired rows have no follow-up.
+
+    Warns
+    -----
+    SameDayFollowUpWarning
+        When a follow-up falls on the day of its baseline (another ``assessment_id``).
     """
+    out, same_day = _pair(table_of(scores), registry=registry, measures=measures, units=units,
+                          min_interval_days=min_interval_days, period_start=period_start, period_end=period_end)
+    if same_day:
+        _warn_same_day(same_day)
+    return out
+
+
+def _warn_same_day(n: int) -> None:
+    were = "follow-up is" if n == 1 else "follow-ups are"
+    warnings.warn(f"{n} {were} on the same day as the baseline (a different assessment_id); "
+                  "counted as paired, as in NHS England's dashboard; set a minimum interval to require a gap",
+                  SameDayFollowUpWarning, stacklevel=3)
+
+
+#: How a same-day follow-up reads in a report (its count is added there, suppressed).
+SAME_DAY_NOTE = ("Follow-ups on the same day as their baseline (another assessment that day), counted as paired "
+                 "as in NHS England's dashboard")
+#: How referral rows outside the referrals file read in a report.
+UNKNOWN_REFERRAL_NOTE = ("Referral-unit rows whose referral_id is not in the referrals file (outside the eligible "
+                         "cohort)")
+
+
+def _pair(s: pd.DataFrame, *, registry, measures, units, min_interval_days, period_start, period_end):
+    """:func:`pair` without the warning: (pairs, number of same-day follow-ups)."""
     if min_interval_days is None:
         min_interval_days = 0
     if int(min_interval_days) < 0:
         raise UsageError(f"min_interval_days must be 0 or more, got {min_interval_days}")
     if registry is None:
-        from cscs_eval.proms.measures import measure_registry
+        from cscs_eval.proms._measures import measure_registry
 
         registry = measure_registry(measures)
-    period_start = check_option_date(period_start, "period_start")
-    period_end = check_option_date(period_end, "period_end")
+    period_start = option_date(period_start, "period_start")
+    period_end = option_date(period_end, "period_end")
     if period_start is not None and period_end is not None and period_start > period_end:
         raise UsageError(f"period_start ({period_start:%Y-%m-%d}) must be on or before period_end "
                          f"({period_end:%Y-%m-%d})")
-    s = scores
     if "pair_id" not in s.columns:
         s = s.assign(pair_id=s["referral_id"].astype(object).where(s["referral_id"].notna(), s["patient_id"]))
     s = s[s["score"].notna()]
@@ -151,11 +157,6 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
     # A later assessment: a later date, or (with assessment ids) another assessment on the same day.
     paired = (n > 1) & (days >= int(min_interval_days))
     same_day = int((paired & (days == 0)).sum())
-    if same_day:
-        were = "follow-up is" if same_day == 1 else "follow-ups are"
-        warnings.warn(f"{same_day} {were} on the same day as the baseline (a different assessment_id); "
-                      "counted as paired, as in NHS England's dashboard; set a minimum interval to require a gap",
-                      SameDayFollowUpWarning, stacklevel=2)
     out["follow_up_date"] = out["_last_date"].where(paired)
     out["follow_up"] = np.where(paired, out["_last"], np.nan)
     out["days_between"] = pd.array(np.where(paired, days, 0), dtype="Int64")
@@ -164,7 +165,7 @@ def pair(scores: pd.DataFrame, *, registry=None, measures=None, units="nhse", mi
     if period_start is not None:
         out = out[out["_last_date"] >= period_start]
     out = out.drop(columns=["_last_date", "_last"])
-    return out.sort_values(["measure", "team", "pair_id", "_uorder"], kind="stable").reset_index(drop=True)
+    return out.sort_values(["measure", "team", "pair_id", "_uorder"], kind="stable").reset_index(drop=True), same_day
 
 
 def classify(pairs: pd.DataFrame, *, registry=None, measures=None) -> pd.DataFrame:
@@ -183,7 +184,7 @@ def classify(pairs: pd.DataFrame, *, registry=None, measures=None) -> pd.DataFra
     [[5.0, 'reliable improvement', True], [4.0, 'no reliable change', False], [-5.0, 'reliable deterioration', False]]
     """
     if registry is None:
-        from cscs_eval.proms.measures import measure_registry
+        from cscs_eval.proms._measures import measure_registry
 
         registry = measure_registry(measures)
     out = pairs.copy()
@@ -222,17 +223,21 @@ def classify(pairs: pd.DataFrame, *, registry=None, measures=None) -> pd.DataFra
 
 
 def eligible_referrals(referrals, *, period_end=None, min_contacts: int = MIN_CONTACTS,
-                       min_open_days: int = MIN_OPEN_DAYS, drop_invalid=False) -> pd.DataFrame:
+                       min_open_days: int = MIN_OPEN_DAYS, drop_invalid: bool = False) -> pd.DataFrame:
     """NHS England's eligible referrals at ``period_end``: the denominator of the paired rate.
 
     A referral counts if it started on or before ``period_end``, had at least ``min_contacts``
     contacts, and is closed by ``period_end`` or has been open at least ``min_open_days`` days.
+    ``referrals`` is a path, a DataFrame or what :func:`~cscs_eval.proms.read_referrals` returns.
 
     Returns the referrals with ``status`` (open/closed), ``length_days`` and ``eligible``.
     """
-    ref = referrals if {"eligible", "status"} <= set(getattr(referrals, "columns", ())) else \
-        read_referrals(referrals, drop_invalid=drop_invalid)
-    end = check_option_date(period_end, "period_end")
+    if isinstance(referrals, pd.DataFrame) and {"eligible", "status"} <= set(referrals.columns):
+        ref = referrals
+    else:
+        ref = (referrals if isinstance(referrals, ReadResult) else
+               read_referrals(referrals, drop_invalid=drop_invalid)).table
+    end = option_date(period_end, "period_end")
     if end is None:
         end = pd.concat([ref["referral_date"], ref["discharge_date"]]).max()
     ref = ref[ref["referral_date"] <= end].copy()
@@ -241,13 +246,11 @@ def eligible_referrals(referrals, *, period_end=None, min_contacts: int = MIN_CO
     ref["status"] = np.where(closed, "closed", "open")
     ref["length_days"] = (stop - ref["referral_date"]).dt.days
     ref["eligible"] = (ref["n_contacts"] >= min_contacts) & (closed | (ref["length_days"] >= min_open_days))
-    ref = ref.reset_index(drop=True)
-    ref.attrs.clear()
-    return ref
+    return ref.reset_index(drop=True)
 
 
-def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, measures=None, units="nhse",
-             min_interval_days: int = 0, period_start=None, period_end=None, today=None) -> pd.DataFrame:
+def outcomes(data, *, referrals=None, demographics=None, drop_invalid: bool = False, measures=None, units="nhse",
+             min_interval_days: int = 0, period_start=None, period_end=None, today=None) -> OutcomesResult:
     """Paired change per referral and unit of change, to NHS England's definitions.
 
     Parameters
@@ -261,7 +264,7 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
     demographics
         Optional ``patient_id, ethnicity, imd_decile, age_band, gender`` (any), joined by patient.
     drop_invalid
-        Analyse the valid rows and count the excluded ones (see :func:`exclusions`) instead of
+        Analyse the valid rows and count the excluded ones (``.exclusions``) instead of
         raising :class:`~cscs_eval.errors.ValidationError`.
     units, min_interval_days, period_start, period_end
         See :func:`pair`. ``period_end`` also fixes when referral eligibility is judged
@@ -269,51 +272,75 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
 
     Returns
     -------
-    pandas.DataFrame
-        One row per referral and unit: ``patient_id, referral_id, team, measure, unit,
+    OutcomesResult
+        ``.table``: one row per referral and unit, ``patient_id, referral_id, team, measure, unit,
         baseline_date, follow_up_date, days_between, n_assessments, baseline, follow_up, change,
-        paired, category, clinical_baseline, reliable_recovery`` (+ ``eligible``, demographics).
-        What was excluded (``stage, reason, n_rows``), every problem row and the eligibility
-        table travel with it: read them with :func:`exclusions`, :func:`problems` and
-        :func:`referral_table`.
+        paired, category, clinical_baseline, reliable_recovery`` (+ ``eligible``, demographics);
+        ``.exclusions`` (``stage, reason, n_rows``; :meth:`~OutcomesResult.exclusions_for` for one
+        team), ``.problems`` (every problem row), ``.referrals`` (the eligibility table, or
+        None) and ``.notes`` (the data warnings raised, as data).
+
+    Warns
+    -----
+    SameDayFollowUpWarning
+        A follow-up on the day of its baseline (another ``assessment_id``).
+    cscs_eval.errors.SuspiciousDataWarning
+        Rows whose ``referral_id`` is not in the referrals file.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"patient_id": "P1", "referral_id": "R1", "team": "A", "measure": "ReQoL-10",
+    ...                    "assessment_date": ["01/02/2024", "01/06/2024"], "score": ["18", "26"]})
+    >>> result = outcomes(df)
+    >>> result.table[["baseline", "follow_up", "category"]].values.tolist()
+    [[18.0, 26.0, 'reliable improvement']]
+    >>> result.text(suppress=False)  # doctest: +NORMALIZE_WHITESPACE
+    'reqol10: 1 referrals with a baseline score, 1 of them paired (a baseline and a later follow-up);
+     0 input rows or scores excluded.'
     """
     prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
-    rows, exclusions, registry = prep.rows, prep.exclusions, prep.registry
+    rows, registry = prep.rows, prep.registry
+    exclusions = [prep.exclusions]
     by_team = [prep.exclusions_by_team]
+    notes = []
     scores = score_rows(rows, registry)
     used = _unit_table(registry, units)[["measure", "unit"]]
     not_scored = scores[scores["score"].isna()].merge(used, on=["measure", "unit"], how="inner")
     if len(not_scored):
         why = not_scored["excluded_reason"].astype(str).str.replace(r"\d+ of \d+", "some", regex=True)
         extra = why.value_counts().rename_axis("reason").rename("n_rows").reset_index().assign(stage="scoring")
-        exclusions = pd.concat([exclusions, extra[["stage", "reason", "n_rows"]]], ignore_index=True)
+        exclusions.append(extra[EXCLUSION_COLUMNS])
         by_team.append(pd.DataFrame({"reason": why.to_numpy(), "team": not_scored["team"].astype(object).to_numpy()})
                        .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
                        .assign(stage="scoring"))
-    end = check_option_date(period_end, "period_end")
+    end = option_date(period_end, "period_end")
     if end is not None:
         late_rows = scores["score"].notna() & (scores["assessment_date"] > end)
         late = int(late_rows.sum())
         if late:
-            exclusions = pd.concat([exclusions, pd.DataFrame(
-                [{"stage": "pairing", "reason": "assessment after the period end", "n_rows": late}])],
-                ignore_index=True)
+            exclusions.append(pd.DataFrame(
+                [{"stage": "pairing", "reason": "assessment after the period end", "n_rows": late}]))
             by_team.append(scores.loc[late_rows, "team"].astype(object).value_counts().rename("n_rows")
                            .rename_axis("team").reset_index().assign(stage="pairing",
                                                                     reason="assessment after the period end"))
-    pairs = pair(scores, registry=registry, units=units, min_interval_days=min_interval_days,
-                 period_start=period_start, period_end=end)
+    pairs, same_day = _pair(scores, registry=registry, measures=None, units=units,
+                            min_interval_days=min_interval_days, period_start=period_start, period_end=end)
+    if same_day:
+        _warn_same_day(same_day)
+        notes.append(Note(SameDayFollowUpWarning, same_day, SAME_DAY_NOTE))
     out = plain(classify(pairs, registry=registry))
     out = out.sort_values(["measure", "team", "referral_id", "patient_id", "_uorder"], kind="stable",
                           na_position="last")
     ref_table = None
     if referrals is not None:
         data_end = end if end is not None else rows["assessment_date"].max()
-        ref = read_referrals(referrals, drop_invalid=drop_invalid) if not isinstance(referrals, pd.DataFrame) or \
-            "eligible" not in referrals.columns else referrals
-        extra = _file_exclusions(ref.attrs.get("problems"), "referrals")
-        if len(extra):
-            exclusions = pd.concat([exclusions, extra], ignore_index=True)
+        if isinstance(referrals, pd.DataFrame) and "eligible" in referrals.columns:
+            ref = referrals
+        else:
+            read = referrals if isinstance(referrals, ReadResult) else \
+                read_referrals(referrals, drop_invalid=drop_invalid)
+            exclusions.append(read.summary(suppress=False).assign(stage="referrals")[EXCLUSION_COLUMNS])
+            ref = read.table
         if end is None:
             data_end = max(data_end, pd.concat([ref["referral_date"], ref["discharge_date"]]).max())
         ref_table = eligible_referrals(ref, period_end=data_end)
@@ -323,81 +350,31 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid=False, mea
         if unknown:
             warnings.warn(f"{unknown} referral-unit rows have a referral_id not in the referrals file; "
                           "they are outside the eligible cohort", SuspiciousDataWarning, stacklevel=2)
-            exclusions = pd.concat([exclusions, pd.DataFrame([{
+            notes.append(Note(SuspiciousDataWarning, unknown, UNKNOWN_REFERRAL_NOTE))
+            exclusions.append(pd.DataFrame([{
                 "stage": "referrals", "reason": "referral_id not in the referrals file (outside the eligible cohort)",
-                "n_rows": unknown}])], ignore_index=True)
+                "n_rows": unknown}]))
     if demographics is not None:
-        demo = read_demographics(demographics, drop_invalid=drop_invalid)
-        extra = _file_exclusions(demo.attrs.get("problems"), "demographics",
-                                 note=" (those fields set to not known)")
-        if len(extra):
-            exclusions = pd.concat([exclusions, extra], ignore_index=True)
-        demo_cols = [c for c in demo.columns if c != "patient_id"]
-        out = out.drop(columns=[c for c in demo_cols if c in out.columns]).merge(demo, on="patient_id", how="left")
+        demo = demographics if isinstance(demographics, ReadResult) else \
+            read_demographics(demographics, drop_invalid=drop_invalid)
+        conflicts = demo.summary(suppress=False)
+        exclusions.append(conflicts.assign(stage="demographics",
+                                           reason=conflicts["reason"] + " (those fields set to not known)")
+                          [EXCLUSION_COLUMNS])
+        demo_cols = [c for c in demo.table.columns if c != "patient_id"]
+        out = out.drop(columns=[c for c in demo_cols if c in out.columns]).merge(demo.table, on="patient_id",
+                                                                                 how="left")
         if ref_table is not None:
-            ref_table = ref_table.merge(demo, on="patient_id", how="left")
+            ref_table = ref_table.merge(demo.table, on="patient_id", how="left")
     keep = OUTCOME_COLUMNS + [c for c in out.columns if c not in OUTCOME_COLUMNS and not c.startswith("_")
                               and c != "pair_id"]
-    result = out[keep].reset_index(drop=True)
     by_team = pd.concat([b for b in by_team if b is not None and len(b)] or
-                        [pd.DataFrame(columns=["stage", "reason", "team", "n_rows"])], ignore_index=True)
-    result.attrs["proms"] = RunInfo(exclusions=exclusions.reset_index(drop=True), problems=prep.problems,
-                                    referrals=ref_table,
-                                    exclusions_by_team=by_team[["stage", "reason", "team", "n_rows"]],
-                        options={"units": units, "min_interval_days": min_interval_days,
-                                 "period_start": period_start, "period_end": end})
-    return result
-
-
-def _file_exclusions(problems, stage, *, note="") -> pd.DataFrame:
-    """Rows of a referrals or demographics file left out with ``drop_invalid``, counted by reason
-    (each row once, under its first problem)."""
-    if not problems:
-        return pd.DataFrame(columns=["stage", "reason", "n_rows"])
-    first = pd.DataFrame(problems).drop_duplicates("row")
-    return (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
-            .assign(stage=stage, reason=lambda d: d["reason"] + note)[["stage", "reason", "n_rows"]])
-
-
-def _info(result):
-    info = result.attrs.get("proms") if hasattr(result, "attrs") else None
-    return info if isinstance(info, RunInfo) else None
-
-
-def exclusions(result: pd.DataFrame, *, team=None) -> pd.DataFrame:
-    """What was excluded and why, from a table :func:`outcomes` or ``score`` returned:
-    ``stage`` (validation, scoring, pairing, referrals, demographics), ``reason``, ``n_rows``.
-
-    With ``team`` (a name or a list; :func:`outcomes` only) just the rows of those teams are
-    counted, so a team's own report lists its own exclusions.
-    """
-    info = _info(result)
-    empty = pd.DataFrame(columns=["stage", "reason", "n_rows"])
-    if info is None:
-        return empty
-    if team is None:
-        return info.exclusions.copy()
-    if info.exclusions_by_team is None:
-        raise UsageError("exclusions by team need the table outcomes() returned")
-    teams = [team] if isinstance(team, str) else list(team)
-    sub = info.exclusions_by_team[info.exclusions_by_team["team"].isin(teams)]
-    if sub.empty:
-        return empty
-    # Keep the order of the whole-extract table (validation, scoring, pairing; reasons as listed).
-    order = {(st, r): i for i, (st, r) in enumerate(zip(info.exclusions["stage"], info.exclusions["reason"]))}
-    out = sub.groupby(["stage", "reason"], sort=False)["n_rows"].sum().reset_index()
-    out["_o"] = [order.get((st, r), len(order)) for st, r in zip(out["stage"], out["reason"])]
-    return out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
-
-
-def problems(result: pd.DataFrame) -> pd.DataFrame:
-    """Every problem row found in the input: ``row, column, value, reason, problem``."""
-    info = _info(result)
-    return pd.DataFrame(columns=["row", "column", "value", "reason", "problem"]) if info is None else \
-        info.problems.copy()
-
-
-def referral_table(result: pd.DataFrame):
-    """The referrals with ``status``, ``length_days`` and ``eligible`` (None without a referrals file)."""
-    info = _info(result)
-    return None if info is None or info.referrals is None else info.referrals.copy()
+                        [pd.DataFrame(columns=TEAM_EXCLUSION_COLUMNS)], ignore_index=True)
+    exclusions = pd.concat([e for e in exclusions if len(e)] or [pd.DataFrame(columns=EXCLUSION_COLUMNS)],
+                           ignore_index=True)
+    return OutcomesResult(
+        out[keep].reset_index(drop=True), exclusions=exclusions.astype({"n_rows": "int64"}), problems=prep.problems,
+        referrals=ref_table, exclusions_by_team=by_team[TEAM_EXCLUSION_COLUMNS].astype({"n_rows": "int64"}),
+        notes=tuple(notes),
+        options={"units": units, "min_interval_days": min_interval_days, "period_start": period_start,
+                 "period_end": end})

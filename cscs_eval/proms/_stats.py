@@ -1,4 +1,7 @@
-"""Small statistics used by the PROMs summaries: Wilson intervals, effect sizes, paired tests."""
+"""Small statistics used by the PROMs summaries: rates with Wilson intervals, effect sizes, paired tests.
+
+The Wilson interval itself is :func:`cscs_eval.stats.wilson_interval`, shared with the other capabilities.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-#: Two-sided 95% normal quantile, scipy.stats.norm.ppf(0.975).
-Z95 = 1.959963984540054
-
-
-def wilson_interval(count, nobs, *, z: float = Z95):
-    """Wilson score interval for a proportion, vectorised; NaN where ``nobs`` is 0.
-
-    Notes
-    -----
-    centre = (p + z^2/2n) / (1 + z^2/n); half width = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2)
-    (Wilson 1927); the same as ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(8, 10)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.4902, 0.9433)
-    """
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / nobs
-        z2 = z * z
-        denom = 1 + z2 / nobs
-        centre = (p + z2 / (2 * nobs)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / nobs + z2 / (4 * nobs * nobs))
-        # At 0 of n and n of n the bound is exactly 0 (or 1); rounding would leave 1e-17 either
-        # side, which puts the interval a hair beyond its own estimate.
-        lo = np.where(nobs > 0, np.where(count == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
-        hi = np.where(nobs > 0, np.where(count == nobs, 1.0, np.clip(centre + half, 0, 1)), np.nan)
-    return lo, hi
+from cscs_eval.stats import wilson_interval
 
 
 def paired_statistics(baseline, follow_up) -> dict:

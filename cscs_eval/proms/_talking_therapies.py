@@ -19,16 +19,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cscs_eval.proms.stats import rate_columns
+from cscs_eval.proms._results import table_of
+from cscs_eval.proms._stats import rate_columns
 
 COLUMNS = ["patient_id", "referral_id", "team", "phq9_baseline", "phq9_follow_up", "gad7_baseline", "gad7_follow_up",
            "paired", "case_at_start", "case_at_end", "recovery", "reliable_improvement", "reliable_deterioration",
            "reliable_recovery"]
 
 
-def talking_therapies(outcomes: pd.DataFrame, *, measures=None) -> pd.DataFrame:
+def talking_therapies(outcomes, *, measures=None) -> pd.DataFrame:
     """One row per referral with PHQ-9 or GAD-7 totals: Talking Therapies caseness, recovery and
-    reliable change, from the table :func:`~cscs_eval.proms.pairing.outcomes` returns.
+    reliable change, from what :func:`~cscs_eval.proms.outcomes` returns (or its table).
 
     Referrals without both measures paired have ``paired`` False and no outcome flags.
 
@@ -39,8 +40,9 @@ def talking_therapies(outcomes: pd.DataFrame, *, measures=None) -> pd.DataFrame:
     >>> talking_therapies(o)[["recovery", "reliable_improvement", "reliable_recovery"]].values.tolist()
     [[True, True, True]]
     """
-    from cscs_eval.proms.measures import load_measure
+    from cscs_eval.proms._measures import load_measure
 
+    outcomes = table_of(outcomes)
     phq = load_measure("phq9", extra=measures).score("total")
     gad = load_measure("gad7", extra=measures).score("total")
     rows = outcomes[outcomes["measure"].isin(["phq9", "gad7"]) & (outcomes["unit"] == "total")]

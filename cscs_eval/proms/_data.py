@@ -10,39 +10,41 @@ Every problem is listed with the row a user sees, the column and the reason; not
 dropped silently. With ``drop_invalid=True`` the valid rows are kept and each excluded row
 is counted with its reason. The work is vectorised and parses each distinct text value
 once, so ten million item rows take seconds.
+
+Readers name the file in their messages when they read it themselves (a path); a DataFrame
+carries no file name, so its problems name the row and column only. Rows are counted as a
+user sees them in a spreadsheet: the header is row 1, so the first data row is row 2.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cscs_eval.errors import InputError, UsageError, ValidationError
-from cscs_eval.proms.measures import alias_map, measure_registry, normalise_key
+from cscs_eval.dates import parse_dates
+from cscs_eval.errors import InputError, ValidationError
+from cscs_eval.governance import count_text
+from cscs_eval.proms._measures import alias_map, measure_registry, normalise_key
+from cscs_eval.proms._results import PROBLEM_COLUMNS
+from cscs_eval.results import Result
 
 BASE_COLUMNS = ("patient_id", "team", "measure", "assessment_date")
 DEMOGRAPHIC_COLUMNS = ("ethnicity", "imd_decile", "age_band", "gender")
-PROBLEM_COLUMNS = ["row", "column", "value", "reason", "problem"]
+#: The row of a table's header as a user sees it; the first data row is HEADER_ROW + 1.
+HEADER_ROW = 1
 #: How many problems an error message quotes before "... and N more".
 MESSAGE_PROBLEMS = 20
 
 
 # --------------------------------------------------------------------------- helpers
-def _by_unique(series: pd.Series, func, dtype=float) -> np.ndarray:
-    """Apply ``func`` (Series of distinct values -> array) once per distinct value of ``series``."""
+def _by_unique(series: pd.Series, func) -> np.ndarray:
+    """Apply ``func`` (Series of distinct values -> float array) once per distinct value of ``series``."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if len(uniques):
-        mapped = np.asarray(func(pd.Series(uniques, dtype=object)))
-    else:
-        mapped = np.array([], dtype=dtype)
-    fill = np.array([np.datetime64("NaT", "ns")]) if np.issubdtype(np.asarray(mapped).dtype, np.datetime64) \
-        else np.array([None if mapped.dtype == object else np.nan], dtype=mapped.dtype if mapped.dtype != bool else object)
-    if mapped.dtype == bool:
-        mapped = mapped.astype(object)
-    return np.concatenate([mapped, fill.astype(mapped.dtype)])[codes]
+    mapped = np.asarray(func(pd.Series(uniques, dtype=object)), dtype=float) if len(uniques) else np.array([])
+    return np.append(mapped, np.nan)[codes]
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -74,49 +76,6 @@ def _categorical(series: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(np.asarray(cats, dtype=object), dtype=object))
 
 
-def _parse_date_values(values: pd.Series) -> np.ndarray:
-    # Date objects (from Excel or Parquet) are taken as they are; text is parsed below.
-    is_date = np.array([isinstance(v, (_dt.date, pd.Timestamp, np.datetime64)) for v in values], dtype=bool)
-    if is_date.any():
-        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-        out[is_date] = pd.to_datetime(pd.Series(values[is_date].tolist()), errors="coerce").dt.normalize() \
-            .to_numpy(dtype="datetime64[ns]")
-        if (~is_date).any():
-            out[~is_date] = _parse_date_values(values[~is_date].reset_index(drop=True))
-        return out
-    txt = values.astype("string").str.strip()
-    iso = txt.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-    uk = txt.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-    year = iso[0].fillna(uk[2])
-    month = iso[1].fillna(uk[1])
-    day = iso[2].fillna(uk[0])
-    out = np.full(len(txt), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = (year.notna() & month.notna() & day.notna()).to_numpy(dtype=bool)
-    if ok.any():
-        parts = pd.DataFrame({"year": year[ok].astype("int64").to_numpy(), "month": month[ok].astype("int64").to_numpy(),
-                              "day": day[ok].astype("int64").to_numpy()})
-        out[ok] = pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[ns]")
-    return out
-
-
-def parse_dates(series: pd.Series) -> pd.Series:
-    """Dates written ISO (``2024-03-05``) or UK day-first (``05/03/2024``, ``5.3.2024``).
-
-    Anything else, including US month-first dates that cannot be day-first, becomes NaT.
-
-    Examples
-    --------
-    >>> parse_dates(pd.Series(["2024-03-05", "05/03/2024", "31/12/2023", "12/31/2023"])).dt.strftime("%Y-%m-%d").tolist()
-    ['2024-03-05', '2024-03-05', '2023-12-31', nan]
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        s = series
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        return s.dt.normalize().astype("datetime64[ns]")
-    return pd.Series(_by_unique(series, _parse_date_values), index=series.index, dtype="datetime64[ns]")
-
-
 def _numbers(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.astype("float64").to_numpy(na_value=np.nan)
@@ -143,14 +102,13 @@ def _problems(mask, df, column, reason, message, values=None) -> pd.DataFrame:
                          "reason": reason, "problem": msgs})
 
 
-def _finish_problems(parts, df) -> pd.DataFrame:
+def _finish_problems(parts) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("_pos", "row") else object)
                              for c in ["_pos"] + PROBLEM_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
-    header = df.attrs.get("header_row", 1)
-    out["row"] = out["_pos"].astype("int64") + header + 1
+    out["row"] = out["_pos"].astype("int64") + HEADER_ROW + 1
     out["value"] = out["value"].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     return out.sort_values(["_pos", "column"], kind="stable")[["_pos"] + PROBLEM_COLUMNS].reset_index(drop=True)
 
@@ -189,8 +147,6 @@ def read_proms(path, **kwargs) -> pd.DataFrame:
         except Exception as exc:  # noqa: BLE001 - any unreadable file is an input error
             raise InputError(f"not a readable parquet file ({exc})", file=p) from None
         df.columns = [normalise_column(c) for c in df.columns]
-        df.attrs["source"] = str(p)
-        df.attrs["header_row"] = 1
         missing = [c for c in BASE_COLUMNS if c not in df.columns]
         if missing:
             raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
@@ -201,21 +157,21 @@ def read_proms(path, **kwargs) -> pd.DataFrame:
     return read_table(path, required=BASE_COLUMNS, **kwargs)
 
 
-def _as_frame(data) -> pd.DataFrame:
+def _as_frame(data) -> tuple[pd.DataFrame, str | None]:
+    """The table and the file it came from (None for a DataFrame given as it is)."""
     if isinstance(data, pd.DataFrame):
         df = data
         if any(c != c.strip().lower() for c in map(str, df.columns)):
             from cscs_eval.io import normalise_column
 
             df = df.rename(columns=normalise_column)
-        return df
-    return read_proms(data)
+        return df, None
+    return read_proms(data), str(data)
 
 
 def _check_proms(data, *, measures=None, today=None):
     """Parse and check every row. Returns (column arrays by position, problems, registry, source)."""
-    df = _as_frame(data)
-    source = df.attrs.get("source")
+    df, source = _as_frame(data)
     missing = [c for c in BASE_COLUMNS if c not in df.columns]
     has_response = "response" in df.columns
     has_score = "score" in df.columns
@@ -356,8 +312,8 @@ def _check_proms(data, *, measures=None, today=None):
     for col in demo_cols:
         cols[col] = _categorical(df[col])
 
-    problems = _finish_problems(parts, df)
-    header = df.attrs.get("header_row", 1) + 1
+    problems = _finish_problems(parts)
+    header = HEADER_ROW + 1
     # Duplicate assessments: the same patient, referral, measure, date and item more than once.
     ok = ~value_missing
     if len(problems):
@@ -504,16 +460,83 @@ def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Pre
 
 
 # --------------------------------------------------------------------------- referrals and demographics
-def read_referrals(data, *, drop_invalid=False) -> pd.DataFrame:
-    """Referrals for eligible-referral denominators: ``referral_id, patient_id, team, referral_date,
-    discharge_date, n_contacts``; dates parsed (ISO or UK), ``n_contacts`` a whole number."""
+@dataclass(repr=False)
+class ReadResult(Result):
+    """A referrals or demographics file as read: its usable rows and every problem found in it.
+
+    Attributes
+    ----------
+    table
+        The usable rows (with ``drop_invalid``, rows with a problem are left out of the referrals
+        and conflicting demographic fields are set to missing).
+    problems
+        ``row, column, value, reason, problem``: every problem found (empty when there were none).
+    kind
+        ``"referrals"`` or ``"demographics"``.
+    source
+        The file read, or None for a DataFrame given as it is.
+    """
+
+    table: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=lambda: _no_problems())
+    kind: str = "referrals"
+    source: str | None = None
+
+    def summary(self, *, suppress: bool = True) -> pd.DataFrame:
+        """Rows with a problem, by reason: ``reason, n_rows`` (each row once, under its first problem)."""
+        from cscs_eval.governance import suppress_table
+
+        first = self.problems.drop_duplicates("row")
+        counts = first.groupby("reason", sort=True).size().rename("n_rows").reset_index() if len(first) else \
+            pd.DataFrame({"reason": pd.Series(dtype=object), "n_rows": pd.Series(dtype="int64")})
+        return suppress_table(counts, counts=["n_rows"], suppress=suppress)
+
+    def text(self, *, suppress: bool = True) -> str:
+        where = f" from {self.source}" if self.source else ""
+        n_bad = self.problems["row"].nunique()
+        found = "no problems found" if not n_bad else f"{count_text(n_bad, suppress=suppress)} rows with a problem"
+        noun = "referrals" if self.kind == "referrals" else "patients' demographics"
+        return f"{count_text(len(self.table), suppress=suppress)} {noun} read{where}; {found}."
+
+
+def _no_problems() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in PROBLEM_COLUMNS})
+
+
+def _read_input(data, required) -> tuple[pd.DataFrame, str | None]:
+    """A referrals or demographics table from a path or a DataFrame, with the file it came from."""
     from cscs_eval.io import read_table
 
-    req = ("referral_id", "patient_id", "team", "referral_date", "discharge_date", "n_contacts")
-    df = data if isinstance(data, pd.DataFrame) else read_table(data, required=req)
-    missing = [c for c in req if c not in df.columns]
+    if isinstance(data, ReadResult):
+        return data.table, data.source
+    if isinstance(data, pd.DataFrame):
+        return data, None
+    return read_table(data, required=required), str(data)
+
+
+REFERRAL_COLUMNS = ("referral_id", "patient_id", "team", "referral_date", "discharge_date", "n_contacts")
+
+
+def read_referrals(data, *, drop_invalid: bool = False) -> ReadResult:
+    """Referrals for eligible-referral denominators: ``referral_id, patient_id, team, referral_date,
+    discharge_date, n_contacts``; dates parsed (ISO or UK), ``n_contacts`` a whole number.
+
+    Any problem raises :class:`~cscs_eval.errors.ValidationError` listing them all; with
+    ``drop_invalid`` the rows with a problem are left out and listed in ``.problems``.
+
+    Examples
+    --------
+    >>> ref = pd.DataFrame({"referral_id": ["A", "B"], "patient_id": ["1", "2"], "team": "North",
+    ...                     "referral_date": ["01/02/2024", "2024-02-01"], "discharge_date": ["", "2023-01-01"],
+    ...                     "n_contacts": ["2", "3"]})
+    >>> read = read_referrals(ref, drop_invalid=True)
+    >>> read.table["referral_id"].tolist(), read.problems[["row", "reason"]].values.tolist()
+    (['A'], [[3, 'impossible date']])
+    """
+    df, source = _read_input(data, REFERRAL_COLUMNS)
+    missing = [c for c in REFERRAL_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=df.attrs.get("source"), row=1)
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=source, row=HEADER_ROW)
     out = pd.DataFrame({"referral_id": _text(df["referral_id"]).to_numpy(dtype=object),
                         "patient_id": _text(df["patient_id"]).to_numpy(dtype=object),
                         "team": _text(df["team"]).to_numpy(dtype=object),
@@ -534,54 +557,44 @@ def read_referrals(data, *, drop_invalid=False) -> pd.DataFrame:
         _problems(out["referral_id"].duplicated(keep="first") & out["referral_id"].notna(), df, "referral_id",
                   "duplicate referral", "referral_id appears more than once"),
     ]
-    problems = _finish_problems(parts, df)
+    problems = _finish_problems(parts)
     if len(problems):
         if not drop_invalid:
-            src = df.attrs.get("source")
-            raise ValidationError(problems_message(problems, hint=f" in {src}" if src else " in the referrals"),
+            raise ValidationError(problems_message(problems, hint=f" in {source}" if source else " in the referrals"),
                                   problems.drop(columns="_pos"))
         out = out[~np.isin(np.arange(len(out)), problems["_pos"])]
-    out = out.reset_index(drop=True)
-    out.attrs["problems"] = problems.drop(columns="_pos").to_dict("records")
-    return out
+    return ReadResult(out.reset_index(drop=True), problems.drop(columns="_pos"), "referrals", source)
 
 
-def read_demographics(data, *, drop_invalid=False) -> pd.DataFrame:
+def read_demographics(data, *, drop_invalid: bool = False) -> ReadResult:
     """One row per patient: ``patient_id`` and any of ``ethnicity, imd_decile, age_band, gender``.
 
     A patient listed with conflicting values is a problem; with ``drop_invalid`` that
-    patient's conflicting fields become missing (so they drop out of that breakdown only).
-    """
-    from cscs_eval.io import read_table
+    patient's conflicting fields become missing (so they drop out of that breakdown only)
+    and the problems are listed in ``.problems``.
 
-    df = data if isinstance(data, pd.DataFrame) else read_table(data, required=("patient_id",))
+    Examples
+    --------
+    >>> demo = pd.DataFrame({"patient_id": ["P1", "P2", "P2"], "ethnicity": ["White", "Asian", "Mixed"]})
+    >>> read = read_demographics(demo, drop_invalid=True)
+    >>> read.table["ethnicity"].isna().tolist(), read.text(suppress=False)
+    ([False, True], "2 patients' demographics read; 2 rows with a problem.")
+    """
+    df, source = _read_input(data, ("patient_id",))
     if "patient_id" not in df.columns:
-        raise InputError("missing column patient_id", file=df.attrs.get("source"), row=1)
+        raise InputError("missing column patient_id", file=source, row=HEADER_ROW)
     cols = [c for c in df.columns if c != "patient_id"]
     out = pd.DataFrame({"_pos": np.arange(len(df)), "patient_id": _text(df["patient_id"]).to_numpy(dtype=object)})
     for c in cols:
         out[c] = _text(df[c].astype("string")).to_numpy(dtype=object)
     conflict = _conflicting_demographics(out, cols)
     if len(conflict):
-        conflict["row"] = conflict["_pos"] + df.attrs.get("header_row", 1) + 1
+        conflict["row"] = conflict["_pos"] + HEADER_ROW + 1
         if not drop_invalid:
-            src = df.attrs.get("source")
-            raise ValidationError(problems_message(conflict, hint=f" in {src}" if src else " in the demographics"),
-                                  conflict.drop(columns="_pos"))
+            where = f" in {source}" if source else " in the demographics"
+            raise ValidationError(problems_message(conflict, hint=where), conflict.drop(columns="_pos"))
     agg = out.drop(columns="_pos").groupby("patient_id", sort=False).agg(
         {c: (lambda s: s.dropna().iloc[0] if s.dropna().nunique() == 1 else None) for c in cols}
     ).reset_index() if cols else out[["patient_id"]].drop_duplicates()
-    agg.attrs["problems"] = conflict.drop(columns="_pos").to_dict("records") if len(conflict) else []
-    return agg
-
-
-def check_option_date(value, name):
-    """Parse a date option (ISO or UK); a clear usage error otherwise."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (_dt.date, pd.Timestamp)):
-        return pd.Timestamp(value).normalize()
-    parsed = parse_dates(pd.Series([str(value)]))[0]
-    if pd.isna(parsed):
-        raise UsageError(f"{name} must be a date such as 2024-03-31 or 31/03/2024, got {value!r}")
-    return parsed
+    problems = conflict.drop(columns="_pos")[PROBLEM_COLUMNS] if len(conflict) else _no_problems()
+    return ReadResult(agg, problems.reset_index(drop=True), "demographics", source)

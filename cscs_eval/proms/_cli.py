@@ -36,7 +36,7 @@ def _common(p, *, outcomes=False):
 
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument
+    from cscs_eval._commands import add_out_argument, add_suppress_argument
 
     sub = subparsers.add_parser("proms", help="PROMs outcomes: validate, score and pair ReQoL-10, DIALOG, GBO, "
                                 "PHQ-9 and GAD-7 to NHS England's definitions",
@@ -65,28 +65,24 @@ def register(subparsers) -> None:
     add_out_argument(p)
     p.set_defaults(handler=_run_outcomes)
 
-    p = inner.add_parser("summary", help="team or group summary: paired rate, reliable change, effect sizes, "
-                         "tests (small numbers suppressed)")
+    p = inner.add_parser("summarise", help="team or group summary: paired rate, reliable change, effect sizes, "
+                         "tests (small numbers suppressed unless --no-suppress)")
     _common(p, outcomes=True)
     p.add_argument("--by", default="team", help="grouping column: team (default), ethnicity, imd_decile, age_band, "
                    "gender, or 'none' for one overall row")
-    p.add_argument("--no-suppress", action="store_true",
-                   help="show small numbers (internal use only; published tables must be suppressed)")
+    add_suppress_argument(p)
     add_out_argument(p, "write every column (counts, rates with Wilson intervals, means, effect sizes, tests) to "
                         "FILE (.csv, .parquet or .xlsx); without it a short table with percentages is printed")
-    p.set_defaults(handler=_run_summary)
+    p.set_defaults(handler=_run_summarise)
 
 
 def _report_exclusions(result, args=None) -> None:
-    from cscs_eval.proms.pairing import exclusions, problems
-
     if args is not None and getattr(args, "problems", None):
         from cscs_eval.io import write_table
 
-        table = problems(result)
-        write_table(table, args.problems)
-        print(f"wrote {args.problems} ({len(table)} problem rows)", file=sys.stderr)
-    ex = exclusions(result)
+        write_table(result.problems, args.problems)
+        print(f"wrote {args.problems} ({len(result.problems)} problem rows)", file=sys.stderr)
+    ex = result.exclusions
     if len(ex):
         print(f"excluded: {int(ex['n_rows'].sum())} rows or scores", file=sys.stderr)
         for rec in ex.itertuples():
@@ -95,7 +91,7 @@ def _report_exclusions(result, args=None) -> None:
 
 def _run_measures(args) -> int:
     from cscs_eval._commands import emit_table
-    from cscs_eval.proms.measures import list_measures
+    from cscs_eval.proms._measures import list_measures
 
     table = list_measures(args.measures)
     # Printed, a measure without a cut-off shows blanks rather than NaN.
@@ -104,17 +100,20 @@ def _run_measures(args) -> int:
 
 
 def _run_validate(args) -> int:
-    from cscs_eval._commands import emit_table
-    from cscs_eval.errors import ValidationError
-    from cscs_eval.proms.data import problems_message, validate_proms
+    from cscs_eval.io import write_table
+    from cscs_eval.proms._data import validate_proms
 
     problems = validate_proms(args.data, measures=args.measures)
+    if args.out:
+        write_table(problems, args.out)
     if problems.empty:
         print(f"{args.data}: no problems found")
         return 0
-    if args.out:
-        emit_table(problems, args.out)
-    raise ValidationError(problems_message(problems, hint=f" in {args.data}"), problems)
+    for rec in problems.itertuples(index=False):
+        value = f" (value {rec.value!r})" if rec.value != "" else ""
+        print(f"{args.data}, row {rec.row}, column '{rec.column}': {rec.problem}{value}")
+    print(f"{len(problems)} problem(s) found in {args.data}", file=sys.stderr)
+    return 1
 
 
 def _key(args):
@@ -125,8 +124,8 @@ def _key(args):
 
 def _run_score(args) -> int:
     from cscs_eval._commands import emit_table
-    from cscs_eval.proms.export import export_row_level
-    from cscs_eval.proms.scoring import score
+    from cscs_eval.proms._export import export_row_level
+    from cscs_eval.proms._scoring import score
 
     key = _key(args)
     result = score(args.data, measures=args.measures, drop_invalid=args.drop_invalid)
@@ -138,7 +137,7 @@ def _run_score(args) -> int:
 
 
 def _outcomes(args):
-    from cscs_eval.proms.pairing import outcomes
+    from cscs_eval.proms._pairing import outcomes
 
     return outcomes(args.data, referrals=args.referrals, demographics=args.demographics,
                     drop_invalid=args.drop_invalid, measures=args.measures, units=args.units,
@@ -148,7 +147,7 @@ def _outcomes(args):
 
 def _run_outcomes(args) -> int:
     from cscs_eval._commands import emit_table
-    from cscs_eval.proms.export import export_row_level
+    from cscs_eval.proms._export import export_row_level
 
     key = _key(args)
     result = _outcomes(args)
@@ -160,23 +159,25 @@ def _run_outcomes(args) -> int:
     return 0
 
 
-def _run_summary(args) -> int:
+def _run_summarise(args) -> int:
     from cscs_eval._commands import emit_table
-    from cscs_eval.proms.summary import publishable, summarise
+    from cscs_eval.proms._summary import publishable, summarise
 
     result = _outcomes(args)
     _report_exclusions(result, args)
     by = None if args.by.lower() == "none" else args.by
     summary = summarise(result, by=by)
+    if not args.suppress:
+        print("Not for publication: small numbers are shown (--no-suppress).", file=sys.stderr)
     if args.out:
-        emit_table(publishable(summary, suppress=not args.no_suppress), args.out)
+        emit_table(publishable(summary, suppress=args.suppress), args.out)
     else:
         # Forty columns do not fit a terminal: print what a reader needs, as the report shows it.
         import pandas as pd
 
-        from cscs_eval.proms.summary import report_table
+        from cscs_eval.proms._summary import report_table
 
-        short = report_table(summary, suppress=not args.no_suppress)
+        short = report_table(summary, suppress=args.suppress)
         short.insert(list(short.columns).index("unit") if "unit" in short.columns else len(by or []), "measure",
                      summary["measure"].to_numpy())
         for c in [c for c in short.columns if c.endswith("_pct") or c.startswith("mean_")]:

@@ -1,0 +1,634 @@
+"""The PROMs reports, built once: the outcomes report and the data overview.
+
+As :func:`cscs_eval.evaluation.assemble` does for the implementation evaluation, a builder
+(:func:`outcomes_report`, :func:`overview_report`) checks the notebook's parameters, reads each
+input once and computes what the report shows; each section is a method, so a notebook only
+displays. Every decision a report takes (when a model is fitted, when a figure is drawn, when a
+table is suppressed, which teams a figure leaves out) lives here, where it is tested.
+
+A section method returns a :class:`ReportItem`: a table ready to read (counts suppressed,
+numbers rounded, columns labelled) or a figure, with its caption, or the sentence a reader sees
+instead when there is too little to show.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cscs_eval.errors import CscsEvalWarning, UsageError
+from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, drop_small, is_small
+from cscs_eval.proms._figures import group_label
+
+#: Paired referrals (and patients) a mixed model of change over time needs.
+MIN_MODEL_PAIRED = 10
+#: Events of the rarer outcome per group a logistic model of pairing needs (the usual rule of thumb).
+EVENTS_PER_GROUP = 10
+#: Paired referrals an ANCOVA needs, across the groups large enough to publish.
+MIN_ANCOVA_PAIRED = 10
+#: The equality groups a demographics file may hold.
+EQUALITY_GROUPS = ("ethnicity", "imd_decile", "age_band", "gender")
+MODEL_LABELS = {"odds_ratio": "odds ratio", "ci_low": "95% CI low", "ci_high": "95% CI high", "p_value": "p value"}
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """What one part of a report shows.
+
+    ``table`` (ready to read: counts suppressed, numbers rounded, columns labelled) or ``figure``
+    (a matplotlib Figure) with its ``caption`` and ``note``; ``text`` is a sentence shown with
+    it or, when there is too little to show, instead of it. An item with none of them shows nothing.
+    """
+
+    table: pd.DataFrame | None = None
+    figure: object | None = None
+    caption: str = ""
+    note: str | None = None
+    text: str = ""
+
+
+def _ready(df: pd.DataFrame, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
+    from cscs_eval.reporting.display import format_table
+
+    return format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+
+
+def _given(value) -> bool:
+    """A parameter that names an input: a non-empty path, or a DataFrame."""
+    return isinstance(value, pd.DataFrame) or bool(str(value or "").strip())
+
+
+def _resolve(value):
+    from cscs_eval.io import resolve_path
+
+    return value if isinstance(value, pd.DataFrame) else resolve_path(value)
+
+
+def _source(data) -> str:
+    return "the PROMs extract" if isinstance(data, pd.DataFrame) else Path(str(data)).name
+
+
+def _check_team(team: str, teams) -> str:
+    team = "" if team is None else str(team)
+    if team and team not in set(teams):
+        close = [t for t in teams if t.casefold().strip() == team.casefold().strip()]
+        hint = f" (did you mean {close[0]!r}? names must match exactly)" if close else ""
+        raise UsageError(f"team must be one of {', '.join(sorted(teams))} (or \"\" for all teams), got {team!r}{hint}")
+    return team
+
+
+def _check_groups(equality_groups, columns) -> tuple:
+    if isinstance(equality_groups, str) or not isinstance(equality_groups, (list, tuple)):
+        raise UsageError(f"equality_groups must be a list of columns such as [\"ethnicity\"] ([] for none), "
+                         f"got {equality_groups!r}")
+    missing = [g for g in equality_groups if g not in columns]
+    if missing:
+        have = [c for c in columns if c in EQUALITY_GROUPS] or ["none: give demographics_path"]
+        raise UsageError(f"equality_groups must name demographic columns of the data ({', '.join(have)}), "
+                         f"got {', '.join(map(repr, missing))}")
+    return tuple(equality_groups)
+
+
+# --------------------------------------------------------------------------------------------- outcomes
+@dataclass
+class OutcomesReport:
+    """Everything the PROMs outcomes report shows, computed once (see :func:`outcomes_report`)."""
+
+    measure: object  # cscs_eval.proms Measure
+    team: str
+    source: str
+    suppress: bool
+    equality_groups: tuple
+    result: object  # OutcomesResult of every team
+    scores: pd.DataFrame  # every scored assessment of the measure in the period (and team), for the mixed model
+    rows: pd.DataFrame  # outcome rows of the measure (and team)
+    referrals: pd.DataFrame | None
+    overall: pd.DataFrame
+    by_team: pd.DataFrame
+    by_group: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- what every section uses
+    @property
+    def scope(self) -> str:
+        return self.team or "all teams"
+
+    @property
+    def note(self) -> str | None:
+        """The line under every suppressed table (None when nothing is suppressed)."""
+        return SUPPRESSION_NOTE if self.suppress else None
+
+    @property
+    def headline_unit(self) -> str:
+        return "total" if "total" in set(self.overall.get("unit", ())) else "all units"
+
+    @property
+    def change_unit(self) -> str:
+        """The unit whose change is classified: the total, else the measure's first unit."""
+        return "total" if self.headline_unit == "total" else self.measure.unit_names()[0]
+
+    @property
+    def table_unit(self) -> str:
+        """The unit of the team and group tables: the total, or ``all units`` (pairing only)."""
+        return self.headline_unit if self.headline_unit == "all units" else self.change_unit
+
+    @functools.cached_property
+    def cohort(self) -> pd.DataFrame:
+        """The rows the summaries use: NHS England's eligible referrals when a referrals file was given."""
+        rows = self.rows
+        return rows[rows["eligible"].fillna(False).astype(bool)] if "eligible" in rows.columns else rows
+
+    @functools.cached_property
+    def paired(self) -> pd.DataFrame:
+        """Paired rows of the change unit in the cohort."""
+        c = self.cohort
+        return c[c["paired"].astype(bool) & (c["unit"] == self.change_unit)]
+
+    @functools.cached_property
+    def exclusions(self) -> pd.DataFrame:
+        """What was excluded (from this team's rows when the report is for one team)."""
+        return self.result.exclusions_for(self.team) if self.team else self.result.exclusions
+
+    def drawable(self, summary: pd.DataFrame) -> pd.Series:
+        """Rows of a summary that a published figure may show: neither the paired referrals nor
+        the paired-rate denominator is 1 to 4 (every row without suppression)."""
+        if not self.suppress:
+            return pd.Series(True, index=summary.index)
+        den = summary["n_eligible"].astype("Float64").fillna(summary["n_referrals"].astype("Float64"))
+        paired = summary["n_paired"].astype("Float64")
+        return (~is_small(paired.fillna(0)) & ~is_small(den.fillna(0)) & (den > 0).fillna(False)).astype(bool)
+
+    def _count(self, n) -> str:
+        return count_text(int(n), suppress=self.suppress)
+
+    # ---------------------------------------------------------------- sections
+    def headline(self) -> str:
+        """The summary: the headline numbers and what was excluded, in sentences."""
+        from cscs_eval.proms._summary import headline
+
+        excluded = self.exclusions
+        n = int(excluded["n_rows"].sum()) if len(excluded) else 0
+        if n == 0:
+            said = "No input rows were excluded."
+        else:
+            reason = excluded.sort_values("n_rows", kind="stable").iloc[-1]["reason"]
+            where = "in the extract" if not self.team else "of this team"
+            said = (f"{self._count(n)[:1].upper() + self._count(n)[1:]} input rows or scores {where} could not be "
+                    f"used, most often for '{reason}'; the data quality section lists every reason.")
+        return headline(self.overall, measure=self.measure.key, scope=self.scope, suppress=self.suppress) + " " + said
+
+    def exclusions_table(self) -> ReportItem:
+        """Every reason rows were left out, with the data warnings of the run."""
+        notes = " ".join(n.text(suppress=self.suppress) for n in self.result.notes)
+        notes = f"Notes from the analysis: {notes}" if notes else ""
+        if self.exclusions.empty:
+            return ReportItem(text=" ".join(filter(None, [
+                "No rows were excluded: every row passed validation and scoring.", notes])))
+        table = _ready(self.exclusions.rename(columns={"n_rows": "rows"}), counts=["rows"], suppress=self.suppress)
+        caption = "Rows or scores excluded from the analysis, by reason" + (f" ({self.team}'s rows only)"
+                                                                            if self.team else "")
+        return ReportItem(table=table, caption=caption, note=self.note, text=notes)
+
+    def units_table(self) -> ReportItem:
+        """Paired rate and change for each item or goal (shown only for measures with several units)."""
+        from cscs_eval.proms._summary import report_table
+
+        per_unit = self.overall[self.overall["unit"] != "all units"] if len(self.overall) else self.overall
+        if per_unit.empty or per_unit["unit"].nunique() <= 1:
+            return ReportItem()
+        m = self.measure
+        return ReportItem(table=_ready(report_table(per_unit, suppress=self.suppress)), note=self.note,
+                          caption=f"{m.name}: paired rate and reliable change for each {m.item_label} ({self.scope}; "
+                                  f"change is classified per {m.item_label}, as NHS England does)")
+
+    def team_table(self) -> ReportItem:
+        """Paired rate and reliable change by team."""
+        from cscs_eval.proms._summary import report_table
+
+        m = self.measure
+        if self.by_team.empty:
+            return ReportItem(text=f"No {m.name} assessments with a baseline score for {self.scope}.")
+        rows = self.by_team[self.by_team["unit"] == self.table_unit]
+        caption = (f"{m.name}: paired rate by team (a referral is paired when any {m.item_label} is)"
+                   if self.table_unit == "all units" else
+                   f"{m.name} ({self.table_unit}): paired rate and reliable change by team")
+        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress)), caption=caption, note=self.note)
+
+    def paired_rate_figure(self, by: str = "team") -> ReportItem:
+        """Paired rate by team (or an equality group) with Wilson intervals, when a group can be shown."""
+        import matplotlib.pyplot as plt
+
+        from cscs_eval.proms._figures import plot_paired_rate
+
+        summary = self.by_team if by == "team" else self.by_group[by]
+        rows = summary[summary["unit"] == self.table_unit] if len(summary) else summary
+        shown = int(self.drawable(rows).sum()) if len(rows) else 0
+        label = group_label(by)
+        if not shown:
+            return ReportItem(text=f"Too few referrals or paired referrals in each {label} to draw the paired rate "
+                                   f"by {label} (1 to {SMALL_MAX} are not published).")
+        fig, ax = plt.subplots(figsize=(8, 0.32 * max(shown, 3) + 1.5))
+        plot_paired_rate(summary, by=by, measure=self.measure.key, unit=self.table_unit, suppress=self.suppress,
+                         ax=ax)
+        left_out = (f" {'Teams' if by == 'team' else 'Groups'} with 1 to {SMALL_MAX} referrals or paired referrals "
+                    "are left out." if self.suppress else "")
+        what = ("bars further right have more follow-ups" if by == "team" else
+                "a group whose bar is shorter than the others' is followed up less often")
+        return ReportItem(figure=fig, caption=f"Share of referrals with a paired score by {label}: {what}; lines are "
+                                              f"95% Wilson intervals.{left_out}")
+
+    def jacobson_truax_figure(self) -> ReportItem:
+        """Baseline against follow-up of every paired referral (drawn with more than 4 of them)."""
+        import matplotlib.pyplot as plt
+
+        from cscs_eval.proms._figures import plot_jacobson_truax
+
+        m, unit = self.measure, self.change_unit
+        if len(self.paired) <= SMALL_MAX and self.suppress:
+            return ReportItem(text=f"Fewer than {SMALL_MAX + 1} paired referrals: the baseline against follow-up "
+                                   "figure is not drawn.")
+        fig, ax = plt.subplots(figsize=(7, 7.5))
+        plot_jacobson_truax(self.cohort, measure=m.key, unit=unit, suppress=self.suppress, ax=ax)
+        cutoff = m.score(unit).cutoff
+        cutoff_text = (f" Dotted lines mark the clinical cut-off ({cutoff:g}): points that start on one side of it "
+                       "and end on the other crossed the clinical boundary." if cutoff is not None else "")
+        return ReportItem(figure=fig, caption=(
+            f"Each paired referral's {m.name} {unit} at baseline (across) and at follow-up (up). Points on the solid "
+            "line did not change; points between the dashed lines changed by less than the reliable-change "
+            "threshold; triangles pointing up improved reliably and triangles pointing down deteriorated reliably."
+            + cutoff_text))
+
+    def change_by_team_figure(self) -> ReportItem:
+        """Change per team with its mean and 95% CI (teams with more than 4 paired referrals)."""
+        import matplotlib.pyplot as plt
+
+        from cscs_eval.proms._figures import plot_change_by_team
+
+        per_team = self.paired.groupby("team").size()
+        shown = int((per_team > SMALL_MAX).sum()) if self.suppress else len(per_team)
+        if not shown:
+            return ReportItem(text=f"No team has {SMALL_MAX + 1} or more paired referrals: change by team is not "
+                                   "drawn.")
+        m, unit = self.measure, self.change_unit
+        fig, ax = plt.subplots(figsize=(8, 0.32 * max(shown, 3) + 1.5))
+        plot_change_by_team(self.cohort, measure=m.key, unit=unit, suppress=self.suppress, ax=ax)
+        left_out = f" Teams with 1 to {SMALL_MAX} paired referrals are left out." if self.suppress else ""
+        return ReportItem(figure=fig, caption=(
+            f"Change in {m.name} {unit} for each paired referral (grey dots) and the team mean with its 95% CI "
+            "(diamonds): teams right of the solid line improved on average; dashed lines mark the reliable-change "
+            f"threshold.{left_out}"))
+
+    # ---------------------------------------------------------------- equality groups
+    def group_heading(self, by: str) -> str:
+        """The heading of one equality group's section (Markdown)."""
+        return f"### By {group_label(by)}"
+
+    def group_table(self, by: str) -> ReportItem:
+        """Paired rate (and reliable change) by an equality group (a demographic column)."""
+        from cscs_eval.proms._summary import report_table
+
+        m, label = self.measure, group_label(by)
+        summary = self.by_group[by]
+        rows = summary[summary["unit"] == self.table_unit] if len(summary) else summary
+        if rows.empty:
+            return ReportItem(text=f"No {m.name} assessments with a baseline score for {self.scope}, so nothing to "
+                                   f"break down by {label}.")
+        caption = (f"{m.name}: paired rate by {label} (a referral is paired when any {m.item_label} is)"
+                   if self.table_unit == "all units" else
+                   f"{m.name} ({self.table_unit}): paired rate and reliable change by {label}")
+        heading = label[:1].upper() + label[1:]
+        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress), labels={by: heading}),
+                          caption=caption, note=self.note)
+
+    def pairing_model_table(self, by: str) -> ReportItem:
+        """Odds of a paired score by equality group (logistic regression), when there are enough events."""
+        from cscs_eval.proms._models import pairing_model
+
+        label = group_label(by)
+        unit_rows = self.cohort[self.cohort["unit"] == self.change_unit]
+        levels = unit_rows[by].astype(object).where(unit_rows[by].notna(), "not known").astype(str)
+        paired = unit_rows["paired"].astype(bool)
+        events = min(int(paired.sum()), int((~paired).sum()))
+        if levels.nunique() < 2 or events < EVENTS_PER_GROUP * levels.nunique():
+            return ReportItem(text=f"Too few referrals with and without a paired score for a logistic model by "
+                                   f"{label} (about {EVENTS_PER_GROUP} of the rarer outcome per group are needed).")
+        model = _fitted(pairing_model, self.cohort, predictors=[by], measure=self.measure.key,
+                        unit=self.change_unit)
+        reference = sorted(levels.unique())[0]
+        return ReportItem(table=_ready(model.summary(odds_ratios=True), decimals=2, labels=MODEL_LABELS),
+                          caption=f"Odds of a paired score by {label} against {reference} (logistic regression, "
+                                  f"{self._count(model.n_obs)} referrals): above 1 means followed up more often")
+
+    def ancova_table(self, by: str) -> ReportItem:
+        """Follow-up on baseline and equality group (ANCOVA) over the groups with more than 4 paired referrals."""
+        from cscs_eval.proms._models import ancova
+
+        m, label = self.measure, group_label(by)
+        sizes = self.paired[by].value_counts()
+        large = sizes[sizes > SMALL_MAX]
+        if len(large) < 2 or len(self.paired) < MIN_ANCOVA_PAIRED:
+            return ReportItem(text=f"Too few paired referrals, or only one {label} with {SMALL_MAX + 1} or more, for "
+                                   "the ANCOVA.")
+        model = _fitted(ancova, self.cohort[self.cohort[by].isin(large.index)], by=by, measure=m.key,
+                        unit=self.change_unit)
+        reference = sorted(large.index.astype(str))[0]
+        return ReportItem(table=_ready(model.summary(), decimals=2, labels=MODEL_LABELS), caption=(
+            f"ANCOVA of {m.name} {self.change_unit} at follow-up on baseline and {label}: the difference from "
+            f"{reference} at equal baseline ({self._count(model.n_obs)} paired referrals; groups with fewer than "
+            f"{SMALL_MAX + 1} left out)"))
+
+    # ---------------------------------------------------------------- change over time
+    @functools.cached_property
+    def model_scores(self) -> pd.DataFrame:
+        """Every scored assessment of the change unit, paired or not."""
+        return self.scores[(self.scores["unit"] == self.change_unit) & self.scores["score"].notna()]
+
+    @property
+    def multi_team(self) -> bool:
+        """Whether the mixed model has a team level (a report of every team, with more than one)."""
+        return not self.team and self.model_scores["team"].nunique() > 1
+
+    @functools.cached_property
+    def mixed(self):
+        """The mixed model of change over time, or None when there are too few paired referrals or patients."""
+        from cscs_eval.proms._models import mixed_model
+
+        if len(self.paired) < MIN_MODEL_PAIRED or self.model_scores["patient_id"].nunique() < MIN_MODEL_PAIRED:
+            return None
+        return _fitted(mixed_model, self.model_scores, measure=self.measure.key, unit=self.change_unit,
+                       team_effects=self.multi_team)
+
+    def mixed_model_text(self) -> str:
+        """What the mixed model found, in sentences (or why it was not fitted)."""
+        mixed = self.mixed
+        if mixed is None:
+            return (f"Too few paired referrals for a mixed model of change over time ({MIN_MODEL_PAIRED} paired "
+                    f"referrals and {MIN_MODEL_PAIRED} patients are needed).")
+        slope = mixed.table.set_index("term").loc["time"]
+        shares = mixed.variance.set_index("component")["share"]
+        between = (f"{shares['team']:.1%} of the variation in scores lies between teams, {shares['patient']:.0%} "
+                   "between patients within a team" if self.multi_team else
+                   f"{shares['patient']:.0%} of the variation lies between patients")
+        patients = self._count(self.model_scores["patient_id"].nunique())
+        return (f"Using every assessment of {patients} patients, paired or not, {self.measure.name} "
+                f"{self.change_unit} changed on average by {slope['estimate']:+.2f} points a month (95% CI "
+                f"{slope['ci_low']:+.2f} to {slope['ci_high']:+.2f}). {between}, and the rest within patients over "
+                "time.")
+
+    def mixed_model_table(self) -> ReportItem:
+        """The fixed effects of the mixed model (nothing when it was not fitted)."""
+        mixed = self.mixed
+        if mixed is None:
+            return ReportItem()
+        terms = mixed.summary().assign(term=lambda d: d["term"].replace(
+            {"Intercept": "Score at first assessment", "time": "Change per month"}))
+        levels = "teams and patients within teams" if self.multi_team else "patients"
+        return ReportItem(table=_ready(terms, decimals=2, labels=MODEL_LABELS), caption=(
+            f"Mixed model of {self.measure.name} {self.change_unit} over time ({self._count(mixed.n_obs)} "
+            f"assessments; random intercepts for {levels})"))
+
+    def variance_table(self) -> ReportItem:
+        """The mixed model's variance components and their shares (nothing when it was not fitted)."""
+        mixed = self.mixed
+        if mixed is None:
+            return ReportItem()
+        names = {"team": "Between teams", "patient": "Between patients" + (" within a team" if self.multi_team
+                                                                            else ""),
+                 "residual": "Within patients over time"}
+        table = mixed.variance.assign(component=lambda d: d["component"].replace(names),
+                                      share=lambda d: 100 * d["share"])
+        return ReportItem(table=_ready(table, decimals=1, labels={"sd": "SD", "share": "share of total (%)"}),
+                          caption="Variance components of the mixed model (share of the total, %)")
+
+    # ---------------------------------------------------------------- methods and files
+    def choices_text(self) -> str:
+        return f"Choices documented for {self.measure.name}: {' '.join(self.measure.choices)}"
+
+    def write_tables(self, output_dir) -> str:
+        """Write the publishable summaries as CSV to ``output_dir``; returns a sentence saying where."""
+        from cscs_eval.io import write_table
+        from cscs_eval.proms._summary import publishable
+
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        key = self.measure.key
+        write_table(publishable(self.by_team, suppress=self.suppress), out / f"proms_{key}_by_team.csv")
+        for group, summary in self.by_group.items():
+            write_table(publishable(summary, suppress=self.suppress), out / f"proms_{key}_by_{group}.csv")
+        return f"Summary tables written to {out}."
+
+
+def _fitted(fit, data, **options):
+    """Fit a model, keeping the data warnings it raises as notes of its result (shown in its text)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = fit(data, **options)
+    said = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, CscsEvalWarning)))
+    model.notes = tuple(model.notes) + said
+    return model
+
+
+def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "reqol10", team: str = "",
+                    period_start: str = "", period_end: str = "", equality_groups=("ethnicity",),
+                    suppress: bool = True, measures=None) -> OutcomesReport:
+    """Check the report's parameters, read the inputs once and compute what the outcomes report shows.
+
+    Parameters
+    ----------
+    data
+        The PROMs extract (a path, relative to the project or not, or a DataFrame).
+    referrals, demographics
+        Optional inputs (paths or DataFrames; ``""`` or None for none), as :func:`~cscs_eval.proms.outcomes` takes them.
+    measure
+        The measure to report (a key or common spelling: ``reqol10``, ``DIALOG``, ...).
+    team
+        One team's name exactly as the data write it, or ``""`` for every team.
+    period_start, period_end
+        Dates (ISO or UK), ``""`` for no limit; see :func:`~cscs_eval.proms.pair`.
+    equality_groups
+        Demographic columns to break the outcomes down by (a list; one report section each).
+    suppress
+        NHS small-number suppression of every table, sentence and figure (keep it for anything shared).
+
+    Raises
+    ------
+    cscs_eval.errors.UsageError
+        A parameter value that cannot work, with a one-line message naming what is allowed:
+        an unknown measure or team (the teams are listed), a date that is not one,
+        equality groups that are not columns of the data.
+    """
+    from cscs_eval.dates import option_date
+    from cscs_eval.proms._measures import load_measure
+    from cscs_eval.proms._pairing import outcomes
+    from cscs_eval.proms._scoring import score
+    from cscs_eval.proms._summary import summarise
+
+    chosen = load_measure(measure, extra=measures)
+    option_date(period_start, "period_start")
+    end = option_date(period_end, "period_end")
+    if isinstance(equality_groups, str) or not isinstance(equality_groups, (list, tuple)):
+        _check_groups(equality_groups, ())
+    source = _source(data)
+    data = _resolve(data)
+    with warnings.catch_warnings():
+        # The run's data warnings are kept in result.notes and shown in the data quality section.
+        warnings.simplefilter("ignore", CscsEvalWarning)
+        result = outcomes(data, referrals=_resolve(referrals) if _given(referrals) else None,
+                          demographics=_resolve(demographics) if _given(demographics) else None,
+                          drop_invalid=True, measures=measures, period_start=period_start or None,
+                          period_end=period_end or None)
+        scores = score(data, drop_invalid=True, measures=measures).table
+    table = result.table
+    teams = set(table["team"].dropna()) | set(() if result.referrals is None else result.referrals["team"].dropna())
+    team = _check_team(team, teams)
+    groups = _check_groups(equality_groups, list(table.columns))
+    if not (table["measure"] == chosen.key).any():
+        raise UsageError(f"measure {chosen.key!r} has no assessments in {source}; it holds "
+                         f"{', '.join(sorted(set(table['measure'])))}")
+    rows = table[table["measure"] == chosen.key]
+    referral_table = result.referrals
+    if team:
+        rows = rows[rows["team"] == team]
+        referral_table = None if referral_table is None else referral_table[referral_table["team"] == team]
+    model_scores = scores[scores["measure"] == chosen.key]
+    if end is not None:
+        model_scores = model_scores[model_scores["assessment_date"] <= end]
+    if team:
+        model_scores = model_scores[model_scores["team"] == team]
+    return OutcomesReport(
+        measure=chosen, team=team, source=source, suppress=bool(suppress), equality_groups=groups, result=result,
+        scores=model_scores, rows=rows, referrals=referral_table,
+        overall=summarise(rows, by=None, referrals=referral_table),
+        by_team=summarise(rows, by="team", referrals=referral_table),
+        by_group={g: summarise(rows, by=g, referrals=referral_table) for g in groups})
+
+
+# --------------------------------------------------------------------------------------------- overview
+@dataclass
+class OverviewReport:
+    """Everything the data overview shows, computed once (see :func:`overview_report`)."""
+
+    measure: object
+    team: str
+    source: str
+    suppress: bool
+    facts: dict
+    by_measure: pd.DataFrame
+    by_team: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def note(self) -> str | None:
+        return SUPPRESSION_NOTE if self.suppress else None
+
+    def _count(self, n) -> str:
+        return count_text(int(n), suppress=self.suppress)
+
+    def headline(self) -> str:
+        """What the extract holds, in sentences."""
+        f = self.facts
+        if pd.isna(f["first_date"]):
+            dates = "with no date that can be read"
+        else:
+            dates = f"from {f['first_date']:%d %B %Y} to {f['last_date']:%d %B %Y}"
+        return (f"The extract holds **{self._count(f['assessments'])} assessments** of {self._count(f['referrals'])} "
+                f"referrals ({self._count(f['patients'])} patients) in **{f['teams']} team"
+                f"{'s' if f['teams'] != 1 else ''}**, {dates}. {f['uk_format_dates']:,} rows give their date in UK "
+                f"day-first form (read as such) and {f['unreadable_dates']:,} have a date that cannot be read.")
+
+    def measures_table(self) -> ReportItem:
+        table = _ready(self.by_measure, counts=["assessments", "referrals", "with_follow_up"],
+                       rates={"follow_up_pct": ("with_follow_up", "referrals")}, suppress=self.suppress,
+                       labels={"follow_up_pct": "Followed up %"})
+        return ReportItem(table=table, caption="Assessments and follow-up by measure.", note=self.note)
+
+    def completeness_table(self) -> ReportItem:
+        table = _ready(self.by_team, counts=["referrals", "with_baseline", "with_follow_up"],
+                       rates={"baseline_pct": ("with_baseline", "referrals"),
+                              "follow_up_pct": ("with_follow_up", "with_baseline")},
+                       suppress=self.suppress, decimals=0,
+                       labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"})
+        return ReportItem(table=table, note=self.note,
+                          caption=f"Baseline and follow-up completeness of {self.measure.name} by team.")
+
+    def follow_up_figure(self) -> ReportItem:
+        """Follow-up rate by team, without the teams whose counts are suppressed."""
+        from cscs_eval.proms._overview import plot_follow_up_by_team
+
+        shown, hidden = drop_small(self.by_team, ["with_baseline", "with_follow_up"]) if self.suppress \
+            else (self.by_team, 0)
+        shown = shown[shown["with_baseline"] > 0]
+        if shown.empty:
+            return ReportItem(text=f"No team has a {self.measure.name} baseline that can be shown.")
+        ax = plot_follow_up_by_team(shown, title=f"Follow-up rate by team ({self.measure.name})")
+        left_out = f" {hidden} team(s) with 1 to {SMALL_MAX} referrals in the rate are not shown." if hidden else ""
+        return ReportItem(figure=ax.figure, caption="Follow-up rates differ between teams; the dashed line is the "
+                                                    "rate across the teams shown." + left_out)
+
+    def checks_text(self) -> str:
+        p = self.problems
+        return (f"The checks found **{len(p):,} problem(s)** in {p['row'].nunique():,} row(s)." if len(p)
+                else "The checks found no problems.")
+
+    def problems_by_reason(self) -> ReportItem:
+        if self.problems.empty:
+            return ReportItem()
+        by_reason = (self.problems.groupby("reason").size().rename("rows").reset_index()
+                     .sort_values("rows", ascending=False, kind="stable"))
+        return ReportItem(table=_ready(by_reason), caption="Problems found in the extract, by reason.")
+
+    def first_problems(self, n: int = 10) -> ReportItem:
+        if self.problems.empty:
+            return ReportItem()
+        first = self.problems.head(n)[["row", "column", "value", "problem"]].astype({"row": str})
+        return ReportItem(table=_ready(first),
+                          caption="The first problems found, with the row of the file they are on.")
+
+    def write_tables(self, output_dir) -> str:
+        from cscs_eval.io import write_table
+
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_table(self.by_measure, out / "measures.csv")
+        write_table(self.by_team, out / "completeness_by_team.csv")
+        return f"Tables written to {out}."
+
+
+def overview_report(data, *, referrals=None, measure: str = "reqol10", team: str = "",
+                    suppress: bool = True) -> OverviewReport:
+    """Check the overview's parameters, read the extract once and compute what the data overview shows.
+
+    ``team`` is one team's name exactly as the extract writes it, or ``""`` for every team; a
+    name that is not there (a different case, a typo) is a :class:`~cscs_eval.errors.UsageError`
+    listing the teams.
+    """
+    from cscs_eval.io import read_table
+    from cscs_eval.proms._data import BASE_COLUMNS, validate_proms
+    from cscs_eval.proms._measures import load_measure
+    from cscs_eval.proms._overview import completeness_by_team, extract_summary, measure_counts
+
+    chosen = load_measure(measure)
+    source = _source(data)
+    data = _resolve(data)
+    extract = data if isinstance(data, pd.DataFrame) else read_table(data, required=BASE_COLUMNS + ("referral_id",))
+    ref = None
+    if _given(referrals):
+        referrals = _resolve(referrals)
+        ref = referrals if isinstance(referrals, pd.DataFrame) else read_table(referrals,
+                                                                               required=["referral_id", "team"])
+    teams = set(extract["team"].dropna().astype(str).str.strip())
+    team = _check_team(team, teams)
+    problems = validate_proms(extract)
+    if team:
+        mine = (extract["team"].astype("string").str.strip() == team).fillna(False).astype(bool)
+        problems = problems[problems["row"].isin(pd.Index(mine.to_numpy().nonzero()[0]) + 2)]
+        extract = extract[mine.to_numpy()]
+        ref = None if ref is None else ref[(ref["team"].astype("string").str.strip() == team).fillna(False)
+                                           .astype(bool).to_numpy()]
+    return OverviewReport(measure=chosen, team=team, source=source, suppress=bool(suppress),
+                          facts=extract_summary(extract), by_measure=measure_counts(extract),
+                          by_team=completeness_by_team(extract, referrals=ref, measure=chosen.key),
+                          problems=problems.reset_index(drop=True))
