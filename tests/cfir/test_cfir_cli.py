@@ -296,7 +296,7 @@ def test_import_writes_the_case_ratings_it_carries(capsys, tmp_path):
     assert run(capsys, "cfir", "export", NOTES, "--aliases", ALIASES, "--case-ratings",
                str(SAMPLE / "case_ratings.csv"), "--out", str(qdpx))[0] == 0
     code, _, err = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet))
-    assert code == 0 and "2 case rating(s)" in err and "--case-ratings-out" in err
+    assert code == 0 and "3 case rating(s)" in err and "--case-ratings-out" in err
     code, _, _ = run(capsys, "cfir", "import", str(qdpx), "--out", str(sheet), "--case-ratings-out", str(ratings))
     assert code == 0
     code, out, _ = run(capsys, "cfir", "matrix", str(sheet), "--case-ratings", str(ratings))
