@@ -91,6 +91,7 @@ QDPX_LIMITS = {"member_bytes": 50 * 1024 * 1024, "total_bytes": 200 * 1024 * 102
 CASE_VARIABLE = "cscs-eval case"
 _RATING_VARIABLE = "CFIR rating: "
 _CASE_CODE_PREFIX = "Case: "
+_NO_CODER = "cscs-eval"  # the User written for codings with no coder (clients need one), read back as none
 _NAMESPACE = uuid.UUID("6f1c2a0e-51b3-4c59-9d0e-3c6f9a0b7e11")  # fixed, so exports are reproducible
 
 
@@ -213,7 +214,7 @@ def _clean_table(coding):
         text = df[col].astype("object")
         df[col] = text.map(lambda v: None if _text(v) is None else
                            xml_safe(str(v).replace("\r\n", "\n").replace("\r", "\n")))
-    df["user"] = df["coder"].map(lambda c: c if c else "cscs-eval")
+    df["user"] = df["coder"].map(lambda c: _text(c) or _NO_CODER)
     return df
 
 
@@ -273,6 +274,7 @@ def project_xml(coding, *, name="CFIR coding", case_variables=True, case_codes=T
     var_guid = {}
     if case_variables and cases:
         cr = rate_cases(ratings_of)
+        cr = cr.assign(case=cr["case"].astype("object").map(lambda v: None if _text(v) is None else xml_safe(v)))
         for cid in dict.fromkeys(cr["construct_id"]):
             var_guid[cid] = _guid("variable", cid)
             ET.SubElement(variables, "Variable", {"guid": var_guid[cid],
@@ -716,7 +718,7 @@ def _assign_cases(root, archive, sources, case_codes, source_vars, path, told):
 
 def _snippet(text):
     flat = _flat(text)
-    return flat if len(flat) <= 40 else flat[:37] + "..."
+    return flat if len(flat) <= 40 else (flat[:41].rsplit(" ", 1)[0] or flat[:40]) + "..."
 
 
 def _combine(desc, note, where, told):
@@ -820,7 +822,7 @@ def import_qdpx(path, *, aliases=None) -> Coding:
         sources = _read_sources(root, archive, path)
         case_of = _assign_cases(root, archive, sources, case_codes, source_vars, path, told)
 
-    rows, used, empty, unrated = [], {}, 0, 0
+    rows, used, empty = [], {}, 0
     for s in sources:
         case = case_of[s.guid]
         source = s.name[len(case) + 3:] if s.name.startswith(f"{case} - ") and len(s.name) > len(case) + 3 else s.name
@@ -855,8 +857,8 @@ def import_qdpx(path, *, aliases=None) -> Coding:
                          f"{desc.excerpt_id or note.get('excerpt id') or f'{start}-{end}'} "
                          f"({_snippet(excerpt)!r}), code {code_name!r}")
                 values = _combine(desc, note, where, told)
-                unrated += values["rating"] in (None, "")
                 coder = users.get(cod.get("creatingUser") or sel.get("creatingUser"))
+                coder = None if coder == _NO_CODER else coder
                 rows.append({"excerpt_id": values["excerpt_id"], "case": case, "source": source, "excerpt": excerpt,
                              "construct": code_name, "rating": values["rating"], "coder": coder,
                              "memo": values["memo"], "theme": values["theme"], "_source": s.name,
@@ -867,11 +869,6 @@ def import_qdpx(path, *, aliases=None) -> Coding:
                                   "no excerpt"))
     if not rows:
         raise InputError("the project has no coded text selections", file=path)
-    if unrated:
-        told.append(RefiWarning(
-            f"{path}: {unrated} of {len(rows)} coding(s) carry no rating (no 'cscs-eval:' line in the selection's "
-            "Description and no rating note), so they are rated M (missing); rate them in the coding sheet or add "
-            "'cscs-eval: rating=+1' as the first line of the coding memo"))
     unknown = []
     resolved = {}
     for name in used:
@@ -888,6 +885,12 @@ def import_qdpx(path, *, aliases=None) -> Coding:
     for row in rows:
         row["construct_id"] = resolved[row["construct"]]
     rows = _merge(rows, path, told)
+    unrated = sum(row["rating"] in (None, "") for row in rows)
+    if unrated:
+        told.append(RefiWarning(
+            f"{path}: {unrated} of {len(rows)} coding(s) carry no rating (no 'cscs-eval:' line in the selection's "
+            "Description and no rating note), so they are rated M (missing); rate them in the coding sheet or add "
+            "'cscs-eval: rating=+1' as the first line of the coding memo"))
     _separate_repeated_texts(rows)
     sheet = pd.DataFrame(rows).drop(columns=["construct_id", "_source", "_span"])
     sheet["construct"] = [r["construct_id"] for r in rows]
@@ -923,7 +926,7 @@ def _merge(rows, path, told):
             raise InputError(f"{where}: {said} all map to {get_codebook().label(cid)} ({cid}); give the excerpt one "
                              "rating of it, or map the codes to different constructs", file=path)
         merged = dict(grp[0])
-        merged["rating"] = next(iter(rated), "M")
+        merged["rating"] = next(iter(rated), None if all(r["rating"] in (None, "") for r in grp) else "M")
         memos = [m for m in dict.fromkeys(r["memo"] for r in grp) if m not in (None, "")]
         merged["memo"] = "; ".join(m.strip() for m in memos) if memos else None
         themes = [t for t in dict.fromkeys(r["theme"] for r in grp) if t not in (None, "")]
