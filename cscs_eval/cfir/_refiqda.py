@@ -58,12 +58,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import lzma
 import os
 import re
 import struct
 import uuid
 import warnings
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
@@ -437,7 +439,8 @@ class _Archive:
                              + _RAISE.format(key="members"), file=path)
         try:
             self.zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, struct.error) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError,
+                struct.error) as exc:
             raise InputError(f"not a REFI-QDA project: a .qdpx file is a ZIP archive, and this one cannot be opened "
                              f"({exc})", file=path) from None
         except OSError as exc:
@@ -499,7 +502,7 @@ class _Archive:
         except (RuntimeError, NotImplementedError) as exc:  # zipfile's words for encryption and unknown methods
             raise InputError(f"ZIP member {name!r} cannot be read ({exc}); export the project again with ordinary "
                              "ZIP compression and no password", file=path) from None
-        except (OSError, EOFError, ValueError, LookupError, struct.error) as exc:  # zlib, bz2, lzma: broken data
+        except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, LookupError, struct.error) as exc:
             raise InputError(f"ZIP member {name!r} is damaged ({type(exc).__name__}: {exc}); ask for a fresh "
                              "export", file=path) from None
         data = out.getvalue()
