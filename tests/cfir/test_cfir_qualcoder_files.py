@@ -112,6 +112,13 @@ def test_what_qualcoder_keeps_and_what_it_replaces(name):
     assert texts(ours, values) == texts(theirs, values)
     source_values = f".//{NS}TextSource/{NS}VariableValue/{NS}TextValue"
     assert texts(ours, source_values) == texts(theirs, source_values) != []
+    # kept: the construct definitions (as code memos) and the subconstructs nested under their constructs
+    cfir_codes = f".//{NS}Code[@isCodable='true']"
+    definitions = sorted(c.findtext(f"{NS}Description") for c in ours.iterfind(cfir_codes)
+                         if not c.get("name").startswith("Case: "))
+    assert definitions == sorted(c.findtext(f"{NS}Description") for c in theirs.iterfind(cfir_codes))
+    nested = f".//{NS}Code[@isCodable='true']/{NS}Code"
+    assert len(list(ours.iterfind(nested))) == len(list(theirs.iterfind(nested))) == 19
     # kept: our dates
     assert {e.get("creationDateTime") for e in theirs.iter(f"{NS}PlainTextSelection")} == {CREATED}
     # changed: the case codes became QualCoder's case links, and its SourceRefs name copies of the texts
