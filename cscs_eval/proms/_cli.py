@@ -119,7 +119,7 @@ def _run_validate(args) -> int:
 def _key(args):
     from cscs_eval.governance import load_key
 
-    return load_key(args.key_file)
+    return load_key(key_file=args.key_file)
 
 
 def _run_score(args) -> int:
