@@ -93,7 +93,7 @@ def _run_measures(args) -> int:
     from cscs_eval._commands import emit_table
     from cscs_eval.proms._measures import list_measures
 
-    table = list_measures(args.measures)
+    table = list_measures(extra=args.measures)
     # Printed, a measure without a cut-off shows blanks rather than NaN.
     emit_table(table if args.out else table.astype(object).where(table.notna(), ""), args.out)
     return 0

@@ -99,7 +99,7 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
     body = []
     for values in rows:
         cells = "".join(
-            f"<td class='{'num' if _numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
+            f"<td class='{'num' if is_numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
@@ -107,7 +107,8 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
             f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
-def _numeric_text(value: str) -> bool:
+def is_numeric_text(value: str) -> bool:
+    """True for a formatted number, percentage or suppressed cell, which tables right-align."""
     text = str(value).replace(",", "").replace("%", "").strip()
     if text in ("*", MISSING):
         return True
