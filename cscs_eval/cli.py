@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cscs_eval.logic_model.cli",
     "cscs_eval.progress.cli",
     "cscs_eval.benefits.cli",
+    "cscs_eval._audit_cli",
 )
 
 
