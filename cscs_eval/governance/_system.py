@@ -179,54 +179,144 @@ class Solver:
         self.rhi = np.array(hi, dtype=float)
         self.time_limit = time_limit
         self.points: list[np.ndarray] = []
+        self.low = np.full(n, np.inf)      # smallest and largest value of each variable seen at a feasible point
+        self.high = np.full(n, -np.inf)
         self.feasible = bool(np.all(self.lb <= self.ub))
-        self.solves = 0
+        self.solves = self.milp_solves = 0
+        self._lp = None
+        self.binding = None
+        self._bounds = np.column_stack([self.lb, self.ub]) if n else None
 
-    def solve(self, c):
-        """Optimal value and point of min c.x, or None when infeasible; ('limit', bound) on time-out."""
-        from scipy.optimize import Bounds, LinearConstraint, milp
+    def _lp_form(self):
+        """The rows as linprog wants them: equalities, and inequalities as A x <= b."""
+        from scipy.sparse import vstack
+
+        if self.A is None:
+            return None, None, None, None
+        eq = self.rlo == self.rhi
+        up = ~eq & np.isfinite(self.rhi)
+        down = ~eq & np.isfinite(self.rlo)
+        A_eq = self.A[eq] if eq.any() else None
+        b_eq = self.rlo[eq] if eq.any() else None
+        parts, b = [], []
+        if up.any():
+            parts.append(self.A[up])
+            b.append(self.rhi[up])
+        if down.any():
+            parts.append(-self.A[down])
+            b.append(-self.rlo[down])
+        A_ub = vstack(parts).tocsr() if parts else None
+        b_ub = np.concatenate(b) if b else None
+        return A_eq, b_eq, A_ub, b_ub
+
+    def solve(self, c, fix=None, lp_only=False):
+        """Optimal value and point of min c.x over the integer points, or None when there are none;
+        ('limit', bound) on a time-out. ``fix``: (local index, lo, hi), a tighter bound on one variable.
+        ``lp_only``: stop after the linear relaxation, returning ('fractional',) if it is not integral.
+
+        The linear relaxation first (HiGHS dual simplex, a vertex): when its optimum is integral it is
+        the integer optimum too, which is the usual case for sums of counts (their matrices are close to
+        network matrices); otherwise branch and bound (``milp``).
+        """
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
         if not self.feasible:
             return None
-        cons = [LinearConstraint(self.A, self.rlo, self.rhi)] if self.A is not None else []
         self.solves += 1
-        res = milp(c=c, constraints=cons, integrality=np.ones(len(self.vars)), bounds=Bounds(self.lb, self.ub),
+        if self._lp is None:
+            self._lp = self._lp_form()
+        A_eq, b_eq, A_ub, b_ub = self._lp
+        bounds, lb, ub = self._bounds, self.lb, self.ub
+        if fix is not None:
+            i, a, b = fix
+            bounds, lb, ub = bounds.copy(), lb.copy(), ub.copy()
+            lb[i], ub[i] = max(lb[i], a), min(ub[i], b)
+            bounds[i] = (lb[i], ub[i])
+            if lb[i] > ub[i]:
+                return None
+        lp = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs-ds")
+        if lp.status == 2:
+            if fix is None:
+                self.feasible = False
+            return None
+        self.binding = None
+        if lp.status == 0 and lp.x is not None:
+            x = np.round(lp.x)
+            if np.abs(lp.x - x).max() < 1e-6 and self._fits(x):
+                self._keep(x)
+                # the published values the optimum rests on: variables whose bounds have a dual value
+                marg = np.abs(getattr(lp.lower, "marginals", np.zeros(len(x)))) + \
+                    np.abs(getattr(lp.upper, "marginals", np.zeros(len(x))))
+                self.binding = {self.vars[i] for i in np.flatnonzero(marg > 1e-9)}
+                return float(c @ x), x
+        if lp_only:
+            return ("fractional",)
+        cons = [LinearConstraint(self.A, self.rlo, self.rhi)] if self.A is not None else []
+        self.milp_solves += 1
+        res = milp(c=c, constraints=cons, integrality=np.ones(len(self.vars)), bounds=Bounds(lb, ub),
                    options={"time_limit": self.time_limit, "presolve": True})
         if res.status == 0 and res.x is not None:
             x = np.round(res.x)
-            self.points.append(x)
+            self._keep(x)
             return float(c @ x), x
         if res.status == 2:  # infeasible
-            self.feasible = False
+            if fix is None:
+                self.feasible = False
             return None
-        if res.x is not None:
-            self.points.append(np.round(res.x))
-        bound = getattr(res, "mip_dual_bound", None)
-        return ("limit", bound)
+        if res.x is not None and self._fits(np.round(res.x)):
+            self._keep(np.round(res.x))
+        return ("limit", getattr(res, "mip_dual_bound", None))
 
-    def add_point(self, values: dict):
-        """A known feasible point (cell var -> value), e.g. the true table in :func:`protect`."""
-        x = np.array([values.get(v, self.lb[i]) for i, v in enumerate(self.vars)], dtype=float)
+    def _fits(self, x) -> bool:
+        """An integral point satisfies every row and bound (to rounding error)?"""
+        if np.any(x < self.lb - 1e-9) or np.any(x > self.ub + 1e-9):
+            return False
+        if self.A is None:
+            return True
+        ax = self.A @ x
+        return bool(np.all(ax >= self.rlo - 1e-6) and np.all(ax <= self.rhi + 1e-6))
+
+    def _keep(self, x):
         self.points.append(x)
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+
+    def add_points(self, matrix):
+        """Known feasible points (rows over this component's variables), e.g. from earlier rounds."""
+        if len(matrix):
+            self.points.extend(matrix)
+            np.minimum(self.low, matrix.min(axis=0), out=self.low)
+            np.maximum(self.high, matrix.max(axis=0), out=self.high)
 
     def observed(self, v):
         i = self.local[v]
-        vals = [p[i] for p in self.points]
-        return (min(vals), max(vals)) if vals else (None, None)
+        if not self.points:
+            return None, None
+        return self.low[i], self.high[i]
 
 
 def acceptable(kind, admitted, lo, hi, *, exact: bool) -> bool:
     """Does the interval lo..hi admit everything the cell's published value admits?
 
-    star: it contains 1..SMALL_MAX; rounded: it contains the admitted interval; latent (a count shown
-    only through exact rates): it contains some rounding interval (width 4, or 5..7), or, when
-    ``exact``, it is exactly 0. Monotone: a wider interval is never less acceptable (except the exact
-    zero), so an observed range of feasible values that is acceptable proves the cell safe.
+    star: it contains 1..SMALL_MAX; or, when ``exact``, it lies above SMALL_MAX and is as wide as a
+    rounding interval (a larger count hidden as a complement: it tells no small count), or it is 0.
+    rounded: it contains the admitted interval. latent (a count shown only through rates): it
+    contains some rounding interval (width 4, or 5..7), or, when ``exact``, it is exactly 0. Without
+    ``exact`` (an observed range of feasible values, inside the true interval) only the monotone
+    tests count, so an observed range that passes proves the cell safe.
     """
     if lo is None:
         return False
     if kind == "star":
-        return lo <= 1 and hi >= SMALL_MAX
+        if lo <= 1 and hi >= SMALL_MAX:
+            return True
+        if not exact:
+            return False
+        if lo > SMALL_MAX:
+            # provably not a small count (a larger number hidden to protect another): it tells no
+            # small count, but must not be known more closely than rounding would show it
+            return hi - lo >= 2 * (ROUND_TO // 2)
+        return hi <= 0     # provably 0: a hidden zero; any other interval pins a small count down
     if kind == "rounded":
         return lo <= admitted[0] and hi >= admitted[1]
     if exact and lo == hi == 0:
@@ -247,15 +337,28 @@ def _ends_proven(t, lo, hi) -> tuple[bool, bool]:
 
 
 def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int = 4, pool=None):
-    """Interval of every target: dict var -> (lo, hi, status), status 'ok', 'leak', 'infeasible' or
-    'undecided' (a time limit); ``hi`` is ``math.inf`` when only the program's big bound stops it.
+    """Interval of every target: dict var -> (lo, hi, status, binding), status 'ok', 'leak',
+    'infeasible' or 'undecided' (a time limit); ``hi`` is ``math.inf`` when only the program's big
+    bound stops it. For a leak, ``binding`` is the set of variables whose published bounds the
+    attack's optimum rests on (from the linear program's duals), or None when not known.
 
     ``seeds``: known feasible points (dict cell -> value). ``pool``: a dict that keeps the feasible
     points found, for a later call on a relaxed program (more cells hidden), where they stay feasible.
     """
     by_var = {t.var: t for t in targets}
     out = {}
-    pool_points = pool.setdefault("points", []) if pool is not None else []
+    if pool is None:
+        pool = {}
+    index = pool.setdefault("index", {})        # cell -> column of the stored points
+    stored = pool.setdefault("points", [])      # rows: values by column (nan where not known)
+    seed_rows = []
+    for seed in seeds:
+        for name in seed:
+            index.setdefault(name, len(index))
+        row = np.full(len(index), np.nan)
+        for name, value in seed.items():
+            row[index[name]] = value
+        seed_rows.append(row)
     for variables, rows in program.components():
         mine = [by_var[v] for v in variables if v in by_var]
         if not mine:
@@ -264,21 +367,32 @@ def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int 
             for t in mine:
                 lo, hi = program.lb[t.var], program.ub[t.var]
                 if lo > hi:
-                    out[t.var] = (None, None, "infeasible")
+                    out[t.var] = (None, None, "infeasible", None)
                     continue
                 hi_r = math.inf if hi >= program.big else hi
-                out[t.var] = (lo, hi_r, "ok" if acceptable(t.kind, t.admitted, lo, hi_r, exact=True) else "leak")
+                ok = acceptable(t.kind, t.admitted, lo, hi_r, exact=True)
+                out[t.var] = (lo, hi_r, "ok" if ok else "leak", None if ok else {t.var})
             continue
         solver = Solver(program, variables, rows)
-        named = [(v, program.names[v]) for v in variables if program.names[v] is not None]
-        for point in list(seeds) + pool_points:
-            if all(n in point for _, n in named):
-                solver.add_point({v: point[n] for v, n in named})
+        named = [(solver.local[v], program.names[v]) for v in variables if program.names[v] is not None]
+        for name in (n for _, n in named):
+            index.setdefault(name, len(index))
+        cols = np.array([index[n] for _, n in named])
+        where = np.array([i for i, _ in named])
+        known = [r for r in (*seed_rows, *stored) if len(r) > cols.max()]
+        if known:
+            block = np.array([r[cols] for r in known])
+            ok = ~np.isnan(block).any(axis=1)
+            if ok.any():
+                full = np.tile(solver.lb, (int(ok.sum()), 1))   # helper variables: unused by the checks
+                full[:, where] = block[ok]
+                solver.add_points(full)
         before = len(solver.points)
         _solve_component(solver, mine, out, rounds=rounds)
-        if pool is not None:
-            for p in solver.points[before:][-12:]:
-                pool_points.append({n: p[solver.local[v]] for v, n in named})
+        for x in solver.points[before:][-16:]:
+            row = np.full(len(index), np.nan)
+            row[cols] = x[where]
+            stored.append(row)
     return out
 
 
@@ -289,18 +403,29 @@ def _solve_component(solver: Solver, targets, out, *, rounds):
         solver.solve(np.zeros(n))
     if not solver.feasible:
         for t in targets:
-            out[t.var] = (None, None, "infeasible")
+            out[t.var] = (None, None, "infeasible", None)
         return
 
     def needs():
-        lo_need, hi_need = [], []
+        lo_need, hi_need = {}, {}
         for t in targets:
             a, b = _ends_proven(t, *solver.observed(t.var))
             if not a:
-                lo_need.append(t)
+                lo_need[t.var] = t
             if not b:
-                hi_need.append(t)
+                hi_need[t.var] = t
         return lo_need, hi_need
+
+    def push(lo_need, hi_need, r, skip=None):
+        """An objective pushing every unproven end its way (alternating for cells that need both)."""
+        c = np.zeros(n)
+        for v in lo_need:
+            if v != skip and (v not in hi_need or (r + v) % 2 == 0):
+                c[solver.local[v]] = 1.0
+        for v in hi_need:
+            if v != skip and (v not in lo_need or (r + v) % 2 == 1):
+                c[solver.local[v]] = -1.0
+        return c
 
     # A few weighted solves push many cells to their ends at once.
     lo_need, hi_need = needs()
@@ -308,68 +433,78 @@ def _solve_component(solver: Solver, targets, out, *, rounds):
         left = len(lo_need) + len(hi_need)
         if not left:
             break
-        c = np.zeros(n)
-        both = {t.var for t in lo_need} & {t.var for t in hi_need}
-        for t in lo_need:
-            if t.var not in both or (r + t.var) % 2 == 0:
-                c[solver.local[t.var]] = 1.0
-        for t in hi_need:
-            if t.var not in both or (r + t.var) % 2 == 1:
-                c[solver.local[t.var]] = -1.0
-        solver.solve(c)
-        if not solver.feasible:
-            break
+        solver.solve(push(lo_need, hi_need, r))
         lo_need, hi_need = needs()
         if len(lo_need) + len(hi_need) >= left and r:
             break
-    if not solver.feasible:
-        for t in targets:
-            out[t.var] = (None, None, "infeasible")
-        return
 
-    def end(t, sign):
+    # Each end still unproven: is there a point with the cell at that end (pushing the others as well)?
+    # If so it is proven; if not, it is a leak, and the exact end is found next.
+    def target_end(t, end):
+        a, b = _target_range(t)
+        i = solver.local[t.var]
+        fix = (i, -np.inf, a) if end == "lo" else (i, b, np.inf)
+        solver.solve(push(lo_need, hi_need, len(solver.points), skip=t.var), fix=fix, lp_only=True)
+
+    for t in targets:
+        for end, need in (("lo", lo_need), ("hi", hi_need)):
+            if t.var in need and _still(solver, t, end):
+                target_end(t, end)
+        lo_need, hi_need = needs()
+
+    def exact(t, sign):
         c = np.zeros(n)
         c[solver.local[t.var]] = sign
         res = solver.solve(c)
         if res is None:
-            return None, "infeasible"
+            return None, "infeasible", None
         if res[0] == "limit":
             bound = res[1]
             if bound is None:
                 bound = solver.lb[solver.local[t.var]] if sign > 0 else -solver.ub[solver.local[t.var]]
-            return sign * bound, "undecided"
-        return sign * res[0], "ok"
+            return sign * bound, "undecided", None
+        return sign * res[0], "ok", solver.binding
 
-    # The rest one by one; each solution may settle others on the way.
     for t in targets:
-        status = "ok"
-        a, b = _ends_proven(t, *solver.observed(t.var))
-        lo = hi = None
-        if not a:
-            lo, st = end(t, 1.0)
-            status = st if st != "ok" else status
-        if not b and status != "infeasible":
-            hi, st = end(t, -1.0)
-            status = st if st != "ok" else status
-        if status == "infeasible":
-            out[t.var] = (None, None, "infeasible")
+        lo, hi = solver.observed(t.var)
+        if acceptable(t.kind, t.admitted, lo, hi, exact=False):
+            out[t.var] = (lo, math.inf if hi >= big else hi, "ok", None)
             continue
-        olo, ohi = solver.observed(t.var)
-        lo = olo if lo is None else lo
-        hi = ohi if hi is None else hi
+        lo, st1, bind_lo = exact(t, 1.0)
+        hi, st2, bind_hi = exact(t, -1.0)
+        if "infeasible" in (st1, st2):
+            out[t.var] = (None, None, "infeasible", None)
+            continue
         hi_r = math.inf if hi >= big else hi
-        if acceptable(t.kind, t.admitted, lo, hi_r, exact=(a is False and b is False)) and status == "ok":
-            out[t.var] = (lo, hi_r, "ok")
+        if "undecided" in (st1, st2):
+            out[t.var] = (lo, hi_r, "undecided", None)
             continue
-        if status == "ok":
-            # a leak: make the end proven by observation exact too, for the report
-            if a:
-                lo, _ = end(t, 1.0)
-            if b:
-                hi, _ = end(t, -1.0)
-                hi_r = math.inf if hi >= big else hi
-            status = "ok" if acceptable(t.kind, t.admitted, lo, hi_r, exact=True) else "leak"
-        out[t.var] = (lo, hi_r, status)
+        if acceptable(t.kind, t.admitted, lo, hi_r, exact=True):
+            out[t.var] = (lo, hi_r, "ok", None)
+            continue
+        # which end falls short, and the published values that end rests on (None: not known)
+        want_lo, want_hi = _target_range(t)
+        binding = set()
+        for short, bind in ((lo > want_lo, bind_lo), (hi_r < want_hi, bind_hi)):
+            if short:
+                binding = None if bind is None or binding is None else binding | bind
+        if binding is not None:
+            binding.discard(t.var)
+        out[t.var] = (lo, hi_r, "leak", binding)
+
+
+def _target_range(t):
+    """The values a cell must be able to take: its admitted interval (1..SMALL_MAX for ``*``)."""
+    if t.kind == "star":
+        return 1, SMALL_MAX
+    if t.kind == "rounded":
+        return t.admitted
+    return -np.inf, np.inf
+
+
+def _still(solver, t, end) -> bool:
+    a, b = _ends_proven(t, *solver.observed(t.var))
+    return not (a if end == "lo" else b)
 
 
 # ---- building the program from published tables ---------------------------------------------------
@@ -615,6 +750,8 @@ def build(tables: list[Published], *, big=None, extra_values=(), kinds=None):
                             den = {k: float(ROUND_TO)}
                         _rate_rows(prog, num, den, rs, m)
                         continue
+                    if not exact:
+                        continue   # computed from the counts shown beside it: it tells nothing more
                 # exact counts behind the rate: (r - h) * den <= m * num <= (r + h) * den, den >= 1
                 if not num_shown:
                     seen.setdefault(cn, []).append(("shown", None))

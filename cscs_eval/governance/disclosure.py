@@ -398,11 +398,11 @@ def protect_tables(tables, *, suppress: bool = True, max_rounds: int | None = No
         result = sysm.intervals(prog, [t for _, t in targets], seeds=seeds, pool=pool)
         leaks = []
         for c, t in targets:
-            lo, hi, status = result[t.var]
+            lo, hi, status, binding = result[t.var]
             if status == "infeasible":
                 raise RuntimeError(f"the protected tables do not fit their own structure at {c}; please report this")
             if status != "ok":
-                leaks.append((c, t, lo, hi))
+                leaks.append((c, None if binding is None else {prog.names[v] for v in binding} - {None}))
         hard = [f for f in findings if not f.get("soft")]
         if not leaks and not hard:
             break
@@ -416,12 +416,17 @@ def protect_tables(tables, *, suppress: bool = True, max_rounds: int | None = No
 
 
 def _choose_complements(leaks, findings, relations, by_id, truth):
-    """One complementary cell per leak: the least informative publishable cell linked to it.
+    """Complementary cells for this round's leaks: few, and the least informative.
 
-    Candidates are the shown, nonzero cells of the relations (sums and rates) that contain the leaking
-    cell; failing those, cells linked through hidden cells; failing those, the leaking cell itself, then
-    any shown cell of its table. Cost: (marginal cell?, true count), smallest first (sdcTable's weight
-    = frequency; tau-ARGUS's large penalty on marginal cells).
+    Each leak's candidates are the shown, nonzero cells whose published values the attack's optimum
+    rests on (the variables with a dual value at the optimum of the attacker's linear program: hiding
+    one of them relaxes exactly the bound that made the interval too narrow, the way the optimal
+    method's cuts come from the attacker problems' duals); when those are not known, the shown, nonzero
+    cells of the relations that contain it and the leaking cell itself; failing those, cells linked to it through hidden
+    cells, then any shown cell of its table, then zeros. The cost decides: (marginal cell?, true
+    count), smallest first (sdcTable's weight = frequency; tau-ARGUS's large penalty on marginal
+    cells); between equal costs, the cell that serves more leaks. A leak sharing a relation with a cell chosen this round waits for the
+    next attack, since that cell may already protect it.
     """
     by_cell = {}
     for rel in relations:
@@ -438,37 +443,47 @@ def _choose_complements(leaks, findings, relations, by_id, truth):
     def cost(c):
         return (c in marginal, truth.get(c, 0), c[0], c[1], c[2])
 
-    chosen, touched = [], set()
-    for f in findings:  # a 100% group: hide another, zero, part of the same total
+    wanted = []   # (leak cell, candidate set)
+    for f in findings:  # a 100% group: hide another (zero) part of the same total
         rel = f.get("group")
-        zeros = [c for c in (rel["cells"][1:] if rel else []) if not hidden(c) and c != f["cell"] and
-                 truth.get(c) == 0]
-        pick = min(zeros, key=cost) if zeros else None
-        if pick is None and f["cell"][1] is not None and f["cell"][2] is not None:
-            pick = _nearest(f["cell"], by_cell, hidden, shown_nonzero, cost)
-        if pick is not None and pick not in chosen:
-            chosen.append(pick)
-            touched.update(x for r in by_cell.get(pick, []) for x in r["cells"])
-    for c in sorted(leak[0] for leak in leaks):
-        if c in touched:
-            continue  # a complement chosen this round already sits in one of its relations: re-attack first
-        pick = _nearest(c, by_cell, hidden, shown_nonzero, cost)
-        if pick is None and not hidden(c) and truth.get(c):
-            pick = c
-        if pick is None:
+        cands = {c for c in (rel["cells"][1:] if rel else []) if not hidden(c) and c != f["cell"]}
+        if not cands and f["cell"][1] is not None:
+            cands = _nearest(f["cell"], by_cell, hidden, shown_nonzero)
+        wanted.append((f["cell"], cands))
+    for c, binding in sorted(leaks, key=lambda leak: leak[0]):
+        # the published values the attack rests on (the duals of its optimum), else the cells linked to c
+        cands = {y for y in binding or () if shown_nonzero(y)}
+        if not cands:
+            cands = _nearest(c, by_cell, hidden, shown_nonzero)
+            if shown_nonzero(c):
+                cands = cands | {c}
+        if not cands:
             table = by_id[c[0]]
-            cands = [(c[0], i, col) for col in table.counts for i in range(table.n)
-                     if shown_nonzero((c[0], i, col))]
-            pick = min(cands, key=cost) if cands else None
-        if pick is not None and pick not in chosen:
-            chosen.append(pick)
-            touched.update(x for r in by_cell.get(pick, []) for x in r["cells"])
-            touched.add(pick)
+            cands = {(c[0], i, col) for col in table.counts for i in range(table.n) if shown_nonzero((c[0], i, col))}
+        if not cands:
+            # only zeros are left: hiding one says that a * may hide other numbers, which is what protects
+            # a total of 1 to 4 split into parts of 1 to 4 (each part would otherwise be at most 3)
+            cands = {y for rel in by_cell.get(c, []) for y in rel["cells"] if not hidden(y) and truth.get(y) == 0}
+            if not cands:
+                table = by_id[c[0]]
+                cands = {(c[0], i, col) for col in table.counts for i in range(table.n)
+                         if not hidden((c[0], i, col)) and truth.get((c[0], i, col)) == 0}
+        wanted.append((c, cands))
+    chosen, waiting = [], [w for w in wanted if w[1]]
+    while waiting:
+        counts = {}
+        for _, cands in waiting:
+            for y in cands:
+                counts[y] = counts.get(y, 0) + 1
+        pick = min(counts, key=lambda y: (cost(y)[:2], -counts[y], cost(y)[2:]))
+        chosen.append(pick)
+        near = {x for rel in by_cell.get(pick, []) for x in rel["cells"]} | {pick}
+        waiting = [(c, cands) for c, cands in waiting if pick not in cands and c not in near]
     return chosen
 
 
-def _nearest(c, by_cell, hidden, shown_nonzero, cost):
-    """The cheapest shown nonzero cell sharing a relation with ``c``, looking through hidden cells."""
+def _nearest(c, by_cell, hidden, shown_nonzero) -> set:
+    """The shown nonzero cells sharing a relation with ``c``; failing those, those linked through hidden cells."""
     frontier, seen = [c], {c}
     for _ in range(4):
         cands, nxt = set(), []
@@ -477,17 +492,15 @@ def _nearest(c, by_cell, hidden, shown_nonzero, cost):
                 for y in rel["cells"]:
                     if y in seen:
                         continue
+                    seen.add(y)
                     if shown_nonzero(y):
                         cands.add(y)
                     elif hidden(y):
                         nxt.append(y)
-                    seen.add(y)
-        if cands:
-            return min(cands, key=cost)
-        if not nxt:
-            return None
+        if cands or not nxt:
+            return cands
         frontier = nxt
-    return None
+    return set()
 
 
 def _result(s: _State) -> ProtectedTable:
@@ -554,7 +567,7 @@ def audit(tables) -> pd.DataFrame:
         rows.append(dict(table=tid, row="" if i is None else view.row_labels[i], column=col or "",
                          shown=_shown(view, i, col), low=f.get("low"), high=f.get("high"), why=f["why"]))
     for c, t in targets:
-        lo, hi, status = result[t.var]
+        lo, hi, status, _ = result[t.var]
         if status == "ok":
             continue
         tid, i, col = c
