@@ -336,11 +336,15 @@ def _ends_proven(t, lo, hi) -> tuple[bool, bool]:
     return ok, ok
 
 
-def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int = 4, pool=None):
+def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int = 4, pool=None, report=True,
+              probe=True):
     """Interval of every target: dict var -> (lo, hi, status, binding), status 'ok', 'leak',
     'infeasible' or 'undecided' (a time limit); ``hi`` is ``math.inf`` when only the program's big
     bound stops it. For a leak, ``binding`` is the set of variables whose published bounds the
     attack's optimum rests on (from the linear program's duals), or None when not known.
+    ``report=False`` (for :func:`protect`, which needs to know only which cells leak and why) leaves
+    an end proven by a feasible point as observed instead of making it exact. ``probe=False`` skips
+    the feasibility probes and goes straight to the exact ends.
 
     ``seeds``: known feasible points (dict cell -> value). ``pool``: a dict that keeps the feasible
     points found, for a later call on a relaxed program (more cells hidden), where they stay feasible.
@@ -388,7 +392,7 @@ def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int 
                 full[:, where] = block[ok]
                 solver.add_points(full)
         before = len(solver.points)
-        _solve_component(solver, mine, out, rounds=rounds)
+        _solve_component(solver, mine, out, rounds=rounds, report=report, probe=probe)
         for x in solver.points[before:][-16:]:
             row = np.full(len(index), np.nan)
             row[cols] = x[where]
@@ -396,7 +400,7 @@ def intervals(program: Program, targets: list[Target], *, seeds=(), rounds: int 
     return out
 
 
-def _solve_component(solver: Solver, targets, out, *, rounds):
+def _solve_component(solver: Solver, targets, out, *, rounds, report=True, probe=True):
     n = len(solver.vars)
     big = solver.program.big
     if solver.feasible and not solver.points:
@@ -446,7 +450,7 @@ def _solve_component(solver: Solver, targets, out, *, rounds):
         fix = (i, -np.inf, a) if end == "lo" else (i, b, np.inf)
         solver.solve(push(lo_need, hi_need, len(solver.points), skip=t.var), fix=fix, lp_only=True)
 
-    for t in targets:
+    for t in targets if probe else ():
         for end, need in (("lo", lo_need), ("hi", hi_need)):
             if t.var in need and _still(solver, t, end):
                 target_end(t, end)
@@ -470,8 +474,10 @@ def _solve_component(solver: Solver, targets, out, *, rounds):
         if acceptable(t.kind, t.admitted, lo, hi, exact=False):
             out[t.var] = (lo, math.inf if hi >= big else hi, "ok", None)
             continue
-        lo, st1, bind_lo = exact(t, 1.0)
-        hi, st2, bind_hi = exact(t, -1.0)
+        a, b = (False, False) if report else _ends_proven(t, lo, hi)
+        olo, ohi = lo, hi
+        lo, st1, bind_lo = (olo, "ok", set()) if a else exact(t, 1.0)
+        hi, st2, bind_hi = (ohi, "ok", set()) if b else exact(t, -1.0)
         if "infeasible" in (st1, st2):
             out[t.var] = (None, None, "infeasible", None)
             continue

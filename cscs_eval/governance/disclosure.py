@@ -88,6 +88,7 @@ from cscs_eval.governance import ROUND_TO, SMALL_MAX, SUPPRESSED, SUPPRESSION_NO
 from cscs_eval.governance import _system as sysm
 from cscs_eval.governance.structure import TableStructure
 
+PROBE = False
 __all__ = ["protect", "protect_tables", "primary_suppression", "audit", "ProtectedTable", "LEAK_COLUMNS",
            "PROTECTED_NOTE", "SECONDARY_NOTE", "NOT_FOR_PUBLICATION"]
 
@@ -395,7 +396,7 @@ def protect_tables(tables, *, suppress: bool = True, max_rounds: int | None = No
                         kinds[(s.structure.table_id, i, col)] = "star"
         prog, targets, findings, relations = sysm.build(views, extra_values=(biggest,), kinds=kinds)
         seeds = [truth]
-        result = sysm.intervals(prog, [t for _, t in targets], seeds=seeds, pool=pool)
+        result = sysm.intervals(prog, [t for _, t in targets], seeds=seeds, pool=pool, report=False)
         leaks = []
         for c, t in targets:
             lo, hi, status, binding = result[t.var]
