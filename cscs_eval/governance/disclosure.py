@@ -11,7 +11,8 @@ back, or an interval around it too narrow to protect it [1, s. 2.2, 2.5]. The re
 *The attacker and the audit.* tau-ARGUS's audit solves two linear programs for every suppressed cell
 (its minimum and maximum given the published cells, the table's equations and a-priori bounds) and
 compares the "feasibility interval" found with the cell's required "protection interval", the true
-value minus a lower and plus an upper protection level [1, s. 2.5, 2.15, 4.2.6]; sdcTable's
+value minus a lower and plus an upper protection level, on the full set of table relations
+[1, s. 2.5, 2.15]; sdcTable's
 ``attack()`` does the same with HiGHS, bounding suppressed cells by 0 and the largest cell
 [2, R/attack.R]. :func:`audit` does this for our tables, with three changes that our publications
 need. (a) Integer programming (``scipy.optimize.milp``), not linear programming: a rate shown with
@@ -26,23 +27,26 @@ lies wholly in one part: the 1 to 4 people all belong to that group (the "100% c
 the tau-ARGUS manual warns about for frequency tables [1, s. 2.3]).
 
 *Choosing complementary cells.* tau-ARGUS offers optimal (one mixed-integer model of the whole
-table), modular/HiTaS (optimal on subtables, top-down through a hierarchy), hypercube/GHMITER (for
-each primary cell the cheapest hypercube of suppressed cells around it) and network methods
-[1, s. 2.8-2.11]; sdcTable adds SIMPLEHEURISTIC, which suppresses, attacks every primary cell with the
+table, its attacker problems turned into cuts by Benders decomposition) [1, s. 2.9], modular/HiTaS
+(optimal on subtables, top-down through a hierarchy) [1, s. 2.10], hypercube/GHMITER (for each
+primary cell the cheapest hypercube of suppressed cells around it) [1, s. 2.8] and network methods; sdcTable adds SIMPLEHEURISTIC, which suppresses, attacks every primary cell with the
 LP above and, for each one still recoverable, suppresses the cheapest publishable cell of a subtable
 containing it, repeating until every attack fails [2, R/utils_simpleheuristic.R; 3]. Our tables are
 small and their relations are of several kinds at once (sums across a row, total rows, breakdowns
 of another table, rates), which suits the attack-and-repair loop of SIMPLEHEURISTIC better than the
 geometric hypercube (which needs a pure n-dimensional table) or a full optimal model: :func:`protect`
 follows it, attacking with the exact integer audit. The cost that decides which cell to hide is
-sdcTable's default weight, the cell's own count (its number of contributors, the least informative
-cells first), with tau-ARGUS's hypercube rule that marginal cells (totals, total rows, a row another
-table breaks down) are taken only when no inner cell will do [1, s. 2.6, 2.8.1]: the least
-informative cell is the smallest inner one. Zero cells are frozen, as the hypercube treats them
-[1, s. 2.8.2], except to break a 100% group, where only hiding another part can help.
+sdcTable's default weight, the cell's own count, which for a table of counts is tau-ARGUS's
+"frequency" cost (hide the cells with the fewest contributors; the "unity" cost, fewest cells, tends
+to hide totals) [1, s. 2.6, 3.1.4], with the hypercube's rule that marginal cells (totals, total
+rows, a row another table breaks down) are taken only when no inner cell will do [1, s. 2.8.1]: the
+least informative cell is the smallest inner one. Zero cells are frozen, as the hypercube treats them
+[1, s. 2.8.2], except to break a 100% group, where only hiding another part can help, and when
+nothing else is left: a total of 1 to 4 split into two parts of 1 to 4 (each part is then at most
+3), the case for which the modular method forces a third suppression [1, s. 2.10].
 
 *Linked tables.* sdcTable protects two tables with common cells by building one constraint matrix
-over both [2, R/protect_linked_tables.R]; tau-ARGUS builds a cover table [1, s. 2.11, 4.5.2]; rtauargus
+over both [2, R/protect_linked_tables.R]; tau-ARGUS builds a cover table [1, s. 2.11]; rtauargus
 iterates table by table until the common cells agree [4]. :func:`protect_tables` takes sdcTable's
 route: the tables' relations, including each breakdown's equations with the row it breaks down, form
 one program, attacked and repaired together, so no common cell can be suppressed in one table and

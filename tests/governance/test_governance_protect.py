@@ -94,3 +94,36 @@ def test_primary_suppression_is_the_old_rule():
     assert out.table["improved_pct"].tolist() == ["*", 21.7]
     assert out.note == SUPPRESSION_NOTE
     assert all(r.basis == "exact" for r in out.structure.rates)
+
+
+def test_total_rows_per_measure_and_a_breakdown_matched_by_measure():
+    from cscs_eval.governance import Breakdown
+
+    # Two measures, each with its own "All teams" row; a group table per measure breaks it down.
+    teams = TableStructure("by_team", key=("measure", "team"), counts=("paired",),
+                           group_total=GroupTotal("team", "All teams"))
+    groups = TableStructure("by_group", key=("measure", "group"), counts=("paired",),
+                            breakdowns=(Breakdown("by_team", row={"team": "All teams"}, counts=("paired",),
+                                                  match=("measure",)),))
+    t = pd.DataFrame({"measure": ["reqol10"] * 3 + ["dialog"] * 3, "team": ["A", "B", "All teams"] * 2,
+                      "paired": [6, 3, 9, 20, 22, 42]})
+    g = pd.DataFrame({"measure": ["reqol10"] * 2 + ["dialog"] * 2, "group": ["G1", "G2"] * 2,
+                      "paired": [9, 0, 2, 40]})
+    leaks = audit([primary_suppression(t, teams), primary_suppression(g, groups)])
+    # reqol10: All = A + B <= 7 + 4 = 11 rules out 12, and G1 = All (G2 is 0) follows it.
+    assert set(zip(leaks["table"], leaks["row"])) >= {("by_team", "measure=reqol10, team=All teams")}
+    from cscs_eval.governance import protect_tables
+
+    out = protect_tables([(t, teams), (g, groups)])
+    assert audit(out).empty
+    # dialog needs nothing: 20 + 20 = 40 fits; its G1 of 2 is * and G2 40 (38-42) keeps 1-4 open.
+    assert out[0].table["paired"].tolist()[3:] == [20, 20, 40]
+
+
+def test_missing_counts_and_empty_denominators():
+    s = TableStructure("t", key=("team",), counts=("eligible", "paired"), rates=(Rate("paired_pct", "paired", "eligible"),))
+    truth = pd.DataFrame({"team": ["A", "B", "C"], "eligible": [0, None, 30], "paired": [0, None, 12]})
+    out = protect(truth, s)
+    assert out.table["paired_pct"].tolist()[:2] == [None, None]      # nothing to divide by, or not known
+    assert out.table["paired_pct"].tolist()[2] == 33.3                 # 10 / 30
+    assert audit(out).empty
