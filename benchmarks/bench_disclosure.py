@@ -96,11 +96,12 @@ def main(argv=None) -> None:
     rows = []
     for seed in seeds:
         teams, groups = make_tables(seed)
-        base_t, base = timed(lambda: [primary_suppression(with_exact_rates(teams, team_s), team_s),
-                                      primary_suppression(with_exact_rates(groups, group_s), group_s)], repeat)
-        prot_t, prot = timed(lambda: protect_tables([(teams, team_s), (groups, group_s)]), repeat)
-        aud_t, leaks = timed(lambda: audit(prot), repeat)
-        atk_t, attack = timed(lambda: audit(base), 1)
+        base_t, base = timed(lambda t=teams, g=groups: [primary_suppression(with_exact_rates(t, team_s), team_s),
+                                                        primary_suppression(with_exact_rates(g, group_s), group_s)],
+                             repeat)
+        prot_t, prot = timed(lambda t=teams, g=groups: protect_tables([(t, team_s), (g, group_s)]), repeat)
+        aud_t, leaks = timed(lambda p=prot: audit(p), repeat)
+        atk_t, attack = timed(lambda b=base: audit(b), 1)
         hidden = sum(int((p.reasons == "secondary").to_numpy().sum()) for p in prot)
         small = sum(int((p.reasons == "small").to_numpy().sum()) for p in prot)
         cells = sum(p.table.shape[0] * (p.table.shape[1] - 1) for p in prot)

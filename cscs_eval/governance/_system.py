@@ -5,14 +5,16 @@ Internal to :mod:`cscs_eval.governance.disclosure`. One integer variable stands 
 to 5 -> r-2 to r+2, an exact count -> itself), and the structures add linear relations (parts of a
 total, total rows, breakdowns of another table's row) and rate constraints (a rate shown with d
 decimals bounds numerator/denominator between two values: linear in the two counts). The interval of
-a count is then its minimum and maximum over the integer points of that polyhedron, found with
-``scipy.optimize.milp`` (HiGHS branch and bound).
+a count is then its minimum and maximum over the integer points of that polyhedron: the linear
+relaxation first (``scipy.optimize.linprog``, HiGHS dual simplex), whose optimum, when integral, is the
+integer optimum too; otherwise ``scipy.optimize.milp`` (HiGHS branch and bound).
 
-Speed: the program splits into connected components; within one, extreme feasible points found for a
+Speed: the program splits into connected components; within one, feasible points found for a
 weighted sum of all cells (a few solves) certify most intervals at once, because a cell whose
-observed values already reach both ends of what its published value admits cannot leak. Only the
-cells left uncertified get their own minimisation and maximisation. Feasible points stay feasible
-when more cells are hidden (every bound only widens), so :func:`protect` keeps them between rounds.
+observed values already reach both ends of what its published value admits cannot leak. The cells
+left get a feasibility probe per end (the cell held at that end, the others pushed too), and only
+those that fail get their exact minimum and maximum. Feasible points stay feasible when more cells
+are hidden (every bound only widens), so :func:`protect` keeps them between rounds.
 """
 
 from __future__ import annotations
@@ -23,15 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cscs_eval.errors import InputError
+from cscs_eval.governance import ROUND_TO, SMALL_MAX, SUPPRESSED
 
-SMALL_MAX = 4
-ROUND_TO = 5
 #: Rates are modelled to at most this many decimals (finer ones pin counts anyway).
 MAX_DECIMALS = 6
 
 
 # ---- published values ----------------------------------------------------------------------------
-STAR = "*"
+STAR = SUPPRESSED
 
 
 def parse_value(v):

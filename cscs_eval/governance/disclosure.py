@@ -368,7 +368,8 @@ def protect_tables(tables, *, suppress: bool = True, max_rounds: int | None = No
     if not suppress:
         out = []
         for df, st in pairs:
-            out.append(ProtectedTable(df.copy(), st.replace(suppressed=False, secondary=False,
+            shown_latent = tuple(c for c in st.latent if c not in df.columns)   # the table shows them all
+            out.append(ProtectedTable(df.copy(), st.replace(suppressed=False, secondary=False, latent=shown_latent,
                                                             rates=tuple(_with_basis(r, "exact") for r in st.rates)),
                                       pd.DataFrame(False, index=df.index, columns=df.columns),
                                       pd.DataFrame("", index=df.index, columns=df.columns), NOT_FOR_PUBLICATION))
