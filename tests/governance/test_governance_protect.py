@@ -127,3 +127,13 @@ def test_missing_counts_and_empty_denominators():
     assert out.table["paired_pct"].tolist()[:2] == [None, None]      # nothing to divide by, or not known
     assert out.table["paired_pct"].tolist()[2] == 33.3                 # 10 / 30
     assert audit(out).empty
+
+
+def test_docstring_examples():
+    import doctest
+
+    import cscs_eval.governance as governance
+    from cscs_eval.governance import disclosure
+
+    for module in (governance, disclosure):
+        assert doctest.testmod(module).failed == 0
