@@ -35,7 +35,8 @@ def _run(args) -> int:
     from cscs_eval.governance.files import audit_path
     from cscs_eval.io import write_table
 
-    leaks = audit_path(args.path)
+    result = audit_path(args.path)
+    leaks = result.table
     if args.out:
         write_table(leaks, args.out)
         print(f"wrote {args.out} ({len(leaks)} rows)", file=sys.stderr)
@@ -45,11 +46,5 @@ def _run(args) -> int:
         interval = _interval(r.low, r.high)
         interval = f" true value {interval};" if interval else ""
         print(f"{r.file}: {where}:{shown}{interval} {r.why}")
-    n = leaks.attrs.get("tables", 0)
-    unaudited = leaks.attrs.get("unaudited", [])
-    skipped = f" ({len(unaudited)} table file(s) without a structure not audited)" if unaudited else ""
-    if len(leaks):
-        print(f"audit: {len(leaks)} leak(s) in {n} table(s){skipped}")
-        return 1
-    print(f"audit: no leaks in {n} table(s){skipped}")
-    return 0
+    print(result.text())
+    return 1 if len(leaks) else 0

@@ -265,7 +265,7 @@ def _round_rate(v, decimals):
     v = _plain(v)
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    return round_half_up(float(v), decimals)
+    return round_half_up(float(v), decimals=decimals)
 
 
 # ---- protect --------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ class _State:
             return None
         from cscs_eval.stats import round_half_up
 
-        return round_half_up(rate.multiplier * suppress_count(n) / suppress_count(d), rate.decimals)
+        return round_half_up(rate.multiplier * suppress_count(n) / suppress_count(d), decimals=rate.decimals)
 
     def published_columns(self):
         cols = {}

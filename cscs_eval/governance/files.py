@@ -11,11 +11,13 @@ boolean ``<column>_suppressed`` beside it, so numeric columns stay numeric.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from cscs_eval.errors import InputError
 from cscs_eval.governance.structure import TableStructure
+from cscs_eval.results import Result
 
 __all__ = ["structure_path", "write_structured_table", "read_structured_table", "read_html_tables",
            "read_report_tables", "structure_script", "audit_path", "SCRIPT_CLASS"]
@@ -76,7 +78,7 @@ def _restore_names(df, structure):
     return df.rename(columns=rename)
 
 
-def read_structured_table(path, structure_file=None):
+def read_structured_table(path, *, structure_file=None):
     """A published table and its structure: ``(DataFrame, TableStructure)``.
 
     The structure comes from ``structure_file`` or ``NAME.structure.json`` beside the table.
@@ -238,11 +240,26 @@ def read_report_tables(folder):
     return sets, skipped
 
 
-def audit_path(path):
+@dataclass(frozen=True, repr=False, eq=False)
+class AuditResult(Result):
+    """What an audit of published files found: ``table`` lists the leaks (a ``file`` column first),
+    ``n_tables`` how many tables were audited, ``unaudited`` the table files without a structure."""
+
+    table: object = None
+    n_tables: int = 0
+    unaudited: tuple = ()
+
+    def text(self) -> str:
+        skipped = (f" ({len(self.unaudited)} table file(s) without a structure not audited)"
+                   if self.unaudited else "")
+        if len(self.table):
+            return f"audit: {len(self.table)} leak(s) in {self.n_tables} table(s){skipped}"
+        return f"audit: no leaks in {self.n_tables} table(s){skipped}"
+
+
+def audit_path(path) -> AuditResult:
     """:func:`~cscs_eval.governance.audit` of a table file (with its structure beside it), an HTML
-    report, or a report folder. Returns the leaks with a ``file`` column first; ``attrs["tables"]``
-    is how many tables were audited and ``attrs["unaudited"]`` the table files without a structure.
-    """
+    report, or a report folder."""
     import pandas as pd
 
     from cscs_eval.governance.disclosure import LEAK_COLUMNS, audit
@@ -274,6 +291,4 @@ def audit_path(path):
         raise InputError("no table with a structure to audit: expected NAME.structure.json beside NAME.csv, .xlsx "
                          "or .parquet, or an HTML report with embedded table structures", file=path)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file", *LEAK_COLUMNS])
-    out.attrs["tables"] = n
-    out.attrs["unaudited"] = [str(s) for s in skipped]
-    return out
+    return AuditResult(out, n_tables=n, unaudited=tuple(str(s) for s in skipped))

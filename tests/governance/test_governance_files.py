@@ -30,8 +30,8 @@ def test_round_trip_and_audit_of_a_table_file(tmp_path, ext):
         raw = pd.read_parquet(path)
         assert raw["deteriorated_pct"].isna().iloc[0] and raw["deteriorated_pct_suppressed"].iloc[0]
         assert str(raw["paired"].dtype) == "Int64"
-    leaks = audit_path(path)
-    assert leaks.empty and leaks.attrs["tables"] == 1
+    result = audit_path(path)
+    assert result.table.empty and result.n_tables == 1 and result.text() == "audit: no leaks in 1 table(s)"
 
 
 def test_the_command_lists_leaks_and_exits_1(tmp_path, capsys):
