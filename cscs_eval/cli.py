@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cscs_eval.logic_model._cli",
     "cscs_eval.progress._cli",
     "cscs_eval.benefits._cli",
+    "cscs_eval._audit_cli",
 )
 
 

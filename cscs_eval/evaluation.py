@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscs_eval.governance import suppress_count
+from cscs_eval.errors import UsageError
+from cscs_eval.governance import count_text, is_small
 
 #: PROMs summary units shown in the headline table: the ReQoL-10 total, each measure across
 #: its units, and the first DIALOG item and GBO goal.
@@ -43,7 +44,7 @@ class Evaluation:
     def strongest(self, kind: str, n: int = 5) -> list[str]:
         """The ``n`` constructs rated most strongly as ``kind`` ("facilitator" or "barrier")."""
         if kind not in ("facilitator", "barrier"):
-            raise ValueError(f"kind must be 'facilitator' or 'barrier', got {kind!r}")
+            raise UsageError(f"kind must be 'facilitator' or 'barrier', got {kind!r}")
         summary = self.cfir_summary
         chosen = summary[summary["classification"].str.endswith(kind)]
         ordered = chosen.sort_values("mean_rating", ascending=kind == "barrier", kind="stable")
@@ -73,11 +74,10 @@ class Evaluation:
                          f"were still open at the end{': ' + _listing(open_deltas) if open_deltas else ''}.")
         if len(reqol):
             r = reqol.iloc[0]
-            n = suppress_count(r["n_eligible"]) if suppress else int(r["n_eligible"])
-            shown = f"{n:,}" if isinstance(n, int) else "fewer than 5"
-            paired = r["n_paired"]
-            if suppress and 0 < paired < 5:
-                sentences.append(f"Of {shown} eligible referrals, fewer than 5 had a paired ReQoL-10 score.")
+            shown = count_text(r["n_eligible"], suppress=suppress)
+            if suppress and is_small(r["n_paired"]):
+                sentences.append(f"Of {shown} eligible referrals, {count_text(r['n_paired'])} had a paired "
+                                 "ReQoL-10 score.")
             else:
                 sentences.append(
                     f"Of {shown} eligible referrals, {100 * r['paired_rate']:.0f}% had a paired ReQoL-10 score; of "
@@ -123,9 +123,9 @@ def _listing(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_path, logic_model_file,
+def assemble(*, coding_paths, lightning_path, data_path, teams_path, register_path, logic_model_path,
              aliases_path=None, case_ratings_path=None, themes_path=None, referrals_path=None,
-             delivery_file=None) -> Evaluation:
+             delivery_path=None) -> Evaluation:
     """Read every input of the evaluation and compute the tables its report shows.
 
     Paths may be relative to the project (``data/sample/...``); empty strings mean "not given".
@@ -141,7 +141,7 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
                               case_ratings=given(case_ratings_path))
     outcomes = proms.outcomes(resolve_path(data_path), referrals=given(referrals_path), drop_invalid=True)
     teams = read_table(resolve_path(teams_path), required=["team"])
-    folder = resolve_path(lightning_dir)
+    folder = resolve_path(lightning_path)
     return Evaluation(
         coding=coding,
         cfir_summary=coding.summary(),
@@ -152,9 +152,9 @@ def assemble(*, coding_paths, lightning_dir, data_path, teams_path, register_pat
         outcomes=outcomes,
         proms_summary=proms.summarise(outcomes, by=None),
         programme=progress.summarise(resolve_path(register_path)),
-        model=logic_model.read_logic_model(resolve_path(logic_model_file)),
-        delivery=read_table(given(delivery_file), dtype=None) if delivery_file else None,
+        model=logic_model.read_logic_model(resolve_path(logic_model_path)),
+        delivery=read_table(given(delivery_path), dtype=None) if delivery_path else None,
         sources={name: Path(str(value)).name for name, value in (
             ("teams", teams_path), ("proms", data_path), ("register", register_path),
-            ("logic_model", logic_model_file), ("delivery", delivery_file)) if value},
+            ("logic_model", logic_model_path), ("delivery", delivery_path)) if value},
     )

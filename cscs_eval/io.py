@@ -259,37 +259,9 @@ def _cannot_write(path, exc: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Open a temporary file beside ``path``; move it into place only if the block succeeds.
-
-    A folder that cannot be written, a full disk or a special file system is an
-    :class:`~cscs_eval.errors.OutputError` naming the path; the temporary file is removed.
-    """
-    path = check_writable(path)
-    binary = "b" in mode
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual permissions
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-    try:
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": ""})) as fh:
-            yield fh
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise _cannot_write(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path`` for a library that writes by file name (errors as
-    :func:`atomic_write`)."""
+    """Yield a temporary path beside ``path`` for a library that writes by file name; move it into
+    place only if the block succeeds (an ``OSError`` becomes an :class:`~cscs_eval.errors.OutputError`)."""
     path = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
@@ -308,6 +280,18 @@ def atomic_path(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path, *, mode: str = "w", encoding: str | None = "utf-8"):
+    """Open a temporary file beside ``path``; move it into place only if the block succeeds.
+
+    A folder that cannot be written, a full disk or a special file system is an
+    :class:`~cscs_eval.errors.OutputError` naming the path; the temporary file is removed.
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": encoding, "newline": ""})) as fh:
+            yield fh
 
 
 #: Characters XML 1.0 (and so Word and REFI-QDA files) cannot hold: C0 controls other than tab,

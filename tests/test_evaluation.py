@@ -5,14 +5,15 @@ import re
 import pytest
 
 from cscs_eval import evaluation
+from cscs_eval.errors import UsageError
 
 SAMPLE = dict(coding_paths=["data/sample/cfir/notes"], aliases_path="data/sample/cfir/aliases.yaml",
               case_ratings_path="data/sample/cfir/case_ratings.csv", themes_path="data/sample/cfir/themes.yaml",
-              lightning_dir="data/sample/lightning", data_path="data/sample/proms.csv",
+              lightning_path="data/sample/lightning", data_path="data/sample/proms.csv",
               referrals_path="data/sample/referrals.csv", teams_path="data/sample/teams.csv",
-              delivery_file="data/public/proms_delivery_overview_2024-11.csv",
+              delivery_path="data/public/proms_delivery_overview_2024-11.csv",
               register_path="data/public/cscs_programme_progress_2024-11.csv",
-              logic_model_file="data/sample/logic_model.yaml")
+              logic_model_path="data/sample/logic_model.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_strongest_constructs_follow_the_ratings(ev):
     ratings = ev.cfir_summary.set_index("construct")["mean_rating"]
     assert all(ratings[b] < 0 for b in barriers)
     assert ratings[barriers[0]] == ratings[ratings.index.isin(barriers)].min()
-    with pytest.raises(ValueError, match="kind must be 'facilitator' or 'barrier'"):
+    with pytest.raises(UsageError, match="kind must be 'facilitator' or 'barrier'"):
         ev.strongest("neutral")
 
 

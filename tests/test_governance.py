@@ -68,3 +68,21 @@ def test_drop_small_leaves_no_count_a_figure_could_reveal(rows):
     kept, dropped = drop_small(df, ["num", "den"])
     assert len(kept) + dropped == len(df)
     assert not (((kept["num"] > 0) & (kept["num"] < 5)) | ((kept["den"] > 0) & (kept["den"] < 5))).any()
+
+
+def test_the_package_keeps_every_public_name_and_stays_light():
+    import subprocess
+    import sys
+
+    import cscs_eval.governance as g
+
+    for name in ("SUPPRESSED", "SMALL_MAX", "ROUND_TO", "KEY_VARIABLE", "SUPPRESSION_NOTE", "is_small",
+                 "suppress_count", "count_text", "drop_small", "suppress_table", "load_key", "pseudonymise"):
+        assert hasattr(g, name), name
+    assert (g.SUPPRESSED, g.SMALL_MAX, g.ROUND_TO) == ("*", 4, 5)
+    # disclosure control loads on first use: importing the rules does not pull in pandas or scipy
+    code = ("import sys, cscs_eval.governance as g; g.suppress_count(3); "
+            "print('scipy' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+    assert callable(g.protect) and callable(g.audit)

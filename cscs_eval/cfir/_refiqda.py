@@ -154,7 +154,7 @@ def export_qdc(path) -> Path:
     """Write the CFIR 2.0 codebook as a REFI-QDA ``.qdc`` file (atomically)."""
     from cscs_eval.io import atomic_write
 
-    with atomic_write(path, "wb", encoding=None) as fh:
+    with atomic_write(path, mode="wb", encoding=None) as fh:
         fh.write(qdc_xml())
     return Path(path)
 

@@ -93,7 +93,7 @@ def _run_measures(args) -> int:
     from cscs_eval._commands import emit_table
     from cscs_eval.proms._measures import list_measures
 
-    table = list_measures(args.measures)
+    table = list_measures(extra=args.measures)
     # Printed, a measure without a cut-off shows blanks rather than NaN.
     emit_table(table if args.out else table.astype(object).where(table.notna(), ""), args.out)
     return 0
@@ -119,7 +119,7 @@ def _run_validate(args) -> int:
 def _key(args):
     from cscs_eval.governance import load_key
 
-    return load_key(args.key_file)
+    return load_key(key_file=args.key_file)
 
 
 def _run_score(args) -> int:

@@ -185,7 +185,7 @@ def _check_proms(data, *, measures=None, today=None):
                          file=source, row=1)
     if len(df) == 0:
         raise InputError("has a header but no data rows", file=source)
-    registry = measure_registry(measures)
+    registry = measure_registry(extra=measures)
     aliases = alias_map(registry)
     n = len(df)
     today = pd.Timestamp(today or _dt.date.today()).normalize()

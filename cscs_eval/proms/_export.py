@@ -32,7 +32,7 @@ def export_row_level(data, *, path=None, key: bytes | None = None, key_file=None
     (True, 16)
     """
     if key is None:
-        key = load_key(key_file)
+        key = load_key(key_file=key_file)
     out = table_of(data).copy()
     for col in id_columns:
         if col in out.columns:

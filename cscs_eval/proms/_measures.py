@@ -184,7 +184,7 @@ def bundled_measures() -> dict:
     return {m.key: m for m in (_read(p) for p in sorted(DEFINITIONS_DIR.glob("*.yaml")))}
 
 
-def measure_registry(extra=None) -> dict:
+def measure_registry(*, extra=None) -> dict:
     """Bundled measures plus ``extra`` (Measure objects, measure files or folders of them), by key.
 
     A user file with the same key as a bundled one replaces it (to override a documented choice).
@@ -239,19 +239,19 @@ def load_measure(name, *, extra=None) -> Measure:
         if not p.exists():
             raise UsageError(f"measure file not found: {p}")
         return _read(p)
-    registry = measure_registry(extra)
+    registry = measure_registry(extra=extra)
     key = alias_map(registry).get(normalise_key(name))
     if key is None:
         raise UsageError(f"measure must be one of {', '.join(sorted(registry))} (or a measure file), got {name!r}")
     return registry[key]
 
 
-def list_measures(extra=None):
+def list_measures(*, extra=None):
     """A table of the known measures: key, name, items, range, direction, units of change and thresholds."""
     import pandas as pd
 
     rows = []
-    for m in measure_registry(extra).values():
+    for m in measure_registry(extra=extra).values():
         for u in m.unit_names("nhse"):
             s = m.score(u)
             rows.append({"measure": m.key, "name": m.name, "n_items": m.n_items,

@@ -121,7 +121,7 @@ def _pair(s: pd.DataFrame, *, registry, measures, units, min_interval_days, peri
     if registry is None:
         from cscs_eval.proms._measures import measure_registry
 
-        registry = measure_registry(measures)
+        registry = measure_registry(extra=measures)
     period_start = option_date(period_start, "period_start")
     period_end = option_date(period_end, "period_end")
     if period_start is not None and period_end is not None and period_start > period_end:
@@ -186,7 +186,7 @@ def classify(pairs: pd.DataFrame, *, registry=None, measures=None) -> pd.DataFra
     if registry is None:
         from cscs_eval.proms._measures import measure_registry
 
-        registry = measure_registry(measures)
+        registry = measure_registry(extra=measures)
     out = pairs.copy()
     # Round away floating-point noise so a change of exactly the threshold is not missed.
     change = np.round(out["follow_up"].to_numpy(dtype=float) - out["baseline"].to_numpy(dtype=float), 9)

@@ -17,6 +17,8 @@ _EXPORTS = {
     "show_figure": "cscs_eval.reporting.display",
     "show_markdown": "cscs_eval.reporting.display",
     "format_table": "cscs_eval.reporting.display",
+    "label": "cscs_eval.reporting.labels",
+    "category": "cscs_eval.reporting.labels",
     "notebook_parameters": "cscs_eval.reporting.params",
     "resolve_parameters": "cscs_eval.reporting.params",
     "run_notebook": "cscs_eval.reporting.runner",

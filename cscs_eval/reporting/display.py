@@ -14,15 +14,12 @@ import io
 import math
 import numbers
 
+from cscs_eval.reporting.labels import label
+
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
 FIGURE_MIME = "application/vnd.cscs-eval.figure+json"
 MISSING = "–"
 
-
-def _label(column) -> str:
-    text = str(column).replace("_", " ").strip()
-    text = text.replace(" pct", " %").replace("pct ", "% ")
-    return text[:1].upper() + text[1:]
 
 
 def _format_value(value, decimals: int) -> str:
@@ -69,8 +66,8 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
     --------
     >>> import pandas as pd
     >>> format_table(pd.DataFrame({"team": ["A"], "n_paired": [12], "mean_change": [2.345]}))
-      Team N paired Mean change
-    0    A       12         2.3
+      Team Paired referrals Mean change
+    0    A               12         2.3
     """
     import pandas as pd
 
@@ -89,7 +86,7 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
         places = 0 if integral else decimals
         out[col] = [_format_value(v, places) for v in series.astype(object)]
     labels = labels or {}
-    out.columns = [labels.get(c, _label(c)) for c in table.columns]
+    out.columns = [labels.get(c, label(c)) for c in table.columns]
     return out
 
 
@@ -99,7 +96,7 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
     body = []
     for values in rows:
         cells = "".join(
-            f"<td class='{'num' if _numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
+            f"<td class='{'num' if is_numeric_text(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in values)
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
@@ -107,7 +104,8 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
             f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
-def _numeric_text(value: str) -> bool:
+def is_numeric_text(value: str) -> bool:
+    """True for a formatted number, percentage or suppressed cell, which tables right-align."""
     text = str(value).replace(",", "").replace("%", "").strip()
     if text in ("*", MISSING):
         return True

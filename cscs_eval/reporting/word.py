@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 from cscs_eval.io import xml_safe
+from cscs_eval.reporting.display import is_numeric_text
 
 __all__ = ["new_document", "add_table", "add_fields", "add_figure", "add_markdown", "set_orientation", "save",
            "PORTRAIT_WIDTH_IN", "LANDSCAPE_WIDTH_IN"]
@@ -153,17 +154,6 @@ def _repeat_header(row) -> None:
     tr_pr.append(flag)
 
 
-def _is_numeric_text(value: str) -> bool:
-    text = str(value).replace(",", "").replace("%", "").strip()
-    if text in ("*", "–"):
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def add_caption(doc, text: str):
     style = "Caption" if "Caption" in [s.name for s in doc.styles] else None
     return doc.add_paragraph(xml_safe(text), style=style)
@@ -201,7 +191,7 @@ def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style
             cell.width = width
             cell.text = text
             for paragraph in cell.paragraphs:
-                if not header and _is_numeric_text(text):
+                if not header and is_numeric_text(text):
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in paragraph.runs:
                     run.font.size = Pt(font_pt)

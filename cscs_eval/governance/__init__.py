@@ -1,10 +1,22 @@
-"""Small-number suppression and pseudonymised ids, as every published output applies them.
+"""Small-number suppression, disclosure control and pseudonymised ids, as every published output applies them.
 
 Rules (DESIGN.md, following NHS England's statistical disclosure practice for MHSDS
 publications): a count of 0 is shown; 1 to 4 is shown as ``*``; any other count is
 rounded to the nearest 5; a percentage is withheld (``*``) when its numerator or
 denominator is suppressed. Row-level exports replace ids with HMAC-SHA256 of the id
 under a secret key, which never lives in the repository.
+
+The primary rule is not enough on its own: cells linked to a suppressed one can give it back.
+Disclosure control (loaded on first use, so importing this module stays light):
+
+- the structure of a published table: :class:`TableStructure` with :class:`Rate`, :class:`Parts`,
+  :class:`GroupTotal`, :class:`Breakdown` (``structure`` module; JSON with ``to_dict``/``from_dict``);
+- :func:`protect` and :func:`protect_tables`: primary and secondary suppression, rates from the
+  published counts (``disclosure`` module, whose docstring gives the method and its sources);
+  :func:`primary_suppression`, the primary rule alone (the baseline);
+- :func:`audit`: every hidden or rounded count a reader could work out more closely, by integer
+  programming; :func:`audit_path`, :func:`read_structured_table`, :func:`read_report_tables`,
+  :func:`write_structured_table` and :func:`structure_script` for tables on disk (``files`` module).
 """
 
 from __future__ import annotations
@@ -15,10 +27,28 @@ import math
 import os
 from pathlib import Path
 
+from cscs_eval._lazy import lazy_exports
 from cscs_eval.errors import UsageError
 
 __all__ = ["SUPPRESSED", "SMALL_MAX", "ROUND_TO", "KEY_VARIABLE", "is_small", "suppress_count", "count_text",
-           "drop_small", "suppress_table", "SUPPRESSION_NOTE", "load_key", "pseudonymise"]
+           "drop_small", "suppress_table", "SUPPRESSION_NOTE", "load_key", "pseudonymise",
+           # disclosure control, loaded on first use
+           "TableStructure", "Rate", "Parts", "GroupTotal", "Breakdown", "protect", "protect_tables",
+           "primary_suppression", "audit", "ProtectedTable", "PROTECTED_NOTE", "SECONDARY_NOTE", "NOT_FOR_PUBLICATION",
+           "audit_path", "read_structured_table", "read_report_tables", "write_structured_table",
+           "structure_script"]
+
+_EXPORTS = {
+    "TableStructure": "structure", "Rate": "structure", "Parts": "structure", "GroupTotal": "structure",
+    "Breakdown": "structure",
+    "protect": "disclosure", "protect_tables": "disclosure", "primary_suppression": "disclosure",
+    "audit": "disclosure", "ProtectedTable": "disclosure", "PROTECTED_NOTE": "disclosure",
+    "SECONDARY_NOTE": "disclosure",
+    "NOT_FOR_PUBLICATION": "disclosure",
+    "audit_path": "files", "read_structured_table": "files", "read_report_tables": "files",
+    "write_structured_table": "files", "structure_script": "files",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 SUPPRESSED = "*"
 #: Counts from 1 to SMALL_MAX are never published; 0 is shown.

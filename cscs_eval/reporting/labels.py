@@ -1,0 +1,59 @@
+"""Human labels for column names and category codes, from one file (``data/labels.yaml``).
+
+Every place that shows a table to people uses :func:`label`; every reader that takes a column
+name also takes its label (:func:`column_name`), so a table written for people can be read back.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+__all__ = ["label", "column_name", "category"]
+
+
+@functools.lru_cache(maxsize=1)
+def _labels() -> dict:
+    from cscs_eval.io import read_yaml
+
+    data = read_yaml(Path(__file__).with_name("data") / "labels.yaml") or {}
+    return {"columns": dict(data.get("columns") or {}), "categories": dict(data.get("categories") or {})}
+
+
+def label(column) -> str:
+    """The heading people read for a column name.
+
+    Examples
+    --------
+    >>> label("n_paired"), label("follow_up_pct"), label("team")
+    ('Paired referrals', 'Follow up %', 'Team')
+    """
+    name = str(column)
+    known = _labels()["columns"].get(name)
+    if known:
+        return known
+    text = name.replace("_", " ").strip()
+    text = text.replace(" pct", " %").replace("pct ", "% ")
+    return text[:1].upper() + text[1:]
+
+
+def category(value) -> str:
+    """The name people read for a category code (``reqol10`` -> ``ReQoL-10``); others as given.
+
+    Examples
+    --------
+    >>> category("reqol10"), category("CMHT North")
+    ('ReQoL-10', 'CMHT North')
+    """
+    return _labels()["categories"].get(str(value), str(value))
+
+
+def column_name(text, columns) -> str | None:
+    """The column of ``columns`` that ``text`` names, by name or by label (case and spaces ignored)."""
+    from cscs_eval.io import normalise_column
+
+    wanted = normalise_column(text)
+    for c in columns:
+        if normalise_column(c) == wanted or normalise_column(label(c)) == wanted:
+            return c
+    return None
