@@ -243,8 +243,10 @@ def test_foreign_crlf_bom_source_is_sliced_in_code_points(tmp_path):
   </PlainTextSelection></TextSource></Sources>
 </Project>""".encode("utf-8")
     path = make_qdpx(tmp_path / "atlas.qdpx", {"project.qde": qde, "Sources/s1.txt": b"\xef\xbb\xbf" + text.encode()})
-    with pytest.warns(CaseAssignmentWarning, match="each is its own case"):
+    with pytest.warns(RefiWarning) as caught:
         got = import_qdpx(path)
+    assert [type(w.message) for w in caught] == [CaseAssignmentWarning, RefiWarning]
+    assert "each is its own case" in str(caught[0].message) and "carry no rating" in str(caught[1].message)
     assert got.case_ratings is None
     got = got.table
     assert got["excerpt"].tolist() == ["Staff said the forms were slow."]
