@@ -888,6 +888,7 @@ def import_qdpx(path, *, aliases=None) -> Coding:
     for row in rows:
         row["construct_id"] = resolved[row["construct"]]
     rows = _merge(rows, path, told)
+    _check_excerpt_ids(rows, path)
     unrated = sum(row["rating"] in (None, "") for row in rows)
     if unrated:
         told.append(RefiWarning(
@@ -942,6 +943,24 @@ def _merge(rows, path, told):
         told.append(RefiWarning(f"{path}: codes merged into one construct carry different themes; the first "
                                   "was kept: " + " | ".join(theme_clash)))
     return out
+
+
+def _check_excerpt_ids(rows, path):
+    """An excerpt id names one place in one source; a second place (a copied cscs-eval: line) is an error that
+    names both. (Codings of one construct at one place were merged before.)"""
+    place = {}
+    for row in rows:
+        eid = row["excerpt_id"]
+        if not eid:
+            continue
+        here = (row["_source"], row["_span"])
+        first = place.setdefault(eid, here)
+        if first != here:
+            raise InputError(
+                f"excerpt id {eid!r} is given to two selections: source {first[0]!r}, excerpt {first[1][0]}-"
+                f"{first[1][1]}, and source {here[0]!r}, excerpt {here[1][0]}-{here[1][1]} "
+                f"({_snippet(row['excerpt'])!r}); give each its own 'excerpt=' on its cscs-eval: line, or delete "
+                "the 'excerpt=' field of the one that is not that excerpt", file=path)
 
 
 def _separate_repeated_texts(rows):

@@ -326,3 +326,19 @@ def test_control_characters_are_replaced_so_the_file_is_well_formed(tmp_path):
     assert (row["case"], row["source"], row["excerpt"], row["coder"], row["memo"], row["theme"]) == (
         "Team A", "s 1", "Forms were slow.", "Ann", "said twice", "Early days")
     assert back.case_ratings["rationale"].tolist() == ["cost ly"]
+
+
+def test_an_excerpt_line_copied_to_another_selection_names_both_places(exported):
+    # a person copied a whole memo, cscs-eval: line and all, onto another passage in QualCoder
+    def edit(root):
+        selections = [s for s in root.iter(f"{NS}PlainTextSelection") if s.get("endPosition") != "0"]
+        first, other = selections[0], next(s for s in selections
+                                          if s.get("startPosition") != selections[0].get("startPosition"))
+        other.find(f"{NS}Description").text = first.find(f"{NS}Description").text
+        drop(root, "NoteRef")
+
+    with pytest.raises(InputError) as err:
+        import_qdpx(reshape(exported, edit))
+    message = err.value.message
+    assert message.startswith("excerpt id 'x") and "is given to two selections: source 'Forensic and Rehab - short "
+    assert "contact 1', excerpt 0-90, and source 'Forensic and Rehab - short contact 1', excerpt 92-204" in message
