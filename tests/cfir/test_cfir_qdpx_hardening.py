@@ -292,3 +292,17 @@ def test_fuzzed_projects_give_only_the_packages_errors(tmp_path, kids, attrs):
             import_qdpx(path, aliases={"Cost": "I.H", "CMHT East": "I.H"})
         except CscsEvalError:
             pass
+
+
+def test_a_vertical_tab_from_word_gives_a_well_formed_export_that_imports(tmp_path, capsys):
+    # issue 11: 'cfir export' wrote XML its own import refused, with exit 0
+    notes = tmp_path / "north.md"
+    # (control characters in the front matter are the YAML reader's business, issue 11's other half)
+    body = "Forms were\x0bslow. [[Complexity -1 | two\x0bstaff]]\n"
+    notes.write_text("---\ncase: CMHT North\nsource: baseline\n---\n" + body, encoding="utf-8")
+    out = tmp_path / "p.qdpx"
+    assert main(["cfir", "export", str(notes), "--to", "qdpx", "--out", str(out)]) == 0
+    assert main(["cfir", "import", str(out), "--out", str(tmp_path / "sheet.csv")]) == 0
+    sheet = (tmp_path / "sheet.csv").read_text(encoding="utf-8")
+    assert "CMHT North" in sheet and "Forms were slow." in sheet and "two staff" in sheet and "\x0b" not in sheet
+    assert "Traceback" not in capsys.readouterr().err
