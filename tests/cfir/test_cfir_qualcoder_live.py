@@ -10,7 +10,8 @@ import warnings
 
 import pytest
 
-from refi_helpers import EXPERIMENTAL, PROJECTS, assert_same_coding, export_project, qualcoder_missing, qualcoder_round_trip
+from refi_helpers import (EXPERIMENTAL, PROJECTS, assert_same_coding, export_project, qualcoder_missing,
+                          qualcoder_round_trip)
 
 from cscs_eval.cfir import RefiWarning, import_qdpx
 

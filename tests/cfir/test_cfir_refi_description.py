@@ -1,4 +1,4 @@
-"""The ``cscs-eval:`` line of a REFI-QDA selection's Description: written, read back, and read after a person edits it."""
+"""The ``cscs-eval:`` line of a REFI-QDA selection's Description: written, read back, read after a person edits it."""
 
 import pytest
 from hypothesis import given, settings

@@ -10,7 +10,8 @@ import pytest
 from xsdata.formats.dataclass.parsers.config import ParserConfig
 from xsdata_pydantic.bindings import XmlParser
 
-from cscs_eval.cfir import CaseAssignmentWarning, Coding, RefiWarning, export_qdc, export_qdpx, import_qdpx, load_coding, read_qdc
+from cscs_eval.cfir import (CaseAssignmentWarning, Coding, RefiWarning, export_qdc, export_qdpx, import_qdpx,
+                            load_coding, read_qdc)
 from cscs_eval.cfir._refiqda import _guid as cscs_guid
 from cscs_eval.errors import InputError, UsageError
 
