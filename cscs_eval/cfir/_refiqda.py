@@ -288,7 +288,8 @@ def project_xml(coding, *, name="CFIR coding", case_variables=True, case_codes=T
     if cases:
         var = ET.SubElement(variables, "Variable", {"guid": case_var_guid, "name": CASE_VARIABLE,
                                                     "typeOfVariable": "Text"})
-        ET.SubElement(var, "Description").text = "The case (team or site) this source belongs to, as cscs-eval names it."
+        ET.SubElement(var, "Description").text = ("The case (team or site) this source belongs to, as cscs-eval "
+                                                  "names it.")
     if not len(variables):
         root.remove(variables)
 
@@ -635,7 +636,7 @@ _FILE_SUFFIX = re.compile(r"\.(txt|text|md|docx?|odt|rtf|pdf)$", re.IGNORECASE)
 
 
 def _assign_cases(root, archive, sources, case_codes, source_vars, path, told):
-    """The case of each source (guid -> name) and the names of every case, with warnings saying how."""
+    """The case of each source (guid -> case name); how a rule or a disagreement decided it goes into ``told``."""
     cases = []
     cases_el = _child(root, "Cases")
     for case in ([] if cases_el is None else _children(cases_el, "Case")):
@@ -926,7 +927,8 @@ def _merge(rows, path, told):
             if rating != "M":
                 rated.setdefault(rating, []).append(r["construct"])
         if len(rated) > 1:
-            said = " and ".join(f"{', '.join(repr(n) for n in names)} rated {rating}" for rating, names in rated.items())
+            said = " and ".join(f"{', '.join(repr(n) for n in names)} rated {rating}"
+                                for rating, names in rated.items())
             raise InputError(f"{where}: {said} all map to {get_codebook().label(cid)} ({cid}); give the excerpt one "
                              "rating of it, or map the codes to different constructs", file=path)
         merged = dict(grp[0])
