@@ -292,9 +292,10 @@ def _code_fields(aliases=None, lexicon=None):
     lexicon = load_lexicon() if lexicon is None else lexicon
     fields = {cid: [] for cid in cb["id"]}
     for cid, name, label, definition in zip(cb["id"], cb["name"], cb["label"], cb["definition"]):
+        # a subconstruct whose name another code shares ('Innovation Recipients') is known by its label
+        # only ('Engaging: Innovation Recipients'), as the codebook resolves it: the bare name would
+        # make every passage that mentions recipients, or 'implementation', point at it
         fields[cid].append(("name", label))
-        if name != label:
-            fields[cid].append(("name", name))
         fields[cid].append(("definition", definition))
         for cue in lexicon.get(cid, []):
             fields[cid].append(("cue", cue))
