@@ -35,10 +35,7 @@ from cscs_eval.cfir import codebook, load_coding, resolve_construct
 from cscs_eval.io import sha256_file
 from cscs_eval.stats import wilson_interval
 
-try:  # the public names once the package exports them
-    from cscs_eval.cfir import Suggester, embeddings_available  # type: ignore[attr-defined]
-except ImportError:
-    from cscs_eval.cfir._suggest import Suggester, embeddings_available
+from cscs_eval.cfir._suggest import Suggester, embeddings_available
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = ROOT / "data" / "sample" / "cfir" / "notes"
@@ -238,7 +235,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer random draws and timing repeats")
     parser.add_argument("--eval", type=Path, default=EVAL, help="evaluation set (its SHA-256 must match)")
     args = parser.parse_args(argv)
-    coding = load_coding(NOTES, aliases=ALIASES)
+    coding = load_coding(NOTES, aliases=ALIASES).table  # the tidy table: one row per excerpt and code
     bench_loco(coding, args.quick)
     bench_eval(coding, args.eval)
     bench_time(coding, args.quick)

@@ -442,8 +442,9 @@ class Suggester:
     Parameters
     ----------
     coding
-        A coding table (:func:`~cscs_eval.cfir.load_coding`: ``excerpt`` and ``construct_id``
-        columns), or paths that :func:`~cscs_eval.cfir.load_coding` reads; ``None`` for a cold start.
+        A :class:`~cscs_eval.cfir.Coding` (:func:`~cscs_eval.cfir.load_coding`), a bare coding
+        table (``excerpt`` and ``construct_id`` columns), or paths that
+        :func:`~cscs_eval.cfir.load_coding` reads; ``None`` for a cold start.
     aliases
         Local names (an alias YAML path or mapping, as for :func:`~cscs_eval.cfir.load_coding`);
         they join their code's document. Defaults to the aliases the coding was loaded with.
@@ -463,13 +464,18 @@ class Suggester:
 
     def __init__(self, coding=None, *, aliases=None, embeddings=None, weight=1.0, neighbours=5,
                  min_similarity=0.15, lexicon=None):
-        from cscs_eval.cfir import load_aliases, load_coding
+        from cscs_eval.cfir._codebook import load_aliases
+        from cscs_eval.cfir._coding import load_coding
+        from cscs_eval.cfir._tidy import unpack
         from cscs_eval.errors import UsageError
 
-        if coding is not None and not hasattr(coding, "columns"):
-            coding = load_coding(coding, aliases=aliases)
-        if aliases is None and coding is not None:
-            aliases = coding.attrs.get("aliases") or None
+        coding_aliases = {}
+        if coding is not None:
+            if isinstance(coding, (str, Path, list, tuple)):
+                coding = load_coding(coding, aliases=aliases)
+            coding, _, coding_aliases = unpack(coding)
+        if aliases is None:
+            aliases = coding_aliases or None
         self.aliases = load_aliases(aliases) if aliases is not None else {}
         self.weight = float(weight)
         self.neighbours = max(1, int(neighbours))
@@ -751,8 +757,8 @@ def suggest(passages, *, coding=None, top=3, aliases=None, embeddings=None):
         ``passage`` column (other columns, e.g. ``file`` and ``line`` from :func:`uncoded_passages`,
         are kept).
     coding
-        The project's coding so far (a :func:`~cscs_eval.cfir.load_coding` table or paths to coded
-        notes and sheets): its excerpts are the nearest-neighbour evidence. ``None`` = cold start.
+        The project's coding so far (a :class:`~cscs_eval.cfir.Coding`, a coding table, or paths
+        to coded notes and sheets): its excerpts are the nearest-neighbour evidence. ``None`` = cold start.
     top
         How many candidates per passage.
     aliases

@@ -136,9 +136,9 @@ def test_the_coding_may_be_given_as_paths_and_is_never_changed(tmp_path):
     path = notes(tmp_path, "a.md", "Team A", PROJECT)
     before = path.read_bytes()
     coding = load_coding(path)
-    copy = coding.copy(deep=True)
+    copy = coding.table.copy(deep=True)
     result = suggest(["the blue folder round again"], coding=coding, embeddings=False)
-    pd.testing.assert_frame_equal(coding, copy)
+    pd.testing.assert_frame_equal(coding.table, copy)
     assert path.read_bytes() == before
     from_paths = suggest(["the blue folder round again"], coding=[path], embeddings=False)
     pd.testing.assert_frame_equal(result.table, from_paths.table)
@@ -148,7 +148,7 @@ def test_the_coding_may_be_given_as_paths_and_is_never_changed(tmp_path):
 def test_a_coded_excerpt_with_a_code_from_the_sample_is_used():
     coding = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml")
     model = Suggester(coding, embeddings=False)
-    assert len(model.excerpts) == coding["excerpt_id"].nunique()
+    assert len(model.excerpts) == coding.table["excerpt_id"].nunique()
     assert model.aliases  # the aliases the coding was loaded with join the code documents
 
 
