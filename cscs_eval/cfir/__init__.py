@@ -18,6 +18,9 @@ Figures
     facilitators_barriers_figure, heatmap, domain_counts_plot
 Agreement
     agreement, case_agreement, disagreements, cohen_kappa, pooled_kappa, weighted_kappa, krippendorff_alpha_ordinal
+Suggestions and the workbench
+    suggest -> Suggestions, Suggester, uncoded_passages, review_marker, write_review_markers,
+    embeddings_available, workbench (the browser page of ``cscs-eval cfir workbench``)
 REFI-QDA
     export_qdc, export_qdpx, import_qdpx, read_qdc, QDPX_LIMITS, CASE_VARIABLE, format_description,
     parse_description (the ``cscs-eval:`` line of a selection's Description), RefiWarning,
@@ -50,6 +53,9 @@ _EXPORTS = {
     "QDPX_LIMITS": "_refiqda", "CASE_VARIABLE": "_refiqda", "RefiWarning": "_refiqda",
     "DescriptionConflictWarning": "_refiqda", "CaseAssignmentWarning": "_refiqda",
     "format_description": "_refi_description", "parse_description": "_refi_description",
+    "suggest": "_suggest", "Suggester": "_suggest", "Suggestions": "_suggest", "uncoded_passages": "_suggest",
+    "review_marker": "_suggest", "write_review_markers": "_suggest", "embeddings_available": "_suggest",
+    "workbench": "_workbench",
 }
 
 __all__ = ["RATINGS", "RATING_VALUES", "parse_inline_codes", "format_codes", "normalise_rating", "codebook",

@@ -121,6 +121,31 @@ def register(subparsers) -> None:
                    "qdc (the codebook alone); when omitted, from the extension of --out")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write (.qdpx or .qdc)")
 
+    p = coding_command("suggest", "suggest CFIR codes for the paragraphs of notes that carry no code yet",
+                       "For each paragraph or bullet of the notes that carries no [[...]] code yet, the K most "
+                       "likely CFIR 2.0 constructs and subconstructs with a score and the words or coded "
+                       "excerpts that led to each, from the codebook, a cue lexicon and the project's coding so "
+                       "far. Nothing is coded: with --write each paragraph gets a review marker "
+                       "[[? Construct; Construct]] that the evaluator accepts or deletes; validate lists every "
+                       "marker and summarise, export and the reports refuse a file that still holds one.",
+                       _suggest, rated=False, out="write the suggestions to FILE (.csv, .parquet or .xlsx)")
+    p.add_argument("--top", type=int, default=3, metavar="K", help="candidates per paragraph (default 3)")
+    p.add_argument("--write", action="store_true", help="add the candidates to each paragraph as a review marker "
+                   "(the file's previous version is kept as NAME.md.bak)")
+
+    p = inner.add_parser("workbench", help="code a folder of notes in the browser, with suggestions",
+                         description="Serve the evaluator's workbench on 127.0.0.1: the notes on the left; select "
+                         "text to get suggested constructs and a searchable codebook; pick constructs, a rating "
+                         "and a memo, and the codes are written into the notes file in the [[...]] syntax "
+                         "(atomically, previous version kept as NAME.md.bak, refused if the file changed on disk "
+                         "meanwhile); the case's coverage and the construct x case matrix update beside it. "
+                         "Ctrl-C stops it.")
+    p.add_argument("notes_dir", metavar="NOTES_DIR", help="the folder of coded notes (.md)")
+    aliases(p)
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one the system picks)")
+    p.add_argument("--no-browser", action="store_true", help="print the address only; do not open a browser")
+    p.set_defaults(handler=_workbench)
+
     p = inner.add_parser("import", help="import a REFI-QDA project (.qdpx) as a coding sheet",
                          description="Read a REFI-QDA project written by cscs-eval or another QDA tool into a "
                          "coding sheet. Codes that are not CFIR constructs need an alias file.")
@@ -187,7 +212,7 @@ def _codebook(args) -> int:
 
 
 def _validate(args) -> int:
-    from cscs_eval.cfir._coding import _expand, validate
+    from cscs_eval.cfir._coding import _expand, problem_text, validate
     from cscs_eval.io import write_table
 
     problems = validate(args.paths, aliases=args.aliases, case_ratings=args.case_ratings)
@@ -197,11 +222,7 @@ def _validate(args) -> int:
         print(f"no problems found in {len(_expand(args.paths))} file(s)")
         return 0
     for r in problems.itertuples(index=False):
-        where = r.file or "(input)"
-        if r.line is not None and str(r.line) != "<NA>":
-            where += f":{r.line}"
-        col = f" [{r.column}]" if r.column is not None and str(r.column) != "<NA>" else ""
-        print(f"{where}{col}: {r.problem}\n    fix: {r.fix}")
+        print(problem_text(r.file, r.line, r.column, r.problem, r.fix))
     print(f"{len(problems)} problem(s) found", file=sys.stderr)
     return 1
 
@@ -299,6 +320,47 @@ def _export(args) -> int:
         export_qdpx(_load(args, True), args.out)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _suggest(args) -> int:
+    from pathlib import Path
+
+    from cscs_eval._commands import emit_table
+    from cscs_eval.cfir._coding import _read
+    from cscs_eval.cfir._suggest import Suggester, notes_files, uncoded_passages, write_review_markers
+    from cscs_eval.errors import UsageError
+
+    if args.top < 1:
+        raise UsageError(f"--top must be 1 or more, got {args.top}")
+    coding = _read(args.paths, aliases=args.aliases, drafts=True)  # review markers and uncoded files allowed
+    passages = uncoded_passages(args.paths)
+    if passages.empty:
+        print(f"every paragraph of the {len(notes_files(args.paths))} notes file(s) carries a code or a review "
+              "marker: nothing to suggest", file=sys.stderr)
+        return 0
+    model = Suggester(coding if len(coding.table) else None, aliases=args.aliases)
+    result = model.suggest(passages, top=args.top)
+    if args.out:
+        emit_table(result.table.drop(columns=["passage_id"]), args.out)
+    else:
+        for (file, line), rows in result.table.groupby(["file", "line"], sort=False):
+            text = rows["passage"].iloc[0]
+            print(f"{Path(file).name}:{line}  {text if len(text) <= 100 else text[:97].rstrip() + '...'}")
+            for r in rows.itertuples(index=False):
+                print(f"  {r.rank}. {r.construct} ({r.construct_id})  {r.score:.2f}"
+                      + (f"  {r.evidence}" if r.evidence else ""))
+    print(result.text(), file=sys.stderr)
+    if args.write:
+        written = write_review_markers(result)
+        print(f"added {len(passages)} review marker(s) to {len(written)} file(s), each file's previous version kept "
+              "as NAME.md.bak; accept or delete each marker, then run 'cscs-eval cfir validate'", file=sys.stderr)
+    return 0
+
+
+def _workbench(args) -> int:
+    from cscs_eval.cfir._workbench import workbench
+
+    return workbench(args.notes_dir, aliases=args.aliases, port=args.port, open_browser=not args.no_browser)
 
 
 def _import(args) -> int:

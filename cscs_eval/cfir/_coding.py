@@ -37,7 +37,7 @@ from cscs_eval.errors import InputError, UsageError, ValidationError
 from cscs_eval.results import Result
 
 __all__ = ["Coding", "load_coding", "validate", "to_coding_sheet", "to_coded_notes", "write_coded_notes",
-           "NOTE_SUFFIXES"]
+           "NOTE_SUFFIXES", "REVIEW_MARKER", "problem_text"]
 
 #: File name endings read as coded notes; anything else is read as a table.
 NOTE_SUFFIXES = (".md", ".markdown", ".txt.md", ".qmd")
@@ -50,10 +50,18 @@ _RATING_LIKE = re.compile(r"^(?:[+\-\u2212\u00b1]+\d*(?:\.\d+)?|\d+(?:\.\d+)?)$"
 _NEEDS_BULLET = re.compile(r"^(?:[-*+#>]|\d+[.)](?:\s|$)|```)")
 _THEME = re.compile(r"^#{1,6}\s*theme\s*[:\-]\s*(.+?)\s*#*\s*$", re.IGNORECASE)
 
+#: A review marker: suggested codes awaiting the evaluator's decision (``cfir suggest --write``),
+#: ``[[? Innovation Complexity; Available Resources]]``. ``validate`` lists each one, and a coding
+#: that still holds one is refused by ``load_coding`` (so by summarise, export and the reports).
+REVIEW_MARKER = re.compile(r"\[\[\s*\?(.*?)\]\]", re.DOTALL)
+REVIEW_FIX = ("accept: delete '? ' and the candidates you reject, and add a rating ([[Innovation Complexity -1]]); "
+              "reject: delete the marker")
 
-def _problem(file, line, column, problem, fix):
+
+def _problem(file, line, column, problem, fix, *, draft=False):
+    """One problem; ``draft`` marks what a file still being coded has (a review marker, no codes yet)."""
     return {"file": None if file is None else str(file), "line": line, "column": column, "problem": problem,
-            "fix": fix}
+            "fix": fix, "draft": draft}
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +148,13 @@ def _parse_note_text(text, path, problems):
             continue
         if "[[" not in block and "]]" not in block:
             continue
+        for marker in REVIEW_MARKER.finditer(block):
+            problems.append(_problem(path, line + block.count("\n", 0, marker.start()), "review",
+                                     f"suggested codes await review: [[? {' '.join(marker.group(1).split())}]]",
+                                     REVIEW_FIX, draft=True))
+        block = REVIEW_MARKER.sub(" ", block).strip()
+        if "[[" not in block and "]]" not in block:
+            continue
         if block.count("[[") != block.count("]]"):
             problems.append(_problem(path, line, "codes", "a '[[' code block is not closed (or ']]' has no '[[')",
                                      "close each code block: [[Construct rating; ... | memo]]"))
@@ -174,7 +189,7 @@ def _read_notes_raw(path, problems, encoding=None):
         case = None
     if not excerpts:
         problems.append(_problem(path, None, "codes", "no coded excerpts found",
-                                 "add codes after an excerpt, e.g. 'Text. [[Relative Advantage +2]]'"))
+                                 "add codes after an excerpt, e.g. 'Text. [[Relative Advantage +2]]'", draft=True))
     source = meta.get("source") or path.stem
     rows = []
     for line, excerpt, codes, theme in excerpts:
@@ -445,6 +460,22 @@ def validate(data, *, aliases=None, case_ratings=None, encoding=None):
     return _problems_frame(problems)
 
 
+def problem_text(file, line, column, problem, fix) -> str:
+    """One problem as ``cfir validate`` prints it: ``file:line [column]: problem`` and its fix below.
+
+    Examples
+    --------
+    >>> print(problem_text("a.md", 3, "rating", "rating '+3' is not on the CFIR scale", "use +2 ... -2"))
+    a.md:3 [rating]: rating '+3' is not on the CFIR scale
+        fix: use +2 ... -2
+    """
+    where = "(input)" if file is None or pd.isna(file) else str(file)
+    if line is not None and not pd.isna(line):
+        where += f":{line}"
+    col = f" [{column}]" if column is not None and not pd.isna(column) else ""
+    return f"{where}{col}: {problem}\n    fix: {fix}"
+
+
 @dataclass(repr=False)
 class Coding(Result):
     """Coded excerpts as :func:`load_coding` reads them, with the case memo's ratings beside them.
@@ -530,10 +561,14 @@ def load_coding(data, *, aliases=None, case_ratings=None, reverse_rated=False, e
     return _read(data, aliases=aliases, case_ratings=case_ratings, reverse_rated=reverse_rated, encoding=encoding)
 
 
-def _read(data, *, aliases=None, case_ratings=None, reverse_rated=False, encoding=None, file=None) -> Coding:
-    """:func:`load_coding`; ``file`` names a sheet given as a DataFrame (an imported project) in problems."""
+def _read(data, *, aliases=None, case_ratings=None, reverse_rated=False, encoding=None, file=None,
+          drafts=False) -> Coding:
+    """:func:`load_coding`; ``file`` names a sheet given as a DataFrame (an imported project) in problems;
+    ``drafts`` reads the codes of files still being coded (review markers, files without codes yet)."""
     paths, frames = _sources(data, file)
     table, problems = _build(paths, aliases, reverse_rated, frames_in=frames, encoding=encoding)
+    if drafts:
+        problems = [p for p in problems if not p.get("draft")]
     if problems:
         listed = _problems_frame(problems)
         first = listed.iloc[0]

@@ -789,63 +789,94 @@ def suggest(passages, *, coding=None, top=3, aliases=None, embeddings=None):
 
 
 # --------------------------------------------------------------------------------------------------
-# Uncoded paragraphs of notes files
+# Uncoded paragraphs of notes files, and review markers
 # --------------------------------------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+def notes_files(paths):
+    """The coded-notes files among ``paths`` (a folder gives its own ``.md`` files, as ``load_coding`` reads it)."""
+    from cscs_eval.cfir._coding import _expand, _is_notes
+
+    return [p for p in _expand(paths) if _is_notes(p)]
+
+
+def note_blocks(text, *, file=None):
+    """The paragraphs, bullets and headings of a notes file's text, as ``load_coding`` splits them.
+
+    Returns ``(meta, blocks)``: the front matter and a list of dicts ``line`` and ``end_line`` (the
+    file's 1-based lines the block spans), ``kind`` (``text`` or ``heading``) and ``text`` (its lines,
+    stripped and joined by line feeds; a bullet without its marker).
+    """
+    from cscs_eval.cfir._coding import _blocks, _front_matter
+
+    meta, body, first = _front_matter(text, file, [])
+    return meta, [{"line": line, "end_line": line + block.count("\n"), "kind": kind, "text": block}
+                  for line, kind, block in _blocks(body, first)]
 
 
 def uncoded_passages(paths, *, encoding=None):
-    """The paragraphs and bullets of coded-notes files that carry no ``[[...]]`` code yet.
+    """The paragraphs and bullets of coded-notes files that carry no ``[[...]]`` code (nor review marker) yet.
 
-    Returns a DataFrame ``passage_id, file, line, case, source, passage`` (``passage_id`` is
-    ``file:line``) that :func:`suggest` accepts. Headings, front matter and fenced blocks are skipped.
+    Returns a DataFrame ``passage_id, file, line, end_line, case, source, passage`` (``passage_id`` is
+    ``file:line``) that :func:`suggest` accepts. Headings, front matter and fenced blocks are skipped;
+    a folder gives the notes files in it, as :func:`~cscs_eval.cfir.load_coding` reads it.
     """
     import pandas as pd
 
-    from cscs_eval.io import read_text, split_front_matter
+    from cscs_eval.io import read_text
 
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    files = []
-    for p in map(Path, paths):
-        files.extend(sorted(p.rglob("*.md")) if p.is_dir() else [p])
     rows = []
-    for path in files:
-        text = read_text(path, encoding=encoding)
-        fm = split_front_matter(text, file=path, required=False)
-        case, source = fm.meta.get("case"), fm.meta.get("source") or path.stem
-        block, start, fence = [], None, False
+    for path in notes_files(paths):
+        meta, blocks = note_blocks(read_text(path, encoding=encoding), file=path)
+        case, source = meta.get("case"), meta.get("source") or path.stem
+        for b in blocks:
+            if b["kind"] == "text" and "[[" not in b["text"] and b["text"].strip():
+                rows.append({"passage_id": f"{path}:{b['line']}", "file": str(path), "line": b["line"],
+                             "end_line": b["end_line"], "case": None if case is None else str(case),
+                             "source": str(source), "passage": " ".join(b["text"].split("\n"))})
+    return pd.DataFrame(rows, columns=["passage_id", "file", "line", "end_line", "case", "source", "passage"])
 
-        def flush():
-            if block:
-                joined = " ".join(block).strip()
-                if joined and "[[" not in joined:
-                    rows.append({"passage_id": f"{path}:{start}", "file": str(path), "line": start,
-                                 "case": None if case is None else str(case), "source": str(source),
-                                 "passage": joined})
-            block.clear()
 
-        for offset, line in enumerate(fm.body.split("\n")):
-            lineno = fm.body_line + offset
-            s = line.strip()
-            if s.startswith("```"):
-                flush()
-                fence = not fence
-                continue
-            if fence:
-                continue
-            if not s or s.startswith("#"):
-                flush()
-                start = None
-                continue
-            if _BULLET.match(line):
-                flush()
-                start = lineno
-                block.append(_BULLET.sub("", line, count=1).strip())
-                continue
-            if not block:
-                start = lineno
-            block.append(s)
-        flush()
-    return pd.DataFrame(rows, columns=["passage_id", "file", "line", "case", "source", "passage"])
+def review_marker(labels) -> str:
+    """The review marker for suggested codes, best first: ``[[? Innovation Complexity; Available Resources]]``.
+
+    Examples
+    --------
+    >>> review_marker(["Innovation Complexity", "Available Resources"])
+    '[[? Innovation Complexity; Available Resources]]'
+    """
+    return f"[[? {'; '.join(labels)}]]"
+
+
+def append_to_line(lines, line, addition):
+    """Append ``addition`` to the file line ``line`` (1-based) of ``lines``, after one space."""
+    i = line - 1
+    lines[i] = lines[i].rstrip() + " " + addition
+    return lines
+
+
+def write_review_markers(suggestions, *, encoding=None):
+    """Add each passage's suggested codes as a review marker at the end of its paragraph.
+
+    ``suggestions`` is a :class:`Suggestions` made from :func:`uncoded_passages` (it needs the
+    ``file`` and ``end_line`` columns). Each file is rewritten atomically, its previous version kept
+    as ``NAME.md.bak``; a paragraph that already holds a code or marker is left alone. Returns the
+    files written.
+    """
+    from cscs_eval.cfir._workbench import NotesFile
+    from cscs_eval.errors import UsageError
+
+    t = suggestions.table
+    if t is None or t.empty:
+        return []
+    if not {"file", "end_line"} <= set(t.columns):
+        raise UsageError("review markers need suggestions for passages from uncoded_passages() (columns file and "
+                         "end_line)")
+    written = []
+    for file, rows in t.sort_values(["file", "end_line", "rank"]).groupby("file", sort=True):
+        notes = NotesFile.read(file, encoding=encoding)
+        lines = notes.text.split("\n")
+        for end_line, cands in rows.groupby("end_line", sort=False):
+            if "[[" not in lines[int(end_line) - 1]:
+                append_to_line(lines, int(end_line), review_marker(cands["construct"]))
+        written.append(notes.write("\n".join(lines)))
+    return written
