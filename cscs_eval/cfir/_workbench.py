@@ -192,18 +192,20 @@ class Workbench:
     def load(self, name: str) -> dict:
         """A notes file as the page shows it: front matter, blocks (with their codes and review
         markers), its SHA-256 as read, and its problems as ``cfir validate`` words them."""
-        from cscs_eval.cfir._coding import REVIEW_MARKER
+        from cscs_eval.cfir._coding import _BULLET, REVIEW_MARKER
         from cscs_eval.cfir._suggest import note_blocks
         from cscs_eval.cfir._syntax import parse_inline_codes
 
         notes = NotesFile.read(self.path(name))
         meta, blocks = note_blocks(notes.text, file=notes.path)
+        lines = notes.text.split("\n")
         shown = []
         for b in blocks:
             text = b["text"]
             markers = [" ".join(m.group(1).split()) for m in REVIEW_MARKER.finditer(text)]
             clean, codes = parse_inline_codes(REVIEW_MARKER.sub(" ", text)) if b["kind"] == "text" else (text, [])
-            shown.append({**b, "clean": clean, "codes": [{"code": c, "rating": r or "M", "memo": m}
+            bullet = b["kind"] == "text" and bool(_BULLET.match(lines[b["line"] - 1]))
+            shown.append({**b, "bullet": bullet, "clean": clean, "codes": [{"code": c, "rating": r or "M", "memo": m}
                                                          for c, r, m in codes], "markers": markers})
         problems = [p for p in self.problems if p["file"] == str(notes.path)]
         return {"name": name, "case": None if meta.get("case") is None else str(meta.get("case")),
@@ -389,6 +391,16 @@ def _application(bench: Workbench, token: str, port_holder: dict):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish((STATIC_DIR / "workbench.html").read_bytes())
 
+    class NoIcon(Base):
+        def get(self):
+            self.set_status(204)
+            self.finish()
+
+    class Theme(Base):
+        def get(self):
+            self.set_header("Content-Type", "text/css; charset=utf-8")
+            self.finish(theme_css())
+
     class Files(Api):
         def get(self):
             self.reply(bench.project())
@@ -432,6 +444,8 @@ def _application(bench: Workbench, token: str, port_holder: dict):
 
     return tornado.web.Application([
         (r"/", Page),
+        (r"/static/theme\.css", Theme),
+        (r"/favicon\.ico", NoIcon),
         (r"/api/project", Files),
         (r"/api/file", File),
         (r"/api/codebook", Codebook),
@@ -440,6 +454,16 @@ def _application(bench: Workbench, token: str, port_holder: dict):
         (r"/static/(workbench\.(?:js|css))", type("Static", (tornado.web.StaticFileHandler, Base), {}),
          {"path": str(STATIC_DIR)}),
     ], compress_response=False, xheaders=False)
+
+
+def theme_css() -> str:
+    """The page's colours as CSS variables, from the report style (the one place colours live)."""
+    from cscs_eval.reporting import style
+
+    colours = {"accent": style.ACCENT, "dark": style.DARK, "grey": style.GREY, "light": style.LIGHT,
+               "warm": style.WARM, "pale-accent": style.tint(style.ACCENT, 0.15),
+               "pale-warm": style.tint(style.WARM, 0.15)}
+    return ":root {\n" + "".join(f"  --{k}: {v};\n" for k, v in colours.items()) + "}\n"
 
 
 def workbench(notes_dir, *, aliases=None, port: int = 0, open_browser: bool = True, embeddings=None,
