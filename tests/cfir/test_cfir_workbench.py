@@ -2,6 +2,7 @@
 when the file changed on disk or the codes would add a problem), its state (coverage, matrix, problems worded
 as `cfir validate` words them), and the server (token, Host check, Ctrl-C)."""
 
+import contextlib
 import hashlib
 import json
 import os
@@ -214,3 +215,112 @@ def test_the_command_serves_on_127_0_0_1_with_a_token_and_stops_on_ctrl_c(folder
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "cscs-eval workbench stopped" in out and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------------------------
+# In the browser: Debian's Chromium driven headless by Playwright (the system browser; nothing downloaded)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"]
+
+
+@contextlib.contextmanager
+def workbench_page(folder, *extra, width=1500, height=950):
+    """The workbench serving ``folder``, and a headless Chromium page on it; yields ``(page, errors)``."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it for CI")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    proc, base, token = start_server(folder, *extra)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                errors = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+                page.on("request", lambda r: r.url.startswith(base) or errors.append(f"outside request: {r.url}"))
+                page.goto(f"{base}/?token={token}")
+                page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+                yield page, errors
+            finally:
+                browser.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+
+
+def coverage_total(page, case):
+    return page.locator("#coverage tr", has_text=case).locator("td").last.inner_text()
+
+
+BULLET = "- The trust board asked for the scores every quarter."
+
+
+@pytest.mark.browser
+def test_select_a_sentence_apply_a_suggested_construct_and_find_it_in_the_file(folder):
+    with workbench_page(folder) as (page, errors):
+        assert page.locator("#file").input_value() == "a.md"
+        assert coverage_total(page, "Team A") == "1"
+        page.locator("#doc .block[data-line='13'] .clean").click(click_count=3)  # select the sentence
+        suggested = page.locator("#suggestions input[value='IV.R.A']")
+        suggested.wait_for(timeout=10_000)
+        assert float(page.locator("#suggestions").get_attribute("data-ms")) > 0  # the answer's round trip, in ms
+        suggested.check()
+        page.locator("#chosen select").first.select_option("+1")
+        page.locator("#memo").fill("asked at every board meeting")
+        assert page.locator("#preview").inner_text() == ("Will write: [[High-level Leaders +1 | asked at every "
+                                                         "board meeting]]")
+        page.locator("#apply").click()
+        page.locator("#message.ok").wait_for(timeout=10_000)
+        lines = (folder / "a.md").read_text(encoding="utf-8").split("\n")
+        assert lines[12] == f"{BULLET} [[High-level Leaders +1 | asked at every board meeting]]"
+        assert (folder / "a.md.bak").read_text(encoding="utf-8") == NOTE
+        assert coverage_total(page, "Team A") == "2"  # the coverage beside the notes updated
+        assert page.locator("#doc .block[data-line='13'] .code").inner_text() == "High-level Leaders +1 | asked at " \
+            "every board meeting"
+        assert not errors, errors  # and every asset came from the workbench itself (no CDN)
+
+
+@pytest.mark.browser
+def test_a_file_edited_on_disk_meanwhile_is_refused_and_left_as_edited(folder):
+    with workbench_page(folder) as (page, errors):
+        page.locator("#doc .block[data-line='13'] .clean").click(click_count=3)
+        page.locator("#suggestions input").first.wait_for(timeout=10_000)
+        page.locator("#suggestions input").first.check()
+        page.locator("#chosen select").first.select_option("-1")
+        edited = NOTE + "\nA paragraph typed in another editor meanwhile.\n"
+        (folder / "a.md").write_text(edited, encoding="utf-8")
+        page.keyboard.press("Control+Enter")
+        alert = page.locator("#message")
+        page.wait_for_function("() => /changed on disk/.test(document.getElementById('message').textContent)",
+                               timeout=10_000)
+        assert "a.md changed on disk since the page loaded it; nothing was written" in alert.inner_text()
+        assert (folder / "a.md").read_text(encoding="utf-8") == edited and not (folder / "a.md.bak").exists()
+        page.keyboard.press("Enter")  # the focused "Reload the file" button
+        page.locator("#doc .block", has_text="typed in another editor").wait_for(timeout=10_000)
+        assert not errors, errors
+
+
+@pytest.mark.browser
+def test_coding_with_the_keyboard_only(folder):
+    with workbench_page(folder) as (page, errors):
+        page.keyboard.press("End")  # the notes have the focus: the last paragraph
+        page.keyboard.press("Enter")  # take it; the first suggestion gets the focus
+        page.wait_for_function("() => document.activeElement.closest('#suggestions')", timeout=10_000)
+        first = page.evaluate("document.activeElement.value")
+        page.keyboard.press("Space")  # tick it; its rating gets the focus
+        assert page.evaluate("document.activeElement.tagName") == "SELECT"
+        page.keyboard.press("ArrowDown")  # rating... -> +2
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # past the remove button, to the memo
+        page.keyboard.type("said twice")
+        page.keyboard.press("Control+Enter")
+        page.locator("#message.ok").wait_for(timeout=10_000)
+        label = page.evaluate(f"document.querySelector('#codebook input[value=\"{first}\"]')"
+                              ".closest('li').querySelector('strong').textContent")
+        assert (folder / "a.md").read_text(encoding="utf-8").split("\n")[12] == f"{BULLET} [[{label} +2 | said twice]]"
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "search"
+        assert not errors, errors

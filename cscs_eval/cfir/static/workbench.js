@@ -193,6 +193,7 @@ function toggle(id, on) {
   if (!on && known >= 0) state.chosen.splice(known, 1);
   for (const box of document.querySelectorAll(`input[type=checkbox][value="${id}"]`)) box.checked = on;
   renderChosen();
+  if (on) $(`r-${id}`).focus();  // the rating is the next thing to choose
 }
 
 const RATING_WORDS = {"+2": "+2 strong facilitator", "+1": "+1 facilitator", "0": "0 neutral",
@@ -331,15 +332,26 @@ function onDocKey(event) {
   event.preventDefault();
 }
 
+function clip(range, node) {
+  // the text of the part of ``range`` inside ``node``
+  if (!range.intersectsNode(node)) return "";
+  const r = document.createRange();
+  r.selectNodeContents(node);
+  if (range.compareBoundaryPoints(Range.START_TO_START, r) > 0) r.setStart(range.startContainer, range.startOffset);
+  if (range.compareBoundaryPoints(Range.END_TO_END, r) < 0) r.setEnd(range.endContainer, range.endOffset);
+  return r.toString();
+}
+
 function onMouseUp() {
+  // A selection counts within one paragraph's own text (not its code chips); a triple click that runs
+  // into the start of the next paragraph still counts as the one clicked.
   const sel = window.getSelection();
-  if (!sel || sel.isCollapsed) return;
-  const start = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement);
-  const end = sel.focusNode && (sel.focusNode.nodeType === 1 ? sel.focusNode : sel.focusNode.parentElement);
-  const a = start && start.closest(".block.text"), b = end && end.closest(".block.text");
-  if (!a) return;
-  if (a !== b) { message("Select text within one paragraph or bullet: its codes go at the end of it."); return; }
-  choose(a, sel.toString());
+  if (!sel || sel.isCollapsed || !sel.rangeCount) return;
+  const range = sel.getRangeAt(0);
+  const touched = blocks().filter((b) => clip(range, b.querySelector(".clean")).trim());
+  if (!touched.length) return;
+  if (touched.length > 1) { message("Select text within one paragraph or bullet: its codes go at the end of it."); return; }
+  choose(touched[0], clip(range, touched[0].querySelector(".clean")));
 }
 
 function onGlobalKey(event) {
