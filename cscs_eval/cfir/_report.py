@@ -18,6 +18,7 @@ from cscs_eval.cfir._plots import facilitators_barriers_figure, heatmap
 from cscs_eval.cfir._ratings import (_check_by, counts_by_domain, coverage, distinguishing_constructs, matrix,
                                      themes_table)
 from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
+from cscs_eval.cfir._suggest import suggest, uncoded_passages
 from cscs_eval.errors import UsageError
 from cscs_eval.results import Result
 
@@ -37,7 +38,8 @@ LABELS = {"construct_id": "ID", "construct": "Construct", "domain": "Domain", "n
           "krippendorff_alpha": "Krippendorff's alpha (ratings)", "n_rated": "Ratings compared",
           "rating_a": "Coder A", "rating_b": "Coder B", "case": "Case", "source": "Contact",
           "ratings": "Rating, coder A / coder B", "difference_kind": "Disagreement", "theme": "Theme",
-          "domains": "Domains", "constructs": "Constructs"}
+          "domains": "Domains", "constructs": "Constructs", "line": "Line", "passage": "Paragraph",
+          "suggestions": "Suggested codes (id, score), best first"}
 
 
 @dataclass(repr=False)
@@ -59,6 +61,7 @@ class CodingReport(Result):
     agreement: pd.DataFrame | None = None
     case_agreement: pd.DataFrame | None = None
     disagreements: pd.DataFrame | None = None
+    suggestions: pd.DataFrame | None = None
     sources: dict = field(default_factory=dict)
 
     labels = LABELS
@@ -164,6 +167,22 @@ class CodingReport(Result):
         return d.assign(ratings=ratings, difference_kind=d["difference"])[
             ["case", "source", "construct", "ratings", "difference_kind"]]
 
+    def suggestions_text(self) -> str:
+        """How many paragraphs of the notes carry no code yet, and what the suggestions are."""
+        n = 0 if self.suggestions is None else len(self.suggestions)
+        if not n:
+            return "Every paragraph of the coded notes carries a code, so there is nothing to suggest."
+        return (f"{n} paragraph{'s' if n != 1 else ''} of the notes carr{'y' if n != 1 else 'ies'} no code yet. For "
+                "each, the three CFIR constructs the codebook, a cue lexicon and the coding so far point to "
+                "(`cscs-eval cfir suggest`): suggestions only, for the evaluator to accept or reject; none is "
+                "counted above.")
+
+    def suggestions_table(self) -> pd.DataFrame | None:
+        """The uncoded paragraphs with their suggested codes (None when every paragraph is coded)."""
+        if self.suggestions is None or self.suggestions.empty:
+            return None
+        return self.suggestions[["case", "source", "line", "passage", "suggestions"]]
+
     # ---- figures and files -----------------------------------------------------------------
 
     def figure(self, *, outcomes=None):
@@ -237,6 +256,8 @@ def coding_report(coding_paths, *, aliases=None, case_ratings=None, second_coder
     second = load_coding(given(second_coder), aliases=coding.aliases) if given(second_coder) else None
     summary = coding.summary(by=by)
     grouping = given(groups)
+    uncoded = uncoded_passages([resolve_path(p) for p in coding_paths])
+    suggested = suggest(uncoded, coding=coding).summary() if len(uncoded) else None
     return CodingReport(
         coding=coding, table=summary, by=by, by_domain=counts_by_domain(summary),
         matrix=matrix(coding, by=by), coverage=coverage(coding, by=by),
@@ -245,6 +266,7 @@ def coding_report(coding_paths, *, aliases=None, case_ratings=None, second_coder
         agreement=None if second is None else agreement(coding, second),
         case_agreement=None if second is None else case_agreement(coding, second),
         disagreements=None if second is None else disagreements(coding, second),
+        suggestions=suggested,
         sources={"coding": "Coded interview notes: " + ", ".join(str(p) for p in coding_paths),
                  "second_coder": str(second_coder or ""),
                  "groups": str(groups) if isinstance(groups, (str, Path)) else "the groups given"},

@@ -226,3 +226,92 @@ def test_words_are_folded_and_stemmed():
     assert stem("prioritise") == stem("prioritize")
     assert tokenize("Co-production") == ["co", "product", "coproduct", "co product"]
     assert tokenize("the lack of resources") == ["lack", "resourc", "lack resourc"]
+
+
+# ------------------------------------------------------------------------------------------------
+# The review marker, the command line and the coding report
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from cscs_eval import cfir  # noqa: E402
+from cscs_eval.errors import ValidationError  # noqa: E402
+
+HALF_CODED = PROJECT + """
+Nobody on the night shift had heard of the blue folder round.
+
+- The trust board asked for the scores every quarter.
+"""
+
+
+def cli(*args, cwd=None):
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-m", "cscs_eval", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={**__import__("os").environ, "PYTHONPATH": str(root)})
+
+
+def test_review_markers_are_written_listed_by_validate_and_refused_by_the_analyses(tmp_path):
+    path = notes(tmp_path, "a.md", "Team A", HALF_CODED)
+    got = cfir.uncoded_passages(tmp_path)
+    assert got["line"].tolist() == [15, 17] and got["end_line"].tolist() == [15, 17]
+    result = cfir.suggest(got, coding=cfir.load_coding(path), top=2, embeddings=False)
+    assert cfir.write_review_markers(result) == [path]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    first = result.table[result.table["line"] == 15]["construct"].tolist()
+    assert lines[14] == ("Nobody on the night shift had heard of the blue folder round. "
+                         + cfir.review_marker(first))
+    assert lines[16].startswith("- The trust board asked for the scores every quarter. [[? High-level Leaders; ")
+    assert (tmp_path / "a.md.bak").read_text(encoding="utf-8").endswith("every quarter.\n")
+    problems = cfir.validate(tmp_path)
+    assert problems["column"].tolist() == ["review", "review"] and problems["line"].tolist() == [15, 17]
+    assert problems["problem"].iloc[0] == f"suggested codes await review: {cfir.review_marker(first)}"
+    with pytest.raises(ValidationError, match="suggested codes await review"):
+        cfir.load_coding(tmp_path)
+    assert cfir.uncoded_passages(tmp_path).empty  # a paragraph awaiting review is not suggested for again
+    # accepting one: '? ' and the other candidates deleted, a rating added; rejecting the other: marker deleted
+    lines[14] = f"Nobody on the night shift had heard of the blue folder round. [[{first[0]} -1]]"
+    lines[16] = "- The trust board asked for the scores every quarter."
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert cfir.validate(tmp_path).empty and len(cfir.load_coding(tmp_path).table) == 4
+
+
+def test_cfir_suggest_prints_writes_and_the_commands_refuse_markers(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    notes(folder, "a.md", "Team A", HALF_CODED)
+    notes(folder, "b.md", "Team B", "Nothing coded here yet about the slow forms.\n")  # no code in the file yet
+    done = cli("cfir", "suggest", folder, "--top", "2")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert out[0] == "a.md:15  Nobody on the night shift had heard of the blue folder round."
+    assert out[1].startswith("  1. Culture (III.D)  ") and "like coded excerpt" in out[1]
+    assert any(line.startswith("b.md:7  Nothing coded here yet") for line in out)
+    assert "Top 2 suggested CFIR codes for 3 passage(s)" in done.stderr and "no coding was changed" in done.stderr
+    assert not (folder / "a.md.bak").exists()  # nothing written without --write
+    table = tmp_path / "suggestions.csv"
+    assert cli("cfir", "suggest", folder, "--out", table).returncode == 0
+    assert len(pd.read_csv(table)) == 3 * 3
+    assert cli("cfir", "suggest", folder, "--write").returncode == 0
+    assert "[[? Culture; " in (folder / "a.md").read_text(encoding="utf-8")
+    validate = cli("cfir", "validate", folder)
+    assert validate.returncode == 1 and validate.stdout.count("[review]: suggested codes await review") == 3
+    for command in (["summarise", folder], ["export", folder, "--out", tmp_path / "p.qdpx"]):
+        refused = cli("cfir", *command)
+        assert refused.returncode == 1 and "suggested codes await review" in refused.stderr, refused.stderr
+    again = cli("cfir", "suggest", folder)
+    assert again.returncode == 0 and "nothing to suggest" in again.stderr
+    assert cli("cfir", "suggest", folder, "--top", "0").returncode == 2
+
+
+def test_the_coding_report_suggests_codes_for_uncoded_paragraphs(tmp_path):
+    notes(tmp_path, "a.md", "Team A", HALF_CODED)
+    report = cfir.coding_report([tmp_path])
+    table = report.suggestions_table()
+    assert table["line"].tolist() == [15, 17] and table.columns.tolist() == ["case", "source", "line", "passage",
+                                                                               "suggestions"]
+    assert table["suggestions"].iloc[0].startswith("Culture (III.D, ")
+    assert report.suggestions_text().startswith("2 paragraphs of the notes carry no code yet")
+    sample = cfir.coding_report([SAMPLE / "notes"], aliases=SAMPLE / "aliases.yaml")
+    assert sample.suggestions_table() is None and "nothing to suggest" in sample.suggestions_text()
+    with pytest.raises(ValidationError, match="await review"):
+        cfir.write_review_markers(cfir.suggest(cfir.uncoded_passages(tmp_path), embeddings=False))
+        cfir.coding_report([tmp_path])  # the report refuses notes that still hold a review marker
