@@ -324,3 +324,33 @@ def test_coding_with_the_keyboard_only(folder):
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.id") == "search"
         assert not errors, errors
+
+
+def screenshot(path: Path) -> Path:
+    """The README's picture: the sample's notes with one paragraph not coded yet, selected, a suggestion ticked
+    and rated. ``python tests/cfir/test_cfir_workbench.py docs/workbench.png`` makes it again."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "notes"
+        shutil.copytree(SAMPLE / "notes", folder)
+        with open(folder / "north_baseline.md", "a", encoding="utf-8") as fh:
+            fh.write("\nNobody had time to fill in the questionnaires because the caseloads were far too high.\n")
+        with workbench_page(folder, "--aliases", str(SAMPLE / "aliases.yaml"), width=1600, height=900) as (page, _):
+            page.locator("#file").select_option("north_baseline.md")
+            block = page.locator("#doc .block", has_text="Nobody had time")
+            block.wait_for()
+            block.locator(".clean").click(click_count=3)
+            page.locator("#suggestions input").first.wait_for()
+            page.locator("#suggestions input").first.check()
+            page.locator("#chosen select").first.select_option("-2")
+            page.locator("#memo").fill("said by three staff")
+            block.scroll_into_view_if_needed()
+            page.locator("#matrix").scroll_into_view_if_needed()
+            page.screenshot(path=str(path))
+    return path
+
+
+if __name__ == "__main__":
+    print(screenshot(Path(sys.argv[1])))
