@@ -159,8 +159,9 @@ class Workbench:
                 return p
         raise UsageError(f"{name!r} is not a notes file of {self.folder}")
 
-    def refresh(self) -> None:
-        """Read the whole folder again: the coding so far (codes that resolve), every problem, the model."""
+    def refresh(self, *, rebuild: bool = True) -> None:
+        """Read the whole folder again: the coding so far (codes that resolve), every problem and, with
+        ``rebuild``, the model (the server rebuilds it in a thread instead, so selections stay fast)."""
         from cscs_eval.cfir._coding import _build
 
         files = self.files()
@@ -172,13 +173,15 @@ class Workbench:
             table, problems = _empty(), []
         self.table = table.dropna(subset=["construct_id", "case"]).reset_index(drop=True)
         self.problems = problems
-        self.rebuild_model()
+        if rebuild:
+            self.rebuild_model()
 
     def rebuild_model(self) -> None:
         """Fit the suggester on the coding so far (so suggestions learn from what was just coded)."""
         from cscs_eval.cfir._suggest import Suggester
 
-        self.model = Suggester(self.table if len(self.table) else None, aliases=self.aliases or None,
+        table = self.table
+        self.model = Suggester(table if len(table) else None, aliases=self.aliases or None,
                                embeddings=self.embeddings)
 
     def codebook(self) -> list[dict]:
@@ -248,7 +251,8 @@ class Workbench:
                 "evidence_used": self.model.evidence_used}
 
     # ---- writing ---------------------------------------------------------------------------------
-    def apply(self, name: str, *, line: int, sha256: str, codes, memo=None, selection=None) -> dict:
+    def apply(self, name: str, *, line: int, sha256: str, codes, memo=None, selection=None,
+              rebuild: bool = True) -> dict:
         """Write ``codes`` (a list of ``{"id", "rating"}``) with ``memo`` at the end of the paragraph
         or bullet holding file line ``line`` of notes file ``name``.
 
@@ -256,7 +260,8 @@ class Workbench:
         (:class:`ConflictError`), when the paragraph no longer holds ``selection``, or when the new
         text would add a problem ``cfir validate`` reports (an :class:`~cscs_eval.errors.InputError`
         whose message lists them). A review marker on the paragraph is removed: the evaluator decided.
-        Returns the file as :meth:`load` shows it, the written codes and the project's state.
+        Returns the file as :meth:`load` shows it, the written codes and the project's state; the
+        suggester learns the new codes at once, or later with ``rebuild=False`` (:meth:`rebuild_model`).
         """
         from cscs_eval.cfir._codebook import get_codebook
         from cscs_eval.cfir._coding import REVIEW_MARKER
@@ -300,7 +305,7 @@ class Workbench:
                              f"{len(added)} problem(s) that 'cscs-eval cfir validate' reports:\n"
                              + "\n".join(_problem_line(p) for p in added))
         notes.write(new_text, expected_sha256=sha256)
-        self.refresh()
+        self.refresh(rebuild=rebuild)
         state = self.load(name)
         return {"file": state, "written": written, "line": block["end_line"], "backup": path.name + ".bak",
                 "project": self.project(state["case"])}
@@ -341,7 +346,12 @@ def _plain(value):
 # --------------------------------------------------------------------------------------------------
 
 def _application(bench: Workbench, token: str, port_holder: dict):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tornado.ioloop
     import tornado.web
+
+    rebuilder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cscs-eval-suggester")
 
     class Base(tornado.web.RequestHandler):
         def set_default_headers(self):
@@ -433,7 +443,7 @@ def _application(bench: Workbench, token: str, port_holder: dict):
             try:
                 out = bench.apply(str(data.get("name", "")), line=line, sha256=str(data.get("sha256", "")),
                                   codes=data.get("codes") or [], memo=data.get("memo"),
-                                  selection=data.get("selection"))
+                                  selection=data.get("selection"), rebuild=False)
             except ConflictError as exc:
                 return self.fail(exc, 409)
             except InputError as exc:
@@ -441,6 +451,8 @@ def _application(bench: Workbench, token: str, port_holder: dict):
             except (UsageError, OutputError) as exc:
                 return self.fail(exc, 400)
             self.reply(out)
+            # the suggester learns the new codes in a thread (one at a time, in order of the writes)
+            tornado.ioloop.IOLoop.current().run_in_executor(rebuilder, bench.rebuild_model)
 
     return tornado.web.Application([
         (r"/", Page),

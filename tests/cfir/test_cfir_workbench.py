@@ -138,6 +138,13 @@ def test_a_selection_gets_suggestions_that_learn_from_the_coding(folder):
     assert "like coded excerpt" in got["candidates"][0]["evidence"]  # b.md coded that sentence already
     assert got["ms"] >= 0 and "2 coded excerpt(s)" in got["evidence_used"]
     assert bench.suggest("   ")["candidates"] == []
+    # after a write the suggester has learnt the new code: a like passage now hears of it
+    before = {c["id"] for c in bench.suggest("The board asked for the scores again.", top=67)["candidates"]
+              if "like coded excerpt" in c["evidence"]}
+    bench.apply("a.md", line=13, sha256=sha(bench, "a.md"), codes=[{"id": "II.B", "rating": "+1"}])
+    after = {c["id"] for c in bench.suggest("The board asked for the scores again.", top=67)["candidates"]
+             if "like coded excerpt" in c["evidence"]}
+    assert "II.B" in after - before
 
 
 def test_a_notes_file_keeps_its_line_ends_and_byte_order_mark(tmp_path):
