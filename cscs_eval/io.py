@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cscs_eval.errors import InputError, OutputError, UsageError
 
-__all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "file_origin", "row_offset", "write_tables", "read_text", "read_yaml", "load_yaml", "compose_yaml",
+__all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "table_path", "TablePath", "file_origin", "row_offset", "write_tables", "read_text", "read_yaml", "load_yaml", "compose_yaml",
            "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
            "check_writable", "row_number", "normalise_column", "table_format", "output_format", "xml_safe",
            "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
@@ -155,6 +155,9 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
     """
     import pandas as pd
 
+    if isinstance(path, TablePath):
+        sheet = path.sheet if sheet in (None, "") else sheet
+        header_row = path.header_row if header_row in (None, "", 0) else header_row
     path = Path(path)
     fmt = table_format(path)
     sheet, header_row = _table_options(path, fmt, sheet, header_row)
@@ -189,7 +192,8 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
         raise InputError(f"not a readable {kind}: {type(exc).__name__}: {exc}; check that it is complete and "
                          "really of that type", file=path) from None
     _check_header(header, where)
-    df.columns = _machine_names([normalise_column(c) for c in df.columns], _columns_sheet(path, fmt))
+    df.columns = _machine_names([normalise_column(c) for c in df.columns], _columns_sheet(path, fmt),
+                                keep=required)
     missing = [c for c in required if c not in df.columns]
     if missing:
         found = ", ".join(str(c) for c in df.columns if not str(c).startswith("unnamed")) or "no column names"
@@ -201,6 +205,41 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
     if where.get("sheet") or where["row"] > 1:
         _ORIGINS[_origin_key(path)] = (where.get("sheet"), where["row"] - 1)
     return df
+
+
+class TablePath(type(Path())):
+    """A table file's path carrying the sheet and header row to read it at (:func:`table_path`).
+
+    It is a :class:`pathlib.Path` (every function that takes a file takes it, and its text is the
+    file's name in messages); :func:`read_table` reads it at its ``sheet`` and ``header_row``.
+    """
+
+    sheet = None
+    header_row = None
+
+    def __repr__(self) -> str:
+        return f"table_path({str(self)!r}, sheet={self.sheet!r}, header_row={self.header_row!r})"
+
+
+def table_path(path, *, sheet=None, header_row=None):
+    """``path`` with the Excel ``sheet`` (name, or number from 1) and ``header_row`` (from 1) to read
+    it at, for any function that takes a table file (``proms.outcomes(table_path("extract.xlsx",
+    sheet="Data", header_row=3))``). Without either, or for a DataFrame, ``path`` comes back as it is.
+
+    Examples
+    --------
+    >>> table_path("extract.xlsx", sheet="Data", header_row=3)
+    table_path('extract.xlsx', sheet='Data', header_row=3)
+    >>> table_path("extract.csv")
+    'extract.csv'
+    """
+    if path is None or (sheet in (None, "") and header_row in (None, "", 0, 1)) or \
+            not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
+        return path
+    out = TablePath(path)
+    out.sheet = None if sheet in (None, "") else sheet
+    out.header_row = None if header_row in (None, "", 0) else header_row
+    return out
 
 
 #: Files read with a sheet or header row other than the first, by absolute path: the sheet's name
@@ -478,18 +517,20 @@ def _columns_sheet(path, fmt) -> dict | None:
         return None
 
 
-def _machine_names(columns, mapping) -> list[str]:
+def _machine_names(columns, mapping, *, keep=()) -> list[str]:
     """Normalised column names with human labels turned back into machine names (``paired_%`` ->
-    ``paired_rate``), unless a column already has that name."""
+    ``paired_rate``): by the workbook's own ``columns`` sheet (``mapping``), else by the labels
+    file, except for a column the caller asks for by that name (``keep``: ``referrals`` stays
+    ``referrals`` when required) or whose machine name is already a column."""
     from cscs_eval.reporting.labels import label_names
 
     known = dict(label_names())
-    if mapping:
-        known.update(mapping)
-    present = set(columns)
+    present, keep = set(columns), set(keep)
     out = []
     for c in columns:
-        name = known.get(c) or (c.replace("%", "pct") if "%" in c else None)
+        name = (mapping or {}).get(c)
+        if name is None and c not in keep:
+            name = known.get(c) or (c.replace("%", "pct") if "%" in c else None)
         out.append(name if name and name != c and name not in present else c)
     return out
 
