@@ -20,7 +20,7 @@ from cscs_eval.errors import InputError, OutputError, UsageError
 
 __all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "table_path", "TablePath", "file_origin", "row_offset", "write_tables", "read_text", "read_yaml", "load_yaml", "compose_yaml",
            "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
-           "check_writable", "row_number", "normalise_column", "table_format", "output_format", "xml_safe",
+           "check_writable", "row_number", "normalise_column", "column_key", "table_format", "output_format", "xml_safe",
            "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
            "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH"]
 
@@ -87,6 +87,18 @@ def output_format(to, out, formats, *, needs_file=(), flags=("to", "out")) -> st
 def normalise_column(name) -> str:
     """Column names are matched without case, outer spaces, or the difference of space and '_'."""
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def column_key(text) -> str:
+    """The column a user's text names, as :func:`read_table` names columns: normalised, and a
+    label turned into its machine name.
+
+    Examples
+    --------
+    >>> column_key("Eligible referrals"), column_key("Team"), column_key("Follow up %")
+    ('n_eligible', 'team', 'follow_up_pct')
+    """
+    return _machine_names([normalise_column(text)], None)[0]
 
 
 #: Environment variable naming the text encoding of input files when a call gives none.

@@ -137,6 +137,41 @@ def paired_counts(referrals: pd.DataFrame, *, by: str = "team", outcome: str = "
             .agg(numerator=(outcome, "sum"), denominator=(outcome, "size")))
 
 
+def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFrame:
+    """Per group: ``paired`` (eligible referrals with a paired baseline and follow-up) and ``eligible``
+    (NHS England's eligible referrals): the input of :func:`~cscs_eval.benefits.funnel`
+    (``numerator="paired", denominator="eligible"``) and of ``cscs-eval benefits funnel``.
+
+    Parameters
+    ----------
+    outcomes
+        What :func:`cscs_eval.proms.outcomes` returns, run with a referrals file.
+    by
+        The grouping column of the referrals (``team``, or an equality group with demographics).
+    suppress
+        Publish the counts under the small-number rules (the default). A funnel needs the exact
+        counts: pass ``suppress=False`` for its input and publish the funnel's own table.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from cscs_eval import proms
+    >>> from cscs_eval.io import resolve_path
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     out = proms.outcomes(resolve_path("data/sample/proms.csv"),
+    ...                          referrals=resolve_path("data/sample/referrals.csv"), drop_invalid=True)
+    >>> teams = paired_by(out, suppress=False)
+    >>> teams.columns.tolist(), bool((teams["paired"] <= teams["eligible"]).all())
+    (['team', 'paired', 'eligible'], True)
+    """
+    from cscs_eval.governance import suppress_table
+
+    counts = paired_counts(paired_referrals(outcomes), by=by).rename(
+        columns={"numerator": "paired", "denominator": "eligible"})
+    return suppress_table(counts, counts=["paired", "eligible"], suppress=suppress)
+
+
 def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: str = "total",
                    require_imd: bool = False) -> pd.DataFrame:
     """The paired rows of one measure's unit with ``improved`` (0/1) and ``imd_quintile``.

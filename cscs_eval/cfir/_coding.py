@@ -237,12 +237,20 @@ def _is_notes(path) -> bool:
 def _expand(paths):
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    from cscs_eval.io import TablePath, table_format, table_path
+
     out = []
     for p in paths:
-        p = Path(p)
+        given = p
+        p = p if isinstance(p, Path) else Path(p)  # a TablePath keeps its sheet and header row
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and (_is_notes(q) or q.suffix.lower() in (
-                ".csv", ".tsv", ".xlsx", ".xlsm", ".parquet"))))
+            found = sorted(q for q in p.iterdir() if q.is_file() and (_is_notes(q) or q.suffix.lower() in (
+                ".csv", ".tsv", ".xlsx", ".xlsm", ".parquet")))
+            if isinstance(given, TablePath):  # a folder's sheets are read at its --sheet/--header-row
+                found = [q if _is_notes(q) else table_path(
+                    q, sheet=given.sheet if table_format(q) == "excel" else None, header_row=given.header_row)
+                    for q in found]
+            out.extend(found)
         else:
             out.append(p)
     return out

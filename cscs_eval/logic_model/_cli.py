@@ -39,6 +39,9 @@ def register(subparsers) -> None:
                     "implementation data (adoption, penetration) and --outcome options. Prints YAML without --out.")
     draft.add_argument("summary", metavar="SUMMARY", help="CFIR summary table (construct_id, construct, domain, "
                                                           "n_excerpts, n_cases, mean_rating, classification)")
+    from cscs_eval._commands import add_table_arguments
+
+    add_table_arguments(draft, "SUMMARY")
     draft.add_argument("--teams", metavar="FILE", help="team implementation data (team, eligible, approached_date, "
                                                        "engaged_date, pathway_mapped_date, trained_date)")
     draft.add_argument("--outcome", metavar="NAME=VALUE", action="append", default=[],
@@ -128,7 +131,9 @@ def _run_draft(args) -> int:
         frames.append(pd.DataFrame([{"outcome": n, "value": v if isinstance(v, float) else None,
                                      "measure": None if isinstance(v, float) else v} for n, v in extra]))
     outcomes = pd.concat(frames, ignore_index=True) if frames else None
-    model = draft_from_summary(args.summary, outcomes=outcomes, n_barriers=args.barriers,
+    from cscs_eval._commands import table_input
+
+    model = draft_from_summary(table_input(args, "summary"), outcomes=outcomes, n_barriers=args.barriers,
                                n_facilitators=args.facilitators, title=args.title)
     text = to_yaml(model)
     if args.out:
