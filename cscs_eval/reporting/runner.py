@@ -352,7 +352,12 @@ def for_each_values(notebook, column: str, *, parameters=None, given=(), params_
     values = _params.resolve_parameters(nb_path, given=given, params_file=params_file)
     values |= parameters or {}
     data_path = values.get("data_path", declared["data_path"].default)
-    table = read_table(resolve_path(data_path))
+
+    def value(name):
+        return values.get(name, declared[name].default if name in declared else None)
+
+    # the notebook's own sheet and header row say where the table is in a workbook
+    table = read_table(resolve_path(data_path), sheet=value("sheet"), header_row=value("header_row"))
     if column not in table.columns:
         raise InputError(f"no column '{column}' to run --for-each over; columns are {', '.join(table.columns)}",
                          file=data_path, column=column)
