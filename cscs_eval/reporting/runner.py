@@ -484,7 +484,7 @@ def copy_resources(folder, *, force: bool = False) -> dict:
         raise UsageError(f"{folder} already holds {', '.join(there)}; give another folder, or --force to "
                          "replace them (edits in them are lost)")
     folder.mkdir(parents=True, exist_ok=True)
-    check_writable(folder / "notebooks")
+    check_writable(folder / ".copy")  # never into data/raw
     ignore = shutil.ignore_patterns(".*", "__pycache__", "raw", "*.pyc")
     written = {}
     for name, source in sources.items():
