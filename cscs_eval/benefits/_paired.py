@@ -154,16 +154,15 @@ def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFr
 
     Examples
     --------
-    >>> import warnings
-    >>> from cscs_eval import proms
-    >>> from cscs_eval.io import resolve_path
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     out = proms.outcomes(resolve_path("data/sample/proms.csv"),
-    ...                          referrals=resolve_path("data/sample/referrals.csv"), drop_invalid=True)
-    >>> teams = paired_by(out, suppress=False)
-    >>> teams.columns.tolist(), bool((teams["paired"] <= teams["eligible"]).all())
-    (['team', 'paired', 'eligible'], True)
+    Team A has three eligible referrals (R1 paired), team B one (R4, paired); R3 is not eligible:
+
+    >>> from types import SimpleNamespace
+    >>> ref = pd.DataFrame({"referral_id": ["R1", "R2", "R3", "R4", "R5"], "team": ["A", "A", "A", "B", "A"],
+    ...                     "eligible": [True, True, False, True, True]})
+    >>> out = SimpleNamespace(referrals=ref, table=pd.DataFrame({"referral_id": ["R1", "R3", "R4"],
+    ...                                                          "paired": [True, True, True]}))
+    >>> paired_by(out, suppress=False).values.tolist()
+    [['A', 1, 3], ['B', 1, 1]]
     """
     from cscs_eval.governance import suppress_table
 
