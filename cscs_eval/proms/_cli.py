@@ -198,5 +198,9 @@ def _run_summarise(args) -> int:
                      summary["measure"].to_numpy())
         for c in [c for c in short.columns if c.endswith("_pct") or c.startswith("mean_")]:
             short[c] = short[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else f"{float(v):.1f}")
+        from cscs_eval.reporting.labels import label
+
+        # headed as the workbook from --out is (its paired_rate and this paired_pct are both "Paired %")
+        short = short.set_axis([label(c) for c in short.columns], axis=1)
         emit_table(short.astype(object).where(short.notna(), ""), None)
     return 0
