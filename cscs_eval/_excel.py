@@ -211,6 +211,7 @@ def write_workbook(tables, path) -> None:
             raise OutputError(f"{path}: the table '{title}' has {len(df):,} rows, more than an Excel sheet holds "
                               f"({MAX_ROWS - 1:,}); write it as .csv or .parquet")
         ws = wb.create_sheet(title)
+        _state_size(ws, len(df) + 1, len(df.columns))
         columns = [str(c) for c in df.columns]
         labels = _unique_labels([label(c) for c in columns])
         kinds = [column_format(c, df[c]) for c in df.columns]
@@ -248,6 +249,7 @@ def write_workbook(tables, path) -> None:
             ws.append(cells)
         mapping += [(title, lab, col, kind) for lab, col, (kind, _) in zip(labels, columns, kinds)]
     ws = wb.create_sheet(COLUMNS_SHEET)
+    _state_size(ws, len(mapping) + 1, 4)
     for letter, width in zip("ABCD", (28, 36, 30, 10)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
@@ -267,6 +269,15 @@ def write_workbook(tables, path) -> None:
     wb.save(path)
 
 
+def _state_size(ws, rows: int, columns: int) -> None:
+    """Write the sheet's ``<dimension>``: a streamed sheet does not know its size, and without it a
+    reader (openpyxl's read-only mode, pandas) parses the whole sheet once more to find it."""
+    from openpyxl.utils import get_column_letter
+
+    ref = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
+    ws.calculate_dimension = lambda: ref
+
+
 def _unique_labels(labels) -> list[str]:
     """Two columns with one label (a rule-made label meeting a listed one) get their number added."""
     seen, out = {}, []
@@ -277,17 +288,17 @@ def _unique_labels(labels) -> list[str]:
     return out
 
 
-def read_columns_sheet(path) -> dict:
-    """The ``columns`` sheet of a workbook cscs-eval wrote: normalised label -> machine name."""
-    import openpyxl
-
+def read_columns_sheet(wb) -> dict:
+    """The ``columns`` sheet of a workbook cscs-eval wrote (an open openpyxl workbook): normalised
+    label -> machine name; empty when there is none."""
     from cscs_eval.io import normalise_column
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = list(wb[COLUMNS_SHEET].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    if COLUMNS_SHEET not in wb.sheetnames:
+        return {}
+    ws = wb[COLUMNS_SHEET]
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    rows = list(ws.iter_rows(values_only=True))
     if not rows:
         return {}
     head = [normalise_column(v) if v is not None else "" for v in rows[0]]

@@ -181,13 +181,13 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
     if path.stat().st_size == 0:
         raise InputError("file is empty; expected a header row with columns "
                          + (", ".join(required) if required else "and data rows"), file=path)
-    where = {"file": path}
+    where, labelled = {"file": path}, None
     try:
         if fmt in ("csv", "tsv"):
             df, header = _read_text_table(path, fmt, encoding, header_row, dtype)
             where["row"] = header_row
         elif fmt == "excel":
-            df, header, sheet_name, names = _read_excel(path, sheet, header_row, dtype, required)
+            df, header, sheet_name, names, labelled = _read_excel(path, sheet, header_row, dtype, required)
             where.update(row=header_row, sheet=sheet_name if len(names) > 1 or header_row > 1 else None)
         else:
             df = pd.read_parquet(path)
@@ -204,8 +204,7 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
         raise InputError(f"not a readable {kind}: {type(exc).__name__}: {exc}; check that it is complete and "
                          "really of that type", file=path) from None
     _check_header(header, where)
-    df.columns = _machine_names([normalise_column(c) for c in df.columns], _columns_sheet(path, fmt),
-                                keep=required)
+    df.columns = _machine_names([normalise_column(c) for c in df.columns], labelled, keep=required)
     missing = [c for c in required if c not in df.columns]
     if missing:
         found = ", ".join(str(c) for c in df.columns if not str(c).startswith("unnamed")) or "no column names"
@@ -325,17 +324,6 @@ def _read_text_table(path, fmt, encoding, header_row, dtype):
     return df, header
 
 
-def _excel_names(path) -> list[str]:
-    """The sheet names of a workbook, cheaply (the workbook part only)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
-
-
 def _pick_sheet(names, sheet, path) -> str:
     listed = ", ".join(f"'{n}'" for n in names)
     if sheet is None:
@@ -380,24 +368,28 @@ def _whole(value):
 
 
 def _read_excel(path, sheet, header_row, dtype, required=()):
-    """Read one sheet with openpyxl: (table, header cells, sheet name, every sheet's name)."""
+    """Read one sheet with openpyxl (streaming, read-only): (table, header cells, sheet name, every
+    sheet's name). Merged cells come from the sheet's XML, which read-only mode does not parse."""
     import openpyxl
     import pandas as pd
 
-    wb = openpyxl.load_workbook(path, data_only=True)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         names = list(wb.sheetnames)
         name = _pick_sheet(names, sheet, path)
         ws = wb[name]
         where = {"file": path, "sheet": name if len(names) > 1 or header_row > 1 else None}
-        if header_row > max(ws.max_row, 1):
-            raise InputError(f"the header row {header_row} is below the last row of the sheet ({ws.max_row})",
-                             row=header_row, **where)
-        _fill_merged(ws, header_row, where, required)
+        merged = _merged_ranges(path, ws)
+        ws.reset_dimensions()  # a sheet's stated size may be missing or wrong: read to its last row
         rows = [list(r) for r in ws.iter_rows(min_row=header_row, values_only=True)]
+        labelled = _columns_sheet(wb)
     finally:
         wb.close()
-    header = rows[0] if rows else []
+    if not rows:
+        raise InputError(f"the header row {header_row} is below the last row of the sheet", row=header_row,
+                         **where)
+    _fill_merged(rows, merged, header_row, where, required)
+    header = rows[0]
     body = rows[1:]
     while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
         body.pop()
@@ -415,12 +407,30 @@ def _read_excel(path, sheet, header_row, dtype, required=()):
     else:
         data = [[_whole(r[j]) if j < len(r) else None for j in keep] for r in body]
         df = pd.DataFrame(data, columns=columns).infer_objects()
-    return df, [str(h) if h is not None else None for h in header], name, names
+    return df, [str(h) if h is not None else None for h in header], name, names, labelled
 
 
-def _fill_merged(ws, header_row, where, required=()) -> None:
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?)\"")
+
+
+def _merged_ranges(path, ws) -> list:
+    """The merged ranges of a read-only worksheet, from the ``<mergeCell ref=...>`` elements of its XML."""
+    import zipfile
+
+    from openpyxl.worksheet.cell_range import CellRange
+
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return []
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(part.lstrip("/"))
+    return [CellRange(m.decode("ascii")) for m in _MERGE.findall(xml)]
+
+
+def _fill_merged(rows, merged, header_row, where, required=()) -> None:
     """Merged cells at or below the header: fill a vertical merge in one column down (with a
-    warning, as a team name merged down its rows means that team on every row); refuse the rest."""
+    warning, as a team name merged down its rows means that team on every row); refuse the rest.
+    ``rows`` are the sheet's rows from ``header_row`` on, as lists."""
     import warnings
 
     from openpyxl.utils import get_column_letter
@@ -428,7 +438,7 @@ def _fill_merged(ws, header_row, where, required=()) -> None:
     from cscs_eval.errors import MergedCellsWarning
 
     filled = []
-    for rng in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_col, r.min_row)):
+    for rng in sorted(merged, key=lambda r: (r.min_col, r.min_row)):
         if rng.max_row < header_row:
             continue  # a title merged across the rows above the header
         if rng.min_row <= header_row:
@@ -441,18 +451,21 @@ def _fill_merged(ws, header_row, where, required=()) -> None:
                              "the value belongs to; unmerge them and put the value in its column",
                              row=rng.min_row, **where)
         filled.append(rng)
+    col_of = {}
     for rng in filled:
-        value = ws.cell(rng.min_row, rng.min_col).value
-        ws.unmerge_cells(rng.coord)
-        for r in range(rng.min_row, rng.max_row + 1):
-            ws.cell(r, rng.min_col).value = value
+        j, top = rng.min_col - 1, rng.min_row - header_row
+        if top >= len(rows):
+            continue
+        value = rows[top][j] if j < len(rows[top]) else None
+        for i in range(top + 1, min(rng.max_row - header_row + 1, len(rows))):
+            row = rows[i]
+            row.extend([None] * (j + 1 - len(row)))
+            row[j] = value
+        head = rows[0][j] if j < len(rows[0]) and rows[0][j] is not None else get_column_letter(rng.min_col)
+        col_of.setdefault(str(head), []).append(rng.coord)
     if filled:
-        heads = {}
-        for rng in filled:
-            head = ws.cell(header_row, rng.min_col).value or get_column_letter(rng.min_col)
-            heads.setdefault(str(head), []).append(rng.coord)
         shown = "; ".join(f"column '{h}': {', '.join(c[:3])}{' ...' if len(c) > 3 else ''}"
-                          for h, c in heads.items())
+                          for h, c in col_of.items())
         place = f"{where['file']}" + (f", sheet '{where['sheet']}'" if where.get("sheet") else "")
         warnings.warn(f"{place}: {len(filled)} merged cell range{'s' if len(filled) != 1 else ''} filled down, "
                       f"each row taking the merged value ({shown}); unmerge them in the workbook to silence this",
@@ -517,14 +530,12 @@ def _csv_header_hint(path, required, where, encoding, fmt) -> str:
     return ""
 
 
-def _columns_sheet(path, fmt) -> dict | None:
+def _columns_sheet(wb) -> dict | None:
     """The label -> name map of a workbook written by cscs-eval (its 'columns' sheet), if it has one."""
-    if fmt != "excel":
-        return None
-    from cscs_eval._excel import COLUMNS_SHEET, read_columns_sheet
+    from cscs_eval._excel import read_columns_sheet
 
     try:
-        return read_columns_sheet(path) if COLUMNS_SHEET in _excel_names(path) else None
+        return read_columns_sheet(wb) or None
     except Exception:  # noqa: BLE001 - a columns sheet that cannot be read is ignored; labels still apply
         return None
 
