@@ -7,7 +7,8 @@ is always stored as text, so a cell that begins with ``=`` is never run as a for
 ``columns``, maps each label back to its machine name; :func:`cscs_eval.io.read_table` uses it (and
 the labels file) so the workbook reads back as an input.
 
-Uses openpyxl's write-only mode, which streams rows: a sheet of 100,000 rows writes in seconds.
+Uses openpyxl's write-only mode, which streams rows (some 40,000 cells a second: the 51,144 rows of
+seven columns of the sample PROMs extract write in about 8 s).
 """
 
 from __future__ import annotations

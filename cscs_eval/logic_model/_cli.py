@@ -27,6 +27,9 @@ def register(subparsers) -> None:
                     "Parquet) from 'cscs-eval cfir summarise', which is drafted first. SVG, HTML and Markdown "
                     "are printed without --out; PNG and Word need --out.")
     render.add_argument("file", metavar="FILE", help="logic-model YAML file or CFIR summary table")
+    from cscs_eval._commands import add_table_arguments
+
+    add_table_arguments(render, "a summary table FILE")
     render.add_argument("--to", choices=FORMATS, help="output format (default: from the --out file's extension)")
     render.add_argument("--out", metavar="FILE", help="write the output to FILE (atomically)")
     render.add_argument("--no-figure", action="store_true", help="leave the figure out of HTML and Word")
@@ -84,7 +87,10 @@ def _run_render(args) -> int:
     from cscs_eval.io import output_format
 
     fmt = output_format(args.to, args.out, FORMATS, needs_file=("png", "docx"), flags=("--to", "--out"))
-    model = _load_model(args.file)
+    from cscs_eval._commands import table_input
+
+    model = _load_model(table_input(args, "file") if Path(args.file).suffix.lower() not in _YAML_SUFFIXES
+                        else args.file)
     from cscs_eval.logic_model import render
 
     result = render(model, to=fmt, out=args.out, figure=not args.no_figure)
