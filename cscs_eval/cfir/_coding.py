@@ -194,8 +194,8 @@ def _fix_for(message):
         return "save the file as UTF-8 ('CSV UTF-8' in Excel, 'UTF-8' in your editor)"
     if "empty" in message:
         return "add the header and rows, or remove the file"
-    if "header seems to be on row" in message:
-        return "delete the rows above the header so it is on row 1"
+    if "header seems to be on" in message:
+        return "choose the sheet and header row with --sheet and --header-row (sheet=, header_row= in Python)"
     if "missing column" in message:
         return "name the columns case, source, excerpt, construct, rating (coder, memo, theme, excerpt_id optional)"
     if "not found" in message:
@@ -204,7 +204,7 @@ def _fix_for(message):
 
 
 def _read_sheet_raw(path, problems, encoding=None):
-    from cscs_eval.io import read_table, row_number
+    from cscs_eval.io import read_table, row_number, row_offset
 
     try:
         df = read_table(path, required=SHEET_REQUIRED, encoding=encoding)
@@ -214,7 +214,8 @@ def _read_sheet_raw(path, problems, encoding=None):
             fix = "this looks like a case-ratings file (case, construct, rating, rationale): pass it with --case-ratings"
         problems.append(_problem(path, exc.row, exc.column, exc.message, fix))
         return None
-    return _sheet_frame(df, path, first_row=row_number(df, 0))
+    # lines as the user sees them: below a header on another row than 1 (read_table(header_row=))
+    return _sheet_frame(df, path, first_row=row_number(df, 0) + row_offset(path))
 
 
 def _sheet_frame(df, file, *, first_row=2):
