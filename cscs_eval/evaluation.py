@@ -125,21 +125,24 @@ def _listing(names) -> str:
 
 def assemble(*, coding_paths, lightning_path, data_path, teams_path, register_path, logic_model_path,
              aliases_path=None, case_ratings_path=None, themes_path=None, referrals_path=None,
-             delivery_path=None) -> Evaluation:
+             delivery_path=None, sheet=None, header_row=None) -> Evaluation:
     """Read every input of the evaluation and compute the tables its report shows.
 
     Paths may be relative to the project (``data/sample/...``); empty strings mean "not given".
+    ``sheet`` and ``header_row`` say where the PROMs extract's table is in an Excel workbook
+    (:func:`cscs_eval.io.read_table`).
     PROMs rows that fail validation are excluded and counted (``Evaluation.outcomes.exclusions``).
     """
     from cscs_eval import cfir, lightning, logic_model, progress, proms
-    from cscs_eval.io import read_table, resolve_path
+    from cscs_eval.io import read_table, resolve_path, table_path
 
     def given(path):
         return resolve_path(path) if path else None
 
     coding = cfir.load_coding([resolve_path(p) for p in coding_paths], aliases=given(aliases_path),
                               case_ratings=given(case_ratings_path))
-    outcomes = proms.outcomes(resolve_path(data_path), referrals=given(referrals_path), drop_invalid=True)
+    outcomes = proms.outcomes(table_path(resolve_path(data_path), sheet=sheet, header_row=header_row),
+                              referrals=given(referrals_path), drop_invalid=True)
     teams = read_table(resolve_path(teams_path), required=["team"])
     folder = resolve_path(lightning_path)
     return Evaluation(

@@ -6,6 +6,8 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+
+from cscs_eval.io import read_table
 import pytest
 
 from cscs_eval.cli import main
@@ -271,7 +273,7 @@ def test_convert_notes_to_a_sheet_keeps_every_code(capsys, tmp_path):
     sheet = tmp_path / "sheet.xlsx"
     code, _, err = run(capsys, "cfir", "convert", NOTES, "--aliases", ALIASES, "--to", "xlsx", "--out", str(sheet))
     assert code == 0 and "80 codes" in err
-    df = pd.read_excel(sheet, dtype=str)
+    df = read_table(sheet)  # labelled headers read back as the sheet's column names
     assert list(df.columns) == ["excerpt_id", "case", "source", "excerpt", "construct", "rating", "coder", "memo",
                                 "theme"]
     assert len(df) == 80 and df["construct"].str.match(r"^(I|II|III|IV|V)\.").all()  # written as CFIR 2.0 ids

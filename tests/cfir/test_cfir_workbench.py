@@ -227,9 +227,7 @@ def test_the_command_serves_on_127_0_0_1_with_a_token_and_stops_on_ctrl_c(folder
 # ------------------------------------------------------------------------------------------------
 # In the browser: Debian's Chromium driven headless by Playwright (the system browser; nothing downloaded)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"]
+from test_jupyterlab import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (the same driver as the JupyterLab test)
 
 
 @contextlib.contextmanager
