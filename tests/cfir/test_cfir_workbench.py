@@ -227,6 +227,8 @@ def test_the_command_serves_on_127_0_0_1_with_a_token_and_stops_on_ctrl_c(folder
 # ------------------------------------------------------------------------------------------------
 # In the browser: Debian's Chromium driven headless by Playwright (the system browser; nothing downloaded)
 
+if __name__ == "__main__":  # run as a script to make the README's picture: tests/ holds the shared settings
+    sys.path.insert(0, str(ROOT / "tests"))
 from test_jupyterlab import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (the same driver as the JupyterLab test)
 
 
