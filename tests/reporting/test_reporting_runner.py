@@ -36,7 +36,7 @@ def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp
     result = run_notebook(nb, out_dir=tmp_path / "out", parameters={"data_path": str(data), "team": "North"},
                           to=("html", "docx"))
     html = result.html.read_text()
-    assert "<h1>A small report</h1>" in html
+    assert "<h1>A small report: North</h1>" in html, "one team's report names its team in the title"
     assert 'href="#results"' in html, "contents list links the sections"
     assert "There are <strong>4 rows</strong> for North" in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
@@ -48,12 +48,16 @@ def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp
     assert digest in html and "cscs-eval 0.1.0" in html
     executed = nbformat.read(result.notebook, as_version=4)
     assert executed.metadata["cscs_eval"]["parameters"]["team"] == "North"
+    assert "<th scope=\"row\">One team</th><td>North</td>" in html, "parameters labelled from their help"
     doc = Document(result.docx)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "A small report" in text and "Figure 1. A rising line." in text
+    assert "A small report: North" in text and "Figure 1. A rising line." in text and "Source: test data" in text
     headers = [t.rows[0].cells[0].text for t in doc.tables]
-    assert headers[0] == "Parameter" and "Team" in headers
-    assert ["team", "North"] in [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert headers[0] == "Team", "the report's content comes first"
+    assert headers[-2:] == ["Parameter", "Parameter"], "parameters and data files in the appendix at the end"
+    assert text.index("Appendix: about this run") > text.index("Figure 1. A rising line.")
+    assert ["One team", "North", "team"] in [[c.text for c in row.cells] for row in doc.tables[-2].rows]
+    assert digest[:32] in doc.tables[-1].rows[1].cells[2].text
     assert len(doc.inline_shapes) == 1
 
 
