@@ -176,8 +176,12 @@ def test_errors_raised_at_users_are_the_package_s_own():
     assert not hits, f"raise InputError or UsageError (cscs_eval.errors) instead: {hits}"
 
 
-def test_notebooks_declare_their_parameters_with_help():
+def test_notebooks_declare_the_project_kernel_and_one_parameters_cell():
+    # JupyterLab opens them in the project's Python, not whatever "python3" is on the machine.
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        cells = json.loads(nb.read_text())["cells"]
-        tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        data = json.loads(nb.read_text())
+        assert (data["nbformat"], data["nbformat_minor"]) >= (4, 5) and all("id" in c for c in data["cells"]), nb.name
+        assert data["metadata"]["kernelspec"] == {"display_name": "Python (cscs-eval)", "language": "python",
+                                                  "name": "cscs-eval"}, nb.name
+        tagged = [c for c in data["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, nb.name

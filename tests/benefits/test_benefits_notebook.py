@@ -16,7 +16,7 @@ def load():
 def test_structure_and_no_outputs():
     nb = load()
     assert nb["nbformat"] == 4
-    assert nb["metadata"]["kernelspec"] == {"name": "python3", "display_name": "Python 3", "language": "python"}
+    assert nb["metadata"]["kernelspec"]["name"] == "cscs-eval"
     cells = nb["cells"]
     assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
     assert cells[1]["metadata"].get("tags") == ["parameters"]
