@@ -86,7 +86,7 @@ def register_sentences(report) -> list[str]:
     ...                                  "assurance": ["consistent_fail", "inconsistent"]}))
     >>> print(" ".join(register_sentences(r)))  # doctest: +NORMALIZE_WHITESPACE
     The register holds two benefits. At the latest month the indicators show special cause improvement for
-    'Shorter waits'. None shows special cause concern. Against their targets, none will consistently meet the
+    'Shorter waits'. No indicator shows special cause concern. Against their targets, none will consistently meet the
     target, one will consistently miss it unless the process changes, and one may meet or miss it by chance.
     """
     report = report.table
@@ -104,7 +104,7 @@ def register_sentences(report) -> list[str]:
         (f"At the latest month the indicators show special cause improvement for {_quoted(improving)}."
          if improving else "At the latest month no indicator shows special cause improvement."),
         f"Special cause concern shows for {_quoted(concerning)}." if concerning else
-        "None shows special cause concern.",
+        "No indicator shows special cause concern.",
         f"Against their targets, {how_many(passing)} will consistently meet the target, {how_many(failing)} will "
         f"consistently miss it unless the process changes, and {how_many(chance)} may meet or miss it by chance.",
     ]

@@ -11,7 +11,9 @@ figures get a landscape section, and a document never ends on an empty page.
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 from pathlib import Path
 
 from cscs_eval.io import xml_safe
@@ -25,7 +27,7 @@ __all__ = ["new_document", "add_table", "add_fields", "add_figure", "add_markdow
 #: 257 mm (10.1 in) in landscape. Column sizing keeps a little to spare.
 A4_MM = (210, 297)
 MARGIN_MM = 20
-PORTRAIT_WIDTH_IN = 6.5
+PORTRAIT_WIDTH_IN = 6.6
 LANDSCAPE_WIDTH_IN = 9.9
 #: Rough width of one character of Arial at 1 point, in inches (0.075 in at 9 pt), for sizing columns.
 _CHAR_IN_PER_PT = 0.075 / 9
@@ -221,9 +223,46 @@ def _column_texts(columns, rows):
     return [[str(header)] + [str(r[j]) for r in rows if j < len(r)] for j, header in enumerate(columns)]
 
 
-def _word_floors(texts, char_in: float) -> list[float]:
-    """Each column's least width: its longest word (at least 3 characters) plus cell padding."""
-    return [max(max((len(w) for t in col for w in t.split()), default=1), 3) * char_in + 0.15 for col in texts]
+@functools.lru_cache(maxsize=2)
+def _metrics(bold: bool) -> dict:
+    """Character widths (1/1000 em) of Helvetica, whose metrics Arial shares (matplotlib ships the AFM)."""
+    import os
+
+    import matplotlib
+
+    name = "Helvetica-Bold.afm" if bold else "Helvetica.afm"
+    try:
+        from matplotlib._afm import AFM
+
+        with open(os.path.join(matplotlib.get_data_path(), "fonts", "pdfcorefonts", name), "rb") as fh:
+            return {code: m[0] for code, m in AFM(fh)._metrics.items()}
+    except Exception:  # pragma: no cover - an older or newer matplotlib: fall back to an average width
+        return {}
+
+
+def string_width_in(text: str, size: float, *, bold: bool = False) -> float:
+    """Width of ``text`` set in Arial at ``size`` points, in inches (a character the metrics lack counts as
+    an average one).
+
+    Examples
+    --------
+    >>> round(string_width_in("Deteriorated", 8), 2), round(string_width_in("Deteriorated", 8, bold=True), 2)
+    (0.61, 0.65)
+    """
+    widths = _metrics(bool(bold))
+    units = sum(widths.get(ord(c), 600 if bold else 556) for c in str(text))
+    return units / 1000 * size / 72
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line may break between: words, and the parts of a hyphenated word ("follow-", "up")."""
+    return [piece for word in str(text).split() for piece in re.findall(r"[^-]+-*|-+", word)]
+
+
+def _word_floors(texts, size: float) -> list[float]:
+    """Each column's least width: its widest word (the header's in bold) plus cell padding."""
+    return [max(max((string_width_in(w, size, bold=k == 0) for k, t in enumerate(col) for w in _words(t)), default=0),
+                string_width_in("000", size)) * 1.02 + _PADDING_IN for col in texts]
 
 
 def table_layout(columns, rows, *, pages=(PORTRAIT_WIDTH_IN, LANDSCAPE_WIDTH_IN)) -> tuple[float, float]:
@@ -231,7 +270,7 @@ def table_layout(columns, rows, *, pages=(PORTRAIT_WIDTH_IN, LANDSCAPE_WIDTH_IN)
     texts = _column_texts(columns, rows)
     for page in pages:
         for size in _TABLE_FONT_PT:
-            if sum(_word_floors(texts, _CHAR_IN_PER_PT * size)) < page:
+            if sum(_word_floors(texts, size)) < page:
                 return size, page
     return _TABLE_FONT_PT[-1], LANDSCAPE_WIDTH_IN
 
@@ -241,10 +280,11 @@ def column_widths(columns, rows, *, font_pt: float = 9, page: float = PORTRAIT_W
 
     Word and LibreOffice otherwise split the page equally, breaking words in narrow columns.
     """
-    char_in = _CHAR_IN_PER_PT * font_pt
     texts = _column_texts(columns, rows)
-    floors = _word_floors(texts, char_in)
-    widths = [min(max(len(t) for t in col), 45) * char_in + 0.15 for col in texts]
+    floors = _word_floors(texts, font_pt)
+    longest = 45 * _CHAR_IN_PER_PT * font_pt  # a cell wider than about 45 characters wraps
+    widths = [max(f, min(max(string_width_in(t, font_pt, bold=k == 0) for k, t in enumerate(col)) * 1.04
+                         + _PADDING_IN, longest)) for col, f in zip(texts, floors)]
     if sum(widths) <= page:
         return widths
     if sum(floors) >= page:  # too many columns for whole words: shrink all, stay on the page
@@ -267,6 +307,26 @@ def _row_flag(row, tag: str) -> None:
 def _repeat_header(row) -> None:
     """Mark a table row as the header Word and LibreOffice repeat at the top of each page."""
     _row_flag(row, "w:tblHeader")
+
+
+#: Left and right cell margins of report tables, in twentieths of a point (0.05 inch; Word's default is
+#: 0.08): a dense table of a dozen columns then fits a portrait page. _PADDING_IN is both together.
+_CELL_MARGIN_TWIPS = 72
+_PADDING_IN = 2 * _CELL_MARGIN_TWIPS / 1440 + 0.01
+
+
+def _cell_margins(table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(_CELL_MARGIN_TWIPS))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
 
 
 #: A table that breaks across pages carries at least this many rows onto its last page.
@@ -333,6 +393,7 @@ def add_table(doc, columns, rows, *, caption=None, source=None, note=None, style
     if style in [s.name for s in doc.styles]:
         table.style = style
     table.autofit = False
+    _cell_margins(table)
     widths = [Inches(w) for w in column_widths(columns, rows, font_pt=font_pt, page=page)]
 
     def fill(cells, values, header=False):

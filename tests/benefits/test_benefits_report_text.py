@@ -72,7 +72,7 @@ def test_summary_without_signals_and_a_falling_gradient():
     quiet = RegisterResult(REPORT.table.assign(variation="common_cause", assurance="consistent_pass"))
     falling = sii_from_groups([1, 2], [0.4, 0.2], [100, 100], variances=[0.0024, 0.0016])
     text = summary_text(quiet, sii=falling)
-    assert "no indicator shows special cause improvement. None shows special cause concern." in text
+    assert "no indicator shows special cause improvement. No indicator shows special cause concern." in text
     assert "all will consistently meet the target" in text
     assert "the paired rate falls by 40.0 percentage points (slope index of inequality -40.0," in text
     assert "stepped" not in text and "teams" not in text
