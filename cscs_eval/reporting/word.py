@@ -99,11 +99,7 @@ def new_document(reference=None, *, landscape: bool = False):
                 body.remove(child)
         _complete_styles(doc)
         if landscape and not is_landscape(doc):
-            from docx.enum.section import WD_ORIENT
-
-            section = doc.sections[0]
-            section.orientation = WD_ORIENT.LANDSCAPE
-            section.page_width, section.page_height = section.page_height, section.page_width
+            _turn(doc.sections[0], landscape=True)
         return doc
     doc = Document()
     _page_setup(doc.sections[0], landscape=landscape)
@@ -128,27 +124,23 @@ def _complete_styles(doc) -> None:
 
 
 def set_orientation(doc, *, landscape: bool) -> None:
-    """Start a new page section in landscape or back in portrait (A4 either way).
+    """Start a new page section in landscape or back in portrait.
 
-    With a trust's template the new section keeps the template's paper and margins, turned.
+    The new section keeps the paper and margins of the one before (A4 and 2 cm, or a trust's
+    template's own), turned.
     """
-    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.section import WD_SECTION
 
-    previous = doc.sections[-1]
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    if _is_a4(previous):
-        _page_setup(section, landscape=landscape)
-        return
-    short, long_ = sorted((previous.page_width, previous.page_height))
+    doc.add_section(WD_SECTION.NEW_PAGE)  # python-docx copies the current section's settings
+    _turn(doc.sections[-1], landscape=landscape)
+
+
+def _turn(section, *, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+
+    short, long_ = sorted((section.page_width, section.page_height))
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (long_, short) if landscape else (short, long_)
-
-
-def _is_a4(section) -> bool:
-    from docx.shared import Mm
-
-    sides = sorted((section.page_width or 0, section.page_height or 0))
-    return abs(sides[0] - Mm(A4_MM[0])) < Mm(2) and abs(sides[1] - Mm(A4_MM[1])) < Mm(2)
 
 
 def is_landscape(doc) -> bool:
@@ -178,10 +170,8 @@ def ensure_orientation(doc, *, landscape: bool, carry=()) -> None:
     if is_landscape(doc) == landscape:
         return
     if _ends_with_break(doc) or not [c for c in doc.element.body if not c.tag.endswith("}sectPr")]:
-        section = doc.sections[-1]
-        if _is_a4(section):
-            _page_setup(section, landscape=landscape)
-            return
+        _turn(doc.sections[-1], landscape=landscape)
+        return
     moved = [p._p for p in carry]
     for element in moved:
         element.getparent().remove(element)

@@ -239,3 +239,91 @@ def test_markdown_keeps_ampersands_readable():
     assert str(markdown_text("A&E & inpatient teams")) == "A&E & inpatient teams"
     assert str(markdown_text("typed &lt;b&gt;")) == "typed &amp;lt;b&amp;gt;"  # shown as typed by a Markdown viewer
     assert str(markdown_text("<b>x</b> | y")) == "&lt;b&gt;x&lt;/b&gt; \\| y"
+
+
+# ---------------------------------------------------------------- legible where it is printed (issue 13)
+#: Text width of a landscape A4 page with 2 cm margins (297 - 40 mm), in points: where Word and print put it.
+LANDSCAPE_TEXT_PT = (297 - 40) / 25.4 * 72
+
+
+def _svg_min_font_at_print(svg: str) -> float:
+    """The smallest text of an SVG (its text kept as text) at the size it prints across a landscape A4 page."""
+    width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1))
+    sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]  # px = pt: the viewBox is in points
+    assert sizes, "the figure's text is kept as text, not paths"
+    return min(sizes) * LANDSCAPE_TEXT_PT / width
+
+
+def test_html_figure_is_zoomable_svg_with_text_of_8_points_at_the_printed_width(model):
+    import base64
+
+    html = render(model, to="html")
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert len(uris) >= 1 and 'data-zoom="in"' in html
+    for uri in uris:
+        assert _svg_min_font_at_print(base64.b64decode(uri).decode("utf-8")) >= 8.0
+
+
+def _fonts(fig) -> list:
+    return [t.get_fontsize() for t in fig.axes[0].texts]
+
+
+def test_word_figure_is_placed_at_its_drawn_size_so_no_text_is_under_8_points(model, tmp_path):
+    from docx import Document
+
+    from cscs_eval.logic_model._draw import draw_pages
+
+    path = render(model, to="docx", out=tmp_path / "irlm.docx")
+    doc = Document(str(path))
+    pages = draw_pages(model)
+    assert len(doc.inline_shapes) == len(pages)
+    for shape, (fig, _) in zip(doc.inline_shapes, pages):
+        drawn_in = fig.get_size_inches()[0]
+        scale = shape.width / 914400 / drawn_in  # the picture's width in the Word XML (EMU) over its drawn width
+        assert scale >= 0.999 and min(_fonts(fig)) * scale >= 8.0
+    assert doc.sections[0].page_width > doc.sections[0].page_height, "a landscape page"
+    # Every run whose size the Word XML sets is 8 points or more (w:sz is in half points).
+    sizes = [int(v) for v in re.findall(r'<w:sz w:val="(\d+)"/>', doc.element.xml)]
+    assert sizes and min(sizes) >= 16
+
+
+def test_a_model_too_big_for_one_page_is_shortened_then_split_and_stays_legible():
+    from cscs_eval.logic_model._draw import PAGE_HEIGHT_IN, draw_pages
+
+    n = 14
+    big = LogicModel.from_dict({
+        "determinants": [{"id": f"D{i}", "label": f"Determinant {i}: something that held the work back in team {i}",
+                          "construct": "III.A.2", "valence": "--"} for i in range(n)],
+        "strategies": [{"id": f"S{i}", "label": "Conduct educational meetings", "local": False} for i in range(n)],
+        "mechanisms": [{"id": f"M{i}", "label": f"Mechanism {i} by which the strategy works, in a sentence"}
+                       for i in range(n)],
+        "outcomes": {"implementation": [{"id": f"O{i}", "name": "Adoption", "label": f"outcome {i}"}
+                                        for i in range(n)]},
+        "links": [{"determinant": f"D{i}", "strategy": f"S{i}", "mechanism": f"M{i}", "outcomes": [f"O{i}"]}
+                  for i in range(n)]})
+    pages = draw_pages(big)
+    assert len(pages) >= 2, "split over several figures"
+    assert sorted(x for _, numbers in pages for x in numbers) == list(range(1, n + 1)), "every link once"
+    for fig, _ in pages:
+        assert fig.get_size_inches()[1] <= PAGE_HEIGHT_IN and min(_fonts(fig)) >= 8.0
+    with pytest.raises(UsageError, match="fontsize must be at least 8"):
+        draw_pages(big, fontsize=6)
+
+
+def test_the_evaluation_report_shows_the_logic_model_legibly(demo_reports):
+    """The demo's evaluation: the logic model as a full-width zoomable SVG in HTML and on a landscape page at
+    its drawn size in Word, its smallest text 8 points or more in both."""
+    import base64
+
+    from docx import Document
+
+    code, out = demo_reports
+    html = (out / "implementation_evaluation" / "implementation_evaluation.html").read_text(encoding="utf-8")
+    figure = re.search(r"<figure class='zoomable wide'>.*?src='data:image/svg\+xml;base64,([^']+)'", html, re.S)
+    assert figure, "a wide, zoomable SVG figure"
+    assert _svg_min_font_at_print(base64.b64decode(figure.group(1)).decode("utf-8")) >= 8.0
+    doc = Document(str(out / "implementation_evaluation" / "implementation_evaluation.docx"))
+    landscape = [s for s in doc.sections if s.page_width > s.page_height]
+    assert landscape, "the logic model has a landscape page"
+    widths = [shape.width / 914400 for shape in doc.inline_shapes]
+    assert any(abs(w - 9.9) < 0.01 for w in widths), "placed at its drawn width (9.9 inches), so at 8 points or more"

@@ -212,3 +212,51 @@ def test_for_each_values_that_slug_alike_get_their_own_folders(notebook_factory,
                                   progress=False, max_workers=1)
     folders = sorted(r.out_dir.name for r in results)
     assert folders == ["North-South", "North-South-2"] and all(r.ok for r in results)
+
+
+def _trust_template(path):
+    """A trust's Word template: its own fonts and colours, 25 mm margins, and no Caption style of its own."""
+    from docx.shared import Mm, RGBColor
+
+    doc = Document()
+    doc.styles["Heading 1"].font.name = "Georgia"
+    doc.styles["Heading 1"].font.color.rgb = RGBColor(0x7C, 0x28, 0x55)
+    doc.styles["Normal"].font.name = "Garamond"
+    caption = doc.styles["Caption"].element
+    caption.getparent().remove(caption)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(25))
+    doc.add_paragraph("Template body text that must not appear in a report")
+    doc.save(str(path))
+    return path
+
+
+def test_a_trusts_reference_template_styles_the_word_report(notebook_factory, data, tmp_path):
+    from docx.shared import Mm
+
+    template = _trust_template(tmp_path / "trust.docx")
+    wide = ("import pandas as pd\nfrom cscs_eval.reporting import show_table\n"
+            "show_table(pd.DataFrame({f'Column {i}': ['Brookmoor CMHT'] for i in range(14)}), caption='Wide.')")
+    nb = notebook_factory("report.ipynb", PARAMS, "#md ## Results", SHOW, "#md ## A wide table", wide)
+    result = run_notebook(nb, out_dir=tmp_path / "out", parameters={"data_path": str(data)},
+                          reference_docx=template)  # implies a Word version
+    doc = Document(result.docx)
+    assert doc.styles["Heading 1"].font.name == "Georgia" and doc.styles["Normal"].font.name == "Garamond"
+    assert "Caption" in [s.name for s in doc.styles], "a style the template lacks is added"
+    assert "Template body text" not in "\n".join(p.text for p in doc.paragraphs)
+    assert all(abs(s.left_margin - Mm(25)) < Mm(0.5) for s in doc.sections), "the template's margins, every section"
+    assert any(s.page_width > s.page_height for s in doc.sections), "the wide table turned its page"
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index("A wide table") < headings.index("Appendix: about this run")
+
+
+def test_reference_docx_must_be_a_word_file(notebook_factory, data, tmp_path, capsys):
+    nb = notebook_factory("report.ipynb", PARAMS, "x = 1")
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--reference-docx", str(data),
+                 "--out", str(tmp_path / "a")]) == 2
+    assert "--reference-docx must be a Word .docx file" in capsys.readouterr().err
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--reference-docx", str(tmp_path / "gone.docx"),
+                 "--out", str(tmp_path / "b")]) == 1
+    assert "reference Word template not found" in capsys.readouterr().err
