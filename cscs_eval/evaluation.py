@@ -35,6 +35,8 @@ SYMBOLS = {"strong facilitator": "++", "weak facilitator": "+", "mixed": "±", "
 #: The sections a report may show, and the input each rests on.
 SECTIONS = ("cfir", "lightning", "implementation", "delivery", "proms", "logic_model", "programme")
 QUOTE_ORDERS = ("strength", "cases", "length")
+#: The shortest word limit a quote rule may set: a shorter excerpt is rarely a sentence.
+MIN_QUOTE_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ class QuoteRule:
         if unknown or not order:
             raise UsageError(f"quote order must list some of {', '.join(QUOTE_ORDERS)}, got {list(self.order)!r}")
         object.__setattr__(self, "order", order)
-        if not isinstance(self.max_words, int) or self.max_words < 5:
-            raise UsageError(f"quote_max_words must be a whole number of at least 5, got {self.max_words!r}")
+        if not isinstance(self.max_words, int) or self.max_words < MIN_QUOTE_WORDS:
+            raise UsageError(f"quote_max_words must be a whole number of at least {MIN_QUOTE_WORDS}, got {self.max_words!r}")
 
     def choose(self, excerpts: pd.DataFrame, *, direction: int) -> pd.DataFrame:
         """Up to ``per_construct`` excerpts (one row each) in the order they are quoted.
