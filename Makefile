@@ -1,5 +1,6 @@
 # cscs-eval: `make demo` sets up and runs the sample evaluation; `make test` sets up and runs every test.
-# Needs only Python 3.11 and make: everything else is installed into .venv from PyPI.
+# Needs only Python 3.11 and make: everything else is installed into .venv from PyPI. The test tools include
+# JupyterLab and Playwright, which drives the system Chromium (.ci/run installs it; no browser is downloaded).
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +23,7 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
 	touch $@
 
 demo: $(VENV)/.installed-lab

@@ -36,6 +36,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors raise so ``main`` can print one line and exit 2."""
 
     def error(self, message):
+        if "required: COMMAND" in message:  # a command group alone: show what can follow, as bare cscs-eval does
+            self.print_help(sys.stderr)
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 

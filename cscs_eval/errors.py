@@ -7,6 +7,8 @@ their command; the command line turns it into a one-line message and an exit cod
 
 from __future__ import annotations
 
+import numbers
+
 
 class CscsEvalError(Exception):
     """Base class of every error cscs-eval raises on purpose."""
@@ -21,22 +23,34 @@ class InputError(CscsEvalError, ValueError):
     ----------
     message
         What is wrong and what was expected.
-    file, row, column
+    file, row, column, sheet
         Where: ``row`` is the 1-based line or row a user sees in their editor or
-        spreadsheet (the header is row 1 of a CSV file), ``column`` the column name.
+        spreadsheet (the header is row 1 of a CSV file), ``column`` the column name, ``sheet``
+        the Excel sheet. A table read with its header lower down (``read_table(header_row=)``)
+        is counted from row 1 by its readers: the error moves ``row`` down to the row the user
+        sees and names the sheet (:func:`cscs_eval.io.file_origin`).
     """
 
-    def __init__(self, message: str, *, file=None, row=None, column=None):
+    def __init__(self, message: str, *, file=None, row=None, column=None, sheet=None):
         self.message = message
         self.file = None if file is None else str(file)
         self.row = row
         self.column = column
+        self.sheet = sheet
+        if sheet is None and self.file:
+            from cscs_eval.io import file_origin
+
+            self.sheet, offset = file_origin(self.file)
+            if offset and isinstance(row, numbers.Integral) and not isinstance(row, bool):
+                self.row = int(row) + offset
         super().__init__(self.__str__())
 
     def location(self) -> str:
         parts = []
         if self.file:
             parts.append(self.file)
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
@@ -81,6 +95,10 @@ class CscsEvalWarning(UserWarning):
 
 class SuspiciousDataWarning(CscsEvalWarning):
     """Allowed but unusual data, e.g. a follow-up on the same day as the baseline."""
+
+
+class MergedCellsWarning(SuspiciousDataWarning):
+    """Merged cells in an Excel sheet were filled down: each row of the merge took its value."""
 
 
 class SmallSampleWarning(CscsEvalWarning):

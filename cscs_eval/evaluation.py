@@ -623,7 +623,8 @@ def read_memos(path, *, aliases=None) -> dict:
 def assemble(*, coding_paths=(), lightning_path="", data_path="", teams_path="", register_path="",
              logic_model_path="", aliases_path=None, case_ratings_path=None, themes_path=None, referrals_path=None,
              delivery_path=None, groups_path=None, memos_path=None, quotes_per_construct: int = 2,
-             quote_order=QUOTE_ORDERS, quote_max_words: int = 45, findings_per_kind: int = 4) -> Evaluation:
+             quote_order=QUOTE_ORDERS, quote_max_words: int = 45, findings_per_kind: int = 4, sheet=None,
+             header_row=None) -> Evaluation:
     """Read every input of the evaluation and compute the tables its report shows.
 
     Paths may be relative to the project (``data/sample/...``); empty strings (and an empty list
@@ -631,10 +632,11 @@ def assemble(*, coding_paths=(), lightning_path="", data_path="", teams_path="",
     fail validation are excluded and counted (``Evaluation.outcomes.exclusions``).
     ``quotes_per_construct``, ``quote_order`` and ``quote_max_words`` set the :class:`QuoteRule`
     that chooses the findings' quotes; ``findings_per_kind`` how many of the strongest
-    facilitators and barriers are written up.
+    facilitators and barriers are written up. ``sheet`` and ``header_row`` say where the PROMs
+    extract's table is in an Excel workbook (:func:`cscs_eval.io.read_table`).
     """
     from cscs_eval import cfir, lightning, logic_model, progress, proms
-    from cscs_eval.io import read_table, resolve_path
+    from cscs_eval.io import read_table, resolve_path, table_path
 
     def given(path):
         return resolve_path(path) if path else None
@@ -666,7 +668,8 @@ def assemble(*, coding_paths=(), lightning_path="", data_path="", teams_path="",
         teams = read_table(resolve_path(teams_path), required=["team"])
         ev.implementation = logic_model.implementation_outcomes(teams, file=resolve_path(teams_path))
     if data_path:
-        ev.outcomes = proms.outcomes(resolve_path(data_path), referrals=given(referrals_path), drop_invalid=True)
+        ev.outcomes = proms.outcomes(table_path(resolve_path(data_path), sheet=sheet, header_row=header_row),
+                                     referrals=given(referrals_path), drop_invalid=True)
         ev.proms_summary = proms.summarise(ev.outcomes, by=None)
     if register_path:
         ev.programme = progress.summarise(resolve_path(register_path))

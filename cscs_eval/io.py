@@ -18,9 +18,9 @@ from pathlib import Path
 
 from cscs_eval.errors import InputError, OutputError, UsageError
 
-__all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "read_text", "read_yaml", "load_yaml", "compose_yaml",
+__all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "table_path", "TablePath", "file_origin", "row_offset", "write_tables", "read_text", "read_yaml", "load_yaml", "compose_yaml",
            "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
-           "check_writable", "row_number", "normalise_column", "table_format", "output_format", "xml_safe",
+           "check_writable", "row_number", "normalise_column", "column_key", "table_format", "output_format", "xml_safe",
            "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
            "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH"]
 
@@ -89,6 +89,18 @@ def normalise_column(name) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def column_key(text) -> str:
+    """The column a user's text names, as :func:`read_table` names columns: normalised, and a
+    label turned into its machine name.
+
+    Examples
+    --------
+    >>> column_key("Eligible referrals"), column_key("Team"), column_key("Follow up %")
+    ('n_eligible', 'team', 'follow_up_pct')
+    """
+    return _machine_names([normalise_column(text)], None)[0]
+
+
 #: Environment variable naming the text encoding of input files when a call gives none.
 ENCODING_VARIABLE = "CSCS_EVAL_ENCODING"
 
@@ -119,12 +131,14 @@ def read_text(path, *, encoding: str | None = None) -> str:
     return _decode(path, encoding).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype=str):
+def read_table(path, *, required=(), encoding: str | None = None, sheet=None, header_row=None, dtype=str):
     """Read a CSV, TSV, Excel or Parquet table into a DataFrame.
 
-    Column names are normalised (lower case, ``_`` for spaces). CSV and Excel cells are
-    read as text by default so that a reader can say exactly which value is wrong
-    (``"07"``, ``"abc"``); empty cells become missing values.
+    Column names are normalised (lower case, ``_`` for spaces) and a column headed by its human
+    label (``Paired referrals``, as the package's Excel files and reports write it) gets its
+    machine name (``n_paired``), so an output can be read back as an input. CSV and Excel cells
+    are read as text by default so that a reader can say exactly which value is wrong (``"07"``,
+    ``"abc"``); empty cells become missing values, Excel dates ISO text (``2024-03-05``).
 
     Parameters
     ----------
@@ -136,21 +150,30 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
         Text encoding of CSV/TSV files (default UTF-8, or the ``CSCS_EVAL_ENCODING``
         environment variable). Undecodable bytes are an error, never replaced.
     sheet
-        Excel sheet name or position.
+        The Excel sheet: its name, or its number counting from 1 (``None`` or ``""``: the first).
+    header_row
+        The row holding the column names, counting from 1 as Excel and editors do (``None``: 1);
+        the rows above it (a title, notes) are skipped. Vertically merged cells below it (a team
+        name merged down its rows) are filled down with a :class:`~cscs_eval.errors.MergedCellsWarning`;
+        other merged cells in the header or data are an error naming the sheet and cells.
     dtype
-        Passed to pandas for CSV and Excel; ``None`` lets pandas infer types.
+        ``str`` (text cells) or ``None`` to let pandas infer types.
 
     Returns
     -------
     pandas.DataFrame
-        Row ``i`` (by position) is row ``row_number(df, i)`` of the file the user sees.
+        Row ``i`` (by position) is row ``row_number(df, i) + row_offset(path)`` of the file the
+        user sees; errors that name ``path`` and a row add the offset themselves.
     """
-    import io as _io
-
     import pandas as pd
 
+    if isinstance(path, TablePath):
+        sheet = path.sheet if sheet in (None, "") else sheet
+        header_row = path.header_row if header_row in (None, "", 0) else header_row
     path = Path(path)
     fmt = table_format(path)
+    sheet, header_row = _table_options(path, fmt, sheet, header_row)
+    _ORIGINS.pop(_origin_key(path), None)
     if not path.exists():
         raise InputError("file not found", file=path)
     if path.is_dir():
@@ -158,23 +181,19 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
     if path.stat().st_size == 0:
         raise InputError("file is empty; expected a header row with columns "
                          + (", ".join(required) if required else "and data rows"), file=path)
+    where, labelled = {"file": path}, None
     try:
         if fmt in ("csv", "tsv"):
-            text = _decode(path, encoding)
-            if not text.strip():
-                raise InputError("file is empty; expected a header row", file=path)
-            sep = "\t" if fmt == "tsv" else ","
-            header = next(csv.reader(_io.StringIO(text), delimiter=sep), [])
-            df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=dtype,
-                             keep_default_na=False, na_values=[""], skipinitialspace=False)
+            df, header = _read_text_table(path, fmt, encoding, header_row, dtype)
+            where["row"] = header_row
         elif fmt == "excel":
-            header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str).iloc[0].tolist() \
-                if path.stat().st_size else []
-            df = pd.read_excel(path, sheet_name=sheet, dtype=dtype)
+            df, header, sheet_name, names, labelled = _read_excel(path, sheet, header_row, dtype, required)
+            where.update(row=header_row, sheet=sheet_name if len(names) > 1 or header_row > 1 else None)
         else:
             df = pd.read_parquet(path)
             header = list(df.columns)
-    except InputError:
+            where["row"] = 1
+    except (InputError, UsageError):
         raise
     except pd.errors.ParserError as exc:
         raise InputError(f"not a readable {fmt.upper()} table ({exc})", file=path) from None
@@ -184,23 +203,362 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=0, dtype
         kind = {"excel": "Excel workbook (.xlsx)", "parquet": "Parquet file"}.get(fmt, f"{fmt.upper()} file")
         raise InputError(f"not a readable {kind}: {type(exc).__name__}: {exc}; check that it is complete and "
                          "really of that type", file=path) from None
-    _check_header(header, path)
-    df.columns = [normalise_column(c) for c in df.columns]
+    _check_header(header, where)
+    df.columns = _machine_names([normalise_column(c) for c in df.columns], labelled, keep=required)
     missing = [c for c in required if c not in df.columns]
     if missing:
-        hint = ""
-        if fmt == "excel":
-            header_at = _find_header_row(path, sheet, required)
-            if header_at:
-                hint = f"; the header seems to be on row {header_at}: delete the rows above it so it is on row 1"
-        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}{hint}",
-                         file=path, row=1)
+        found = ", ".join(str(c) for c in df.columns if not str(c).startswith("unnamed")) or "no column names"
+        hint = _header_hint(path, required, where) if fmt == "excel" else _csv_header_hint(path, required, where,
+                                                                                             encoding, fmt)
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {found}{hint}", **where)
     if df.empty:
-        raise InputError("has a header but no data rows", file=path)
+        raise InputError("has a header but no data rows", **where)
+    if where.get("sheet") or where["row"] > 1:
+        _ORIGINS[_origin_key(path)] = (where.get("sheet"), where["row"] - 1)
     return df
 
 
-def _check_header(header, path) -> None:
+class TablePath(type(Path())):
+    """A table file's path carrying the sheet and header row to read it at (:func:`table_path`).
+
+    It is a :class:`pathlib.Path` (every function that takes a file takes it, and its text is the
+    file's name in messages); :func:`read_table` reads it at its ``sheet`` and ``header_row``.
+    """
+
+    sheet = None
+    header_row = None
+
+    def __repr__(self) -> str:
+        return f"table_path({str(self)!r}, sheet={self.sheet!r}, header_row={self.header_row!r})"
+
+
+def table_path(path, *, sheet=None, header_row=None):
+    """``path`` with the Excel ``sheet`` (name, or number from 1) and ``header_row`` (from 1) to read
+    it at, for any function that takes a table file (``proms.outcomes(table_path("extract.xlsx",
+    sheet="Data", header_row=3))``). Without either, or for a DataFrame, ``path`` comes back as it is.
+
+    Examples
+    --------
+    >>> table_path("extract.xlsx", sheet="Data", header_row=3)
+    table_path('extract.xlsx', sheet='Data', header_row=3)
+    >>> table_path("extract.csv")
+    'extract.csv'
+    """
+    if path is None or (sheet in (None, "") and header_row in (None, "", 0, 1)) or \
+            not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
+        return path
+    out = TablePath(path)
+    out.sheet = None if sheet in (None, "") else sheet
+    out.header_row = None if header_row in (None, "", 0) else header_row
+    return out
+
+
+#: Files read with a sheet or header row other than the first, by absolute path: the sheet's name
+#: and how many rows lie above the header. An InputError about that file adds them to its row.
+_ORIGINS: dict[str, tuple[str | None, int]] = {}
+
+
+def _origin_key(path) -> str:
+    return os.path.normcase(os.path.abspath(str(path)))
+
+
+def file_origin(file) -> tuple[str | None, int]:
+    """The sheet and the number of rows above the header of the table last read from ``file``.
+
+    Readers count rows as if the header were row 1 (``row_number``); when a table was read with
+    ``sheet=``/``header_row=`` (:func:`read_table`), an error naming that file and a row moves the
+    row down by the rows above the header and names the sheet (``(None, 0)`` otherwise).
+    """
+    if not file:
+        return None, 0
+    return _ORIGINS.get(_origin_key(file), (None, 0))
+
+
+def row_offset(file) -> int:
+    """Rows above the header of the table last read from ``file`` (0 when the header is on row 1)."""
+    return file_origin(file)[1]
+
+
+def _table_options(path, fmt, sheet, header_row):
+    """Check ``sheet`` and ``header_row`` for a file of format ``fmt``; ``None``/``""`` mean the defaults."""
+    if isinstance(sheet, str) and not sheet.strip():
+        sheet = None
+    if sheet is not None and fmt != "excel":
+        raise UsageError(f"{path}: a sheet is chosen only in an Excel workbook (.xlsx); this is a "
+                         f"{fmt.upper()} file, so leave out the sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        raise UsageError(f"sheet must be a sheet's name or its number counting from 1, got {sheet!r}")
+    if isinstance(sheet, int) and sheet < 1:
+        raise UsageError(f"sheet numbers count from 1 (the first sheet), got {sheet}")
+    if header_row in (None, "", 0):
+        header_row = 1
+    try:
+        header_row = int(header_row)
+    except (TypeError, ValueError):
+        raise UsageError(f"header row must be a row number counting from 1, got {header_row!r}") from None
+    if header_row < 1 or isinstance(header_row, bool):
+        raise UsageError(f"header row must be a row number counting from 1, got {header_row}")
+    if header_row > 1 and fmt == "parquet":
+        raise UsageError(f"{path}: a Parquet file has its column names in its schema; leave out the header row")
+    return sheet, header_row
+
+
+def _read_text_table(path, fmt, encoding, header_row, dtype):
+    import io as _io
+
+    import pandas as pd
+
+    text = _decode(path, encoding)
+    if not text.strip():
+        raise InputError("file is empty; expected a header row", file=path)
+    sep = "\t" if fmt == "tsv" else ","
+    lines = text.split("\n")
+    if header_row > 1:
+        if header_row > len(lines) or not lines[header_row - 1].strip():
+            raise InputError(f"the header row {header_row} is empty or below the end of the file "
+                             f"({len(lines)} lines)", file=path, row=header_row)
+        text = "\n".join(lines[header_row - 1:])
+    header = next(csv.reader(_io.StringIO(text), delimiter=sep), [])
+    df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False, na_values=[""],
+                     skipinitialspace=False)
+    return df, header
+
+
+def _pick_sheet(names, sheet, path) -> str:
+    listed = ", ".join(f"'{n}'" for n in names)
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, str):
+        wanted = sheet.strip()
+        for n in names:
+            if n == wanted:
+                return n
+        for n in names:
+            if n.strip().lower() == wanted.lower():
+                return n
+        if not wanted.isdigit():
+            raise InputError(f"has no sheet '{sheet}'; its sheets are {listed}", file=path)
+        sheet = int(wanted)
+    if sheet > len(names):
+        raise InputError(f"has no sheet {sheet}: it has {len(names)} sheet{'s' if len(names) != 1 else ''} "
+                         f"({listed})", file=path)
+    return names[sheet - 1]
+
+
+def _cell_text(value):
+    """An Excel cell as the text a CSV of it would hold: whole numbers without '.0', dates ISO."""
+    import datetime as _dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _whole(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _read_excel(path, sheet, header_row, dtype, required=()):
+    """Read one sheet with openpyxl (streaming, read-only): (table, header cells, sheet name, every
+    sheet's name). Merged cells come from the sheet's XML, which read-only mode does not parse."""
+    import openpyxl
+    import pandas as pd
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = list(wb.sheetnames)
+        name = _pick_sheet(names, sheet, path)
+        ws = wb[name]
+        where = {"file": path, "sheet": name if len(names) > 1 or header_row > 1 else None}
+        merged = _merged_ranges(path, ws)
+        ws.reset_dimensions()  # a sheet's stated size may be missing or wrong: read to its last row
+        rows = [list(r) for r in ws.iter_rows(min_row=header_row, values_only=True)]
+        labelled = _columns_sheet(wb)
+    finally:
+        wb.close()
+    if not rows:
+        raise InputError(f"the header row {header_row} is below the last row of the sheet", row=header_row,
+                         **where)
+    _fill_merged(rows, merged, header_row, where, required)
+    header = rows[0]
+    body = rows[1:]
+    while body and all(v is None or (isinstance(v, str) and not v.strip()) for v in body[-1]):
+        body.pop()
+    keep = [j for j in range(len(header)) if header[j] is not None and str(header[j]).strip()
+            or any(j < len(r) and r[j] is not None for r in body)]
+    header = [header[j] for j in keep]
+    if not any(h is not None and str(h).strip() for h in header):
+        raise InputError("the header row is empty; give the row that holds the column names (header row)",
+                         row=header_row, **where)
+    columns = [str(h).strip() if h is not None and str(h).strip() else f"unnamed_{j + 1}"
+               for j, h in zip(keep, header)]
+    if dtype is str:
+        data = [[_cell_text(r[j]) if j < len(r) else None for j in keep] for r in body]
+        df = pd.DataFrame(data, columns=columns, dtype=object).astype("str")
+    else:
+        data = [[_whole(r[j]) if j < len(r) else None for j in keep] for r in body]
+        df = pd.DataFrame(data, columns=columns).infer_objects()
+    return df, [str(h) if h is not None else None for h in header], name, names, labelled
+
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?)\"")
+
+
+def _merged_ranges(path, ws) -> list:
+    """The merged ranges of a read-only worksheet, from the ``<mergeCell ref=...>`` elements of its XML."""
+    import zipfile
+
+    from openpyxl.worksheet.cell_range import CellRange
+
+    part = getattr(ws, "_worksheet_path", None)
+    if not part:
+        return []
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(part.lstrip("/"))
+    return [CellRange(m.decode("ascii")) for m in _MERGE.findall(xml)]
+
+
+def _fill_merged(rows, merged, header_row, where, required=()) -> None:
+    """Merged cells at or below the header: fill a vertical merge in one column down (with a
+    warning, as a team name merged down its rows means that team on every row); refuse the rest.
+    ``rows`` are the sheet's rows from ``header_row`` on, as lists."""
+    import warnings
+
+    from openpyxl.utils import get_column_letter
+
+    from cscs_eval.errors import MergedCellsWarning
+
+    filled = []
+    for rng in sorted(merged, key=lambda r: (r.min_col, r.min_row)):
+        if rng.max_row < header_row:
+            continue  # a title merged across the rows above the header
+        if rng.min_row <= header_row:
+            hint = _header_hint(where["file"], required, {**where, "row": header_row})
+            raise InputError(f"the header row has merged cells {rng.coord}{hint or '; unmerge them (Excel: Home, '}"
+                             f"{'' if hint else 'Merge & Center) so that each column has its own name'}",
+                             row=header_row, **where)
+        if rng.min_col != rng.max_col:
+            raise InputError(f"merged cells {rng.coord} span several columns, so it is not clear which column "
+                             "the value belongs to; unmerge them and put the value in its column",
+                             row=rng.min_row, **where)
+        filled.append(rng)
+    col_of = {}
+    for rng in filled:
+        j, top = rng.min_col - 1, rng.min_row - header_row
+        if top >= len(rows):
+            continue
+        value = rows[top][j] if j < len(rows[top]) else None
+        for i in range(top + 1, min(rng.max_row - header_row + 1, len(rows))):
+            row = rows[i]
+            row.extend([None] * (j + 1 - len(row)))
+            row[j] = value
+        head = rows[0][j] if j < len(rows[0]) and rows[0][j] is not None else get_column_letter(rng.min_col)
+        col_of.setdefault(str(head), []).append(rng.coord)
+    if filled:
+        shown = "; ".join(f"column '{h}': {', '.join(c[:3])}{' ...' if len(c) > 3 else ''}"
+                          for h, c in col_of.items())
+        place = f"{where['file']}" + (f", sheet '{where['sheet']}'" if where.get("sheet") else "")
+        warnings.warn(f"{place}: {len(filled)} merged cell range{'s' if len(filled) != 1 else ''} filled down, "
+                      f"each row taking the merged value ({shown}); unmerge them in the workbook to silence this",
+                      MergedCellsWarning, stacklevel=4)
+
+
+def _header_hint(path, required, where) -> str:
+    """Where a workbook's header seems to be: the first row, on any sheet, holding every required
+    column (by name or label), and the workbook's sheets."""
+    if not required:
+        return ""
+    import openpyxl
+
+    wanted = set(required)
+    found = None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - the hint is a courtesy; the error stands without it
+        return ""
+    try:
+        names = list(wb.sheetnames)
+        for name in [where.get("sheet") or names[0]] + names:
+            for i, row in enumerate(wb[name].iter_rows(max_row=_HEADER_SEARCH_ROWS, values_only=True), 1):
+                cells = [normalise_column(v) for v in row if v is not None and str(v).strip()]
+                if cells and wanted <= set(_machine_names(cells, None)):
+                    found = (name, i)
+                    break
+            if found:
+                break
+    finally:
+        wb.close()
+    sheets = ", ".join(f"'{n}'" for n in names)
+    if found:
+        name, i = found
+        choose = [f"--sheet '{name}'"] if len(names) > 1 else []
+        api = [f"sheet='{name}'"] if len(names) > 1 else []
+        if i != 1:
+            choose.append(f"--header-row {i}")
+            api.append(f"header_row={i}")
+        if (name, i) == ((where.get("sheet") or names[0]), where.get("row", 1)):
+            return ""
+        place = f"sheet '{name}', row {i}" if len(names) > 1 else f"row {i}"
+        return (f"; the header seems to be on {place}: choose it with {' '.join(choose)} "
+                f"({', '.join(api)} in Python or a notebook)" + (f"; the workbook's sheets are {sheets}"
+                                                                  if len(names) > 1 else ""))
+    return f"; the workbook's sheets are {sheets}" if len(names) > 1 else ""
+
+
+def _csv_header_hint(path, required, where, encoding, fmt) -> str:
+    """The line of a CSV or TSV file that holds every required column, when it is not the header."""
+    if not required:
+        return ""
+    try:
+        text = _decode(path, encoding)
+    except InputError:
+        return ""
+    sep = "\t" if fmt == "tsv" else ","
+    for i, row in enumerate(csv.reader(text.split("\n")[:_HEADER_SEARCH_ROWS], delimiter=sep), 1):
+        cells = [normalise_column(v) for v in row if v.strip()]
+        if cells and set(required) <= set(_machine_names(cells, None)) and i != where.get("row", 1):
+            return f"; the header seems to be on row {i}: choose it with --header-row {i} (header_row={i} in Python or a notebook)"
+    return ""
+
+
+def _columns_sheet(wb) -> dict | None:
+    """The label -> name map of a workbook written by cscs-eval (its 'columns' sheet), if it has one."""
+    from cscs_eval._excel import read_columns_sheet
+
+    try:
+        return read_columns_sheet(wb) or None
+    except Exception:  # noqa: BLE001 - a columns sheet that cannot be read is ignored; labels still apply
+        return None
+
+
+def _machine_names(columns, mapping, *, keep=()) -> list[str]:
+    """Normalised column names with human labels turned back into machine names (``paired_%`` ->
+    ``paired_rate``): by the workbook's own ``columns`` sheet (``mapping``), else by the labels
+    file, except for a column the caller asks for by that name (``keep``: ``referrals`` stays
+    ``referrals`` when required) or whose machine name is already a column."""
+    from cscs_eval.reporting.labels import label_names
+
+    known = dict(label_names())
+    present, keep = set(columns), set(keep)
+    out = []
+    for c in columns:
+        name = (mapping or {}).get(c)
+        if name is None and c not in keep:
+            name = known.get(c) or (c.replace("%", "pct") if "%" in c else None)
+        out.append(name if name and name != c and name not in present else c)
+    return out
+
+
+def _check_header(header, where) -> None:
     """Two columns that are one column once case and spaces are ignored (``patient_id`` and
     ``Patient ID``), or a name given twice, are an error: pandas would rename or drop one."""
     seen = {}
@@ -211,19 +569,8 @@ def _check_header(header, path) -> None:
         if key in seen:
             same = "is given twice" if str(seen[key]) == str(raw) else f"and '{seen[key]}' are the same column"
             raise InputError(f"column '{raw}' {same} (names ignore case and spaces); keep one of them",
-                             file=path, row=1, column=str(raw))
+                             column=str(raw), **{"row": 1, **where})
         seen[key] = raw
-
-
-def _find_header_row(path, sheet, required):
-    import pandas as pd
-
-    head = pd.read_excel(path, sheet_name=sheet, header=None, nrows=_HEADER_SEARCH_ROWS, dtype=str)
-    wanted = set(required)
-    for i, row in head.iterrows():
-        if wanted <= {normalise_column(v) for v in row.dropna()}:
-            return i + 1
-    return None
 
 
 def row_number(df, index) -> int:
@@ -310,20 +657,60 @@ def xml_safe(text) -> str:
     return _XML_ILLEGAL.sub(" ", "" if text is None else str(text))
 
 
-def write_table(df, path, *, index: bool = False) -> Path:
-    """Write a DataFrame as CSV, TSV, Excel or Parquet (by extension), atomically."""
+def write_table(df, path, *, index: bool = False, sheet: str | None = None) -> Path:
+    """Write a DataFrame as CSV, TSV, Excel or Parquet (by extension), atomically.
+
+    Dates stay dates (ISO text in CSV). Excel gets human column labels, a named sheet (``sheet``,
+    else the file's name), number, date and percent formats, a frozen header and a ``columns``
+    sheet mapping each label to its name (:mod:`cscs_eval._excel`).
+    """
     path = Path(path)
     fmt = table_format(path)
     with atomic_path(path) as tmp:
         if fmt == "csv":
-            df.to_csv(tmp, index=index)
+            df.to_csv(tmp, index=index, date_format=_iso_dates(df))
         elif fmt == "tsv":
-            df.to_csv(tmp, index=index, sep="\t")
+            df.to_csv(tmp, index=index, sep="\t", date_format=_iso_dates(df))
         elif fmt == "excel":
-            df.to_excel(tmp, index=index)
+            _write_excel({sheet or _title(path): df.reset_index() if index else df}, tmp)
         else:
             df.to_parquet(tmp, index=index)
     return path
+
+
+def write_tables(tables, path) -> Path:
+    """Write several related tables as the named sheets of one Excel workbook, atomically.
+
+    ``tables`` maps a sheet title (what the sheet holds: "Summary by team", "Exclusions") to
+    its DataFrame; the sheets keep that order, then comes the ``columns`` sheet.
+    """
+    path = Path(path)
+    if table_format(path) != "excel":
+        raise UsageError(f"{path}: several tables go into one Excel workbook (.xlsx); write each CSV or "
+                         "Parquet table with write_table")
+    with atomic_path(path) as tmp:
+        _write_excel(dict(tables), tmp)
+    return path
+
+
+def _write_excel(tables, tmp) -> None:
+    from cscs_eval._excel import write_workbook
+
+    write_workbook(tables, tmp)
+
+
+def _title(path) -> str:
+    text = Path(path).stem.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:] if text else "Table"
+
+
+def _iso_dates(df) -> str | None:
+    """CSV dates as ISO: ``2024-03-05``, with the time only where a column has one."""
+    import pandas as pd
+
+    timed = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
+             and bool((df[c].dropna() != df[c].dropna().dt.normalize()).any())]
+    return "%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d"
 
 
 def write_text(text: str, path) -> Path:

@@ -57,7 +57,7 @@ def test_excel_header_not_on_first_row_is_explained(tmp_path):
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame([["Coding sheet for site A"], [None]]).to_excel(writer, index=False, header=False)
         pd.DataFrame({"case": ["A"], "excerpt": ["x"]}).to_excel(writer, index=False, startrow=3)
-    with pytest.raises(InputError, match="header seems to be on row 4"):
+    with pytest.raises(InputError, match="header seems to be on row 4: choose it with --header-row 4"):
         read_table(path, required=["case", "excerpt"])
 
 

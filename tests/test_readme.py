@@ -1,7 +1,8 @@
 """The README is the record of the interface: its shell and Python examples run as written.
 
-Each ```sh/```bash block runs line by line in bash from a scratch folder holding the project's
-``data`` and ``notebooks`` (so outputs land there, not in the checkout); a line ending in a comment
+Each ```sh/```bash block runs line by line in bash from a scratch folder holding what a fresh clone
+holds that the examples read (``data``, ``notebooks``, ``templates``, ``tests/reference``), so outputs
+land there, not in the checkout; a line ending in a comment
 that says ``exit N`` must exit N, every other line 0. Lines that set up or run everything
 (``make ...``, ``cscs-eval demo``, ``--for-each`` batches, ``jupyter lab``) are left to their own
 tests. Each ```python block runs in a fresh interpreter from the same folder.
@@ -42,8 +43,8 @@ def _commands(block):
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("readme")
-    for name in ("data", "notebooks", "templates"):
-        shutil.copytree(ROOT / name, folder / name)
+    for name in ("data", "notebooks", "templates", "tests/reference"):  # what a fresh clone holds
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("raw", ".*"))
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["CSCS_EVAL_PSEUDONYM_KEY"] = "readme-test-key-" + "0" * 48

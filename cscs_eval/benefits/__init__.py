@@ -27,7 +27,7 @@ _EXPORTS = {
     "indicator_charts": "_register", "improvement_from": "_register", "indicator_labels": "_register",
     "benefit_titles": "_register",
     # PROMs outcomes as benefit data
-    "imd_quintiles": "_paired", "paired_referrals": "_paired", "paired_counts": "_paired", "paired_changes": "_paired",
+    "imd_quintiles": "_paired", "paired_referrals": "_paired", "paired_counts": "_paired", "paired_by": "_paired", "paired_changes": "_paired",
     # figures, report tables and sentences
     "plot_spc": "_plots", "plot_funnel": "_plots", "plot_its": "_plots", "plot_gaps": "_plots",
     "register_table": "_tables", "its_table": "_tables", "outlier_table": "_tables", "gap_table": "_tables",

@@ -12,7 +12,7 @@ NOT_FOR_PUBLICATION = "Not for publication: small numbers are shown unsuppressed
 
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument, add_suppress_argument
+    from cscs_eval._commands import add_out_argument, add_suppress_argument, add_table_arguments
 
     sub = subparsers.add_parser(
         "benefits", help="benefit analyses: SPC charts, interrupted time series, funnel plots, benefits register",
@@ -61,7 +61,9 @@ def register(subparsers) -> None:
                     "upper998, outlier. Small numbers are suppressed for publication: counts of 1 to 4 as *, "
                     "other counts rounded to the nearest 5, and a group's rate and limits withheld where its "
                     "numerator or denominator is 1 to 4.")
-    p.add_argument("data", metavar="DATA", help="one row per group (CSV, TSV, Excel or Parquet)")
+    p.add_argument("data", metavar="DATA", help="one row per group (CSV, TSV, Excel or Parquet), such as "
+                   "'benefits paired' writes")
+    add_table_arguments(p, "DATA")
     p.add_argument("--by", default="group", metavar="COL", help="grouping column, one row per group (default group)")
     p.add_argument("--numerator", default="numerator", metavar="COL", help="numerator column (default numerator)")
     p.add_argument("--denominator", default="denominator", metavar="COL",
@@ -78,6 +80,7 @@ def register(subparsers) -> None:
                     "indicator series (indicator, date, value); the improvement direction is from baseline "
                     "towards target.")
     p.add_argument("register", metavar="REGISTER", help="the benefits register file")
+    add_table_arguments(p, "REGISTER")
     p.add_argument("--indicators", required=True, metavar="FILE", help="indicator series: indicator, date, value")
     p.add_argument("--screen-outliers", action="store_true", help="screen large moving ranges (see 'spc')")
     p.add_argument("--rebase", action="append", metavar="INDICATOR=DATE", default=[],
@@ -85,9 +88,29 @@ def register(subparsers) -> None:
     add_out_argument(p)
     p.set_defaults(handler=_run_register)
 
+    p = inner.add_parser(
+        "paired", help="paired PROMs by team (or another column): the input of 'benefits funnel'",
+        description="From a PROMs extract and its referrals: one row per team (or --by column) with paired, the "
+                    "eligible referrals with a paired baseline and follow-up, and eligible, NHS England's "
+                    "eligible referrals (the paired-rate denominator). Counts are suppressed for publication "
+                    "unless --no-suppress; 'benefits funnel' needs the exact counts, so make its input with "
+                    "--no-suppress and publish the funnel's own (suppressed) output.")
+    p.add_argument("data", metavar="DATA", help="PROMs extract (.csv, .xlsx or .parquet)")
+    add_table_arguments(p, "DATA")
+    p.add_argument("--referrals", required=True, metavar="FILE",
+                   help="referrals (referral_id, patient_id, team, referral_date, discharge_date, n_contacts)")
+    p.add_argument("--demographics", metavar="FILE", help="demographics, for --by an equality group")
+    p.add_argument("--by", default="team", metavar="COL", help="grouping column (default team)")
+    add_suppress_argument(p)
+    add_out_argument(p)
+    p.set_defaults(handler=_run_paired)
+
 
 def _series_arguments(p) -> None:
+    from cscs_eval._commands import add_table_arguments
+
     p.add_argument("data", metavar="DATA", help="the series (CSV, TSV, Excel or Parquet)")
+    add_table_arguments(p, "DATA")
     p.add_argument("--date", default="date", metavar="COL", help="date column (default date)")
     p.add_argument("--value", default="value", metavar="COL", help="value column (default value)")
     p.add_argument("--indicator", metavar="NAME",
@@ -95,19 +118,22 @@ def _series_arguments(p) -> None:
 
 
 def _normalise(args, *names) -> None:
-    """Column names are matched as read_table normalises them (case, spaces)."""
-    from cscs_eval.io import normalise_column
+    """Column names are matched as read_table normalises them (case, spaces), and a column's label
+    names it too (``--denominator "Eligible referrals"``)."""
+    from cscs_eval.io import column_key
 
     for name in names:
-        setattr(args, name, normalise_column(getattr(args, name)))
+        setattr(args, name, column_key(getattr(args, name)))
 
 
 def _read_series(args):
     """The series file and the options every series command shares, as keyword arguments."""
     from cscs_eval.io import read_table
 
+    from cscs_eval._commands import table_input
+
     _normalise(args, "date", "value")
-    df = read_table(args.data, required=(args.date, args.value))
+    df = read_table(table_input(args), required=(args.date, args.value))
     return df, {"date": args.date, "value": args.value, "indicator": args.indicator, "label": args.indicator,
                 "source": args.data}
 
@@ -119,9 +145,7 @@ def _run_spc(args) -> int:
     data, common = _read_series(args)
     res = spc(data, improvement=args.improvement, target=args.target, rebase=args.rebase,
               screen_outliers=args.screen_outliers, **common)
-    table = res.chart_table()
-    table["date"] = _dates(table["date"])
-    emit_table(table, args.out)
+    emit_table(res.chart_table(), args.out, sheet="SPC chart")  # dates stay dates
     stream = sys.stdout
     if not args.out:
         print(file=stream)
@@ -141,7 +165,7 @@ def _run_its(args) -> int:
     data, common = _read_series(args)
     res = interrupted_time_series(data, changes=args.change, seasonal=args.seasonal, maxlags=args.maxlags,
                                   errors=args.errors, **common)
-    emit_table(res.table, args.out)
+    emit_table(res.table, args.out, sheet="Interrupted time series")
     print(("" if args.out else "\n") + res.text())
     return 0
 
@@ -149,13 +173,24 @@ def _run_its(args) -> int:
 def _run_funnel(args) -> int:
     from cscs_eval.benefits._funnel_limits import funnel
     from cscs_eval._commands import emit_table
+    from cscs_eval._commands import table_input
     from cscs_eval.io import read_table
 
     _normalise(args, "by", "numerator", "denominator")
-    df = read_table(args.data, required=(args.by, args.numerator, args.denominator))
+    df = read_table(table_input(args), required=(args.by, args.numerator, args.denominator))
+    for col in (args.numerator, args.denominator):
+        starred = df[col].astype(str).str.strip().eq("*")
+        if starred.any():
+            from cscs_eval.errors import InputError
+            from cscs_eval.io import row_number
+
+            raise InputError("holds a suppressed count ('*'): funnel limits need the exact counts; make this input "
+                             "with --no-suppress (benefits paired --no-suppress) and publish the funnel's own output, "
+                             "which is suppressed", file=args.data, row=row_number(df, int(starred.argmax())),
+                             column=col)
     res = funnel(df, by=args.by, numerator=args.numerator, denominator=args.denominator,
                  overdispersion=not args.no_overdispersion, source=args.data)
-    emit_table(res.published_table(suppress=args.suppress), args.out)
+    emit_table(res.published_table(suppress=args.suppress), args.out, sheet="Funnel limits")
     print(("" if args.out else "\n") + res.text())
     if not args.suppress:
         print(NOT_FOR_PUBLICATION)
@@ -174,7 +209,9 @@ def _run_register(args) -> int:
         if not sep or not name.strip() or not day.strip():
             raise UsageError(f"--rebase takes INDICATOR=DATE (e.g. paired_proms_pct=2023-10-01); got {item!r}")
         rebase.setdefault(name.strip(), []).append(day.strip())
-    reg = read_register(args.register)
+    from cscs_eval._commands import table_input
+
+    reg = read_register(table_input(args, "register"))
     ind = read_table(args.indicators, required=INDICATOR_COLUMNS)
     unknown = sorted(set(rebase) - set(reg["indicator"].astype(str)))
     if unknown:
@@ -182,14 +219,19 @@ def _run_register(args) -> int:
                          f"{', '.join(dict.fromkeys(reg['indicator'].astype(str)))}")
     report = register_report(reg, ind, screen_outliers=args.screen_outliers, rebase=rebase, source=args.register,
                              indicators_source=args.indicators).table
-    report["latest_date"] = _dates(report["latest_date"])
-    emit_table(report, args.out)
+    emit_table(report, args.out, sheet="Benefits register")  # dates stay dates
     return 0
 
 
-def _dates(values):
-    import pandas as pd
+def _run_paired(args) -> int:
+    from cscs_eval._commands import emit_table, table_input
+    from cscs_eval.benefits._paired import paired_by
+    from cscs_eval.proms._pairing import outcomes
 
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d")
-    return values
+    out = outcomes(table_input(args), referrals=args.referrals, demographics=args.demographics, drop_invalid=True)
+    table = paired_by(out, by=args.by, suppress=args.suppress)
+    emit_table(table, args.out, sheet=f"Paired by {args.by.replace('_', ' ')}")
+    print(("" if args.out else "\n") + out.text(), file=sys.stderr)
+    if not args.suppress:
+        print(NOT_FOR_PUBLICATION, file=sys.stderr)
+    return 0

@@ -137,6 +137,40 @@ def paired_counts(referrals: pd.DataFrame, *, by: str = "team", outcome: str = "
             .agg(numerator=(outcome, "sum"), denominator=(outcome, "size")))
 
 
+def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFrame:
+    """Per group: ``paired`` (eligible referrals with a paired baseline and follow-up) and ``eligible``
+    (NHS England's eligible referrals): the input of :func:`~cscs_eval.benefits.funnel`
+    (``numerator="paired", denominator="eligible"``) and of ``cscs-eval benefits funnel``.
+
+    Parameters
+    ----------
+    outcomes
+        What :func:`cscs_eval.proms.outcomes` returns, run with a referrals file.
+    by
+        The grouping column of the referrals (``team``, or an equality group with demographics).
+    suppress
+        Publish the counts under the small-number rules (the default). A funnel needs the exact
+        counts: pass ``suppress=False`` for its input and publish the funnel's own table.
+
+    Examples
+    --------
+    Team A has three eligible referrals (R1 paired), team B one (R4, paired); R3 is not eligible:
+
+    >>> from types import SimpleNamespace
+    >>> ref = pd.DataFrame({"referral_id": ["R1", "R2", "R3", "R4", "R5"], "team": ["A", "A", "A", "B", "A"],
+    ...                     "eligible": [True, True, False, True, True]})
+    >>> out = SimpleNamespace(referrals=ref, table=pd.DataFrame({"referral_id": ["R1", "R3", "R4"],
+    ...                                                          "paired": [True, True, True]}))
+    >>> paired_by(out, suppress=False).values.tolist()
+    [['A', 1, 3], ['B', 1, 1]]
+    """
+    from cscs_eval.governance import suppress_table
+
+    counts = paired_counts(paired_referrals(outcomes), by=by).rename(
+        columns={"numerator": "paired", "denominator": "eligible"})
+    return suppress_table(counts, counts=["paired", "eligible"], suppress=suppress)
+
+
 def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: str = "total",
                    require_imd: bool = False, eligible_only: bool = False) -> pd.DataFrame:
     """The paired rows of one measure's unit with ``improved`` (0/1) and ``imd_quintile``.

@@ -236,14 +236,15 @@ def _check_indicators(names, known, parameter, file):
 def assemble(*, indicators_path, benefits_register_path, indicators=(), labels=None, change_dates=(),
              its_indicator: str = "", seasonal: bool = False, its_errors: str = "newey-west", rebase_spc: bool = True,
              data_path: str = "", referrals_path: str = "", demographics_path: str = "", equality_groups=(),
-             suppress: bool = True) -> BenefitsReport:
+             suppress: bool = True, sheet=None, header_row=None) -> BenefitsReport:
     """Check the report's parameters, read every input and compute what each section shows.
 
     Parameters are the notebook's (``notebooks/benefits_analysis.ipynb``); paths may be
     relative to the project (``data/sample/...``) and ``""`` means "not given". ``data_path`` is
     the PROMs extract (with ``referrals_path`` for the eligible referrals; without it there is
-    no team comparison or equality breakdown). Warnings raised on the way are kept as sentences
-    in ``notes`` for the methods section.
+    no team comparison or equality breakdown); ``sheet`` and ``header_row`` say where its table is
+    in an Excel workbook (:func:`cscs_eval.io.read_table`). Warnings raised on the way are kept as
+    sentences in ``notes`` for the methods section.
 
     Raises
     ------
@@ -254,7 +255,7 @@ def assemble(*, indicators_path, benefits_register_path, indicators=(), labels=N
     InputError
         A file that is missing or wrong (naming file, row and column).
     """
-    from cscs_eval.io import read_table, resolve_path
+    from cscs_eval.io import read_table, resolve_path, table_path
 
     labels = {} if labels is None else labels
     _check_options(indicators=indicators, labels=labels, change_dates=change_dates, its_indicator=its_indicator,
@@ -283,7 +284,7 @@ def assemble(*, indicators_path, benefits_register_path, indicators=(), labels=N
         its_indicator=its_indicator, its_errors=its_errors, suppress=suppress, notes=notes,
         sources={"indicators": series_file.name, "register": f"{series_file.name} and {register_file.name}"})
     if data_path:
-        _add_proms(result, resolve_path(data_path), referrals=resolve_path(referrals_path),
+        _add_proms(result, table_path(resolve_path(data_path), sheet=sheet, header_row=header_row), referrals=resolve_path(referrals_path),
                    demographics=resolve_path(demographics_path) if demographics_path else None,
                    equality_groups=equality_groups)
     return result

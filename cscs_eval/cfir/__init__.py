@@ -19,7 +19,9 @@ Figures
 Agreement
     agreement, case_agreement, disagreements, cohen_kappa, pooled_kappa, weighted_kappa, krippendorff_alpha_ordinal
 REFI-QDA
-    export_qdc, export_qdpx, import_qdpx, read_qdc
+    export_qdc, export_qdpx, import_qdpx, read_qdc, QDPX_LIMITS, CASE_VARIABLE, format_description,
+    parse_description (the ``cscs-eval:`` line of a selection's Description), RefiWarning,
+    DescriptionConflictWarning, CaseAssignmentWarning
 
 The implementation modules are private (``_coding``, ``_ratings``, ...); heavy ones (pandas,
 matplotlib) are imported when a name is first used.
@@ -45,6 +47,9 @@ _EXPORTS = {
     "cohen_kappa": "_reliability", "pooled_kappa": "_reliability", "weighted_kappa": "_reliability",
     "krippendorff_alpha_ordinal": "_reliability",
     "export_qdc": "_refiqda", "export_qdpx": "_refiqda", "import_qdpx": "_refiqda", "read_qdc": "_refiqda",
+    "QDPX_LIMITS": "_refiqda", "CASE_VARIABLE": "_refiqda", "RefiWarning": "_refiqda",
+    "DescriptionConflictWarning": "_refiqda", "CaseAssignmentWarning": "_refiqda",
+    "format_description": "_refi_description", "parse_description": "_refi_description",
 }
 
 __all__ = ["RATINGS", "RATING_VALUES", "parse_inline_codes", "format_codes", "normalise_rating", "codebook",

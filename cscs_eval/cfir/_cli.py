@@ -17,7 +17,7 @@ CONVERT_FORMATS = {"notes": (), "csv": (".csv",), "tsv": (".tsv",), "xlsx": (".x
 
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument
+    from cscs_eval._commands import add_out_argument, add_table_arguments
 
     sub = subparsers.add_parser("cfir", help="CFIR 2.0 coding: codebook, validate, summarise, matrix, agreement, "
                                 "REFI-QDA export and import",
@@ -41,6 +41,7 @@ def register(subparsers) -> None:
         p = inner.add_parser(name, help=help_text, description=description, **kwargs)
         p.add_argument("paths", nargs=paths, metavar="PATH",
                        help="coding sheets (CSV, Excel, Parquet), coded notes (.md) or folders of them")
+        add_table_arguments(p, "each coding sheet")
         aliases(p)
         if rated:
             case_ratings(p)
@@ -97,6 +98,7 @@ def register(subparsers) -> None:
                          "construct and a last 'overall' row.")
     p.add_argument("path_a", metavar="PATH_A", help="coder A's coding (file or folder)")
     p.add_argument("path_b", metavar="PATH_B", help="coder B's coding (file or folder)")
+    add_table_arguments(p, "each coding sheet")
     aliases(p)
     p.add_argument("--level", choices=("excerpt", "case"), default="excerpt", help="compare excerpt codes "
                    "(default) or case-level ratings")
@@ -159,7 +161,9 @@ def _output_format(to, out, formats) -> str:
 def _load(args, with_case_ratings=False):
     from cscs_eval.cfir._coding import load_coding
 
-    return load_coding(args.paths, aliases=getattr(args, "aliases", None),
+    from cscs_eval._commands import table_input
+
+    return load_coding(table_input(args, "paths"), aliases=getattr(args, "aliases", None),
                        case_ratings=getattr(args, "case_ratings", None) if with_case_ratings else None,
                        reverse_rated=getattr(args, "reverse_complexity", False))
 
@@ -190,7 +194,9 @@ def _validate(args) -> int:
     from cscs_eval.cfir._coding import _expand, validate
     from cscs_eval.io import write_table
 
-    problems = validate(args.paths, aliases=args.aliases, case_ratings=args.case_ratings)
+    from cscs_eval._commands import table_input
+
+    problems = validate(table_input(args, "paths"), aliases=args.aliases, case_ratings=args.case_ratings)
     if args.out:
         write_table(problems, args.out)
     if problems.empty:
@@ -249,8 +255,10 @@ def _agreement(args) -> int:
     from cscs_eval.cfir._coding import load_coding
     from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
 
-    a = load_coding([args.path_a], aliases=args.aliases)
-    b = load_coding([args.path_b], aliases=args.aliases)
+    from cscs_eval._commands import table_input
+
+    a = load_coding([table_input(args, "path_a")], aliases=args.aliases)
+    b = load_coding([table_input(args, "path_b")], aliases=args.aliases)
     if args.disagreements:
         out = disagreements(a, b)
     elif args.level == "case":

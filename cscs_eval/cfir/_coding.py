@@ -194,8 +194,8 @@ def _fix_for(message):
         return "save the file as UTF-8 ('CSV UTF-8' in Excel, 'UTF-8' in your editor)"
     if "empty" in message:
         return "add the header and rows, or remove the file"
-    if "header seems to be on row" in message:
-        return "delete the rows above the header so it is on row 1"
+    if "header seems to be on" in message:
+        return "choose the sheet and header row with --sheet and --header-row (sheet=, header_row= in Python)"
     if "missing column" in message:
         return "name the columns case, source, excerpt, construct, rating (coder, memo, theme, excerpt_id optional)"
     if "not found" in message:
@@ -204,7 +204,7 @@ def _fix_for(message):
 
 
 def _read_sheet_raw(path, problems, encoding=None):
-    from cscs_eval.io import read_table, row_number
+    from cscs_eval.io import read_table, row_number, row_offset
 
     try:
         df = read_table(path, required=SHEET_REQUIRED, encoding=encoding)
@@ -214,7 +214,8 @@ def _read_sheet_raw(path, problems, encoding=None):
             fix = "this looks like a case-ratings file (case, construct, rating, rationale): pass it with --case-ratings"
         problems.append(_problem(path, exc.row, exc.column, exc.message, fix))
         return None
-    return _sheet_frame(df, path, first_row=row_number(df, 0))
+    # lines as the user sees them: below a header on another row than 1 (read_table(header_row=))
+    return _sheet_frame(df, path, first_row=row_number(df, 0) + row_offset(path))
 
 
 def _sheet_frame(df, file, *, first_row=2):
@@ -237,12 +238,20 @@ def _is_notes(path) -> bool:
 def _expand(paths):
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    from cscs_eval.io import TablePath, table_format, table_path
+
     out = []
     for p in paths:
-        p = Path(p)
+        given = p
+        p = p if isinstance(p, Path) else Path(p)  # a TablePath keeps its sheet and header row
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and (_is_notes(q) or q.suffix.lower() in (
-                ".csv", ".tsv", ".xlsx", ".xlsm", ".parquet"))))
+            found = sorted(q for q in p.iterdir() if q.is_file() and (_is_notes(q) or q.suffix.lower() in (
+                ".csv", ".tsv", ".xlsx", ".xlsm", ".parquet")))
+            if isinstance(given, TablePath):  # a folder's sheets are read at its --sheet/--header-row
+                found = [q if _is_notes(q) else table_path(
+                    q, sheet=given.sheet if table_format(q) == "excel" else None, header_row=given.header_row)
+                    for q in found]
+            out.extend(found)
         else:
             out.append(p)
     return out

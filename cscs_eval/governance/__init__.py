@@ -183,7 +183,21 @@ def load_key(*, key_file=None) -> bytes:
     if len(key) < 16:
         raise UsageError(f"row-level export refused: set {KEY_VARIABLE} or pass --key-file with a secret "
                          "of at least 16 characters, so ids can be pseudonymised")
+    if _placeholder(key):
+        raise UsageError("row-level export refused: the key is a placeholder, not a secret; make one with "
+                         "python -c \"import secrets; print(secrets.token_hex(32))\" > pseudonym.key and pass "
+                         "--key-file pseudonym.key")
     return key
+
+
+def _placeholder(key: bytes) -> bool:
+    """A key copied from documentation rather than made: angle brackets, braces, an unexpanded
+    ``$VARIABLE`` or dots standing for a value, or words such as 'your key' or 'change me'."""
+    text = key.decode("utf-8", "replace").strip().lower()
+    squeezed = text.replace(" ", "").replace("-", "").replace("_", "")
+    return (text.startswith(("<", "$", "{")) or "..." in text
+            or any(w in squeezed for w in ("yourkey", "yoursecret", "changeme", "placeholder", "secretkeyhere",
+                                          "example", "replaceme")))
 
 
 def pseudonymise(values, key: bytes, *, length: int = 16):

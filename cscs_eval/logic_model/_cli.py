@@ -27,6 +27,9 @@ def register(subparsers) -> None:
                     "Parquet) from 'cscs-eval cfir summarise', which is drafted first. SVG, HTML and Markdown "
                     "are printed without --out; PNG and Word need --out.")
     render.add_argument("file", metavar="FILE", help="logic-model YAML file or CFIR summary table")
+    from cscs_eval._commands import add_table_arguments
+
+    add_table_arguments(render, "a summary table FILE")
     render.add_argument("--to", choices=FORMATS, help="output format (default: from the --out file's extension)")
     render.add_argument("--out", metavar="FILE", help="write the output to FILE (atomically)")
     render.add_argument("--no-figure", action="store_true", help="leave the figure out of HTML and Word")
@@ -39,6 +42,9 @@ def register(subparsers) -> None:
                     "implementation data (adoption, penetration) and --outcome options. Prints YAML without --out.")
     draft.add_argument("summary", metavar="SUMMARY", help="CFIR summary table (construct_id, construct, domain, "
                                                           "n_excerpts, n_cases, mean_rating, classification)")
+    from cscs_eval._commands import add_table_arguments
+
+    add_table_arguments(draft, "SUMMARY")
     draft.add_argument("--teams", metavar="FILE", help="team implementation data (team, eligible, approached_date, "
                                                        "engaged_date, pathway_mapped_date, trained_date)")
     draft.add_argument("--outcome", metavar="NAME=VALUE", action="append", default=[],
@@ -81,7 +87,10 @@ def _run_render(args) -> int:
     from cscs_eval.io import output_format
 
     fmt = output_format(args.to, args.out, FORMATS, needs_file=("png", "docx"), flags=("--to", "--out"))
-    model = _load_model(args.file)
+    from cscs_eval._commands import table_input
+
+    model = _load_model(table_input(args, "file") if Path(args.file).suffix.lower() not in _YAML_SUFFIXES
+                        else args.file)
     from cscs_eval.logic_model import render
 
     result = render(model, to=fmt, out=args.out, figure=not args.no_figure)
@@ -128,7 +137,9 @@ def _run_draft(args) -> int:
         frames.append(pd.DataFrame([{"outcome": n, "value": v if isinstance(v, float) else None,
                                      "measure": None if isinstance(v, float) else v} for n, v in extra]))
     outcomes = pd.concat(frames, ignore_index=True) if frames else None
-    model = draft_from_summary(args.summary, outcomes=outcomes, n_barriers=args.barriers,
+    from cscs_eval._commands import table_input
+
+    model = draft_from_summary(table_input(args, "summary"), outcomes=outcomes, n_barriers=args.barriers,
                                n_facilitators=args.facilitators, title=args.title)
     text = to_yaml(model)
     if args.out:

@@ -6,7 +6,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument
+    from cscs_eval._commands import add_out_argument, add_table_arguments
 
     sub = subparsers.add_parser("progress", help="programme progress: workstream task tallies, RAG status, checks",
                                 description="Programme progress tables like a board report's, with checks that "
@@ -19,6 +19,7 @@ def register(subparsers) -> None:
                     "print the progress table and the checks' findings. Findings do not make the command fail "
                     "unless --fail-on-findings is given.")
     p.add_argument("file", metavar="FILE", help="task register or tally table (.csv, .tsv, .xlsx or .parquet)")
+    add_table_arguments(p, "FILE")
     add_out_argument(p, "write the progress table to FILE (.csv, .parquet or .xlsx); findings are still printed")
     p.add_argument("--rules", metavar="YAML", help="RAG rules (default: the shipped rag_rules.yaml)")
     p.add_argument("--headlines", metavar="FILE",
@@ -31,15 +32,19 @@ def register(subparsers) -> None:
 def _run_summarise(args) -> int:
     import pandas as pd
 
-    from cscs_eval._commands import emit_table
+    from cscs_eval._commands import emit_table, emit_tables, table_input
     from cscs_eval.io import write_table
     from cscs_eval.progress import summarise
 
-    result = summarise(args.file, rules=args.rules, headlines=args.headlines)
-    emit_table(result.summary(), args.out)
+    result = summarise(table_input(args, "file"), rules=args.rules, headlines=args.headlines)
     findings = result.findings
+    if args.out:  # in a workbook the checks' findings are the second sheet
+        emit_tables({"Programme progress": result.summary(), **({"Findings": findings} if len(findings) else {})},
+                    args.out)
+    else:
+        emit_table(result.summary(), None)
     if args.findings_out:
-        write_table(findings, args.findings_out)
+        write_table(findings, args.findings_out, sheet="Findings")
     print("", file=sys.stdout)
     checked = int(result.checks["n_checked"].sum())
     if checked == 0:

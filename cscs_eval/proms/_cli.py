@@ -6,8 +6,11 @@ import sys
 
 
 def _common(p, *, outcomes=False):
+    from cscs_eval._commands import add_table_arguments
+
     p.add_argument("data", metavar="DATA", help="PROMs extract (.csv, .xlsx or .parquet) in the long format: "
                    "item responses or scores")
+    add_table_arguments(p, "DATA")
     p.add_argument("--drop-invalid", action="store_true",
                    help="analyse the valid rows and report every excluded row with its reason "
                         "(default: stop and list the problems)")
@@ -36,7 +39,7 @@ def _common(p, *, outcomes=False):
 
 
 def register(subparsers) -> None:
-    from cscs_eval._commands import add_out_argument, add_suppress_argument
+    from cscs_eval._commands import add_out_argument, add_suppress_argument, add_table_arguments
 
     sub = subparsers.add_parser("proms", help="PROMs outcomes: validate, score and pair ReQoL-10, DIALOG, GBO, "
                                 "PHQ-9 and GAD-7 to NHS England's definitions",
@@ -51,6 +54,7 @@ def register(subparsers) -> None:
 
     p = inner.add_parser("validate", help="list every problem in a PROMs extract (exit 1 if any)")
     p.add_argument("data", metavar="DATA", help="PROMs extract (.csv, .xlsx or .parquet)")
+    add_table_arguments(p, "DATA")
     p.add_argument("--measures", metavar="PATH", action="append", help="extra measure file or folder")
     add_out_argument(p, "write the problems to FILE (.csv, .parquet or .xlsx)")
     p.set_defaults(handler=_run_validate)
@@ -100,18 +104,21 @@ def _run_measures(args) -> int:
 
 
 def _run_validate(args) -> int:
-    from cscs_eval.io import write_table
+    from cscs_eval._commands import table_input
+    from cscs_eval.io import file_origin, write_table
     from cscs_eval.proms._data import validate_proms
 
-    problems = validate_proms(args.data, measures=args.measures)
+    problems = validate_proms(table_input(args), measures=args.measures)
     if args.out:
-        write_table(problems, args.out)
+        write_table(problems, args.out, sheet="Problems")
     if problems.empty:
         print(f"{args.data}: no problems found")
         return 0
+    sheet = file_origin(args.data)[0]
+    where = f"{args.data}, sheet '{sheet}'" if sheet else args.data
     for rec in problems.itertuples(index=False):
         value = f" (value {rec.value!r})" if rec.value != "" else ""
-        print(f"{args.data}, row {rec.row}, column '{rec.column}': {rec.problem}{value}")
+        print(f"{where}, row {rec.row}, column '{rec.column}': {rec.problem}{value}")
     print(f"{len(problems)} problem(s) found in {args.data}", file=sys.stderr)
     return 1
 
@@ -123,44 +130,51 @@ def _key(args):
 
 
 def _run_score(args) -> int:
-    from cscs_eval._commands import emit_table
+    from cscs_eval._commands import emit_tables, table_input
     from cscs_eval.proms._export import export_row_level
     from cscs_eval.proms._scoring import score
 
     key = _key(args)
-    result = score(args.data, measures=args.measures, drop_invalid=args.drop_invalid)
+    result = score(table_input(args), measures=args.measures, drop_invalid=args.drop_invalid)
     _report_exclusions(result, args)
-    out = export_row_level(result, key=key)
-    out["assessment_date"] = out["assessment_date"].dt.strftime("%Y-%m-%d")
-    emit_table(out, args.out)
+    out = export_row_level(result, key=key)  # dates stay dates: Excel dates, ISO in CSV
+    emit_tables({"Scores": out, **_exclusions_sheet(result)}, args.out)
     return 0
+
+
+def _exclusions_sheet(result, *, suppress: bool = True) -> dict:
+    """The exclusions as a second sheet of an Excel output (counts published under the small-number rules)."""
+    from cscs_eval.governance import suppress_table
+
+    ex = result.exclusions
+    return {"Exclusions": suppress_table(ex, counts=["n_rows"], suppress=suppress)} if len(ex) else {}
 
 
 def _outcomes(args):
     from cscs_eval.proms._pairing import outcomes
 
-    return outcomes(args.data, referrals=args.referrals, demographics=args.demographics,
+    from cscs_eval._commands import table_input
+
+    return outcomes(table_input(args), referrals=args.referrals, demographics=args.demographics,
                     drop_invalid=args.drop_invalid, measures=args.measures, units=args.units,
                     min_interval_days=args.min_interval, period_start=args.period_start,
                     period_end=args.period_end)
 
 
 def _run_outcomes(args) -> int:
-    from cscs_eval._commands import emit_table
+    from cscs_eval._commands import emit_tables
     from cscs_eval.proms._export import export_row_level
 
     key = _key(args)
     result = _outcomes(args)
     _report_exclusions(result, args)
-    out = export_row_level(result, key=key)
-    for c in ("baseline_date", "follow_up_date"):
-        out[c] = out[c].dt.strftime("%Y-%m-%d")
-    emit_table(out, args.out)
+    out = export_row_level(result, key=key)  # dates stay dates: Excel dates, ISO in CSV
+    emit_tables({"Outcomes": out, **_exclusions_sheet(result)}, args.out)
     return 0
 
 
 def _run_summarise(args) -> int:
-    from cscs_eval._commands import emit_table
+    from cscs_eval._commands import emit_table, emit_tables
     from cscs_eval.proms._summary import publishable, summarise
 
     result = _outcomes(args)
@@ -170,7 +184,9 @@ def _run_summarise(args) -> int:
     if not args.suppress:
         print("Not for publication: small numbers are shown (--no-suppress).", file=sys.stderr)
     if args.out:
-        emit_table(publishable(summary, suppress=args.suppress), args.out)
+        title = f"Summary by {by.replace('_', ' ')}" if by else "Summary"
+        emit_tables({title: publishable(summary, suppress=args.suppress),
+                     **_exclusions_sheet(result, suppress=args.suppress)}, args.out)
     else:
         # Forty columns do not fit a terminal: print what a reader needs, as the report shows it.
         import pandas as pd
@@ -182,5 +198,9 @@ def _run_summarise(args) -> int:
                      summary["measure"].to_numpy())
         for c in [c for c in short.columns if c.endswith("_pct") or c.startswith("mean_")]:
             short[c] = short[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else f"{float(v):.1f}")
+        from cscs_eval.reporting.labels import label
+
+        # headed as the workbook from --out is (its paired_rate and this paired_pct are both "Paired %")
+        short = short.set_axis([label(c) for c in short.columns], axis=1)
         emit_table(short.astype(object).where(short.notna(), ""), None)
     return 0

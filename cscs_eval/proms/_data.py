@@ -26,6 +26,7 @@ import pandas as pd
 
 from cscs_eval.dates import parse_dates
 from cscs_eval.errors import InputError, ValidationError
+from cscs_eval.io import row_offset
 from cscs_eval.governance import count_text
 from cscs_eval.proms._measures import alias_map, measure_registry, normalise_key
 from cscs_eval.proms._results import PROBLEM_COLUMNS
@@ -330,6 +331,7 @@ def _check_proms(data, *, measures=None, today=None):
             e["row"] = e["_pos"] + header
         problems = pd.concat([problems] + [e[["_pos"] + PROBLEM_COLUMNS] for e in extra], ignore_index=True) \
             .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
+    problems["row"] += row_offset(source)  # a header below row 1 (read_table(header_row=)) moves every row
     cols["value_missing"] = value_missing
     return cols, problems, registry, source
 
@@ -558,6 +560,7 @@ def read_referrals(data, *, drop_invalid: bool = False) -> ReadResult:
                   "duplicate referral", "referral_id appears more than once"),
     ]
     problems = _finish_problems(parts)
+    problems["row"] += row_offset(source)
     if len(problems):
         if not drop_invalid:
             raise ValidationError(problems_message(problems, hint=f" in {source}" if source else " in the referrals"),
@@ -589,7 +592,7 @@ def read_demographics(data, *, drop_invalid: bool = False) -> ReadResult:
         out[c] = _text(df[c].astype("string")).to_numpy(dtype=object)
     conflict = _conflicting_demographics(out, cols)
     if len(conflict):
-        conflict["row"] = conflict["_pos"] + HEADER_ROW + 1
+        conflict["row"] = conflict["_pos"] + HEADER_ROW + 1 + row_offset(source)
         if not drop_invalid:
             where = f" in {source}" if source else " in the demographics"
             raise ValidationError(problems_message(conflict, hint=where), conflict.drop(columns="_pos"))

@@ -23,6 +23,7 @@ import pandas as pd
 
 from cscs_eval.errors import CscsEvalWarning, UsageError
 from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, drop_small, is_small
+from cscs_eval.io import row_offset, table_path
 from cscs_eval.proms._figures import group_label
 from cscs_eval.reporting.plain import count, glossary, is_are, listing, number_words, sentence
 
@@ -70,8 +71,10 @@ def _resolve(value):
     return value if isinstance(value, pd.DataFrame) else resolve_path(value)
 
 
-def _source(data) -> str:
-    return "the PROMs extract" if isinstance(data, pd.DataFrame) else Path(str(data)).name
+def _source(data, sheet=None) -> str:
+    if isinstance(data, pd.DataFrame):
+        return "the PROMs extract"
+    return Path(str(data)).name + (f", sheet '{sheet}'" if sheet not in (None, "") else "")
 
 
 def _check_team(team: str, teams) -> str:
@@ -480,7 +483,7 @@ def _fitted(fit, data, **options):
 
 def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "reqol10", team: str = "",
                     period_start: str = "", period_end: str = "", equality_groups=("ethnicity",),
-                    suppress: bool = True, measures=None) -> OutcomesReport:
+                    suppress: bool = True, measures=None, sheet=None, header_row=None) -> OutcomesReport:
     """Check the report's parameters, read the inputs once and compute what the outcomes report shows.
 
     Parameters
@@ -499,6 +502,9 @@ def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "
         Demographic columns to break the outcomes down by (a list; one report section each).
     suppress
         NHS small-number suppression of every table, sentence and figure (keep it for anything shared).
+    sheet, header_row
+        Where the extract's table is in an Excel workbook: the sheet (name, or number from 1; ``""``
+        the first) and the row of its column names (from 1); see :func:`cscs_eval.io.read_table`.
 
     Raises
     ------
@@ -518,8 +524,8 @@ def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "
     end = option_date(period_end, "period_end")
     if isinstance(equality_groups, str) or not isinstance(equality_groups, (list, tuple)):
         _check_groups(equality_groups, ())
-    source = _source(data)
-    data = _resolve(data)
+    source = _source(data, sheet)
+    data = table_path(_resolve(data), sheet=sheet, header_row=header_row)
     with warnings.catch_warnings():
         # The run's data warnings are kept in result.notes and shown in the data quality section.
         warnings.simplefilter("ignore", CscsEvalWarning)
@@ -656,12 +662,13 @@ class OverviewReport:
 
 
 def overview_report(data, *, referrals=None, measure: str = "reqol10", team: str = "",
-                    suppress: bool = True) -> OverviewReport:
+                    suppress: bool = True, sheet=None, header_row=None) -> OverviewReport:
     """Check the overview's parameters, read the extract once and compute what the data overview shows.
 
     ``team`` is one team's name exactly as the extract writes it, or ``""`` for every team; a
     name that is not there (a different case, a typo) is a :class:`~cscs_eval.errors.UsageError`
-    listing the teams.
+    listing the teams. ``sheet`` and ``header_row`` say where the extract's table is in an Excel
+    workbook, as :func:`cscs_eval.io.read_table` takes them.
     """
     from cscs_eval.io import read_table
     from cscs_eval.proms._data import BASE_COLUMNS, validate_proms
@@ -669,8 +676,8 @@ def overview_report(data, *, referrals=None, measure: str = "reqol10", team: str
     from cscs_eval.proms._overview import completeness_by_team, extract_summary, measure_counts
 
     chosen = load_measure(measure)
-    source = _source(data)
-    data = _resolve(data)
+    source = _source(data, sheet)
+    data = table_path(_resolve(data), sheet=sheet, header_row=header_row)
     extract = data if isinstance(data, pd.DataFrame) else read_table(data, required=BASE_COLUMNS + ("referral_id",))
     ref = None
     if _given(referrals):
@@ -686,6 +693,8 @@ def overview_report(data, *, referrals=None, measure: str = "reqol10", team: str
         extract = extract[mine.to_numpy()]
         ref = None if ref is None else ref[(ref["team"].astype("string").str.strip() == team).fillna(False)
                                            .astype(bool).to_numpy()]
+    if not isinstance(data, pd.DataFrame):
+        problems = problems.assign(row=problems["row"] + row_offset(data))  # the rows the user sees
     return OverviewReport(measure=chosen, team=team, source=source, suppress=bool(suppress),
                           facts=extract_summary(extract), by_measure=measure_counts(extract),
                           by_team=completeness_by_team(extract, referrals=ref, measure=chosen.key),

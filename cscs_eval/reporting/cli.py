@@ -29,7 +29,23 @@ def register(subparsers) -> None:
     run.add_argument("--force", action="store_true", help="replace a report already in --out")
     run.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                      help="parallel runs for --for-each (default: one per core)")
+    run.add_argument("--list-parameters", action="store_true",
+                     help="list the notebook's parameters (name, type, default and help) and run nothing")
     run.set_defaults(handler=_run)
+
+    notebooks = subparsers.add_parser(
+        "notebooks", help="the report notebooks: copy them out to edit",
+        description="The parameterised report notebooks, their templates and the sample data they read.")
+    inner = notebooks.add_subparsers(dest="notebooks_command", metavar="COMMAND", required=True)
+    copy = inner.add_parser(
+        "copy", help="copy the notebooks, report templates and sample data into DIR, to edit and run",
+        description="Copy notebooks/, templates/ and data/ (sample and public) out of the installed package "
+                    "into DIR, so they can be edited (the installed copies are replaced by an upgrade). Run a "
+                    "copied notebook from DIR: cscs-eval run notebooks/proms_outcomes.ipynb. DIR must not hold "
+                    "them already unless --force.")
+    copy.add_argument("dir", metavar="DIR", help="folder to copy into (made if missing)")
+    copy.add_argument("--force", action="store_true", help="replace notebooks, templates and data already in DIR")
+    copy.set_defaults(handler=_copy_notebooks)
 
     demo = subparsers.add_parser(
         "demo", help="run the whole sample evaluation on the bundled synthetic data",
@@ -45,6 +61,9 @@ def _formats(to: str) -> tuple[str, ...]:
 
 def _run(args) -> int:
     from cscs_eval.reporting.runner import run_for_each, run_notebook
+
+    if args.list_parameters:
+        return _list_parameters(args.notebook)
 
     given = [tuple(p) for p in args.parameter]
     if args.for_each:
@@ -75,3 +94,29 @@ def _demo(args) -> int:
         print(f"cscs-eval: error: {r.label}: {r.error}", file=sys.stderr)
     print(f"{len(results) - len(failed)} of {len(results)} reports written; open {index}")
     return 1 if failed else 0
+
+
+def _list_parameters(notebook) -> int:
+    """Each parameter on one line: name, type, default (as Python writes it) and its help."""
+    from cscs_eval.reporting.params import notebook_parameters
+    from cscs_eval.reporting.runner import find_notebook
+
+    path = find_notebook(notebook)
+    params = notebook_parameters(path)
+    print(f"{path.name}: {len(params)} parameters (set them with -p NAME VALUE or -f PARAMS.yaml)")
+    width = max((len(p.name) for p in params.values()), default=0)
+    for p in params.values():
+        print(f"  {p.name:<{width}}  {p.type:<5} = {p.default!r}")
+        if p.help:
+            print(f"  {'':<{width}}  {p.help}")
+    return 0
+
+
+def _copy_notebooks(args) -> int:
+    from cscs_eval.reporting.runner import copy_resources
+
+    written = copy_resources(args.dir, force=args.force)
+    for folder, n in written.items():
+        print(f"copied {folder} ({n} files)")
+    print(f"edit them, then from {args.dir}: cscs-eval run notebooks/proms_outcomes.ipynb")
+    return 0

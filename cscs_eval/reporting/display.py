@@ -154,19 +154,50 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
     display({TABLE_MIME: payload, "text/html": body, "text/plain": caption}, raw=True)
 
 
+#: Screen pixels per inch of a figure: a 7.5-inch figure shows 720 px wide in JupyterLab (its PNG,
+#: at FIGURE_DPI, stays sharp on high-density screens) and never wider than the notebook.
+SCREEN_PX_PER_INCH = 96
+FIGURE_DPI = 150
+
+
+def figure_html(png: str, *, caption: str, source: str | None = None, alt: str | None = None,
+                width: int | None = None) -> str:
+    """The HTML JupyterLab shows for a figure: the image (at most ``width`` px, never wider than the
+    notebook), then its caption and source line; every text is escaped.
+
+    Examples
+    --------
+    >>> html_text = figure_html("iVBORw0KGgo=", caption="Teams <above> the line", source="PROMs", width=720)
+    >>> "Teams &lt;above&gt; the line" in html_text, "Source: PROMs" in html_text, 'width="720"' in html_text
+    (True, True, True)
+    """
+    from cscs_eval.reporting.style import GREY
+
+    size = f' width="{int(width)}"' if width else ""
+    src = (f"<br><span class='cscs-source' style='color:{GREY};font-size:0.9em'>Source: "
+           f"{html.escape(source)}</span>") if source else ""
+    return (f"<figure class='cscs-figure' style='margin:0.5em 0 1em 0'>"
+            f"<img src='data:image/png;base64,{png}' alt='{html.escape(alt or caption, quote=True)}'{size} "
+            f"style='max-width:100%;height:auto'/>"
+            f"<figcaption class='cscs-caption' style='max-width:{int(width) if width else 720}px;margin-top:0.4em'>"
+            f"{html.escape(caption)}{src}</figcaption></figure>")
+
+
 def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None = None, wide: bool = False):
     """Display a matplotlib figure with its caption and source line, embedded as PNG, then close it.
 
-    The caption says what to see ("Teams above the line improved more than expected").
-    ``wide=True`` is for a figure drawn for a landscape page (the logic model): the report shows it
-    at the page's full width as a zoomable SVG, and Word puts it on a landscape page at its drawn size.
+    The caption says what to see ("Teams above the line improved more than expected"). JupyterLab
+    shows an HTML output: the figure sized for a screen (:data:`SCREEN_PX_PER_INCH`) with its caption
+    and source under it; the report uses the PNG and the caption beside it. ``wide=True`` is for a
+    figure drawn for a landscape page (the logic model): the report shows it at the page's full width
+    as a zoomable SVG, and Word puts it on a landscape page at its drawn size.
     """
     import matplotlib
     import matplotlib.pyplot as plt
     from IPython.display import display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=150, bbox_inches=None if wide else "tight", facecolor="white")
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=None if wide else "tight", facecolor="white")
     outputs = {}
     if wide:
         svg = io.BytesIO()
@@ -175,12 +206,23 @@ def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None
             fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
         outputs["image/svg+xml"] = svg.getvalue().decode("utf-8")
     plt.close(fig)
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    raw = buffer.getvalue()
+    png = base64.b64encode(raw).decode("ascii")
+    width = _png_width(raw) * SCREEN_PX_PER_INCH // FIGURE_DPI or None
     payload = {"caption": caption, "source": source, "alt": alt or caption}
     if wide:
         payload["wide"] = True
         payload["width_in"] = float(fig.get_size_inches()[0])
-    display({FIGURE_MIME: payload, "image/png": png, **outputs, "text/plain": caption}, raw=True)
+    text = caption + (f"\nSource: {source}" if source else "")
+    display({FIGURE_MIME: payload, "text/html": figure_html(png, caption=caption, source=source, alt=alt,
+                                                           width=width),
+             "image/png": png, **outputs, "text/plain": text},
+            metadata={"image/png": {"width": width}} if width else None, raw=True)
+
+
+def _png_width(raw: bytes) -> int:
+    """A PNG's width in pixels, from its header."""
+    return int.from_bytes(raw[16:20], "big") if raw[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
 def show_markdown(text: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-__all__ = ["label", "column_name", "category"]
+__all__ = ["label", "column_name", "category", "label_names"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,3 +57,24 @@ def column_name(text, columns) -> str | None:
         if normalise_column(c) == wanted or normalise_column(label(c)) == wanted:
             return c
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _label_names() -> tuple:
+    from cscs_eval.io import normalise_column
+
+    return tuple((normalise_column(text), name) for name, text in _labels()["columns"].items()
+                 if normalise_column(text) != name)
+
+
+def label_names() -> dict:
+    """Each labelled column's heading, normalised as readers normalise column names, mapped to its
+    name (``paired_%`` -> ``paired_rate``); a heading with ``%`` made by rule maps back by rule
+    (``follow_up_%`` -> ``follow_up_pct``) in the readers.
+
+    Examples
+    --------
+    >>> label_names()["paired_referrals"]
+    'n_paired'
+    """
+    return dict(_label_names())

@@ -378,7 +378,12 @@ def for_each_values(notebook, column: str, *, parameters=None, given=(), params_
     values = _params.resolve_parameters(nb_path, given=given, params_file=params_file)
     values |= parameters or {}
     data_path = values.get("data_path", declared["data_path"].default)
-    table = read_table(resolve_path(data_path))
+
+    def value(name):
+        return values.get(name, declared[name].default if name in declared else None)
+
+    # the notebook's own sheet and header row say where the table is in a workbook
+    table = read_table(resolve_path(data_path), sheet=value("sheet"), header_row=value("header_row"))
     if column not in table.columns:
         raise InputError(f"no column '{column}' to run --for-each over; columns are {', '.join(table.columns)}",
                          file=data_path, column=column)
@@ -500,3 +505,49 @@ def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | N
         title=title, items=items, intro=intro, version=__version__,
         run_time=dt.datetime.now().astimezone().strftime("%d %B %Y %H:%M %Z").strip())
     return write_text(page, out_dir / "index.html")
+
+
+def copy_resources(folder, *, force: bool = False) -> dict:
+    """Copy the report notebooks, templates and the sample and public data into ``folder`` (made if
+    missing) for editing; returns ``{folder name: files copied}``.
+
+    Each of ``notebooks``, ``templates`` and ``data`` is copied beside itself and moved into place
+    whole, so a failed copy leaves nothing half-written; one already in ``folder`` is a
+    :class:`~cscs_eval.errors.UsageError` unless ``force`` (then it is replaced).
+    """
+    import shutil
+    import tempfile
+
+    from cscs_eval.io import check_writable, package_dir, project_dir
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file; give a folder to copy the notebooks into")
+    sources = {}
+    root = project_dir()
+    for name in ("notebooks", "templates"):
+        sources[name] = (root / name) if root is not None and (root / name).is_dir() else package_dir() / f"_{name}"
+    data = (root / "data") if root is not None and (root / "data").is_dir() else package_dir() / "_data"
+    sources["data"] = data
+    missing = [n for n, p in sources.items() if not p.is_dir()]
+    if missing:
+        raise UsageError(f"cannot find the {', '.join(missing)} folder(s) of cscs-eval to copy")
+    there = [n for n in sources if (folder / n).exists()]
+    if there and not force:
+        raise UsageError(f"{folder} already holds {', '.join(there)}; give another folder, or --force to "
+                         "replace them (edits in them are lost)")
+    folder.mkdir(parents=True, exist_ok=True)
+    check_writable(folder / ".copy")  # never into data/raw
+    ignore = shutil.ignore_patterns(".*", "__pycache__", "raw", "*.pyc")
+    written = {}
+    for name, source in sources.items():
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=folder))
+        try:
+            shutil.copytree(source, staging / name, ignore=ignore)
+            if (folder / name).exists():
+                shutil.rmtree(folder / name)
+            (staging / name).rename(folder / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        written[name] = sum(1 for p in (folder / name).rglob("*") if p.is_file())
+    return written

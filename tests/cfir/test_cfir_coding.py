@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cscs_eval.cfir import (COLUMNS, Coding, load_coding, summarise, to_coding_sheet, to_coded_notes, validate,
                             write_coded_notes)
 from cscs_eval.errors import InputError, ValidationError
+from cscs_eval.io import table_path
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
 
@@ -181,7 +182,12 @@ def test_excel_header_not_on_first_row(tmp_path):
     df.to_excel(path, header=False, index=False)
     problems = validate(path)
     assert len(problems) == 1 and "row 3" in problems.loc[0, "problem"]
-    assert "delete the rows above" in problems.loc[0, "fix"]
+    assert "--header-row" in problems.loc[0, "fix"]
+    # read where it is, the sheet's rows are counted as Excel numbers them: the code is on row 4
+    df.iloc[3, 4] = "+7"
+    df.to_excel(path, header=False, index=False)
+    problems = validate(table_path(path, header_row=3))
+    assert len(problems) == 1 and problems.loc[0, "line"] == 4 and "+7" in problems.loc[0, "problem"]
 
 
 def test_same_construct_twice_on_one_excerpt(tmp_path):

@@ -1,6 +1,7 @@
 """REFI-QDA export and import: round trip, schema models, QualCoder's requirements, untrusted files."""
 
 import csv
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from xsdata.formats.dataclass.parsers.config import ParserConfig
 from xsdata_pydantic.bindings import XmlParser
 
-from cscs_eval.cfir import Coding, export_qdc, export_qdpx, import_qdpx, load_coding, read_qdc
+from cscs_eval.cfir import (CaseAssignmentWarning, Coding, RefiWarning, export_qdc, export_qdpx, import_qdpx,
+                            load_coding, read_qdc)
+from cscs_eval.cfir._refiqda import _guid as cscs_guid
 from cscs_eval.errors import InputError, UsageError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "cfir"
@@ -68,12 +71,17 @@ def test_export_meets_qualcoder_requirements(sample, tmp_path):
     assert [c.tag for c in root][:2] == [f"{ns}Users", f"{ns}CodeBook"]
     assert root.find(f"{ns}CodeBook")[0].tag == f"{ns}Codes"
     codes = list(root.iter(f"{ns}Code"))
-    assert len(codes) == 72 and all(c.get("isCodable") in ("true", "false") for c in codes)
+    # 72 CFIR nodes (5 domains not codable) and one 'Case: <name>' code per case, the link QualCoder reads
+    assert len(codes) == 72 + 4 and all(c.get("isCodable") in ("true", "false") for c in codes)
     assert sum(c.get("isCodable") == "false" for c in codes) == 5
-    assert len({c.get("name") for c in codes}) == 72
+    assert len({c.get("name") for c in codes}) == len(codes)
+    case_guids = {c.get("guid") for c in root.iter(f"{ns}Case")}
+    assert {c.get("name") for c in codes if c.get("guid") in case_guids} == {
+        "Case: CMHT North", "Case: CMHT South", "Case: CMHT West", "Case: Forensic and Rehab"}
     user_guids = {u.get("guid") for u in root.iter(f"{ns}User")}
     sources = list(root.iter(f"{ns}TextSource"))
     assert len({s.get("name") for s in sources}) == len(sources)
+    n_codings = 0
     for src in sources:
         assert src.get("path") is None
         text = texts["Sources/" + src.get("plainTextPath").removeprefix("internal://")].decode("utf-8")
@@ -81,8 +89,19 @@ def test_export_meets_qualcoder_requirements(sample, tmp_path):
             assert sel.get("creatingUser") in user_guids
             start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
             assert text[start:end].startswith(sel.get("name")[:20])
-            for coding in sel.iter(f"{ns}Coding"):
-                assert coding[0].tag == f"{ns}CodeRef"
+            codings = sel.findall(f"{ns}Coding")
+            assert len(codings) == 1 and codings[0][0].tag == f"{ns}CodeRef"  # one coding per selection
+            if codings[0][0].get("targetGUID") in case_guids:
+                assert (start, end) == (0, 0)
+                continue
+            n_codings += 1
+            assert sel.find(f"{ns}Description").text.startswith("cscs-eval: rating=")
+    assert n_codings == 80
+    # QualCoder's import fails on a Note without a date: every element that has a creationDateTime gets one
+    for tag in ("TextSource", "PlainTextSelection", "Coding", "Note"):
+        found = list(root.iter(f"{ns}{tag}"))
+        assert found and all(e.get("creationDateTime") for e in found), tag
+    assert root.get("creationDateTime")
 
 
 def test_export_parses_with_pyrefiqda_models(sample, tmp_path):
@@ -92,9 +111,9 @@ def test_export_parses_with_pyrefiqda_models(sample, tmp_path):
     with zipfile.ZipFile(path) as zf:
         project = XmlParser(config=STRICT).from_bytes(zf.read("project.qde"), Project)
     assert project.origin.startswith("cscs-eval")
-    assert len(project.code_book.codes.code) == 5
-    n_excerpts = sample.table["excerpt_id"].nunique()
-    assert sum(len(s.plain_text_selection) for s in project.sources.text_source) == n_excerpts
+    assert len(project.code_book.codes.code) == 5 + 4  # the domains and one 'Case: <name>' code per case
+    # one selection per coding, and one empty selection per source that links it to its case
+    assert sum(len(s.plain_text_selection) for s in project.sources.text_source) == len(sample.table) + 10
     assert len(project.notes.note) == len(sample.table)
     qdc = export_qdc(tmp_path / "c.qdc")
     book = XmlParser(config=STRICT).from_bytes(qdc.read_bytes(), CodeBook)
@@ -107,7 +126,10 @@ def test_export_parses_with_pyrefiqda_models(sample, tmp_path):
 
 def test_qualcoder_export_imports_with_aliases():
     aliases = {"Isolation": "Need", "Coping": "Capability", "Community": "Partnerships & Connections"}
-    got = import_qdpx(REF / "qualcoder_sample_export.qdpx", aliases=aliases).table
+    with pytest.warns(CaseAssignmentWarning, match="'interview_anna.txt' -> 'interview_anna'"), \
+            pytest.warns(RefiWarning, match="5 of 5 coding.s. carry no rating"):
+        got = import_qdpx(REF / "qualcoder_sample_export.qdpx", aliases=aliases).table
+    assert sorted(set(got["case"])) == ["interview_anna", "interview_ben"]  # no cases: each source is one
     with open(REF / "qualcoder_codings.csv", encoding="utf-8", newline="") as fh:
         ref = list(csv.DictReader(fh))
     assert len(got) == len(ref) == 5
@@ -158,13 +180,6 @@ def test_entity_bomb_is_refused(tmp_path):
         import_qdpx(path)
 
 
-def test_oversized_member_is_refused(tmp_path, monkeypatch):
-    import cscs_eval.cfir._refiqda as r  # the limit is a private module constant
-
-    monkeypatch.setattr(r, "MAX_MEMBER_BYTES", 1000)
-    path = make_qdpx(tmp_path / "big.qdpx", {"project.qde": MINIMAL, "Sources/a.txt": b"a" * 5000})
-    with pytest.raises(InputError, match="limit"):
-        import_qdpx(path)
 
 
 def test_not_a_zip_and_no_qde(tmp_path):
@@ -184,8 +199,10 @@ def test_selection_outside_the_text_is_an_error(tmp_path):
 <Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/>
 </Coding></PlainTextSelection></TextSource></Sources></Project>"""
     path = make_qdpx(tmp_path / "off.qdpx", {"project.qde": xml, "Sources/s.txt": b"short"})
-    with pytest.raises(InputError, match="outside"):
-        import_qdpx(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed import says only why it failed
+        with pytest.raises(InputError, match="outside"):
+            import_qdpx(path)
 
 
 def test_failed_export_writes_nothing(sample, tmp_path):
@@ -204,7 +221,9 @@ def test_two_excerpts_with_the_same_text_stay_apart(tmp_path):
     with zipfile.ZipFile(path) as zf:
         qde = zf.read("project.qde").decode("utf-8")
     guids = [part.split('"')[0] for part in qde.split(' guid="')[1:]]
-    assert len(guids) == len(set(guids)), "every REFI guid must be unique"
+    # unique, except that the case's code shares the case's guid: that is how QualCoder links a case to text
+    assert sorted(g for g in set(guids) if guids.count(g) > 1) == [cscs_guid("case", "A")]
+    assert guids.count(cscs_guid("case", "A")) == 2
     pd.testing.assert_frame_equal(sort(coding), sort(import_qdpx(path)))
 
 
@@ -225,7 +244,10 @@ def test_foreign_crlf_bom_source_is_sliced_in_code_points(tmp_path):
   </PlainTextSelection></TextSource></Sources>
 </Project>""".encode("utf-8")
     path = make_qdpx(tmp_path / "atlas.qdpx", {"project.qde": qde, "Sources/s1.txt": b"\xef\xbb\xbf" + text.encode()})
-    got = import_qdpx(path)
+    with pytest.warns(RefiWarning) as caught:
+        got = import_qdpx(path)
+    assert [type(w.message) for w in caught] == [CaseAssignmentWarning, RefiWarning]
+    assert "each is its own case" in str(caught[0].message) and "carry no rating" in str(caught[1].message)
     assert got.case_ratings is None
     got = got.table
     assert got["excerpt"].tolist() == ["Staff said the forms were slow."]
@@ -239,10 +261,13 @@ def test_case_ratings_survive_the_round_trip(tmp_path):
     coding = load_coding(SAMPLE / "notes", aliases=SAMPLE / "aliases.yaml", case_ratings=SAMPLE / "case_ratings.csv")
     back = import_qdpx(export_qdpx(coding, tmp_path / "p.qdpx"))
     # the memo rated CMHT South's Relative Advantage X (its excerpts alone give another rating) and rated
-    # Forensic and Rehab's Mission Alignment with no excerpt; CMHT North's -2 is what its excerpts give anyway
+    # Forensic and Rehab's Mission Alignment with no excerpt; CMHT North's -2 is what its excerpts give anyway,
+    # but it carries the memo's rationale, which only a memo rating has, so it comes back too
     ratings = back.case_ratings.sort_values("case")
     assert ratings[["case", "construct_id", "rating"]].values.tolist() == [
-        ["CMHT South", "I.C", "X"], ["Forensic and Rehab", "III.I", "+1"]]
+        ["CMHT North", "III.J", "-2"], ["CMHT South", "I.C", "X"], ["Forensic and Rehab", "III.I", "+1"]]
+    pd.testing.assert_frame_equal(ratings.reset_index(drop=True),
+                                  coding.case_ratings.sort_values("case").reset_index(drop=True))
     assert ratings.columns.tolist() == coding.case_ratings.columns.tolist()
     rationale = dict(zip(ratings["construct_id"], ratings["rationale"]))
     assert rationale["III.I"].startswith("The ward's recovery plan names outcome measures")

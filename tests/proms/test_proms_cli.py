@@ -191,7 +191,7 @@ def test_same_day_follow_up_warns_in_one_line(tmp_path, key, capsys):
 def test_summarise_prints_a_short_table(tmp_path, capsys):
     assert main(["proms", "summarise", str(write_proms(tmp_path)), "--by", "none"]) == 0
     out = capsys.readouterr().out
-    header = out.splitlines()[0].split()
-    assert header[:4] == ["measure", "referrals", "paired", "paired_pct"]  # one unit: no unit column
+    # labelled as the --out workbook is (one unit: no unit column)
+    assert out.splitlines()[0].split()[:5] == ["Measure", "Referrals", "Paired", "Paired", "%"]
     assert "t_p_value" not in out and "NaN" not in out and "<NA>" not in out
     assert "reqol10" in out.splitlines()[1] and "*" in out.splitlines()[1]  # 1 paired of 2: suppressed
