@@ -286,7 +286,18 @@ def test_date_labels_of_a_long_series_never_overlap(sample_dir):
     from cscs_eval.benefits import interrupted_time_series, plot_its
     from cscs_eval.reporting import set_report_style
 
-    set_report_style()
+    with matplotlib.rc_context():  # the report style only inside this test
+        set_report_style()
+        _check_date_labels(sample_dir)
+
+
+def _check_date_labels(sample_dir):
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cscs_eval.benefits import interrupted_time_series, plot_its
+
     ind = read_table(sample_dir / "indicators.csv")
     series = ind[ind["indicator"] == "paired_proms_pct"].head(30)
     for draw in ("spc", "its"):
