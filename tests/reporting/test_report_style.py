@@ -176,3 +176,14 @@ def test_word_reports_print_on_a4_without_near_empty_pages(demo, tmp_path):
             assert all(abs(a - b) < 1 for a, b in zip(page["size"], a4)), f"{pdf.name} page {n} is not A4"
             assert page["images"] or page["chars"] >= 150, f"{pdf.name} page {n} is nearly empty: {page['text'][:200]!r}"
         assert pages[-1]["chars"] > 100, f"{pdf.name} ends on a blank page"
+
+
+def test_labels_are_one_to_one():
+    """Readers turn a label back into its column: no two columns share a label, and no label is another
+    column's own name."""
+    from cscs_eval.io import normalise_column, read_yaml
+
+    columns = read_yaml(ROOT / "cscs_eval" / "reporting" / "data" / "labels.yaml")["columns"]
+    shown = [normalise_column(v) for v in columns.values()]
+    assert len(shown) == len(set(shown))
+    assert not [(k, v) for k, v in columns.items() if normalise_column(v) in columns and normalise_column(v) != k]
