@@ -76,3 +76,20 @@ def screenshot(headless, tmp_path):
         headless(html, f"--window-size={width},{height}", f"--screenshot={png}")
         return png
     return shoot
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory):
+    """One run of ``cscs-eval demo`` shared by every test that reads the demo's reports: ``(exit code, folder)``.
+
+    The folder holds an earlier demo's marker and a stale file first, so the run also shows that a new
+    demo replaces the previous one.
+    """
+    from cscs_eval.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "reports" / "demo"
+    out.mkdir(parents=True)
+    (out / ".cscs-eval-demo").write_text("")  # an earlier demo's folder, which a new demo may replace
+    (out / "stale.html").write_text("from an earlier demo")
+    code = main(["demo", "--out", str(out)])
+    return code, out

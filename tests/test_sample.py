@@ -58,3 +58,36 @@ def test_sample_data_command_writes_a_complete_sample(tmp_path, capsys):
     assert expected == written
     for rel in expected:
         assert (out / rel).read_bytes() == (committed / rel).read_bytes(), rel
+
+
+def test_the_sample_tells_one_story():
+    """The hand-written texts count what the generated teams data holds (issue 13: Lightning Reports 3 and 5
+    said every community team was trained while teams.csv has 12 of 32)."""
+    import json
+    import re
+
+    from cscs_eval.reporting.plain import number_words
+
+    sample = resource_dir("data") / "sample"
+    teams = pd.read_csv(sample / "teams.csv", parse_dates=["engaged_date", "pathway_mapped_date", "trained_date"])
+
+    def by(column, day):
+        return int((teams[column] <= pd.Timestamp(day)).sum())
+
+    report3 = (sample / "lightning" / "2024-02-lightning-report-3.md").read_text()
+    # 22 February 2024: 8 teams trained, 18 with a mapped pathway.
+    assert f"{number_words(by('trained_date', '2024-02-22')).capitalize()} of the 32 community teams have now " \
+           "mapped their pathway and been trained" in report3
+    assert f"{by('pathway_mapped_date', '2024-02-22')} have mapped their pathway" in report3
+    report5 = (sample / "lightning" / "2024-05-lightning-report-5.md").read_text()
+    # 23 May 2024: 29 engaged, 10 trained.
+    assert f"{by('engaged_date', '2024-05-23')} of the 32 community teams are engaged, and " \
+           f"{by('trained_date', '2024-05-23')} have mapped their pathway and been trained" in report5
+    for text in (report3, report5):
+        assert not re.search(r"(every|all (three )?)community (mental health )?teams?", text, re.I)
+    engaged, trained = int(teams["engaged_date"].notna().sum()), int(teams["trained_date"].notna().sum())
+    model = (sample / "logic_model.yaml").read_text()
+    assert f"{engaged} of 32 eligible teams" in model and f"{trained} of 32 eligible teams" in model
+    notebook = json.loads((resource_dir("notebooks") / "cfir_coding.ipynb").read_text())
+    params = "".join(next(c["source"] for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])))
+    assert f"{engaged} of 32 teams engaged" in params and f"{trained} of 32 teams mapped and trained" in params

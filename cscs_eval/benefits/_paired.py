@@ -172,7 +172,7 @@ def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFr
 
 
 def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: str = "total",
-                   require_imd: bool = False) -> pd.DataFrame:
+                   require_imd: bool = False, eligible_only: bool = False) -> pd.DataFrame:
     """The paired rows of one measure's unit with ``improved`` (0/1) and ``imd_quintile``.
 
     Parameters
@@ -184,6 +184,9 @@ def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: st
     require_imd
         Keep only the rows with an IMD quintile (those a deprivation gradient can place);
         an error if the outcomes carry no ``imd_decile``.
+    eligible_only
+        Keep only NHS England's eligible referrals (an ``eligible`` column, from a referrals
+        file), the cohort the PROMs outcomes report's reliable-improvement share counts.
 
     Returns
     -------
@@ -205,6 +208,8 @@ def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: st
                          "cscs_eval.proms.outcomes) to break changes down by deprivation")
     keep = ((outcomes["measure"].astype(str) == measure) & (outcomes["unit"].astype(str) == unit)
             & outcomes["paired"].fillna(False).astype(bool))
+    if eligible_only and "eligible" in outcomes.columns:
+        keep &= outcomes["eligible"].fillna(False).astype(bool)
     out = outcomes[keep]
     out = out.assign(improved=(out["category"].astype(str) == IMPROVED).astype(int))
     if "imd_decile" in out.columns:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.benefits._xmr import SpcResult
-from cscs_eval.reporting.style import ACCENT, DARK, FIGURE_SIZE, GREY, PLUM, WARM
+from cscs_eval.reporting.style import ACCENT, DARK, FIGURE_SIZE, GREY, PLUM, WARM, concise_dates
 
 _POINT_STYLE = {
     # point type: (label, marker, face colour, edge colour, size)
@@ -31,7 +31,7 @@ _VARIATION_BADGE = {
 _ASSURANCE_BADGE = {
     "consistent_pass": ("P", "Target: consistently met", ACCENT),
     "consistent_fail": ("F", "Target: consistently missed", WARM),
-    "inconsistent": ("?", "Target: met by chance", GREY),
+    "inconsistent": ("?", "Target: hit and miss", GREY),
 }
 
 
@@ -78,6 +78,7 @@ def plot_spc(result: SpcResult, *, ax=None, title=None, ylabel="Value", xlabel="
         ax.axhline(result.target, color=ACCENT, linestyle=":", linewidth=1.6, zorder=2, label="Target")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    concise_dates(ax)  # short labels that never overlap, however long the series
     if title is None:
         title = result.label or "SPC chart"
     ax.set_title(title, pad=22 if icons else 6)
@@ -158,6 +159,7 @@ def plot_its(result, *, ax=None, title=None, ylabel="Value", xlabel="Date"):
                     xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    concise_dates(ax)
     ax.set_title(title or result.label or "Interrupted time series")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return ax

@@ -114,6 +114,22 @@ class BenefitsReport:
         """The report's summary paragraph: the register, the service change, the teams, the gradient."""
         return summary_text(self.register, its=self.its, funnel=self.teams, sii=self.sii)
 
+    def has_proms(self) -> bool:
+        """Whether a PROMs extract was given: without one the report leaves its PROMs sections out."""
+        return self.outcomes is not None
+
+    def terms(self) -> str:
+        """The statistical terms this report uses, each explained once (Markdown)."""
+        from cscs_eval.reporting.plain import glossary
+
+        terms = ["SPC chart", "common cause variation", "special cause variation", "assurance"]
+        if self.its is not None:
+            terms += ["interrupted time series", "confidence interval", "p value"]
+        if self.has_proms():
+            terms += ["eligible referral", "paired score", "funnel plot", "over-dispersion", "IMD quintile",
+                      "slope index of inequality", "reliable improvement", "small-number suppression"]
+        return glossary(terms)
+
     def register_table(self) -> pd.DataFrame:
         return register_table(self.register)
 
@@ -169,7 +185,7 @@ class BenefitsReport:
 
     def improvement_text(self) -> str:
         gradient = slope_index(self.reqol, by="imd_quintile", outcome="improved")
-        return improvement_text(gradient, measure="ReQoL-10 totals", suppress=self.suppress)
+        return improvement_text(gradient, measure="ReQoL-10 total", suppress=self.suppress)
 
     # --- data and methods ----------------------------------------------------------------------
 
@@ -297,4 +313,6 @@ def _add_proms(result: BenefitsReport, data_file, *, referrals, demographics, eq
         for g in equality_groups]
     if "imd_quintile" in eligible.columns:
         result.sii = slope_index(eligible, by="imd_quintile", outcome="paired", drop_missing=True)
-        result.reqol = paired_changes(outcomes.table, measure="reqol10", unit="total", require_imd=True)
+        # The same cohort as the PROMs outcomes report: eligible referrals with a paired ReQoL-10 total.
+        result.reqol = paired_changes(outcomes.table, measure="reqol10", unit="total", require_imd=True,
+                                      eligible_only=True)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from cscs_eval.benefits._series import day_text
 from cscs_eval.governance import ROUND_TO, SMALL_MAX, suppress_count
+from cscs_eval.reporting.plain import count, is_are, listing, number_words, sentence
 
 FAR = ("above 99.8%", "below 99.8%")
 
@@ -64,7 +65,7 @@ def collect_warnings(func, /, *args, **kwargs):
 
 
 def _quoted(names) -> str:
-    return "; ".join(f"'{n}'" for n in names)
+    return listing(f"'{n}'" for n in names)
 
 
 def register_sentences(report) -> list[str]:
@@ -84,9 +85,9 @@ def register_sentences(report) -> list[str]:
     ...                                  "variation": ["special_cause_improvement", "common_cause"],
     ...                                  "assurance": ["consistent_fail", "inconsistent"]}))
     >>> print(" ".join(register_sentences(r)))  # doctest: +NORMALIZE_WHITESPACE
-    The register holds 2 benefits. At the latest month the indicators show special cause improvement for
-    'Shorter waits'. None shows special cause concern. Against their targets, 0 of 2 will consistently meet the
-    target, 1 will consistently miss it unless the process changes, and 1 may meet or miss it by chance.
+    The register holds two benefits. At the latest month the indicators show special cause improvement for
+    'Shorter waits'. No indicator shows special cause concern. Against their targets, none will consistently meet the
+    target, one will consistently miss it unless the process changes, and one may meet or miss it by chance.
     """
     report = report.table
     n = len(report)
@@ -95,14 +96,17 @@ def register_sentences(report) -> list[str]:
     passing = int((report["assurance"] == "consistent_pass").sum())
     failing = int((report["assurance"] == "consistent_fail").sum())
     chance = int((report["assurance"] == "inconsistent").sum())
+    def how_many(k):
+        return "none" if k == 0 else ("all" if k == n and n > 2 else number_words(k))
+
     return [
-        f"The register holds {n} benefits.",
+        f"The register holds {count(n, 'benefit', words=True)}.",
         (f"At the latest month the indicators show special cause improvement for {_quoted(improving)}."
          if improving else "At the latest month no indicator shows special cause improvement."),
         f"Special cause concern shows for {_quoted(concerning)}." if concerning else
-        "None shows special cause concern.",
-        f"Against their targets, {passing} of {n} will consistently meet the target, {failing} will consistently "
-        f"miss it unless the process changes, and {chance} may meet or miss it by chance.",
+        "No indicator shows special cause concern.",
+        f"Against their targets, {how_many(passing)} will consistently meet the target, {how_many(failing)} will "
+        f"consistently miss it unless the process changes, and {how_many(chance)} may meet or miss it by chance.",
     ]
 
 
@@ -126,7 +130,13 @@ def its_sentence(its) -> str:
             f"({pct}% CI {step['lower']:.1f} to {step['upper']:.1f}).")
 
 
-def funnel_sentence(funnel, *, unit: str = "teams", what: str = "of eligible referrals have a paired PROM") -> str:
+#: What the benefits report's paired rate counts, said wherever the rate is quoted (the PROMs outcomes report's
+#: paired rate is of one measure; this one is of any).
+PAIRED_ANY = ("of eligible referrals have a paired score on any measure (ReQoL-10, DIALOG or Goal Based "
+              "Outcomes)")
+
+
+def funnel_sentence(funnel, *, unit: str = "teams", what: str = PAIRED_ANY) -> str:
     """The overall rate across groups and how many lie outside the 99.8% limits.
 
     Examples
@@ -134,14 +144,14 @@ def funnel_sentence(funnel, *, unit: str = "teams", what: str = "of eligible ref
     >>> import pandas as pd
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"group": ["a", "b"], "numerator": [50, 30], "denominator": [100, 100]})
-    >>> funnel_sentence(funnel(df, overdispersion=False))
-    'Across 2 teams 40.0% of eligible referrals have a paired PROM; 0 team(s) lie outside the 99.8% funnel limits.'
+    >>> funnel_sentence(funnel(df, overdispersion=False), what="have a paired score")
+    'Across 2 teams 40.0% have a paired score; no team lies outside the 99.8% funnel limits.'
     """
     t = funnel.table
     far = int(t["outlier"].isin(FAR).sum())
     one = unit[:-1] if unit.endswith("s") else unit
-    return (f"Across {len(t)} {unit} {100 * funnel.target:.1f}% {what}; "
-            f"{far} {one}(s) lie outside the 99.8% funnel limits.")
+    outside = f"no {one} lies" if far == 0 else f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'}"
+    return f"Across {len(t)} {unit} {100 * funnel.target:.1f}% {what}; {outside} outside the 99.8% funnel limits."
 
 
 def sii_sentence(sii, *, what: str = "the paired rate") -> str:
@@ -190,7 +200,7 @@ def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams"
     >>> r = RegisterResult(pd.DataFrame({"benefit": ["Shorter waits"], "variation": ["special_cause_concern"],
     ...                                  "assurance": ["consistent_pass"]}))
     >>> summary_text(r)  # doctest: +ELLIPSIS
-    "The register holds 1 benefits. ... Special cause concern shows for 'Shorter waits'. ..."
+    "The register holds one benefit. ... Special cause concern shows for 'Shorter waits'. ..."
     """
     sentences = register_sentences(report)
     if its is not None:
@@ -231,9 +241,19 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
     >>> funnel_caption(funnel(df))[-85:]
     'a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
+    >>> funnel_caption(funnel(df, overdispersion=False))[:73]
+    'Across 3 teams the overall rate is 32.3%. One team lies outside the 99.8%'
     """
     one = unit[:-1] if unit.endswith("s") else unit
-    text = funnel.text(unit=unit) + f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
+    t = funnel.table
+    far = int(t["outlier"].isin(FAR).sum())
+    near = int(t["outlier"].isin(("above 95%", "below 95%")).sum())
+    text = (f"Across {len(t)} {unit} the overall rate is {100 * funnel.target:.1f}%. "
+            + sentence(f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'} outside the 99.8% limits and "
+                       f"{number_words(near)} more outside the 95% limits.")
+            + (" The limits are widened because the teams differ more than chance alone would make them "
+               "(over-dispersion)." if funnel.overdispersion else ""))
+    text += f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
     hidden = int(funnel.small().sum()) if suppress else 0
     if hidden:
         text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to {SMALL_MAX} "
@@ -252,36 +272,38 @@ def deprivation_text(sii, *, suppress: bool = True, what: str = "referral") -> s
     >>> from cscs_eval.benefits import sii_from_groups
     >>> r = sii_from_groups([1, 2], [0.2, 0.4], [100, 100], variances=[0.0016, 0.0024])
     >>> r.n_dropped = 3
-    >>> deprivation_text(r)[-77:]
-    'most deprived; * referral(s) without an IMD decile are left out of the index.'
+    >>> deprivation_text(r).endswith("most deprived; * referrals without an IMD decile are left out of the index.")
+    True
     """
     text = (sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
             + " Quintile 1 is the most deprived; ")
     if sii.n_dropped == 0:
         return text + f"every eligible {what} has an IMD decile."
     n = suppress_count(sii.n_dropped) if suppress else sii.n_dropped
-    return text + f"{n} {what}(s) without an IMD decile are left out of the index."
+    shown = str(n) if isinstance(n, str) else int(n)
+    return text + f"{count(shown, what)} without an IMD decile {'is' if shown == 1 else 'are'} left out of the index."
 
 
-def improvement_text(sii, *, measure: str = "ReQoL-10 totals", suppress: bool = True) -> str:
+def improvement_text(sii, *, measure: str = "ReQoL-10 total", suppress: bool = True) -> str:
     """How many paired changes with an IMD decile there are, the share improving and its gradient.
 
     ``sii`` is the slope index of a 0/1 ``improved`` outcome by IMD quintile
-    (:func:`cscs_eval.benefits.slope_index`); its groups give the count and the overall share.
+    (:func:`cscs_eval.benefits.slope_index`) over eligible referrals with a paired score, as the
+    PROMs outcomes report counts them; its groups give the count and the overall share.
     With ``suppress`` the count is rounded to the nearest 5 ("about").
 
     Examples
     --------
     >>> from cscs_eval.benefits import sii_from_groups
     >>> r = sii_from_groups([1, 2], [0.2, 0.4], [101, 100], variances=[0.0016, 0.0024])
-    >>> improvement_text(r)[:77]
-    'Of about 200 paired ReQoL-10 totals with an IMD decile, 30.0% show a reliable'
+    >>> improvement_text(r)[:95]
+    'Of about 200 eligible referrals with a paired ReQoL-10 total and an IMD decile, 30.0% show a re'
     """
     n = int(sii.groups["n"].sum())
-    count = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
+    shown = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
     gradient = sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
-    return (f"Of {count} paired {measure} with an IMD decile, {100 * sii.mean:.1f}% show a reliable improvement. "
-            f"For that share, {gradient[:1].lower()}{gradient[1:]}")
+    return (f"Of {shown} eligible referrals with a paired {measure} and an IMD decile, {100 * sii.mean:.1f}% show a "
+            f"reliable improvement. For that share, {gradient[:1].lower()}{gradient[1:]}")
 
 
 def methods_text(*, its_errors: str = "newey-west", notes=(), suppress: bool = True) -> str:

@@ -58,7 +58,7 @@ VARIATION_SHORT = {
 ASSURANCE_SHORT = {
     "consistent_pass": "Target consistently met",
     "consistent_fail": "Target consistently missed",
-    "inconsistent": "Target met by chance",
+    "inconsistent": "Target hit and miss",
 }
 ASSURANCE_LABELS = {
     "consistent_pass": "Consistently passing the target",

@@ -20,6 +20,7 @@ from cscs_eval.cfir._ratings import (_check_by, counts_by_domain, coverage, dist
 from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
 from cscs_eval.cfir._suggest import suggest, uncoded_passages
 from cscs_eval.errors import UsageError
+from cscs_eval.reporting.plain import count, listing, number_words, plural, sentence
 from cscs_eval.results import Result
 
 __all__ = ["CodingReport", "coding_report", "MIN_RATED", "LABELS"]
@@ -89,16 +90,21 @@ class CodingReport(Result):
         t, s, by = self.coding.table, self.table, self.by
         strong_f, strong_b = self.strongest("facilitator"), self.strongest("barrier")
         n_weak = int(s["classification"].isin(["weak facilitator", "weak barrier"]).sum())
-        said = (f"The coding holds {em(f'{len(t):,} codes')} on {t['excerpt_id'].nunique():,} excerpts from "
-                f"{t['source'].nunique()} kinds of contact across {em(f'{t[by].nunique()} {by}s')}, touching "
-                f"{em(f'{len(s)} CFIR constructs')} in {s['domain'].nunique()} of the 5 domains. "
-                f"Across {by}s, {em(f'{len(strong_f)} constructs were strong facilitators')} and "
-                f"{em(f'{len(strong_b)} strong barriers')}; {n_weak} more helped or hindered weakly. "
-                f"The strong barriers were {', '.join(strong_b) or 'none'}.")
+        said = (f"The coding holds {em(count(len(t), 'code'))} on {count(t['excerpt_id'].nunique(), 'excerpt')} from "
+                f"{count(t['source'].nunique(), 'kind', words=True)} of contact across "
+                f"{em(count(t[by].nunique(), str(by).replace('_', ' '), words=True))}, touching "
+                f"{em(count(len(s), 'CFIR construct'))} in "
+                f"{'all five' if s['domain'].nunique() == 5 else number_words(s['domain'].nunique()) + ' of the five'}"
+                " domains. "
+                f"Across {plural(str(by).replace('_', ' '))}, "
+                f"{em(count(len(strong_f), 'construct') + (' was a strong facilitator' if len(strong_f) == 1 else ' were strong facilitators'))}"
+                f" and {em(count(len(strong_b), 'strong barrier'))}; {number_words(n_weak)} more helped or hindered "
+                f"weakly. The strong barriers were {listing(strong_b)}.")
         found = self.distinguished()
         if found is not None:
-            said += (f" {len(found)} constructs distinguished the high from the low implementation cases "
-                     f"({(found['distinguishing'] == 'strongly distinguishing').sum()} strongly).")
+            said += (" " + sentence(f"{count(len(found), 'construct')} distinguished the high from the low "
+                                    f"implementation cases ({(found['distinguishing'] == 'strongly distinguishing').sum()}"
+                                    " strongly)."))
         if self.agreement is not None:
             overall = self.agreement.iloc[-1]
             said += (f" Two coders agreed on which constructs applied with pooled kappa {overall['kappa']:.2f} and "
@@ -118,9 +124,9 @@ class CodingReport(Result):
         if found is None:
             return "No grouping of cases into high and low implementation was given, so this section is empty."
         n_compared = int((self.distinguishing["distinguishing"] != "insufficient data").sum())
-        return (f"{len(found)} of the {n_compared} constructs rated in both groups distinguish the high from the "
-                f"low implementation cases ({(found['distinguishing'] == 'strongly distinguishing').sum()} "
-                "strongly).")
+        return sentence(f"{len(found)} of the {count(n_compared, 'construct')} rated in both groups "
+                        f"{'distinguishes' if len(found) == 1 else 'distinguish'} the high from the low implementation "
+                        f"cases ({(found['distinguishing'] == 'strongly distinguishing').sum()} strongly).")
 
     def distinguishing_table(self) -> pd.DataFrame | None:
         """The distinguishing constructs, means to one decimal place (None without groups)."""

@@ -2,8 +2,11 @@
 
 HTML and Markdown come from the user-editable Jinja2 templates in ``templates/logic_model/``,
 through the report environment of :mod:`cscs_eval.reporting.templates` (autoescape on: every
-text from a file shows as text, never as markup). Word is built with
-:mod:`cscs_eval.reporting.word` on landscape A4: the figure, then the tables as real Word tables.
+text from a file shows as text, never as markup). In HTML the figure is an SVG with its text
+kept as text, at the page's full width and zoomable. Word is built with
+:mod:`cscs_eval.reporting.word` on landscape A4: the figure at its drawn size (so no text is
+smaller than 8 points; split over several figures when one page cannot hold it, see
+:func:`~cscs_eval.logic_model.draw_pages`), then the tables as real Word tables.
 """
 
 from __future__ import annotations
@@ -95,7 +98,11 @@ def strategies_table(model: LogicModel):
 
 # --- outputs ------------------------------------------------------------------------------------
 
-def _context(model: LogicModel, figure_svg=None) -> dict:
+def _svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
+
+
+def _context(model: LogicModel, figures=()) -> dict:
     table = to_table(model)
     strategies = strategies_table(model)
     return {
@@ -107,8 +114,9 @@ def _context(model: LogicModel, figure_svg=None) -> dict:
         "rows": [list(r) for r in table.astype(str).itertuples(index=False)],
         "strategy_columns": list(strategies.columns),
         "strategy_rows": _strategy_rows(strategies),
-        "figure_data_uri": (None if figure_svg is None else
-                            "data:image/svg+xml;base64," + base64.b64encode(figure_svg.encode("utf-8")).decode()),
+        # one entry per figure: the SVG as a data URI and the links it shows
+        "figures": [{"data_uri": _svg_data_uri(svg), "links": _links_text(numbers), "n": len(figures)}
+                    for svg, numbers in figures],
         "n_local": sum(s.is_local for s in model.strategies),
     }
 
@@ -118,33 +126,50 @@ def _strategy_rows(strategies) -> list:
             for r in strategies.astype(object).itertuples(index=False)]
 
 
-def _figure_bytes(model: LogicModel, fmt: str, **draw_options) -> bytes:
-    """The figure as SVG or PNG bytes."""
+def _links_text(numbers) -> str:
+    from cscs_eval.logic_model._draw import link_label
+
+    return ("link " if len(numbers) == 1 else "links ") + link_label(numbers).replace(",", ", ")
+
+
+def figure_bytes(fig, fmt: str) -> bytes:
+    """A drawn figure as SVG (text kept as text, so it zooms sharply and can be searched) or PNG bytes."""
     import matplotlib
 
-    from cscs_eval.logic_model._draw import draw
-
-    fig = draw(model, **draw_options)
     buffer = io.BytesIO()
     # A fixed salt and no date: the same model gives the same SVG bytes on every run.
-    with matplotlib.rc_context({"svg.hashsalt": "cscs-eval"}):
+    with matplotlib.rc_context({"svg.hashsalt": "cscs-eval", "svg.fonttype": "none"}):
         fig.savefig(buffer, format=fmt, dpi=150 if fmt == "png" else None, facecolor="white",
                     metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()
 
 
+def _figure_bytes(model: LogicModel, fmt: str, **draw_options) -> bytes:
+    """The figure as SVG or PNG bytes."""
+    from cscs_eval.logic_model._draw import draw
+
+    return figure_bytes(draw(model, **draw_options), fmt)
+
+
+def _pages(model: LogicModel, fmt: str) -> list:
+    """``(bytes, link numbers)`` for each figure :func:`draw_pages` makes of the model."""
+    from cscs_eval.logic_model._draw import draw_pages
+
+    return [(figure_bytes(fig, fmt), numbers) for fig, numbers in draw_pages(model)]
+
+
 def _html(model: LogicModel, *, figure: bool = True, template_dir=None) -> str:
-    """A self-contained HTML page: the figure (as an embedded image) and the links table.
+    """A self-contained HTML page: the figure (zoomable SVG, full width) and the links table.
 
     All text from the model is escaped (Jinja2 autoescape); the figure is embedded as an
     ``<img>`` data URI, so nothing in it can run as script.
     """
     from cscs_eval.reporting.templates import environment
 
-    # The page has the title already; the figure leaves it out.
-    svg = _figure_bytes(model, "svg", title=False).decode("utf-8") if figure else None
+    # The page has the title already; the figures leave it out.
+    figures = [(data.decode("utf-8"), numbers) for data, numbers in _pages(model, "svg")] if figure else []
     template = environment(template_dir, folder="logic_model").get_template("logic_model.html.j2")
-    return template.render(_context(model, svg))
+    return template.render(_context(model, figures))
 
 
 def _markdown(model: LogicModel, *, template_dir=None) -> str:
@@ -161,14 +186,20 @@ def _docx(model: LogicModel, *, figure: bool = True, reference=None):
 
     doc = word.new_document(reference, landscape=True)
     doc.add_heading(model.title, level=1)
+    if figure:
+        from cscs_eval.logic_model._draw import draw_pages
+
+        pages = draw_pages(model)
+        for k, (fig, numbers) in enumerate(pages, 1):
+            part = f" ({k} of {len(pages)}: {_links_text(numbers)})" if len(pages) > 1 else ""
+            # At its drawn width, so the text prints at the size it was drawn (8 points or more).
+            word.add_figure(doc, figure_bytes(fig, "png"), width_in=fig.get_size_inches()[0], shrink=False,
+                            caption=f"Figure{part}: Implementation Research Logic Model. Numbers on the arrows are "
+                                    "the links in the table below.")
     if model.intervention:
         doc.add_paragraph(f"Intervention: {model.intervention}")
     if model.description:
         doc.add_paragraph(model.description)
-    if figure:
-        word.add_figure(doc, _figure_bytes(model, "png", title=False), width_in=word.text_width_in(doc),
-                        caption="Figure: Implementation Research Logic Model. Numbers on the arrows are the links "
-                                "in the table below.")
     doc.add_heading("Links", level=2)
     table = to_table(model)
     word.add_table(doc, list(table.columns), [list(r) for r in table.astype(str).itertuples(index=False)])

@@ -14,6 +14,7 @@ instead when there is too little to show.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from cscs_eval.errors import CscsEvalWarning, UsageError
 from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, drop_small, is_small
 from cscs_eval.io import row_offset, table_path
 from cscs_eval.proms._figures import group_label
+from cscs_eval.reporting.plain import count, glossary, is_are, listing, number_words, sentence
 
 #: Paired referrals (and patients) a mixed model of change over time needs.
 MIN_MODEL_PAIRED = 10
@@ -179,8 +181,8 @@ class OutcomesReport:
         else:
             reason = excluded.sort_values("n_rows", kind="stable").iloc[-1]["reason"]
             where = "in the extract" if not self.team else "of this team"
-            said = (f"{self._count(n)[:1].upper() + self._count(n)[1:]} input rows or scores {where} could not be "
-                    f"used, most often for '{reason}'; the data quality section lists every reason.")
+            said = sentence(f"{self._count(n)} input rows or scores {where} could not be used, most often for "
+                            f"'{reason}'; the data quality section lists every reason.")
         return headline(self.overall, measure=self.measure.key, scope=self.scope, suppress=self.suppress) + " " + said
 
     def exclusions_table(self) -> ReportItem:
@@ -226,6 +228,8 @@ class OutcomesReport:
 
         from cscs_eval.proms._figures import plot_paired_rate
 
+        if by == "team" and self.team:  # one team's report: a chart of one bar says nothing the table does not
+            return ReportItem()
         summary = self.by_team if by == "team" else self.by_group[by]
         rows = summary[summary["unit"] == self.table_unit] if len(summary) else summary
         shown = int(self.drawable(rows).sum()) if len(rows) else 0
@@ -270,6 +274,8 @@ class OutcomesReport:
 
         from cscs_eval.proms._figures import plot_change_by_team
 
+        if self.team:  # one team's report: one team's mean is in the summary and the table
+            return ReportItem()
         per_team = self.paired.groupby("team").size()
         shown = int((per_team > SMALL_MAX).sum()) if self.suppress else len(per_team)
         if not shown:
@@ -321,7 +327,8 @@ class OutcomesReport:
         model = _fitted(pairing_model, self.cohort, predictors=[by], measure=self.measure.key,
                         unit=self.change_unit)
         reference = sorted(levels.unique())[0]
-        return ReportItem(table=_ready(model.summary(odds_ratios=True), decimals=2, labels=MODEL_LABELS),
+        return ReportItem(table=_ready(_plain_terms(model.summary(odds_ratios=True), by), decimals=2,
+                                       labels=MODEL_LABELS),
                           caption=f"Odds of a paired score by {label} against {reference} (logistic regression, "
                                   f"{self._count(model.n_obs)} referrals): above 1 means followed up more often")
 
@@ -338,7 +345,7 @@ class OutcomesReport:
         model = _fitted(ancova, self.cohort[self.cohort[by].isin(large.index)], by=by, measure=m.key,
                         unit=self.change_unit)
         reference = sorted(large.index.astype(str))[0]
-        return ReportItem(table=_ready(model.summary(), decimals=2, labels=MODEL_LABELS), caption=(
+        return ReportItem(table=_ready(_plain_terms(model.summary(), by), decimals=2, labels=MODEL_LABELS), caption=(
             f"ANCOVA of {m.name} {self.change_unit} at follow-up on baseline and {label}: the difference from "
             f"{reference} at equal baseline ({self._count(model.n_obs)} paired referrals; groups with fewer than "
             f"{SMALL_MAX + 1} left out)"))
@@ -407,8 +414,39 @@ class OutcomesReport:
                           caption="Variance components of the mixed model (share of the total, %)")
 
     # ---------------------------------------------------------------- methods and files
-    def choices_text(self) -> str:
-        return f"Choices documented for {self.measure.name}: {' '.join(self.measure.choices)}"
+    def methods_note(self) -> str:
+        """The analyst's choices in scoring this measure, in plain words (a methods note).
+
+        Where the measure's sources leave something open (which items are reversed, what to do
+        with a missing item), the note says what the analysis did and that it is a choice,
+        rather than repeating the definition file's notes for developers.
+        """
+        m = self.measure
+        said = []
+        if m.reversed:
+            items = listing(str(i) for i in m.reversed)
+            said.append(f"Items {items} of {m.name} are taken as the negatively worded ones and scored in reverse "
+                        f"({m.item_max:g} minus the answer), so that a higher score is always better. This is the "
+                        "analyst's choice of which items are reversed, from the order of the items on the form; check "
+                        "it against the form your services use, and if your extract already holds scored items, "
+                        "give a measure file without reversed items.")
+        strict = [s for s in m.scores if getattr(s, "max_missing", None) == 0]
+        if strict and any("missing-item rule" in c for c in m.choices):
+            said.append(f"A {m.name} score is computed only when every item it needs is answered: no published "
+                        "rule for missing items was found, so none is imputed.")
+        said += [c for c in m.choices if "UNVERIFIED" not in c and not re.search(r"\b[a-z]+_[a-z_]+\b", c)]
+        return f"Methods note for {m.name}: " + " ".join(said) if said else ""
+
+    def terms(self) -> str:
+        """The statistical terms this report uses, each explained once (Markdown)."""
+        terms = ["eligible referral", "paired score", "paired rate", "reliable improvement", "reliable deterioration"]
+        if self.measure.score(self.change_unit).cutoff is not None:
+            terms.append("reliable recovery")
+        terms += ["effect size", "confidence interval"]
+        if self.equality_groups:
+            terms += ["odds ratio", "ANCOVA", "p value"]
+        terms += ["mixed model", "small-number suppression"]
+        return glossary(terms)
 
     def write_tables(self, output_dir) -> str:
         """Write the publishable summaries as CSV to ``output_dir``; returns a sentence saying where."""
@@ -422,6 +460,15 @@ class OutcomesReport:
         for group, summary in self.by_group.items():
             write_table(publishable(summary, suppress=self.suppress), out / f"proms_{key}_by_{group}.csv")
         return f"Summary tables written to {out}."
+
+
+def _plain_terms(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A model's terms as readers name them: ``ethnicity = Mixed`` -> ``Mixed``, ``baseline`` -> ``Score at baseline``."""
+    if "term" not in table.columns:
+        return table
+    names = {"baseline": "Score at baseline", "Intercept": "Intercept (the first group)"}
+    return table.assign(term=table["term"].astype(str).str.replace(rf"^{re.escape(by)} = ", "", regex=True)
+                        .replace(names))
 
 
 def _fitted(fit, data, **options):
@@ -525,6 +572,7 @@ class OverviewReport:
     by_measure: pd.DataFrame
     by_team: pd.DataFrame
     problems: pd.DataFrame
+    has_referrals: bool = False  # completeness counts every referral of the referrals file, not only the extract's
 
     @property
     def note(self) -> str | None:
@@ -540,16 +588,21 @@ class OverviewReport:
             dates = "with no date that can be read"
         else:
             dates = f"from {f['first_date']:%d %B %Y} to {f['last_date']:%d %B %Y}"
+        uk, unreadable = f["uk_format_dates"], f["unreadable_dates"]
         return (f"The extract holds **{self._count(f['assessments'])} assessments** of {self._count(f['referrals'])} "
-                f"referrals ({self._count(f['patients'])} patients) in **{f['teams']} team"
-                f"{'s' if f['teams'] != 1 else ''}**, {dates}. {f['uk_format_dates']:,} rows give their date in UK "
-                f"day-first form (read as such) and {f['unreadable_dates']:,} have a date that cannot be read.")
+                f"referrals ({self._count(f['patients'])} patients) in **{count(f['teams'], 'team')}**, {dates}. "
+                + sentence(f"{count(uk, 'row', words=True)} {'gives its' if uk == 1 else 'give their'} date in UK "
+                           "day-first form (read as such) and "
+                           + (f"{count(unreadable, 'row')} {'has' if unreadable == 1 else 'have'} a date that cannot "
+                              "be read." if unreadable else "no row has a date that cannot be read.")))
 
     def measures_table(self) -> ReportItem:
         table = _ready(self.by_measure, counts=["assessments", "referrals", "with_follow_up"],
                        rates={"follow_up_pct": ("with_follow_up", "referrals")}, suppress=self.suppress,
                        labels={"follow_up_pct": "Followed up %"})
-        return ReportItem(table=table, caption="Assessments and follow-up by measure.", note=self.note)
+        return ReportItem(table=table, caption="Assessments and follow-up by measure, for the referrals in the PROMs "
+                                               "extract (every referral with an assessment, eligible or not).",
+                          note=self.note)
 
     def completeness_table(self) -> ReportItem:
         table = _ready(self.by_team, counts=["referrals", "with_baseline", "with_follow_up"],
@@ -557,26 +610,31 @@ class OverviewReport:
                               "follow_up_pct": ("with_follow_up", "with_baseline")},
                        suppress=self.suppress, decimals=0,
                        labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"})
+        source = "the referrals file" if self.has_referrals else "the PROMs extract"
         return ReportItem(table=table, note=self.note,
-                          caption=f"Baseline and follow-up completeness of {self.measure.name} by team.")
+                          caption=f"Baseline and follow-up completeness of {self.measure.name} by team, for every "
+                                  f"referral in {source}.")
 
     def follow_up_figure(self) -> ReportItem:
         """Follow-up rate by team, without the teams whose counts are suppressed."""
         from cscs_eval.proms._overview import plot_follow_up_by_team
 
+        if self.team:  # one team's overview: a chart of one bar says nothing the table does not
+            return ReportItem()
         shown, hidden = drop_small(self.by_team, ["with_baseline", "with_follow_up"]) if self.suppress \
             else (self.by_team, 0)
         shown = shown[shown["with_baseline"] > 0]
         if shown.empty:
             return ReportItem(text=f"No team has a {self.measure.name} baseline that can be shown.")
         ax = plot_follow_up_by_team(shown, title=f"Follow-up rate by team ({self.measure.name})")
-        left_out = f" {hidden} team(s) with 1 to {SMALL_MAX} referrals in the rate are not shown." if hidden else ""
+        left_out = (" " + sentence(f"{count(hidden, 'team', words=True)} with 1 to {SMALL_MAX} referrals in the rate "
+                                   f"{is_are(hidden)} not shown.") if hidden else "")
         return ReportItem(figure=ax.figure, caption="Follow-up rates differ between teams; the dashed line is the "
                                                     "rate across the teams shown." + left_out)
 
     def checks_text(self) -> str:
         p = self.problems
-        return (f"The checks found **{len(p):,} problem(s)** in {p['row'].nunique():,} row(s)." if len(p)
+        return (f"The checks found **{count(len(p), 'problem')}** in {count(p['row'].nunique(), 'row')}." if len(p)
                 else "The checks found no problems.")
 
     def problems_by_reason(self) -> ReportItem:
@@ -640,4 +698,4 @@ def overview_report(data, *, referrals=None, measure: str = "reqol10", team: str
     return OverviewReport(measure=chosen, team=team, source=source, suppress=bool(suppress),
                           facts=extract_summary(extract), by_measure=measure_counts(extract),
                           by_team=completeness_by_team(extract, referrals=ref, measure=chosen.key),
-                          problems=problems.reset_index(drop=True))
+                          problems=problems.reset_index(drop=True), has_referrals=ref is not None)

@@ -23,6 +23,9 @@ def register(subparsers) -> None:
                           "parameter, passing it as the parameter COLUMN; writes DIR/index.html")
     run.add_argument("--to", choices=["html", "docx"], default="html",
                      help="report format: html (default), or docx for a Word version as well as the HTML")
+    run.add_argument("--reference-docx", metavar="TEMPLATE.docx",
+                     help="a trust's Word template: the Word version takes its styles, fonts and page set-up "
+                          "(works with any notebook; implies a Word version)")
     run.add_argument("--force", action="store_true", help="replace a report already in --out")
     run.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                      help="parallel runs for --for-each (default: one per core)")
@@ -66,14 +69,15 @@ def _run(args) -> int:
     if args.for_each:
         results, index = run_for_each(args.notebook, args.for_each, out_dir=args.out, given=given,
                                       params_file=args.params_file, to=_formats(args.to), force=args.force,
-                                      max_workers=args.jobs, progress=sys.stderr.isatty())
+                                      max_workers=args.jobs, reference_docx=args.reference_docx,
+                                      progress=sys.stderr.isatty())
         failed = [r for r in results if not r.ok]
         for r in failed:
             print(f"cscs-eval: error: {r.label}: {r.error}", file=sys.stderr)
         print(f"{len(results) - len(failed)} of {len(results)} reports written; index: {index}")
         return 1 if failed else 0
     result = run_notebook(args.notebook, out_dir=args.out, given=given, params_file=args.params_file,
-                          to=_formats(args.to), force=args.force, quiet=False)
+                          to=_formats(args.to), force=args.force, reference_docx=args.reference_docx, quiet=False)
     print(f"report: {result.html}")
     if result.docx:
         print(f"word: {result.docx}")

@@ -32,20 +32,9 @@ def demo_notebooks() -> list[Path]:
 
 def _title_and_intro(path: Path) -> tuple[str, str]:
     """A notebook's title (its first '# ' heading) and the first sentence of the text under it."""
-    import nbformat
+    from cscs_eval.reporting.runner import notebook_title_and_intro
 
-    title, intro = path.stem.replace("_", " ").capitalize(), ""
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "markdown":
-            continue
-        lines = [line.strip() for line in cell.source.splitlines()]
-        heading = next((line[2:].strip() for line in lines if line.startswith("# ")), None)
-        if heading:
-            title = heading
-            text = " ".join(line for line in lines if line and not line.startswith("#"))
-            intro = text.split(". ")[0].rstrip(".") + "." if text else ""
-            break
-    return title, intro
+    return notebook_title_and_intro(path)
 
 
 def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: bool = True):
@@ -75,17 +64,20 @@ def run_demo(out_dir=DEFAULT_OUT, *, max_workers: int | None = None, progress: b
         name, column, n = TEAM_BATCH
         batch_nb = find_notebook(name)
         values = for_each_values(batch_nb, column)[:n]
+        batch_title, batch_intro = _title_and_intro(batch_nb)
         batch = [dict(notebook=str(batch_nb), out_dir=str(staging / f"{name}-by-{column}" / slug),
-                      parameters={column: value}, to=("html",),
-                      label=f"{_title_and_intro(batch_nb)[0]}: {column} {value}")
-                 for value, slug in zip(values, unique_slugs(values))]
+                      parameters={column: value}, to=("html", "docx") if k == 0 else ("html",),
+                      label=f"{batch_title}: {value}")
+                 for k, (value, slug) in enumerate(zip(values, unique_slugs(values)))]
         results: list[RunResult] = run_many(jobs + batch, max_workers=max_workers, progress=progress,
                                             description="demo reports")
         # Paths in the index are relative, so they stay right after the folder is moved.
         write_index(staging, results, title="cscs-eval sample evaluation",
                     intro="Every report of the sample evaluation, made from synthetic data "
                           "(no real patients) bundled with cscs-eval.",
-                    descriptions={title: intro for title, intro in about.values()})
+                    descriptions={title: intro for title, intro in about.values()}
+                    | {job["label"]: f"{batch_intro} This one is for {job['parameters'][column]} alone."
+                       for job in batch})
         if out_dir.exists():
             trash = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
             os.replace(out_dir, trash / out_dir.name)

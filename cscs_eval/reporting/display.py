@@ -14,7 +14,7 @@ import io
 import math
 import numbers
 
-from cscs_eval.reporting.labels import label
+from cscs_eval.reporting.labels import category, label
 
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
 FIGURE_MIME = "application/vnd.cscs-eval.figure+json"
@@ -26,7 +26,7 @@ def _format_value(value, decimals: int) -> str:
     if value is None:
         return MISSING
     if isinstance(value, str):
-        return value
+        return category(value)  # a code (reqol10, not known) as people name it
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
@@ -183,27 +183,40 @@ def figure_html(png: str, *, caption: str, source: str | None = None, alt: str |
             f"{html.escape(caption)}{src}</figcaption></figure>")
 
 
-def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None = None):
+def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None = None, wide: bool = False):
     """Display a matplotlib figure with its caption and source line, embedded as PNG, then close it.
 
     The caption says what to see ("Teams above the line improved more than expected"). JupyterLab
     shows an HTML output: the figure sized for a screen (:data:`SCREEN_PX_PER_INCH`) with its caption
-    and source under it; the report uses the PNG and the caption beside it.
+    and source under it; the report uses the PNG and the caption beside it. ``wide=True`` is for a
+    figure drawn for a landscape page (the logic model): the report shows it at the page's full width
+    as a zoomable SVG, and Word puts it on a landscape page at its drawn size.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
     from IPython.display import display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=None if wide else "tight", facecolor="white")
+    outputs = {}
+    if wide:
+        svg = io.BytesIO()
+        # Text kept as text (sharp when zoomed), no date and a fixed salt: the same figure, the same bytes.
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "cscs-eval"}):
+            fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
+        outputs["image/svg+xml"] = svg.getvalue().decode("utf-8")
     plt.close(fig)
     raw = buffer.getvalue()
     png = base64.b64encode(raw).decode("ascii")
     width = _png_width(raw) * SCREEN_PX_PER_INCH // FIGURE_DPI or None
     payload = {"caption": caption, "source": source, "alt": alt or caption}
+    if wide:
+        payload["wide"] = True
+        payload["width_in"] = float(fig.get_size_inches()[0])
     text = caption + (f"\nSource: {source}" if source else "")
     display({FIGURE_MIME: payload, "text/html": figure_html(png, caption=caption, source=source, alt=alt,
                                                            width=width),
-             "image/png": png, "text/plain": text},
+             "image/png": png, **outputs, "text/plain": text},
             metadata={"image/png": {"width": width}} if width else None, raw=True)
 
 

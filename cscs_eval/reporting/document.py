@@ -59,6 +59,9 @@ def report_blocks(nb) -> list[Block]:
                 meta = dict(data.get(FIGURE_MIME, {}))
                 png = data["image/png"]
                 meta["png"] = "".join(png) if isinstance(png, list) else png
+                if "image/svg+xml" in data:
+                    svg = data["image/svg+xml"]
+                    meta["svg"] = "".join(svg) if isinstance(svg, list) else svg
                 blocks.append(Block("figure", data=meta))
             elif "text/markdown" in data:
                 blocks.append(Block("markdown", "".join(data["text/markdown"])))
@@ -76,6 +79,59 @@ def report_title(blocks, default: str) -> str:
             if match:
                 return match.group(1).strip()
     return default
+
+
+# ---------------------------------------------------------------- run details
+
+def parameter_label(name: str, help_text: str = "") -> str:
+    """A parameter's label for readers, from its help comment ("report title" -> "Report title").
+
+    Asides for the analyst in the help ("" for none) are dropped; a parameter without help is
+    labelled from its name.
+
+    Examples
+    --------
+    >>> parameter_label("aliases_path", 'local construct names mapped to CFIR 2.0 ("" for none)')
+    'Local construct names mapped to CFIR 2.0'
+    >>> parameter_label("team", "")
+    'Team'
+    """
+    from cscs_eval.reporting.labels import label
+
+    text = re.sub(r"\s*\([^()]*\"\"[^()]*\)", "", str(help_text or "")).strip().rstrip(".;:")
+    if not text:
+        return label(name)
+    return text[:1].upper() + text[1:]
+
+
+def parameter_value(value) -> str:
+    """A parameter's value as readers see it: lists and mappings as text, yes/no, "none" for empty.
+
+    Examples
+    --------
+    >>> parameter_value(["a.md", "b.md"]), parameter_value(True), parameter_value(""), parameter_value({"A": "x"})
+    ('a.md; b.md', 'yes', 'none', 'A: x')
+    """
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(parameter_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {parameter_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def run_details(meta: dict) -> tuple[list, list]:
+    """The run's parameters as ``(label, value, name)`` rows and its data files as
+    ``(parameter label, file, SHA-256)`` rows, for the appendix (Word) or the folded header (HTML)."""
+    helps = meta.get("parameter_help") or {}
+    parameters = [(parameter_label(name, helps.get(name, "")), parameter_value(value), name)
+                  for name, value in (meta.get("parameters") or {}).items()]
+    files = [(parameter_label(name, helps.get(name, "")), file, digest)
+             for name, file, digest in meta.get("checksums") or []]
+    return parameters, files
 
 
 # ---------------------------------------------------------------- HTML
@@ -156,24 +212,39 @@ def render_html(nb, *, meta: dict, template_dir=None) -> str:
             parts.append(body)
         elif block.kind == "figure":
             figure_no += 1
-            d = block.data
-            caption = d.get("caption")
-            cap = f"<figcaption><strong>Figure {figure_no}.</strong> {html.escape(caption)}" if caption else ""
-            if caption and d.get("source"):
-                cap += f"<span class='source'>Source: {html.escape(d['source'])}</span>"
-            cap += "</figcaption>" if caption else ""
-            alt = html.escape(d.get("alt") or caption or f"Figure {figure_no}")
-            parts.append(f"<figure><img alt='{alt}' src='data:image/png;base64,{d['png']}'/>{cap}</figure>")
+            parts.append(_figure_html(block.data, figure_no))
         elif block.kind == "html":
             parts.append(f"<div class='output'>{block.text}</div>")
         else:
             parts.append(f"<p class='printed'>{html.escape(block.text)}</p>")
     env = environment(template_dir)
+    parameters, files = run_details(meta)
     return env.get_template("report/report.html.j2").render(
         title=title, subtitle=meta.get("subtitle"), toc=_nest(toc), body="\n".join(parts),
-        parameters=meta.get("parameters", {}), checksums=meta.get("checksums", []),
+        parameters=parameters, checksums=files, zoomable=any(b.kind == "figure" and b.data.get("svg") for b in blocks),
         version=meta.get("version"), run_time=meta.get("run_time"), notebook=meta.get("notebook"),
     )
+
+
+def _figure_html(d: dict, number: int) -> str:
+    """A figure with its numbered caption and source; a wide figure as a full-width, zoomable SVG."""
+    caption = d.get("caption")
+    cap = f"<figcaption><strong>Figure {number}.</strong> {html.escape(caption)}" if caption else ""
+    if caption and d.get("source"):
+        cap += f"<span class='source'>Source: {html.escape(d['source'])}</span>"
+    cap += "</figcaption>" if caption else ""
+    alt = html.escape(d.get("alt") or caption or f"Figure {number}", quote=True)
+    if not d.get("svg"):
+        return f"<figure><img alt='{alt}' src='data:image/png;base64,{d['png']}'/>{cap}</figure>"
+    # As an <img>, the SVG cannot run script or clash with the page's ids; its text stays sharp when zoomed.
+    svg = base64.b64encode(d["svg"].encode("utf-8")).decode("ascii")
+    controls = ("<div class='zoom-controls' role='group' aria-label='Zoom the figure'>"
+                "<button type='button' data-zoom='in'>Zoom in</button>"
+                "<button type='button' data-zoom='out'>Zoom out</button>"
+                "<button type='button' data-zoom='fit'>Fit to width</button></div>")
+    wide = " wide" if d.get("wide") else ""
+    return (f"<figure class='zoomable{wide}'>{controls}<div class='zoom-frame'>"
+            f"<img alt='{alt}' src='data:image/svg+xml;base64,{svg}'/></div>{cap}</figure>")
 
 
 # ---------------------------------------------------------------- Word
@@ -204,25 +275,59 @@ class _TableParser(HTMLParser):
             self._cell.append(data)
 
 
-def render_docx(nb, path, *, meta: dict) -> None:
-    """Write the Word version of an executed notebook's report to ``path`` (atomically)."""
+def _wants_landscape(block) -> bool:
+    from cscs_eval.reporting import word
+
+    if block.kind == "figure":
+        return bool(block.data.get("wide"))
+    if block.kind == "table":
+        return word.table_needs_landscape(block.data.get("columns", []), block.data.get("rows", []))
+    return False
+
+
+#: Text between two landscape blocks that may share their pages (longer text goes back to portrait).
+_SHORT_TEXT = 400
+
+
+def _landscape_follows(blocks, wide, i) -> bool:
+    """True when block ``i`` is a short table or text and the next block other than short text is landscape."""
+    if blocks[i].kind in ("markdown", "text") and len(blocks[i].text) > _SHORT_TEXT:
+        return False
+    if blocks[i].kind == "table" and len(blocks[i].data.get("rows", [])) > 15:
+        return False
+    for j in range(i + 1, len(blocks)):
+        if blocks[j].kind in ("markdown", "text") and len(blocks[j].text) <= _SHORT_TEXT:
+            continue
+        return wide[j]
+    return False
+
+
+def render_docx(nb, path, *, meta: dict, reference=None) -> None:
+    """Write the Word version of an executed notebook's report to ``path`` (atomically).
+
+    A4, in Word's own styles (or those of ``reference``, a trust's template: also taken from
+    ``meta["reference_docx"]``): title, the report's content with numbered captions and source
+    lines as in the HTML, landscape sections for wide tables and figures, and the run's
+    parameters and data checksums in an appendix at the end.
+    """
     from cscs_eval.reporting import word
 
     blocks = report_blocks(nb)
     title = meta.get("title") or report_title(blocks, "Report")
-    doc = word.new_document()
+    doc = word.new_document(reference or meta.get("reference_docx") or None)
     doc.add_heading(xml_safe(title), level=0)
     if meta.get("subtitle"):
         doc.add_paragraph(xml_safe(meta["subtitle"]))
-    doc.add_paragraph(f"Produced {meta.get('run_time', '')} by cscs-eval {meta.get('version', '')}"
-                      + (f" from {meta['notebook']}." if meta.get("notebook") else "."))
-    parameters = meta.get("parameters", {})
-    if parameters:
-        word.add_table(doc, ["Parameter", "Value"], [[k, "" if v is None else str(v)] for k, v in parameters.items()],
-                       caption="Parameters of this run")
+    word.add_caption(doc, f"Produced {meta.get('run_time', '')} by cscs-eval {meta.get('version', '')}. The run's "
+                          "parameters and the checksums of its data files are in the appendix.")
     title_dropped = False
     figure_no = table_no = 0
-    for block in blocks:
+    wide = [_wants_landscape(b) for b in blocks]
+    for i, block in enumerate(blocks):
+        # A wide table or figure gets a landscape section; headings just above it go along. Between two
+        # landscape blocks a short table or text stays landscape too, rather than a near-empty portrait page.
+        landscape = wide[i] or (word.is_landscape(doc) and _landscape_follows(blocks, wide, i))
+        word.ensure_orientation(doc, landscape=landscape, carry=word.trailing_headings(doc))
         if block.kind == "markdown":
             title_dropped = word.add_markdown(doc, block.text, drop_title=not title_dropped) or title_dropped
         elif block.kind == "table":
@@ -230,24 +335,46 @@ def render_docx(nb, path, *, meta: dict) -> None:
             d = block.data
             caption = f"Table {table_no}. {d['caption']}" if d.get("caption") else None
             word.add_table(doc, d.get("columns", []), d.get("rows", []), caption=caption,
-                           source=d.get("source"), note=d.get("note"))
+                           source=d.get("source"), note=d.get("note"), return_to_portrait=False)
         elif block.kind == "figure":
             figure_no += 1
             d = block.data
-            caption = None
-            if d.get("caption"):
-                source = f" Source: {d['source']}" if d.get("source") else ""
-                caption = f"Figure {figure_no}. {d['caption']}{source}"
-            word.add_figure(doc, base64.b64decode(d["png"]), caption=caption)
+            caption = f"Figure {figure_no}. {d['caption']}" if d.get("caption") else None
+            if d.get("wide"):  # drawn for a landscape page: placed at its drawn size, so its text keeps its size
+                word.add_figure(doc, base64.b64decode(d["png"]), caption=caption, source=d.get("source"),
+                                width_in=min(d.get("width_in") or word.LANDSCAPE_WIDTH_IN, word.text_width_in(doc)),
+                                shrink=False)
+            else:
+                word.add_figure(doc, base64.b64decode(d["png"]), caption=caption, source=d.get("source"))
         elif block.kind == "html":
             parser = _TableParser()
             parser.feed(block.text)
             if parser.rows:
-                word.add_table(doc, parser.rows[0], parser.rows[1:])
+                word.add_table(doc, parser.rows[0], parser.rows[1:], return_to_portrait=False)
         else:
             doc.add_paragraph(xml_safe(block.text.strip()))
-    checks = meta.get("checksums", [])
-    if checks:
-        doc.add_heading("Data files", level=2).paragraph_format.keep_with_next = True
-        word.add_table(doc, ["Parameter", "File", "SHA-256"], [list(c) for c in checks])
+    _appendix(doc, meta)
     word.save(doc, path)
+
+
+def _appendix(doc, meta: dict) -> None:
+    """The run's details at the end: what a reader needs to reproduce or check the report."""
+    from cscs_eval.reporting import word
+
+    parameters, files = run_details(meta)
+    word.ensure_orientation(doc, landscape=False, carry=word.trailing_headings(doc))
+    doc.add_page_break()
+    doc.add_heading("Appendix: about this run", level=1).paragraph_format.keep_with_next = True
+    made = f"cscs-eval {meta.get('version', '')}" + (f" from the notebook {meta['notebook']}"
+                                                      if meta.get("notebook") else "")
+    doc.add_paragraph(xml_safe(f"This report was produced on {meta.get('run_time', '')} by {made}. Running it "
+                               "again with these parameters on files with these checksums (SHA-256) gives the "
+                               "same report."))
+    if parameters:
+        word.add_table(doc, ["Parameter", "Value", "Name"], [list(r) for r in parameters],
+                       caption="Parameters of this run", return_to_portrait=False)
+    if files:
+        doc.add_heading("Data files", level=2).paragraph_format.keep_with_next = True
+        word.add_checksums(doc, [list(f) for f in files])
+    else:
+        doc.add_paragraph("This run read no data files named by its parameters.")

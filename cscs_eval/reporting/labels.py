@@ -26,7 +26,7 @@ def label(column) -> str:
     Examples
     --------
     >>> label("n_paired"), label("follow_up_pct"), label("team")
-    ('Paired referrals', 'Follow up %', 'Team')
+    ('Paired referrals', 'Followed up %', 'Team')
     """
     name = str(column)
     known = _labels()["columns"].get(name)

@@ -34,6 +34,7 @@ class RunResult:
 
     label: str
     out_dir: Path
+    title: str = ""  # the report's own title, as its page shows it
     notebook: Path | None = None
     html: Path | None = None
     docx: Path | None = None
@@ -185,7 +186,7 @@ def _say(message: str, quiet: bool) -> None:
 
 def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_file=None, to=("html",),
                  force: bool = False, kernel_name: str | None = None, label: str | None = None,
-                 quiet: bool = True) -> RunResult:
+                 reference_docx=None, quiet: bool = True) -> RunResult:
     """Execute ``notebook`` with checked parameters and write its report.
 
     Parameters
@@ -203,6 +204,9 @@ def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_fi
         Report formats: ``"html"`` always, ``"docx"`` adds a Word version.
     force
         Replace a report already in ``out_dir``.
+    reference_docx
+        A trust's Word template (.docx) whose styles and page set-up the Word version uses
+        (any notebook; implies a Word version).
     quiet
         ``False`` says on stderr what the run is doing (the command line's sign of life).
 
@@ -236,6 +240,9 @@ def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_fi
     unknown = set(to) - {"html", "docx"}
     if unknown:
         raise UsageError(f"--to must be html or docx, got {', '.join(sorted(unknown))}")
+    if reference_docx:
+        reference_docx = _check_reference(reference_docx)
+        to = tuple(dict.fromkeys((*to, "docx")))
     run_time = dt.datetime.now().astimezone()
     out_dir = Path(out_dir) if out_dir is not None else _new_run_folder(REPORTS_ROOT / stem, run_time)
     made = _prepare_out_dir(out_dir, stem, force)
@@ -244,7 +251,9 @@ def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_fi
         with claim(out_dir):
             _say(f"checksumming the input files of {nb_path.name}", quiet)
             sums = checksums(merged)
-            _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet)
+            help_text = {name: p.help for name, p in declared.items()}
+            _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet,
+                     extra={"parameter_help": help_text, "reference_docx": reference_docx})
     except BaseException:
         if made:  # leave nothing behind but what the user needs: an executed notebook kept for a failed cell
             with contextlib.suppress(OSError):
@@ -254,7 +263,18 @@ def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_fi
     return result
 
 
-def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet) -> None:
+def _check_reference(path) -> Path:
+    """A trust's Word template must be an existing .docx file (checked before anything runs)."""
+    path = Path(path)
+    if path.suffix.lower() != ".docx":
+        raise UsageError(f"--reference-docx must be a Word .docx file, got {path}")
+    if not path.is_file():
+        raise InputError("reference Word template not found", file=path)
+    return path
+
+
+def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet,
+             extra=None) -> None:
     import nbformat
     import papermill as pm
 
@@ -290,9 +310,15 @@ def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_
             "notebook": nb_path.name,
         }
         nb.metadata["cscs_eval"] = {**meta, "checksums": [list(c) for c in sums]}
+        meta |= {k: v for k, v in (extra or {}).items() if v}
         nbformat.write(nb, executed)
-        from cscs_eval.reporting.document import render_docx, render_html
+        from cscs_eval.reporting.document import render_docx, render_html, report_blocks, report_title
 
+        title = meta["title"] or report_title(report_blocks(nb), stem.replace("_", " ").capitalize())
+        team = str(merged.get("team") or "").strip()
+        if team and team not in title:  # one team's report says so in its title ("PROMs outcomes: Abbeydale CMHT")
+            title = f"{title}: {team}"
+        meta["title"] = result.title = title
         (staging / f"{stem}.html").write_text(render_html(nb, meta=meta), encoding="utf-8")
         if "docx" in to:
             render_docx(nb, staging / f"{stem}.docx", meta=meta)
@@ -398,7 +424,7 @@ def run_many(jobs: list[dict], *, max_workers: int | None = None, progress: bool
 
 def run_for_each(notebook, column: str, *, out_dir=None, given=(), params_file=None, parameters=None,
                  to=("html",), force: bool = False, values=None, max_workers: int | None = None,
-                 progress: bool = True) -> tuple[list[RunResult], Path]:
+                 reference_docx=None, progress: bool = True) -> tuple[list[RunResult], Path]:
     """Run ``notebook`` once per value of ``column`` (``--for-each``), in parallel, and write an index page.
 
     Each value goes to the notebook's parameter of the same name; each report is written
@@ -410,6 +436,8 @@ def run_for_each(notebook, column: str, *, out_dir=None, given=(), params_file=N
     for name, value in (parameters or {}).items():
         base[name] = _params.coerce(declared[name], value, from_text=False) if name in declared else value
     found = list(values) if values is not None else for_each_values(nb_path, column, parameters=base)
+    if reference_docx:
+        reference_docx = str(_check_reference(reference_docx).resolve())
     _params.check_input_files({n: p.default for n, p in declared.items()} | base)
     out_dir = check_out_dir(Path(out_dir) if out_dir is not None
                             else _new_run_folder(REPORTS_ROOT / f"{nb_path.stem}-by-{column}", dt.datetime.now()))
@@ -422,19 +450,44 @@ def run_for_each(notebook, column: str, *, out_dir=None, given=(), params_file=N
         raise UsageError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
     with claim(out_dir):
         jobs = [dict(notebook=str(nb_path), out_dir=str(out_dir / slug), parameters=base | {column: v},
-                     to=tuple(to), force=force, label=str(v)) for v, slug in zip(found, unique_slugs(found))]
+                     to=tuple(to), force=force, label=str(v), reference_docx=reference_docx)
+                for v, slug in zip(found, unique_slugs(found))]
         results = run_many(jobs, max_workers=max_workers, progress=progress,
                            description=f"{nb_path.stem} by {column}")
-        index = write_index(out_dir, results,
-                            title=f"{nb_path.stem.replace('_', ' ').capitalize()}: one report per {column}")
+        title, intro = notebook_title_and_intro(nb_path)
+        index = write_index(out_dir, results, title=f"{title}: one report per {column.replace('_', ' ')}",
+                            intro=f"One report per {column.replace('_', ' ')}, each made by the same notebook "
+                                  f"({nb_path.name}) with the same parameters.",
+                            descriptions={r.label: intro for r in results})
     return results, index
+
+
+def notebook_title_and_intro(path) -> tuple[str, str]:
+    """A notebook's title (its first '# ' heading) and the first sentence of the text under it: what
+    its report shows."""
+    import nbformat
+
+    path = Path(path)
+    title, intro = path.stem.replace("_", " ").capitalize(), ""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = [line.strip() for line in cell.source.splitlines()]
+        heading = next((line[2:].strip() for line in lines if line.startswith("# ")), None)
+        if heading:
+            title = heading
+            text = " ".join(line for line in lines if line and not line.startswith("#"))
+            intro = text.split(". ")[0].rstrip(".") + "." if text else ""
+            break
+    return title, intro
 
 
 def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | None = None,
                 descriptions: dict | None = None) -> Path:
     """An ``index.html`` in ``out_dir`` linking each result's report, Word file and notebook.
 
-    ``descriptions`` maps a result's label to a sentence saying what that report shows.
+    Each report is named by its own title (falling back to its label); ``descriptions`` maps a
+    result's label to a sentence saying what that report shows.
     """
     from cscs_eval.io import write_text
     from cscs_eval.reporting.templates import environment
@@ -445,7 +498,7 @@ def write_index(out_dir, results: list[RunResult], *, title: str, intro: str | N
         return None if path is None else os.path.relpath(path, out_dir)
 
     descriptions = descriptions or {}
-    items = [dict(label=r.label, html=rel(r.html), docx=rel(r.docx), notebook=rel(r.notebook),
+    items = [dict(label=r.title or r.label, html=rel(r.html), docx=rel(r.docx), notebook=rel(r.notebook),
                   description=descriptions.get(r.label, ""), status="ok" if r.ok else f"failed: {r.error}")
              for r in results]
     page = environment().get_template("report/index.html.j2").render(

@@ -42,6 +42,30 @@ HEADING_SIZES_PT = {"Title": 22, "Heading 1": 16, "Heading 2": 13, "Heading 3": 
 MIN_FONT_PT = 8
 
 
+def concise_dates(ax, *, axis: str = "x"):
+    """Label a date axis with matplotlib's concise date formatter: few ticks, each label short
+    ("Jan", "Apr", with the year once where it changes), so a monthly series of any length never has
+    overlapping labels. Returns the Axes.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot(pd.date_range("2022-04-01", periods=30, freq="MS"), range(30))
+    >>> type(concise_dates(ax).xaxis.get_major_formatter()).__name__
+    'ConciseDateFormatter'
+    """
+    import matplotlib.dates as mdates
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    target.set_major_locator(locator)
+    target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return ax
+
+
 def set_report_style() -> None:
     """Apply the report style to seaborn and matplotlib (call once at the top of a notebook)."""
     import matplotlib as mpl

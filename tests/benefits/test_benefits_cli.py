@@ -171,7 +171,7 @@ def test_figures_draw_with_badges(sample_dir):
     assert plot_spc(r, ax=ax) is ax
     texts = [t.get_text() for t in ax.texts]
     assert any(t.startswith("Variation: Improvement") for t in texts)
-    assert any("Target: met by chance" in t for t in texts)
+    assert any("Target: hit and miss" in t for t in texts)
     fig, axes = plt.subplots(1, 3)
     assert plot_its(interrupted_time_series(paired, changes="2023-10-01"), ax=axes[0]) is axes[0]
     df = pd.DataFrame({"group": list("abcd"), "numerator": [5, 20, 30, 50], "denominator": [50, 80, 100, 120]})
@@ -274,3 +274,43 @@ def test_cli_data_errors_exit_1_naming_file_and_row(tmp_path, capsys, command, t
     code, _, err = run_cli(capsys, "benefits", command[0], str(f), *command[1:])
     assert code == 1
     assert str(f) in err and message in err
+
+
+def test_date_labels_of_a_long_series_never_overlap(sample_dir):
+    """30 months of an SPC and an interrupted time series chart at report size: concise date labels, no two
+    tick labels overlapping (issue 13: overlapping date labels on a 30-month series)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cscs_eval.benefits import interrupted_time_series, plot_its
+    from cscs_eval.reporting import set_report_style
+
+    with matplotlib.rc_context():  # the report style only inside this test
+        set_report_style()
+        _check_date_labels(sample_dir)
+
+
+def _check_date_labels(sample_dir):
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cscs_eval.benefits import interrupted_time_series, plot_its
+
+    ind = read_table(sample_dir / "indicators.csv")
+    series = ind[ind["indicator"] == "paired_proms_pct"].head(30)
+    for draw in ("spc", "its"):
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+        if draw == "spc":
+            plot_spc(spc(series, target=40, label="Paired PROMs (%)"), ax=ax)
+        else:
+            plot_its(interrupted_time_series(series.assign(date=pd.to_datetime(series["date"])),
+                                             changes="2023-10-01"), ax=ax)
+        assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+        fig.canvas.draw()
+        boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        assert len(boxes) >= 3, draw
+        for a, b in zip(boxes, boxes[1:]):
+            assert a.x1 < b.x0, f"{draw}: tick labels overlap"
+        plt.close(fig)

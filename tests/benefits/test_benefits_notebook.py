@@ -103,8 +103,11 @@ def test_runs_without_proms_or_interrupted_time_series(tmp_path):
     assert {o["output_type"] for o in outputs} == {"display_data"}
     texts = " ".join("".join(o["data"]["text/markdown"]) for o in outputs if "text/markdown" in o["data"])
     assert "No indicator was chosen for the interrupted time series." in texts
-    assert "No PROMs extract was given, so teams are not compared." in texts
-    assert "not broken down by group" in texts
+    # without a PROMs extract its sections are left out, headings and all (no empty headings)
+    cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    shown = texts + " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert "Comparing teams" not in shown and "Inequalities" not in shown and "Outcomes by deprivation" not in shown
+    assert "Paired score" not in texts, "the terms used are those of the sections shown"
 
 
 def test_suppression_can_be_turned_off_for_analysts(tmp_path):

@@ -57,9 +57,9 @@ def test_summary_text_word_for_word():
     step = its.term("level_change")
     text = summary_text(REPORT, its=its, sii=_sii())
     assert text == (
-        "The register holds 3 benefits. At the latest month the indicators show special cause improvement for "
-        "'Shorter waits'; 'Better lives'. Special cause concern shows for 'Fewer missed'. Against their targets, "
-        "0 of 3 will consistently meet the target, 1 will consistently miss it unless the process changes, and 1 "
+        "The register holds three benefits. At the latest month the indicators show special cause improvement for "
+        "'Shorter waits' and 'Better lives'. Special cause concern shows for 'Fewer missed'. Against their targets, "
+        "none will consistently meet the target, one will consistently miss it unless the process changes, and one "
         "may meet or miss it by chance. "
         f"Paired PROMs (%) stepped by {step['estimate']:.1f} at the service change of 2023-01-01 "
         f"(95% CI {step['lower']:.1f} to {step['upper']:.1f}). "
@@ -72,8 +72,8 @@ def test_summary_without_signals_and_a_falling_gradient():
     quiet = RegisterResult(REPORT.table.assign(variation="common_cause", assurance="consistent_pass"))
     falling = sii_from_groups([1, 2], [0.4, 0.2], [100, 100], variances=[0.0024, 0.0016])
     text = summary_text(quiet, sii=falling)
-    assert "no indicator shows special cause improvement. None shows special cause concern." in text
-    assert "3 of 3 will consistently meet the target" in text
+    assert "no indicator shows special cause improvement. No indicator shows special cause concern." in text
+    assert "all will consistently meet the target" in text
     assert "the paired rate falls by 40.0 percentage points (slope index of inequality -40.0," in text
     assert "stepped" not in text and "teams" not in text
 
@@ -86,9 +86,9 @@ def test_its_sentence_names_the_series_and_change():
 def test_deprivation_text_suppresses_the_count_left_out():
     assert deprivation_text(_sii()).endswith("Quintile 1 is the most deprived; every eligible referral has an IMD "
                                              "decile.")
-    assert deprivation_text(_sii(3)).endswith("; * referral(s) without an IMD decile are left out of the index.")
-    assert deprivation_text(_sii(12)).endswith("; 10 referral(s) without an IMD decile are left out of the index.")
-    assert deprivation_text(_sii(3), suppress=False).endswith("; 3 referral(s) without an IMD decile are left out "
+    assert deprivation_text(_sii(3)).endswith("; * referrals without an IMD decile are left out of the index.")
+    assert deprivation_text(_sii(12)).endswith("; 10 referrals without an IMD decile are left out of the index.")
+    assert deprivation_text(_sii(3), suppress=False).endswith("; 3 referrals without an IMD decile are left out "
                                                               "of the index.")
     assert deprivation_text(_sii()).startswith("From IMD quintile 1 to 3, the slope index of inequality is 30.0 "
                                                "percentage points")
@@ -96,9 +96,10 @@ def test_deprivation_text_suppresses_the_count_left_out():
 
 def test_improvement_text_rounds_the_count_when_suppressed():
     r = sii_from_groups([1, 2], [0.2, 0.4], [341, 342], variances=[0.0005, 0.0007])
-    assert improvement_text(r).startswith("Of about 685 paired ReQoL-10 totals with an IMD decile, 30.0% show a "
-                                          "reliable improvement. For that share, from IMD quintile 1 to 2,")
-    assert improvement_text(r, suppress=False, measure="DIALOG means").startswith("Of 683 paired DIALOG means")
+    assert improvement_text(r).startswith("Of about 685 eligible referrals with a paired ReQoL-10 total and an IMD "
+                                          "decile, 30.0% show a reliable improvement. For that share, from IMD "
+                                          "quintile 1 to 2,")
+    assert improvement_text(r, suppress=False, measure="DIALOG means").startswith("Of 683 eligible referrals with a paired DIALOG means")
 
 
 def test_methods_text_options():
@@ -116,7 +117,7 @@ def test_register_table_headings_and_words():
     assert t.columns.tolist() == ["Benefit", "Owner", "Status", "Baseline", "Target", "Latest value", "Mean",
                                   "Variation", "Assurance"]
     assert t["Variation"].tolist() == ["Improvement", "Concern", "Improvement"]
-    assert t["Assurance"].tolist() == ["Target consistently missed", "Target met by chance", "no target"]
+    assert t["Assurance"].tolist() == ["Target consistently missed", "Target hit and miss", "no target"]
 
 
 def test_its_table():

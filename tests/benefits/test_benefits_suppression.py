@@ -91,7 +91,10 @@ def test_figure_when_every_team_is_small():
 def test_caption_says_how_many_are_not_shown():
     r = funnel(TEAMS, by="team")
     text = funnel_caption(r, unit="teams", suppress=True)
-    assert text.startswith(r.text(unit="teams"))
+    # plain words, no statistics jargon: the counts in words, the over-dispersion explained (r.text() has phi, tau²)
+    assert text.startswith("Across 7 teams the overall rate is 21.6%. One team lies outside the 99.8% limits and no "
+                           "more outside the 95% limits. The limits are widened because the teams differ more than "
+                           "chance alone would make them (over-dispersion).")
     assert text.endswith("2 teams with a count of 1 to 4 are not shown (small-number suppression); "
                          "the limits use every team.")
     assert "not shown" not in funnel_caption(r, suppress=False)

@@ -25,7 +25,7 @@ def test_notebook_runs_and_writes_tables(tmp_path):
     assert "Facilitators and barriers by domain" in text and "Agreement between coders" in text
     # the summary quotes the key numbers; no code, warnings or raw reprs reach the report
     assert "<strong>80 codes</strong>" in text and "<strong>4 strong barriers</strong>" in text
-    assert "8 of the 15 constructs rated in both groups distinguish" in text
+    assert "Eight of the 15 constructs rated in both groups distinguish" in text
     for raw in ("Traceback", "Warning", "dtype", "DataFrame", "<Axes", "Figure size", "[[", ">nan<", ">NaN<", "<NA>"):
         assert raw not in text, raw
     # the Word version has the same content: real tables with labelled headers, and the figures

@@ -27,10 +27,12 @@ def test_report_is_a_result_with_the_construct_summary(report):
     assert report.summary() is report.table
     # the sample's figures (as the notebook test reads them in the HTML report)
     text = report.text(markdown=True)
-    assert text.startswith("The coding holds **80 codes** on 49 excerpts from 3 kinds of contact across **4 cases**")
+    # numbers of ten or fewer in words where a sentence needs them (cscs_eval.reporting.plain)
+    assert text.startswith("The coding holds **80 codes** on 49 excerpts from three kinds of contact across "
+                           "**four cases**, touching **39 CFIR constructs** in all five domains.")
     assert "**4 strong barriers**" in text and "**" not in report.text()
-    assert "8 constructs distinguished the high from the low implementation cases (3 strongly)." in text
-    assert report.distinguishing_text().startswith("8 of the 15 constructs rated in both groups distinguish")
+    assert "Eight constructs distinguished the high from the low implementation cases (3 strongly)." in text
+    assert report.distinguishing_text().startswith("Eight of the 15 constructs rated in both groups distinguish")
 
 
 def test_agreement_table_leaves_out_statistics_on_too_few_ratings(report):

@@ -83,7 +83,7 @@ def test_docx_reads_back_with_word_styles(tmp_path, evil):
     path = render(read_report(SAMPLE / "2024-02-lightning-report-3.md"), out=tmp_path / "r.docx")
     doc = docx.Document(str(path))
     styles = [(p.style.name, p.text) for p in doc.paragraphs]
-    assert ("Title", "Lightning Report 3: all community teams trained") in styles
+    assert ("Title", "Lightning Report 3: training under way") in styles
     assert [t for s, t in styles if s == "Heading 1"] == ["Summary", "Plus: what is working",
                                                            "Delta: what needs to change", "Insights"]
     bullets = [t for s, t in styles if s == "List Bullet"]
@@ -92,7 +92,7 @@ def test_docx_reads_back_with_word_styles(tmp_path, evil):
     table = doc.tables[0]
     assert [r.cells[0].text for r in table.rows] == ["Period", "Date", "Contacts", "Data collection"]
     assert table.rows[1].cells[1].text == "22 February 2024"
-    assert doc.core_properties.title == "Lightning Report 3: all community teams trained"
+    assert doc.core_properties.title == "Lightning Report 3: training under way"
     # script in notes is plain text in Word
     path = render(evil, out=tmp_path / "evil.docx")
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)

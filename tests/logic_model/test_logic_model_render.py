@@ -92,10 +92,17 @@ def test_figure_reads_in_black_and_white(model):
     fig = draw(model)
     styles = {p.get_gid(): (p.get_linestyle(), p.get_linewidth()) for p in fig.axes[0].patches if p.get_gid()}
     assert styles["box-D1"][0] == "--" and styles["box-D5"][0] == "-"   # barrier dashed, facilitator solid
-    assert styles["box-D1"][1] > styles["box-D2"][1]                     # strong thicker than weak
+    assert styles["box-D1"][1] > styles["box-D3"][1]                     # strong thicker than mixed (weak)
+    assert styles["box-D3"][0] == ":"                                    # mixed dotted
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert any(t.startswith("−− IT infrastructure") for t in texts) and any(t.startswith("++ Relative") for t in texts)
-    assert {"Determinants (CFIR)", "Mechanisms", "Outcomes", "Implementation", "Service", "Clinical"} <= set(texts)
+    box_text = {}
+    for t in fig.axes[0].texts:
+        if (t.get_gid() or "").startswith("text-"):
+            box_text.setdefault(t.get_gid().rsplit("-", 1)[0], []).append(t.get_text())
+    assert " ".join(box_text["text-D1"]).startswith("−− IT infrastructure")
+    assert " ".join(box_text["text-D6"]).startswith("++ Relative")
+    headings = {line for t in texts for line in t.split("\n")}
+    assert {"Determinants", "(CFIR)", "Mechanisms", "Outcomes", "Implementation", "Service", "Clinical"} <= headings
     labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "link-label"]
     assert {"1", "2", "3", "4", "5", "6", "7"} <= {n for lbl in labels for n in lbl.split(",")}
 
@@ -117,7 +124,7 @@ def test_to_table(model):
     df = to_table(model)
     assert list(df.columns) == ["Link", "Determinant", "Strategy", "Mechanism", "Implementation outcomes",
                                 "Service outcomes", "Clinical outcomes"]
-    assert df["Link"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert df["Link"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
     first = df.iloc[0]
     assert first["Determinant"] == ("IT infrastructure: the new electronic record that PROMs depend on was delayed "
                                     "(III.A.2; strong barrier, −−)")
@@ -143,7 +150,8 @@ def evil_model():
 
 def test_html_escapes_every_text_from_the_file():
     html = render(evil_model(), to="html")
-    assert "<script>" not in html and "<b>bold</b>" not in html
+    # The page's one script is its own zoom control; nothing from the file becomes markup.
+    assert html.count("<script>") == 1 and "<script>alert" not in html and "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(" in html
     assert html.count("data:image/svg+xml;base64,") == 1
 
@@ -157,7 +165,7 @@ def test_markdown_escapes_markup_and_pipes(model):
     assert len(cells) == 7  # seven columns: no escaped pipe split a cell
     sample = render(model, to="md")
     assert "| Link | Determinant |" in sample and "Proctor's implementation outcomes" in sample
-    assert sample.count("\n| ") == 1 + 7 + 1 + 6  # links header, 7 links, strategies header, 6 strategies
+    assert sample.count("\n| ") == 1 + 8 + 1 + 6  # links header, 8 links, strategies header, 6 strategies
 
 
 def test_word_document_reads_back(model, tmp_path):
@@ -207,7 +215,7 @@ def test_svg_has_no_script_from_text():
 
 def test_user_edited_template_is_used(model, tmp_path):
     (tmp_path / "logic_model.md.j2").write_text("Custom {{ title | md }} with {{ rows | length }} links\n")
-    assert render(model, to="md", template_dir=tmp_path) == f"Custom {model.title} with 7 links\n"
+    assert render(model, to="md", template_dir=tmp_path) == f"Custom {model.title} with 8 links\n"
 
 
 @pytest.mark.browser
@@ -231,3 +239,91 @@ def test_markdown_keeps_ampersands_readable():
     assert str(markdown_text("A&E & inpatient teams")) == "A&E & inpatient teams"
     assert str(markdown_text("typed &lt;b&gt;")) == "typed &amp;lt;b&amp;gt;"  # shown as typed by a Markdown viewer
     assert str(markdown_text("<b>x</b> | y")) == "&lt;b&gt;x&lt;/b&gt; \\| y"
+
+
+# ---------------------------------------------------------------- legible where it is printed (issue 13)
+#: Text width of a landscape A4 page with 2 cm margins (297 - 40 mm), in points: where Word and print put it.
+LANDSCAPE_TEXT_PT = (297 - 40) / 25.4 * 72
+
+
+def _svg_min_font_at_print(svg: str) -> float:
+    """The smallest text of an SVG (its text kept as text) at the size it prints across a landscape A4 page."""
+    width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1))
+    sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]  # px = pt: the viewBox is in points
+    assert sizes, "the figure's text is kept as text, not paths"
+    return min(sizes) * LANDSCAPE_TEXT_PT / width
+
+
+def test_html_figure_is_zoomable_svg_with_text_of_8_points_at_the_printed_width(model):
+    import base64
+
+    html = render(model, to="html")
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert len(uris) >= 1 and 'data-zoom="in"' in html
+    for uri in uris:
+        assert _svg_min_font_at_print(base64.b64decode(uri).decode("utf-8")) >= 8.0
+
+
+def _fonts(fig) -> list:
+    return [t.get_fontsize() for t in fig.axes[0].texts]
+
+
+def test_word_figure_is_placed_at_its_drawn_size_so_no_text_is_under_8_points(model, tmp_path):
+    from docx import Document
+
+    from cscs_eval.logic_model._draw import draw_pages
+
+    path = render(model, to="docx", out=tmp_path / "irlm.docx")
+    doc = Document(str(path))
+    pages = draw_pages(model)
+    assert len(doc.inline_shapes) == len(pages)
+    for shape, (fig, _) in zip(doc.inline_shapes, pages):
+        drawn_in = fig.get_size_inches()[0]
+        scale = shape.width / 914400 / drawn_in  # the picture's width in the Word XML (EMU) over its drawn width
+        assert scale >= 0.999 and min(_fonts(fig)) * scale >= 8.0
+    assert doc.sections[0].page_width > doc.sections[0].page_height, "a landscape page"
+    # Every run whose size the Word XML sets is 8 points or more (w:sz is in half points).
+    sizes = [int(v) for v in re.findall(r'<w:sz w:val="(\d+)"/>', doc.element.xml)]
+    assert sizes and min(sizes) >= 16
+
+
+def test_a_model_too_big_for_one_page_is_shortened_then_split_and_stays_legible():
+    from cscs_eval.logic_model._draw import PAGE_HEIGHT_IN, draw_pages
+
+    n = 14
+    big = LogicModel.from_dict({
+        "determinants": [{"id": f"D{i}", "label": f"Determinant {i}: something that held the work back in team {i}",
+                          "construct": "III.A.2", "valence": "--"} for i in range(n)],
+        "strategies": [{"id": f"S{i}", "label": "Conduct educational meetings", "local": False} for i in range(n)],
+        "mechanisms": [{"id": f"M{i}", "label": f"Mechanism {i} by which the strategy works, in a sentence"}
+                       for i in range(n)],
+        "outcomes": {"implementation": [{"id": f"O{i}", "name": "Adoption", "label": f"outcome {i}"}
+                                        for i in range(n)]},
+        "links": [{"determinant": f"D{i}", "strategy": f"S{i}", "mechanism": f"M{i}", "outcomes": [f"O{i}"]}
+                  for i in range(n)]})
+    pages = draw_pages(big)
+    assert len(pages) >= 2, "split over several figures"
+    assert sorted(x for _, numbers in pages for x in numbers) == list(range(1, n + 1)), "every link once"
+    for fig, _ in pages:
+        assert fig.get_size_inches()[1] <= PAGE_HEIGHT_IN and min(_fonts(fig)) >= 8.0
+    with pytest.raises(UsageError, match="fontsize must be at least 8"):
+        draw_pages(big, fontsize=6)
+
+
+def test_the_evaluation_report_shows_the_logic_model_legibly(demo_reports):
+    """The demo's evaluation: the logic model as a full-width zoomable SVG in HTML and on a landscape page at
+    its drawn size in Word, its smallest text 8 points or more in both."""
+    import base64
+
+    from docx import Document
+
+    code, out = demo_reports
+    html = (out / "implementation_evaluation" / "implementation_evaluation.html").read_text(encoding="utf-8")
+    figure = re.search(r"<figure class='zoomable wide'>.*?src='data:image/svg\+xml;base64,([^']+)'", html, re.S)
+    assert figure, "a wide, zoomable SVG figure"
+    assert _svg_min_font_at_print(base64.b64decode(figure.group(1)).decode("utf-8")) >= 8.0
+    doc = Document(str(out / "implementation_evaluation" / "implementation_evaluation.docx"))
+    landscape = [s for s in doc.sections if s.page_width > s.page_height]
+    assert landscape, "the logic model has a landscape page"
+    widths = [shape.width / 914400 for shape in doc.inline_shapes]
+    assert any(abs(w - 9.9) < 0.01 for w in widths), "placed at its drawn width (9.9 inches), so at 8 points or more"

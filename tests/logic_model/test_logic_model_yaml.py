@@ -48,8 +48,8 @@ def test_sample_reads_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = read_logic_model(SAMPLE)
-    assert len(model.determinants) == 6 and len(model.links) == 7
-    assert {d.valence for d in model.determinants} == {"barrier", "facilitator"}
+    assert len(model.determinants) == 7 and len(model.links) == 8
+    assert {d.valence for d in model.determinants} == {"barrier", "facilitator", "mixed"}
     assert [s.eric for s in model.strategies][:3] == ["Develop and organize quality monitoring systems",
                                                        "Tailor strategies", "Conduct educational meetings"]
     assert model.strategies[-1].is_local and model.strategies[-1].declared_local

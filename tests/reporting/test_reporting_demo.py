@@ -11,13 +11,8 @@ from cscs_eval.reporting.demo import demo_notebooks
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "reports" / "demo"
-    (out).mkdir(parents=True)
-    (out / ".cscs-eval-demo").write_text("")  # an earlier demo's folder, which a new demo may replace
-    (out / "stale.html").write_text("from an earlier demo")
-    code = main(["demo", "--out", str(out)])
-    return code, out
+def demo(demo_reports):
+    return demo_reports  # one demo run for every test that reads it (tests/conftest.py)
 
 
 def test_demo_writes_every_report_and_an_index(demo):

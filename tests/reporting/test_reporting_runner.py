@@ -36,7 +36,7 @@ def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp
     result = run_notebook(nb, out_dir=tmp_path / "out", parameters={"data_path": str(data), "team": "North"},
                           to=("html", "docx"))
     html = result.html.read_text()
-    assert "<h1>A small report</h1>" in html
+    assert "<h1>A small report: North</h1>" in html, "one team's report names its team in the title"
     assert 'href="#results"' in html, "contents list links the sections"
     assert "There are <strong>4 rows</strong> for North" in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
@@ -48,12 +48,16 @@ def test_report_has_content_parameters_and_checksums(notebook_factory, data, tmp
     assert digest in html and "cscs-eval 0.1.0" in html
     executed = nbformat.read(result.notebook, as_version=4)
     assert executed.metadata["cscs_eval"]["parameters"]["team"] == "North"
+    assert "<th scope=\"row\">One team</th><td>North</td>" in html, "parameters labelled from their help"
     doc = Document(result.docx)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "A small report" in text and "Figure 1. A rising line." in text
+    assert "A small report: North" in text and "Figure 1. A rising line." in text and "Source: test data" in text
     headers = [t.rows[0].cells[0].text for t in doc.tables]
-    assert headers[0] == "Parameter" and "Team" in headers
-    assert ["team", "North"] in [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert headers[0] == "Team", "the report's content comes first"
+    assert headers[-2:] == ["Parameter", "Parameter"], "parameters and data files in the appendix at the end"
+    assert text.index("Appendix: about this run") > text.index("Figure 1. A rising line.")
+    assert ["One team", "North", "team"] in [[c.text for c in row.cells] for row in doc.tables[-2].rows]
+    assert digest[:32] in doc.tables[-1].rows[1].cells[2].text
     assert len(doc.inline_shapes) == 1
 
 
@@ -208,3 +212,51 @@ def test_for_each_values_that_slug_alike_get_their_own_folders(notebook_factory,
                                   progress=False, max_workers=1)
     folders = sorted(r.out_dir.name for r in results)
     assert folders == ["North-South", "North-South-2"] and all(r.ok for r in results)
+
+
+def _trust_template(path):
+    """A trust's Word template: its own fonts and colours, 25 mm margins, and no Caption style of its own."""
+    from docx.shared import Mm, RGBColor
+
+    doc = Document()
+    doc.styles["Heading 1"].font.name = "Georgia"
+    doc.styles["Heading 1"].font.color.rgb = RGBColor(0x7C, 0x28, 0x55)
+    doc.styles["Normal"].font.name = "Garamond"
+    caption = doc.styles["Caption"].element
+    caption.getparent().remove(caption)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(25))
+    doc.add_paragraph("Template body text that must not appear in a report")
+    doc.save(str(path))
+    return path
+
+
+def test_a_trusts_reference_template_styles_the_word_report(notebook_factory, data, tmp_path):
+    from docx.shared import Mm
+
+    template = _trust_template(tmp_path / "trust.docx")
+    wide = ("import pandas as pd\nfrom cscs_eval.reporting import show_table\n"
+            "show_table(pd.DataFrame({f'Column {i}': ['Brookmoor CMHT'] for i in range(14)}), caption='Wide.')")
+    nb = notebook_factory("report.ipynb", PARAMS, "#md ## Results", SHOW, "#md ## A wide table", wide)
+    result = run_notebook(nb, out_dir=tmp_path / "out", parameters={"data_path": str(data)},
+                          reference_docx=template)  # implies a Word version
+    doc = Document(result.docx)
+    assert doc.styles["Heading 1"].font.name == "Georgia" and doc.styles["Normal"].font.name == "Garamond"
+    assert "Caption" in [s.name for s in doc.styles], "a style the template lacks is added"
+    assert "Template body text" not in "\n".join(p.text for p in doc.paragraphs)
+    assert all(abs(s.left_margin - Mm(25)) < Mm(0.5) for s in doc.sections), "the template's margins, every section"
+    assert any(s.page_width > s.page_height for s in doc.sections), "the wide table turned its page"
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index("A wide table") < headings.index("Appendix: about this run")
+
+
+def test_reference_docx_must_be_a_word_file(notebook_factory, data, tmp_path, capsys):
+    nb = notebook_factory("report.ipynb", PARAMS, "x = 1")
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--reference-docx", str(data),
+                 "--out", str(tmp_path / "a")]) == 2
+    assert "--reference-docx must be a Word .docx file" in capsys.readouterr().err
+    assert main(["run", str(nb), "-p", "data_path", str(data), "--reference-docx", str(tmp_path / "gone.docx"),
+                 "--out", str(tmp_path / "b")]) == 1
+    assert "reference Word template not found" in capsys.readouterr().err
