@@ -201,7 +201,8 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
         raise
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: zip, XML and Arrow parsers raise many kinds
         kind = {"excel": "Excel workbook (.xlsx)", "parquet": "Parquet file"}.get(fmt, f"{fmt.upper()} file")
-        raise InputError(f"not a readable {kind}: {type(exc).__name__}: {exc}; check that it is complete and "
+        said = " ".join(str(exc).split())  # openpyxl's messages run over several lines; an error is one
+        raise InputError(f"not a readable {kind}: {type(exc).__name__}: {said}; check that it is complete and "
                          "really of that type", file=path) from None
     _check_header(header, where)
     df.columns = _machine_names([normalise_column(c) for c in df.columns], labelled, keep=required)
@@ -744,13 +745,13 @@ def _yaml_loader():
                 self._aliases += 1
                 if self._aliases > YAML_MAX_ALIASES:
                     raise _YamlLimit(f"more than {YAML_MAX_ALIASES} YAML aliases (*name); write the values out "
-                                     "(the limit keeps a small file from expanding without end)",
-                                     self.peek_event().start_mark)
+                                     "(the limit keeps a small file from expanding without end), or raise "
+                                     "cscs_eval.io.YAML_MAX_ALIASES", self.peek_event().start_mark)
             self._depth += 1
             try:
                 if self._depth > YAML_MAX_DEPTH:
-                    raise _YamlLimit(f"YAML nested more than {YAML_MAX_DEPTH} levels deep",
-                                     self.peek_event().start_mark)
+                    raise _YamlLimit(f"YAML nested more than {YAML_MAX_DEPTH} levels deep; flatten it, or raise "
+                                     "cscs_eval.io.YAML_MAX_DEPTH", self.peek_event().start_mark)
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
@@ -808,23 +809,30 @@ def _parse_yaml(text: str, file, first_line: int, *, nodes: bool):
     if len(text.encode("utf-8", "surrogatepass")) > YAML_MAX_BYTES:
         raise InputError(f"YAML larger than {YAML_MAX_BYTES:,} bytes; split it, or raise "
                          "cscs_eval.io.YAML_MAX_BYTES if it really is this big", file=file)
-    loader = _yaml_loader()(text)
+    loader = None
     try:
+        loader = _yaml_loader()(text)  # the reader checks characters as it starts: a NUL is an error here
         return loader.get_single_node() if nodes else loader.get_single_data()
     except _YamlLimit as exc:
         message = exc.message.replace("{first}", str(where(exc.first)))
         raise InputError(f"not accepted: {message}", file=file, row=where(exc.mark)) from None
     except yaml.MarkedYAMLError as exc:
         raise InputError(f"not valid YAML: {exc.problem}", file=file, row=where(exc.problem_mark)) from None
+    except yaml.reader.ReaderError as exc:  # a control character (a vertical tab pasted from Word) or a NUL
+        line = text[:exc.position].count("\n") + first_line
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(f"not valid YAML: a control character (U+{code:04X}) cannot be written in YAML; delete "
+                         "it", file=file, row=line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=file) from None
+        raise InputError(f"not valid YAML: {' '.join(str(exc).split())}", file=file) from None
     except (ValueError, TypeError, OverflowError) as exc:
         # PyYAML's own constructors raise these for values that look typed but are not, e.g. a
         # timestamp of 2024-02-30 or 0000-01-01; say so instead of crashing.
         raise InputError(f"a value is not what it looks like ({exc}); put dates and numbers that are "
                          "not real in quotes, or correct them", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml(path):

@@ -15,6 +15,7 @@ import base64
 import io
 from pathlib import Path
 
+from cscs_eval.io import xml_safe
 from cscs_eval.logic_model._model import LogicModel
 
 FORMATS = ("svg", "png", "html", "md", "docx")
@@ -185,7 +186,7 @@ def _docx(model: LogicModel, *, figure: bool = True, reference=None):
     from cscs_eval.reporting import word
 
     doc = word.new_document(reference, landscape=True)
-    doc.add_heading(model.title, level=1)
+    doc.add_heading(xml_safe(model.title), level=1)  # Word cannot hold control characters
     if figure:
         from cscs_eval.logic_model._draw import draw_pages
 
@@ -197,9 +198,9 @@ def _docx(model: LogicModel, *, figure: bool = True, reference=None):
                             caption=f"Figure{part}: Implementation Research Logic Model. Numbers on the arrows are "
                                     "the links in the table below.")
     if model.intervention:
-        doc.add_paragraph(f"Intervention: {model.intervention}")
+        doc.add_paragraph(xml_safe(f"Intervention: {model.intervention}"))
     if model.description:
-        doc.add_paragraph(model.description)
+        doc.add_paragraph(xml_safe(model.description))
     doc.add_heading("Links", level=2)
     table = to_table(model)
     word.add_table(doc, list(table.columns), [list(r) for r in table.astype(str).itertuples(index=False)])

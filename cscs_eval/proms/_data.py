@@ -117,7 +117,11 @@ def _finish_problems(parts) -> pd.DataFrame:
 def problems_message(problems: pd.DataFrame, *, what="problem", hint="") -> str:
     """A readable message quoting the first problems, one per line."""
     n = len(problems)
-    lines = [f"{n} {what}{'s' if n != 1 else ''} found{hint}:"]
+    if n == 1:  # one problem: one line, as any other error
+        rec = next(problems.itertuples())
+        val = f" (value {rec.value!r})" if rec.value != "" else ""
+        return f"1 {what} found{hint}: row {rec.row}, column '{rec.column}': {rec.problem}{val}"
+    lines = [f"{n} {what}s found{hint}:"]
     for rec in problems.head(MESSAGE_PROBLEMS).itertuples():
         val = f" (value {rec.value!r})" if rec.value != "" else ""
         lines.append(f"  row {rec.row}, column '{rec.column}': {rec.problem}{val}")

@@ -200,7 +200,10 @@ def measure_registry(*, extra=None) -> dict:
             continue
         p = Path(item)
         if p.is_dir():
-            for f in sorted(p.glob("*.y*ml")):
+            files = sorted(p.glob("*.y*ml"))
+            if not files:
+                raise UsageError(f"{p}: the measures folder holds no measure files (*.yaml)")
+            for f in files:
                 m = _read(f)
                 registry[m.key] = m
         elif p.exists():

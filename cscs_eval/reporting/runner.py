@@ -270,6 +270,16 @@ def _check_reference(path) -> Path:
         raise UsageError(f"--reference-docx must be a Word .docx file, got {path}")
     if not path.is_file():
         raise InputError("reference Word template not found", file=path)
+    import zipfile
+
+    try:  # a .docx is a ZIP holding word/document.xml; anything else would fail only after the notebook ran
+        with zipfile.ZipFile(path) as zf:
+            is_docx = "word/document.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        is_docx = False
+    if not is_docx:
+        raise InputError("not a Word document (.docx) that can be used as a template; save it from Word as "
+                         "'Word Document (.docx)'", file=path)
     return path
 
 

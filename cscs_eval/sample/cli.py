@@ -16,12 +16,10 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     from pathlib import Path
 
-    from cscs_eval.errors import UsageError
+    from cscs_eval.reporting.runner import check_out_dir
     from cscs_eval.sample import SEED, generate
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: the output folder is a file; give a folder name with --out")
+    out = check_out_dir(Path(args.out))  # not a file, not the root or home folder
     written = generate(out, seed=SEED if args.seed is None else args.seed)
     for path in written:
         print(path)
