@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 KERNEL := cscs-eval
 
-.PHONY: demo test lab bench sample-data clean
+.PHONY: demo test fuzz lab bench sample-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(VENV)/.installed-dev
 	$(MAKE) --no-print-directory $(VENV)/.kernel
 	$(BIN)/python -m pytest --doctest-modules --nbval-lax --nbval-kernel-name $(KERNEL) \
 		--nbval-cell-timeout 600 cscs_eval tests notebooks
+
+# The readers' fuzz tests (tests/fuzz) with 5,000 examples each instead of make test's 100.
+fuzz: $(VENV)/.installed-dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -p no:randomly tests/fuzz
 
 lab: $(VENV)/.installed-lab
 	$(MAKE) --no-print-directory $(VENV)/.kernel

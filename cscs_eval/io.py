@@ -22,7 +22,7 @@ __all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "table_path", "Ta
            "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
            "check_writable", "row_number", "normalise_column", "column_key", "table_format", "output_format", "xml_safe",
            "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
-           "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH"]
+           "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH", "configured_limit", "raise_hint"]
 
 TABLE_FORMATS = {
     ".csv": "csv",
@@ -723,10 +723,39 @@ def write_text(text: str, path) -> Path:
 
 #: Limits on YAML the package reads (front matter, Lightning Reports, logic models, aliases,
 #: measures, rules, run parameters): files this size are hand-written, so anything bigger or
-#: more aliased is refused before it can take memory or time ("billion laughs").
+#: more aliased is refused before it can take memory or time ("billion laughs"). Raise one in
+#: Python (``cscs_eval.io.YAML_MAX_BYTES = ...``) or for the command line with the environment
+#: variable of the same name after ``CSCS_EVAL_`` (``CSCS_EVAL_YAML_MAX_BYTES=5000000``).
 YAML_MAX_BYTES = 1_000_000
 YAML_MAX_ALIASES = 20
 YAML_MAX_DEPTH = 40
+
+
+def configured_limit(name: str, default: int) -> int:
+    """A resource limit: the environment variable ``CSCS_EVAL_<name>`` if set, else ``default`` (the
+    module's constant, read when called so Python users can change it).
+
+    Examples
+    --------
+    >>> configured_limit("YAML_MAX_DEPTH", YAML_MAX_DEPTH)
+    40
+    """
+    variable = f"CSCS_EVAL_{name}"
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UsageError(f"{variable} must be a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def raise_hint(name: str, python: str) -> str:
+    """How to raise the limit ``name``: the environment variable, and ``python`` (where it lives in Python)."""
+    return f"raise the limit with the environment variable CSCS_EVAL_{name}=N (in Python, {python})"
 
 
 def _yaml_loader():
@@ -739,19 +768,23 @@ def _yaml_loader():
             super().__init__(stream)
             self._aliases = 0
             self._depth = 0
+            self._max_aliases = configured_limit("YAML_MAX_ALIASES", YAML_MAX_ALIASES)
+            self._max_depth = configured_limit("YAML_MAX_DEPTH", YAML_MAX_DEPTH)
 
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 self._aliases += 1
-                if self._aliases > YAML_MAX_ALIASES:
-                    raise _YamlLimit(f"more than {YAML_MAX_ALIASES} YAML aliases (*name); write the values out "
-                                     "(the limit keeps a small file from expanding without end), or raise "
-                                     "cscs_eval.io.YAML_MAX_ALIASES", self.peek_event().start_mark)
+                if self._aliases > self._max_aliases:
+                    raise _YamlLimit(f"more than {self._max_aliases} YAML aliases (*name); write the values out "
+                                     "(the limit keeps a small file from expanding without end), or "
+                                     + raise_hint("YAML_MAX_ALIASES", "cscs_eval.io.YAML_MAX_ALIASES"),
+                                     self.peek_event().start_mark)
             self._depth += 1
             try:
-                if self._depth > YAML_MAX_DEPTH:
-                    raise _YamlLimit(f"YAML nested more than {YAML_MAX_DEPTH} levels deep; flatten it, or raise "
-                                     "cscs_eval.io.YAML_MAX_DEPTH", self.peek_event().start_mark)
+                if self._depth > self._max_depth:
+                    raise _YamlLimit(f"YAML nested more than {self._max_depth} levels deep; flatten it, or "
+                                     + raise_hint("YAML_MAX_DEPTH", "cscs_eval.io.YAML_MAX_DEPTH"),
+                                     self.peek_event().start_mark)
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
@@ -806,9 +839,10 @@ def _parse_yaml(text: str, file, first_line: int, *, nodes: bool):
     def where(mark):
         return None if mark is None else mark.line + first_line
 
-    if len(text.encode("utf-8", "surrogatepass")) > YAML_MAX_BYTES:
-        raise InputError(f"YAML larger than {YAML_MAX_BYTES:,} bytes; split it, or raise "
-                         "cscs_eval.io.YAML_MAX_BYTES if it really is this big", file=file)
+    max_bytes = configured_limit("YAML_MAX_BYTES", YAML_MAX_BYTES)
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise InputError(f"YAML larger than {max_bytes:,} bytes; split it, or if it really is this big, "
+                         + raise_hint("YAML_MAX_BYTES", "cscs_eval.io.YAML_MAX_BYTES"), file=file)
     loader = None
     try:
         loader = _yaml_loader()(text)  # the reader checks characters as it starts: a NUL is an error here
@@ -825,11 +859,14 @@ def _parse_yaml(text: str, file, first_line: int, *, nodes: bool):
                          "it", file=file, row=line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {' '.join(str(exc).split())}", file=file) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        # PyYAML's own constructors raise these for values that look typed but are not, e.g. a
-        # timestamp of 2024-02-30 or 0000-01-01; say so instead of crashing.
-        raise InputError(f"a value is not what it looks like ({exc}); put dates and numbers that are "
-                         "not real in quotes, or correct them", file=file) from None
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError) as exc:
+        # PyYAML's own constructors raise these for values that look typed but are not: a timestamp of
+        # 2024-02-30 or 0000-01-01 (ValueError), an empty '!!bool' (KeyError) or '!!int' (IndexError).
+        detail = str(exc) if isinstance(exc, (ValueError, TypeError, OverflowError)) else \
+            f"{type(exc).__name__} {exc}"
+        raise InputError(f"a value is not what it looks like ({' '.join(detail.split())}); put dates and "
+                         "numbers that are not real in quotes, and give a tag such as !!int only to a value of "
+                         "its type", file=file) from None
     finally:
         if loader is not None:
             loader.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,9 +11,12 @@ import nbformat
 import pytest
 from hypothesis import settings
 
-# Property tests check values, not speed: no per-example deadline on a shared 2-core machine.
-settings.register_profile("cscs-eval", deadline=None, print_blob=True)
-settings.load_profile("cscs-eval")
+# Property tests check values, not speed: no per-example deadline on a shared 2-core machine. "ci" (the default)
+# runs Hypothesis's usual 100 examples a test; "fuzz" (HYPOTHESIS_PROFILE=fuzz, as `make fuzz` sets it) runs
+# 5,000 a test, for the fuzz tests of tests/fuzz (about 20 minutes).
+settings.register_profile("ci", deadline=None, print_blob=True, max_examples=100)
+settings.register_profile("fuzz", deadline=None, print_blob=True, max_examples=5_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 

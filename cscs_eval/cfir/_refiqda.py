@@ -86,7 +86,8 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 #: What an imported ``.qdpx`` may hold. ``member_bytes`` is the largest member read, uncompressed. REFI allows
 #: 2**31 - 1 bytes, but an interview's text is a few hundred kB. ``total_bytes`` is the most read from one archive,
 #: and ``members`` is the most entries an archive may list. Change an entry (``cscs_eval.cfir.QDPX_LIMITS[
-#: "member_bytes"] = ...``) to read a bigger project.
+#: "member_bytes"] = ...``), or on the command line set ``CSCS_EVAL_QDPX_MEMBER_BYTES`` (``_TOTAL_BYTES``,
+#: ``_MEMBERS``), to read a bigger project.
 QDPX_LIMITS = {"member_bytes": 50 * 1024 * 1024, "total_bytes": 200 * 1024 * 1024, "members": 10_000}
 
 #: The source variable that names a source's case: the link that survives QualCoder.
@@ -400,7 +401,18 @@ def export_qdpx(coding, path, *, name="CFIR coding", case_variables=True, case_c
 # Reading an untrusted .qdpx
 # --------------------------------------------------------------------------------------------
 
-_RAISE = "; split the project, or raise cscs_eval.cfir.QDPX_LIMITS[{key!r}] if it really is this big"
+def _limit(key: str) -> int:
+    """``QDPX_LIMITS[key]``, or the environment variable ``CSCS_EVAL_QDPX_<KEY>`` (how a command raises it)."""
+    from cscs_eval.io import configured_limit
+
+    return configured_limit(f"QDPX_{key.upper()}", QDPX_LIMITS[key])
+
+
+def _raise(key: str) -> str:
+    from cscs_eval.io import raise_hint
+
+    hint = raise_hint(f"QDPX_{key.upper()}", f"cscs_eval.cfir.QDPX_LIMITS[{key!r}]")
+    return f"; split the project, or if it really is this big, {hint}"
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
             zipfile.ZIP_LZMA: "lzma"}
 
@@ -435,9 +447,9 @@ class _Archive:
     def __init__(self, path):
         self.path = path
         listed = _listed_members(path)
-        if listed is not None and listed > QDPX_LIMITS["members"]:
-            raise InputError(f"the archive lists {listed:,} members; at most {QDPX_LIMITS['members']:,} are read"
-                             + _RAISE.format(key="members"), file=path)
+        if listed is not None and listed > _limit("members"):
+            raise InputError(f"the archive lists {listed:,} members; at most {_limit('members'):,} are read"
+                             + _raise("members"), file=path)
         try:
             self.zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError,
@@ -447,10 +459,10 @@ class _Archive:
         except OSError as exc:
             raise InputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
         infos = self.zf.infolist()
-        if len(infos) > QDPX_LIMITS["members"]:
+        if len(infos) > _limit("members"):
             self.zf.close()
-            raise InputError(f"the archive has {len(infos):,} members; at most {QDPX_LIMITS['members']:,} are read"
-                             + _RAISE.format(key="members"), file=path)
+            raise InputError(f"the archive has {len(infos):,} members; at most {_limit('members'):,} are read"
+                             + _raise("members"), file=path)
         self.members = {}
         for info in infos:
             name = info.filename
@@ -475,7 +487,7 @@ class _Archive:
 
     def read(self, name) -> bytes:
         info, path = self.members[name], self.path
-        limit = QDPX_LIMITS["member_bytes"]
+        limit = _limit("member_bytes")
         if info.flag_bits & 0x1:
             raise InputError(f"ZIP member {name!r} is encrypted (password-protected); export the project again "
                              "without a password", file=path)
@@ -485,7 +497,7 @@ class _Archive:
                              "with ordinary ZIP compression", file=path)
         if info.file_size > limit:
             raise InputError(f"refusing ZIP member {name!r}: {info.file_size:,} bytes uncompressed is over the "
-                             f"{limit:,}-byte limit" + _RAISE.format(key="member_bytes"), file=path)
+                             f"{limit:,}-byte limit" + _raise("member_bytes"), file=path)
         out = io.BytesIO()
         try:
             with self.zf.open(info) as fh:  # in chunks, so a lying header cannot make us inflate past the limit
@@ -493,7 +505,7 @@ class _Archive:
                     out.write(chunk)
                     if out.tell() > limit:
                         raise InputError(f"refusing ZIP member {name!r}: it expands beyond the {limit:,}-byte limit"
-                                         + _RAISE.format(key="member_bytes"), file=path)
+                                         + _raise("member_bytes"), file=path)
         except InputError:
             raise
         except zipfile.BadZipFile as exc:
@@ -511,10 +523,9 @@ class _Archive:
             raise InputError(f"ZIP member {name!r} holds {len(data):,} bytes but its header says "
                              f"{info.file_size:,}; the archive is damaged, ask for a fresh export", file=path)
         self.read_bytes += len(data)
-        if self.read_bytes > QDPX_LIMITS["total_bytes"]:
-            raise InputError(f"refusing the archive: it expands beyond the {QDPX_LIMITS['total_bytes']:,}-byte "
-                             "limit on everything read from one project" + _RAISE.format(key="total_bytes"),
-                             file=path)
+        if self.read_bytes > _limit("total_bytes"):
+            raise InputError(f"refusing the archive: it expands beyond the {_limit('total_bytes'):,}-byte "
+                             "limit on everything read from one project" + _raise("total_bytes"), file=path)
         return data
 
 

@@ -33,8 +33,10 @@ class Parameter:
 FILE_SUFFIXES = ("_path", "_paths")
 #: Limits on what one report's checksums read from a folder parameter: a folder of notes is
 #: tens of files; a parameter naming /usr or /proc by mistake must not hash for minutes.
+#: Raise one in Python, or with the environment variable CSCS_EVAL_MAX_HASHED_FILES / _BYTES.
 MAX_HASHED_FILES = 2_000
 MAX_HASHED_BYTES = 2_000_000_000
+_PARAMS = "cscs_eval.reporting.params."
 
 
 class IgnoredParameterWarning(CscsEvalWarning):
@@ -229,8 +231,10 @@ def resolve_parameters(notebook, *, given=(), params_file=None) -> dict:
 def file_parameters(values: dict) -> dict[str, list[Path]]:
     """Files named by input-file parameters (``*_path``, ``*_paths``): each existing file, or the
     files of an existing folder (hidden ones left out), within ``MAX_HASHED_FILES``/``_BYTES``."""
-    from cscs_eval.io import resolve_path
+    from cscs_eval.io import configured_limit, raise_hint, resolve_path
 
+    max_files = configured_limit("MAX_HASHED_FILES", MAX_HASHED_FILES)
+    max_bytes = configured_limit("MAX_HASHED_BYTES", MAX_HASHED_BYTES)
     found, n_files, n_bytes = {}, 0, 0
     for name, value in values.items():
         if not is_file_parameter(name):
@@ -246,16 +250,18 @@ def file_parameters(values: dict) -> dict[str, list[Path]]:
                 for p in sorted(path.rglob("*")):
                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
                         paths.append(p)
-                        if len(paths) + n_files > MAX_HASHED_FILES:
+                        if len(paths) + n_files > max_files:
                             raise UsageError(f"parameter '{name}' names {item}, a folder of more than "
-                                             f"{MAX_HASHED_FILES:,} files; name the files the notebook reads "
-                                             "(cscs_eval.reporting.params.MAX_HASHED_FILES is the limit)")
+                                             f"{max_files:,} files to checksum; name the files the notebook "
+                                             "reads, or "
+                                             + raise_hint("MAX_HASHED_FILES", _PARAMS + "MAX_HASHED_FILES"))
         for p in paths:
             n_bytes += p.stat().st_size
         n_files += len(paths)
-        if n_bytes > MAX_HASHED_BYTES:
-            raise UsageError(f"the input files named by the parameters hold more than {MAX_HASHED_BYTES:,} bytes "
-                             "to checksum (cscs_eval.reporting.params.MAX_HASHED_BYTES is the limit)")
+        if n_bytes > max_bytes:
+            raise UsageError(f"the input files named by the parameters hold more than {max_bytes:,} bytes "
+                             "to checksum; name only the files the notebook reads, or "
+                             + raise_hint("MAX_HASHED_BYTES", _PARAMS + "MAX_HASHED_BYTES"))
         if paths:
             found[name] = paths
     return found

@@ -26,17 +26,19 @@ class Case:
     #: A validator (``cfir validate``, ``proms validate``) lists the problems on stdout, where ``message`` must be
     #: found, and says how many on stderr in one line.
     validator: bool = False
+    #: Environment variables for the case (a lowered limit).
+    env: tuple = ()
 
 
 CASES: list[Case] = []
 
 
-def case(id, argv, files=None, code=1, message="", needs=None):
+def case(id, argv, files=None, code=1, message="", needs=None, env=None):
     if any(c.id == id for c in CASES):  # pragma: no cover - a copy-paste slip in this table
         raise ValueError(f"duplicate case id {id}")
     argv = tuple(argv.split() if isinstance(argv, str) else argv)
     validator = argv[1:2] == ("validate",) and "--out" not in argv
-    CASES.append(Case(id, argv, files or {}, code, message, needs, validator))
+    CASES.append(Case(id, argv, files or {}, code, message, needs, validator, tuple((env or {}).items())))
 
 
 # --- every command that reads a table, given a table that is not one ------------------------------------------
@@ -135,10 +137,12 @@ YAML_SUPPORT = {
     "report.ipynb": lambda: f.notebook(),
 }
 
+#: Every refusal at a limit says how to raise it, for the command line and in Python.
+LIMIT = r"CSCS_EVAL_{0}=N \(in Python, cscs_eval\.io\.{0}\)"
 BAD_YAML = {
-    "alias bomb": (f.ALIAS_BOMB, r"more than 20 YAML aliases.*YAML_MAX_ALIASES"),
-    "too deep": (f.DEEP_YAML, r"nested more than 40 levels.*YAML_MAX_DEPTH"),
-    "too big": (f.BIG_YAML, r"larger than 1,000,000 bytes.*YAML_MAX_BYTES"),
+    "alias bomb": (f.ALIAS_BOMB, r"more than 20 YAML aliases.*" + LIMIT.format("YAML_MAX_ALIASES")),
+    "too deep": (f.DEEP_YAML, r"nested more than 40 levels.*" + LIMIT.format("YAML_MAX_DEPTH")),
+    "too big": (f.BIG_YAML, r"larger than 1,000,000 bytes.*" + LIMIT.format("YAML_MAX_BYTES")),
     "duplicate key": ("team: North\ndate: 2024-01-02\nteam: South\n", r"key 'team' appears twice \(first on line"),
     "date 2024-02-30": ("date: 2024-02-30\n", r"2024-02-30|day is out of range"),
     "date 0000-01-01": ("date: 0000-01-01\n", r"year 0 is out of range|0000-01-01"),
@@ -175,7 +179,8 @@ QDPX = {
     "truncated archive": (lambda: f.qdpx()[:300], r"bad\.qdpx.*(not a|damaged|truncated|ZIP)"),
     "not a zip": (b"<Project/>", r"bad\.qdpx.*(not a|ZIP)"),
     "empty file": (b"", r"bad\.qdpx.*(empty|not a|ZIP)"),
-    "no project.qde": (lambda: f.qdpx({"Sources/s.txt": f.TEXT}), r"bad\.qdpx: a \.qdpx must hold exactly one \.qde file"),
+    "no project.qde": (lambda: f.qdpx({"Sources/s.txt": f.TEXT}),
+                       r"bad\.qdpx: a \.qdpx must hold exactly one \.qde file"),
     "project.qde not XML": (lambda: f.qdpx({"project.qde": b"<Project", "Sources/s.txt": f.TEXT}),
                             r"bad\.qdpx.*(XML|not well-formed|project\.qde)"),
 }
@@ -399,3 +404,37 @@ case("logic-model strategies: unwritable /proc path", "logic-model strategies --
      r"/proc/x")
 case("logic-model strategies: --out with no table extension", "logic-model strategies --out {out}/x.docx", {}, 2,
      r"x\.docx")
+
+
+# --- resource limits: each refusal names its limit and how to raise it ------------------------------------------
+# The limits are lowered through their environment variables, so small files reach them.
+
+QDPX_LIMIT = r"CSCS_EVAL_QDPX_{0}=N \(in Python, cscs_eval\.cfir\.QDPX_LIMITS\['{1}'\]\)"
+GOOD_QDPX = {"p.qdpx": f.qdpx}
+case("cfir import: member over the size limit", "cfir import {in}/p.qdpx --out {out}/s.csv", GOOD_QDPX, 1,
+     r"'Sources/s\.txt'.*1,280 bytes.*over the 1,000-byte limit.*" + QDPX_LIMIT.format("MEMBER_BYTES", "member_bytes"),
+     env={"CSCS_EVAL_QDPX_MEMBER_BYTES": "1000"})
+case("cfir import: archive over the total limit", "cfir import {in}/p.qdpx --out {out}/s.csv", GOOD_QDPX, 1,
+     r"beyond the 1,500-byte limit.*" + QDPX_LIMIT.format("TOTAL_BYTES", "total_bytes"),
+     env={"CSCS_EVAL_QDPX_TOTAL_BYTES": "1500"})
+case("cfir import: too many members", "cfir import {in}/p.qdpx --out {out}/s.csv", GOOD_QDPX, 1,
+     r"2 members; at most 1 are read.*" + QDPX_LIMIT.format("MEMBERS", "members"), env={"CSCS_EVAL_QDPX_MEMBERS": "1"})
+case("cfir import: limit not a number", "cfir import {in}/p.qdpx --out {out}/s.csv", GOOD_QDPX, 2,
+     r"CSCS_EVAL_QDPX_MEMBERS must be a whole number", env={"CSCS_EVAL_QDPX_MEMBERS": "lots"})
+case("lightning render: YAML over a lowered size limit", "lightning render {in}/r.md --to md", {"r.md": f.report}, 1,
+     r"larger than 100 bytes.*" + LIMIT.format("YAML_MAX_BYTES"), env={"CSCS_EVAL_YAML_MAX_BYTES": "100"})
+case("logic model: one alias over a lowered limit", "logic-model render {in}/m.yaml --to svg --out {out}/m.svg",
+     {"m.yaml": "a: &a x\nb: *a\nc: *a\n"}, 1, r"more than 1 YAML aliases.*" + LIMIT.format("YAML_MAX_ALIASES"),
+     env={"CSCS_EVAL_YAML_MAX_ALIASES": "1"})
+case("logic model: nesting over a lowered limit", "logic-model render {in}/m.yaml --to svg --out {out}/m.svg",
+     {"m.yaml": "a: [[[x]]]\n"}, 1, r"nested more than 3 levels.*" + LIMIT.format("YAML_MAX_DEPTH"),
+     env={"CSCS_EVAL_YAML_MAX_DEPTH": "3"})
+HASH_LIMIT = r"CSCS_EVAL_{0}=N \(in Python, cscs_eval\.reporting\.params\.{0}\)"
+FOLDER_NB = {"report.ipynb": lambda: f.notebook('notes_path: str = ""  # a folder of notes\n'),
+             "notes/a.md": "a", "notes/b.md": "b", "notes/c.md": "c"}
+case("run: folder parameter over the file limit", "run {in}/report.ipynb -p notes_path {in}/notes --out {out}/r",
+     FOLDER_NB, 2, r"notes, a folder of more than 2 files.*" + HASH_LIMIT.format("MAX_HASHED_FILES"),
+     env={"CSCS_EVAL_MAX_HASHED_FILES": "2"})
+case("run: inputs over the byte limit", "run {in}/report.ipynb -p notes_path {in}/notes --out {out}/r",
+     FOLDER_NB, 2, r"more than 2 bytes to checksum.*" + HASH_LIMIT.format("MAX_HASHED_BYTES"),
+     env={"CSCS_EVAL_MAX_HASHED_BYTES": "2"})

@@ -42,8 +42,8 @@ NOTE_META = "case: CMHT North\nsource: baseline interview\ndate: 2023-10-02\ncod
 NOTE_BODY = "## Theme: Costs\n\n- The forms cost time. [[Cost -1]]\n"
 REPORT_META = ('title: "Lightning Report 1"\nproject: PROMs\nperiod: autumn\ndate: 2023-10-12\n'
                "contacts: [Programme manager]\ndata_collection_status: contact 1 of 5")
-REPORT_BODY = ("## Summary\n\nStarted.\n\n## Plus\n\n- Support grew. [[Policies & Laws +2]]\n\n## Delta\n\n- Slow IT.\n\n"
-               "## Insights\n\n- Keep going.\n")
+REPORT_BODY = ("## Summary\n\nStarted.\n\n## Plus\n\n- Support grew. [[Policies & Laws +2]]\n\n"
+               "## Delta\n\n- Slow IT.\n\n## Insights\n\n- Keep going.\n")
 
 
 def note(meta: str = NOTE_META, body: str = NOTE_BODY) -> str:

@@ -93,6 +93,8 @@ def test_bad_input(case, tmp_path, capsys, monkeypatch):
     before = _snapshot(inputs)
     # Row-level PROMs outputs need a pseudonymisation key; a case about the key gives its own --key-file.
     monkeypatch.setenv("CSCS_EVAL_PSEUDONYM_KEY", "a secret of more than sixteen characters")
+    for name, value in case.env:
+        monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)  # anything written relative to the working folder lands here, and is checked
     argv = [a.replace("{in}", str(inputs)).replace("{out}", str(out)) for a in case.argv]
 
