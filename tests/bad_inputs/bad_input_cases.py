@@ -399,7 +399,7 @@ case("benefits spc: value not a number", "benefits spc {in}/i.csv",
 case("benefits spc: impossible date", "benefits spc {in}/i.csv",
      {"i.csv": "indicator,date,value\nx,2024-02-30,3\n"}, 1, r"2024-02-30")
 case("benefits funnel: denominator zero", "benefits funnel {in}/f.csv",
-     {"f.csv": "team,numerator,denominator\nA,1,0\nB,2,5\n"}, 1, r"denominator|0")
+     {"f.csv": "group,numerator,denominator\nA,1,0\nB,2,5\n"}, 1, r"f\.csv.*denominator")
 case("logic-model strategies: unwritable /proc path", "logic-model strategies --out /proc/x.csv", {}, None,
      r"/proc/x")
 case("logic-model strategies: --out with no table extension", "logic-model strategies --out {out}/x.docx", {}, 2,
@@ -438,3 +438,55 @@ case("run: folder parameter over the file limit", "run {in}/report.ipynb -p note
 case("run: inputs over the byte limit", "run {in}/report.ipynb -p notes_path {in}/notes --out {out}/r",
      FOLDER_NB, 2, r"more than 2 bytes to checksum.*" + HASH_LIMIT.format("MAX_HASHED_BYTES"),
      env={"CSCS_EVAL_MAX_HASHED_BYTES": "2"})
+
+
+# --- data that reads but cannot be analysed ---------------------------------------------------------------------
+
+ONE_POINT = {"i.csv": "indicator,date,value\nx,2024-01-01,3\n"}
+case("benefits spc: one point", "benefits spc {in}/i.csv", ONE_POINT, 1, r"i\.csv.*point")
+case("benefits spc: duplicate dates", "benefits spc {in}/i.csv",
+     {"i.csv": "indicator,date,value\n" + "x,2024-01-01,3\n" * 20}, 1, r"2024-01-01|date")
+case("benefits spc: several indicators, none chosen", "benefits spc {in}/indicators.csv", IND, 2,
+     r"--indicator")
+case("benefits its: change before the series", "benefits its {in}/indicators.csv --indicator paired_proms_pct "
+     "--change 1990-01-01", IND, None, r"1990-01-01")
+case("benefits its: too short a series", "benefits its {in}/i.csv --change 2024-01-01", ONE_POINT, 2,
+     r"change date 2024-01-01 is outside the series")
+case("benefits funnel: numerator over denominator", "benefits funnel {in}/f.csv",
+     {"f.csv": "group,numerator,denominator\nA,9,5\nB,2,5\nC,3,6\n"}, 1, r"f\.csv.*9")
+case("benefits funnel: negative count", "benefits funnel {in}/f.csv",
+     {"f.csv": "group,numerator,denominator\nA,-1,5\nB,2,5\nC,3,6\n"}, 1, r"f\.csv.*-1")
+case("benefits register: indicator missing from the data", "benefits register {in}/r.csv --indicators {in}/i.csv",
+     {"r.csv": "benefit,indicator,baseline,target,current,owner,status\nB,nope,1,2,,me,on track\n",
+      "i.csv": "indicator,date,value\nx,2024-01-01,3\n"}, 1, r"nope")
+case("proms outcomes: --period-end before --period-start", "proms outcomes {in}/proms.csv --period-start 2024-06-01 "
+     "--period-end 2024-01-01", PROMS, 2, r"period")
+case("proms outcomes: unknown --units", "proms outcomes {in}/proms.csv --units metric", PROMS, 2, r"--units")
+case("proms score: unknown measure", "proms score {in}/p.csv",
+     {"p.csv": "patient_id,referral_id,team,measure,assessment_date,item,response\nP1,R1,N,wemwbs9,2024-01-01,1,2\n"},
+     1, r"wemwbs9")
+case("logic-model draft: --outcome without a name", "logic-model draft {in}/s.csv --outcome =90",
+     {"s.csv": f.SUMMARY}, 2, r"--outcome must be NAME=VALUE")
+case("logic-model draft: --teams broken", "logic-model draft {in}/s.csv --teams {in}/t.csv",
+     {"s.csv": f.SUMMARY, "t.csv": "team,eligible\nA,perhaps\n"}, 1, r"t\.csv")
+case("logic model: link to an unknown id", "logic-model render {in}/m.yaml --to svg --out {out}/m.svg",
+     {"m.yaml": "title: x\ndeterminants:\n  - id: D1\n    construct: I.H\n    label: cost\n    valence: barrier\n"
+                "links:\n  - [D1, S9, M1, O1]\n"}, 1, r"m\.yaml")
+case("progress summarise: --headlines broken", "progress summarise {in}/register.csv --headlines {in}/h.csv",
+     {"register.csv": UNWRITABLE_FILES["register.csv"], "h.csv": "what,value\nx,y\n"}, 1, r"h\.csv")
+case("progress summarise: rules with a bad threshold", "progress summarise {in}/register.csv --rules {in}/r.yaml",
+     {"register.csv": UNWRITABLE_FILES["register.csv"], "r.yaml": "green: lots\n"}, 1, r"r\.yaml")
+case("cfir agreement: sheets with no excerpt in common", "cfir agreement {in}/a.csv {in}/b.csv",
+     {"a.csv": f.CODING_SHEET, "b.csv": f.CODING_SHEET.replace("coder A", "coder B").replace("Forms", "Frogs")
+      .replace("Managers", "Mice").replace("No tablets", "No tables")}, 1, r"common|match|shared")
+case("cfir distinguishing: groups naming no case", "cfir distinguishing {in}/a.csv --groups {in}/g.csv",
+     {"a.csv": f.CODING_SHEET, "g.csv": "case,group\nNowhere,high\nElsewhere,low\n"}, 1, r"g\.csv|case")
+case("cfir themes: a theme of unknown constructs", "cfir themes {in}/a.csv --themes {in}/t.yaml",
+     {"a.csv": f.CODING_SHEET, "t.yaml": "Costs:\n  - Weather\n"}, 1, r"Weather")
+case("cfir convert: --to notes into a file", "cfir convert {in}/a.csv --to notes --out {in}/x.txt",
+     {"a.csv": f.CODING_SHEET, "x.txt": "x"}, 2, r"x\.txt")
+case("audit: structure file broken", "audit {in}/t.csv", {"t.csv": "team,n\nA,5\n", "t.structure.json": "{nope"}, 1,
+     r"t\.structure\.json")
+case("audit: structure file a list", "audit {in}/t.csv", {"t.csv": "team,n\nA,5\n", "t.structure.json": "[1]"}, 1,
+     r"t\.structure\.json")
+case("audit: folder with nothing to audit", "audit {in}/empty", {"empty/x.txt": "x"}, 1, r"empty")
