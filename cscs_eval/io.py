@@ -190,9 +190,12 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
             df, header, sheet_name, names, labelled = _read_excel(path, sheet, header_row, dtype, required)
             where.update(row=header_row, sheet=sheet_name if len(names) > 1 or header_row > 1 else None)
         else:
-            df = pd.read_parquet(path)
-            header = list(df.columns)
+            import pyarrow.parquet as pq
+
             where["row"] = 1
+            header = pq.read_schema(path).names
+            _check_header(header, where)  # before reading: pyarrow refuses a name given twice less clearly
+            df = pd.read_parquet(path)
     except (InputError, UsageError):
         raise
     except pd.errors.ParserError as exc:

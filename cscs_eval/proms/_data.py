@@ -147,10 +147,14 @@ def read_proms(path, **kwargs) -> pd.DataFrame:
 
         try:
             names = pq.read_schema(p).names
+            if len({normalise_column(n) for n in names}) < len(names):  # a column twice: read_table names it
+                return read_table(path, required=BASE_COLUMNS)
             text = [n for n in names if normalise_column(n) in ("patient_id", "referral_id", "team", "measure")]
             df = pq.read_table(p, read_dictionary=text).to_pandas()
         except Exception as exc:  # noqa: BLE001 - any unreadable file is an input error
-            raise InputError(f"not a readable parquet file ({exc})", file=p) from None
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"not a readable Parquet file ({' '.join(str(exc).split())})", file=p) from None
         df.columns = [normalise_column(c) for c in df.columns]
         missing = [c for c in BASE_COLUMNS if c not in df.columns]
         if missing:

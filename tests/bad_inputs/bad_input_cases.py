@@ -46,9 +46,7 @@ def case(id, argv, files=None, code=1, message="", needs=None, env=None):
 
 #: A pseudonymisation key: row-level PROMs outputs are refused without one.
 KEY = {"key.txt": "a secret of more than sixteen characters\n"}
-SAMPLE_PROMS = {"referrals.csv": lambda: f.sample("referrals.csv")}
-#: The sample's second coder uses local construct names, defined in the sample's alias file.
-CODING = {"a.csv": lambda: f.sample("cfir/second_coder.csv"), "aliases.yaml": lambda: f.sample("cfir/aliases.yaml")}
+SAMPLE_PROMS = {"referrals.csv": f.REFERRALS}
 TABLE_COMMANDS = {
     "cfir validate": ("cfir validate {data}", {}),
     "cfir summarise": ("cfir summarise {data} --out {out}/summary.csv", {}),
@@ -61,10 +59,9 @@ TABLE_COMMANDS = {
     "cfir convert": ("cfir convert {data} --to notes --out {out}/notes", {}),
     "cfir export": ("cfir export {data} --out {out}/project.qdpx", {}),
     "cfir suggest": ("cfir suggest {data} --out {out}/suggestions.csv", {}),
-    "cfir groups": ("cfir distinguishing {in}/a.csv --aliases {in}/aliases.yaml --groups {data} --out {out}/d.csv",
-                    CODING),
-    "cfir case ratings": ("cfir summarise {in}/a.csv --aliases {in}/aliases.yaml --case-ratings {data} "
-                          "--out {out}/s.csv", CODING),
+    "cfir groups": ("cfir distinguishing {in}/a.csv --groups {data} --out {out}/d.csv", {"a.csv": f.CODING_SHEET}),
+    "cfir case ratings": ("cfir summarise {in}/a.csv --case-ratings {data} --out {out}/s.csv",
+                          {"a.csv": f.CODING_SHEET}),
     "proms validate": ("proms validate {data}", {}),
     "proms score": ("proms score {data} --key-file {in}/key.txt --out {out}/scores.csv", KEY),
     "proms outcomes": ("proms outcomes {data} --key-file {in}/key.txt --out {out}/outcomes.csv", KEY),
@@ -490,3 +487,23 @@ case("audit: structure file broken", "audit {in}/t.csv", {"t.csv": "team,n\nA,5\
 case("audit: structure file a list", "audit {in}/t.csv", {"t.csv": "team,n\nA,5\n", "t.structure.json": "[1]"}, 1,
      r"t\.structure\.json")
 case("audit: folder with nothing to audit", "audit {in}/empty", {"empty/x.txt": "x"}, 1, r"empty")
+
+
+# --- Excel and Parquet headers that name a column twice ------------------------------------------------------------
+
+TWICE = {
+    "xlsx exact duplicate header": ("dup.xlsx", lambda: f.xlsx([["team", "team", "value"], ["North", "N", 3]]),
+                                    r"dup\.xlsx.*column 'team' is given twice"),
+    "xlsx columns differing in case": ("case.xlsx", lambda: f.xlsx([["patient_id", "Patient ID"], ["P1", "P1"]]),
+                                       r"case\.xlsx.*'Patient ID' and 'patient_id' are the same column"),
+    "parquet exact duplicate header": ("dup.parquet", lambda: f.parquet(["team", "team"], [["N"], ["S"]]),
+                                       r"dup\.parquet.*column 'team' is given twice"),
+    "parquet columns differing in case": ("case.parquet", lambda: f.parquet(["team", "Team"], [["N"], ["S"]]),
+                                          r"case\.parquet.*'Team' and 'team' are the same column"),
+    "parquet truncated": ("cut.parquet", lambda: f.parquet(["team"], [["N"]])[:40],
+                          r"cut\.parquet.*not a readable Parquet file"),
+}
+for command in ("proms score", "cfir summarise", "benefits spc", "progress summarise"):
+    argv, extra = TABLE_COMMANDS[command]
+    for kind, (name, content, message) in TWICE.items():
+        case(f"{command}: {kind}", argv.replace("{data}", "{in}/" + name), {**extra, name: content}, 1, message)

@@ -68,6 +68,8 @@ SUMMARY = ("construct_id,construct,domain,n_excerpts,n_cases,mean_rating,classif
 PROMS = "patient_id,referral_id,team,measure,assessment_date,item,response\n" + "".join(
     f"P1,R1,North,phq9,{date},{item},{value}\n" for date, value in (("2024-01-10", 2), ("2024-03-10", 1))
     for item in range(1, 10))
+REFERRALS = ("referral_id,patient_id,team,referral_date,discharge_date,n_contacts\n"
+             "R1,P1,North,2023-12-01,2024-05-01,7\n")
 CP1252 = "team,value\nCaf\xe9 Team,3\n".encode("cp1252")
 DUPLICATE_HEADER = "team,team,value\nNorth,North,3\n"
 CASE_HEADER = "patient_id,Patient ID,value\nP1,P1,3\n"
@@ -85,6 +87,28 @@ def workbook() -> bytes:
         ws.append([f"Team {n}", n])
     buf = io.BytesIO()
     wb.save(buf)
+    return buf.getvalue()
+
+
+def xlsx(rows) -> bytes:
+    """A workbook of one sheet holding ``rows``."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def parquet(names, values) -> bytes:
+    """A Parquet file whose columns are ``names`` (duplicates allowed, as pyarrow writes them)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays([pa.array(v) for v in values], names=list(names)), buf)
     return buf.getvalue()
 
 
