@@ -527,10 +527,16 @@ def _csv_header_hint(path, required, where, encoding, fmt) -> str:
     except InputError:
         return ""
     sep = "\t" if fmt == "tsv" else ","
-    for i, row in enumerate(csv.reader(text.split("\n")[:_HEADER_SEARCH_ROWS], delimiter=sep), 1):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:_HEADER_SEARCH_ROWS]
+    for i, line in enumerate(lines, 1):
+        try:
+            row = next(csv.reader([line], delimiter=sep), [])
+        except csv.Error:  # a stray quote or NUL: this line is not the header
+            continue
         cells = [normalise_column(v) for v in row if v.strip()]
         if cells and set(required) <= set(_machine_names(cells, None)) and i != where.get("row", 1):
-            return f"; the header seems to be on row {i}: choose it with --header-row {i} (header_row={i} in Python or a notebook)"
+            return (f"; the header seems to be on row {i}: choose it with --header-row {i} (header_row={i} in "
+                    "Python or a notebook)")
     return ""
 
 

@@ -507,3 +507,5 @@ for command in ("proms score", "cfir summarise", "benefits spc", "progress summa
     argv, extra = TABLE_COMMANDS[command]
     for kind, (name, content, message) in TWICE.items():
         case(f"{command}: {kind}", argv.replace("{data}", "{in}/" + name), {**extra, name: content}, 1, message)
+case("progress summarise: a lone carriage return", "progress summarise {in}/p.csv", {"p.csv": "task\n\r0\n"}, 1,
+     r"p\.csv, row 1: missing column\(s\) workstream")  # the header hint's csv.Error (found by tests/fuzz)

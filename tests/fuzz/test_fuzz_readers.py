@@ -333,3 +333,32 @@ def test_qdpx_import(data):
     survives(import_qdpx, write("p.qdpx", data))
     if data[:2] != b"PK":
         survives(read_qdc, write("c.qdc", data))
+
+
+@SLOW_OK
+@given(csvish(["referral_id", "patient_id", "team", "referral_date", "discharge_date", "n_contacts", "ethnicity",
+               "imd_decile", "age_band", "gender", "eligible", "approached_date", "engaged_date", "trained_date"]))
+def test_referrals_demographics_and_teams(text):
+    from cscs_eval.logic_model import implementation_outcomes
+    from cscs_eval.proms import read_demographics, read_referrals
+
+    path = write("people.csv", text)
+    survives(read_referrals, path)
+    survives(read_demographics, path)
+    survives(implementation_outcomes, path)
+
+
+@SLOW_OK
+@given(csvish(["benefit", "indicator", "baseline", "target", "current", "owner", "status", "date", "value"]))
+def test_benefits_register(text):
+    from cscs_eval.benefits import read_register
+
+    survives(read_register, write("register.csv", text))
+
+
+@SLOW_OK
+@given(markdown([], ["Cost", "Innovation Cost", "I.H", "Champions", "Weather", ""]))
+def test_memo_file(text):
+    from cscs_eval.evaluation import read_memos
+
+    survives(read_memos, write("memos.md", text))
