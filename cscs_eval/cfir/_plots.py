@@ -166,7 +166,11 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     labels = m[cases].astype("string").fillna("M")
     values = labels.apply(lambda col: col.map(RATING_VALUES)).astype("float64").to_numpy()
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(cases) + 3.5), max(3.0, 0.26 * len(m) + 1.2)))
+        # Sized for an A4 page's text (6.6 x 8.6 in at most) so Word prints the 8 pt labels at 8 pt:
+        # rows close up (never tighter than 8 pt text needs) rather than the figure being shrunk.
+        pitch = max(0.15, min(0.26, 7.0 / max(len(m), 1)))
+        _, ax = plt.subplots(figsize=(min(PORTRAIT_WIDTH_IN, max(4.5, 0.55 * len(cases) + 3.9)),
+                                      max(3.0, pitch * len(m) + 1.6)), layout="constrained")
     if m.empty or not cases:
         ax.text(0.5, 0.5, "No coded constructs to show", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -183,7 +187,7 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
             colour = "white" if v == v and abs(v) >= 2 or (v == v and v <= -1) else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour,
                     fontweight="bold" if v == v and abs(v) == 2 else "normal")
-    ax.set_xticks(range(len(cases)), cases, rotation=30, ha="right")
+    ax.set_xticks(range(len(cases)), cases, rotation=30, ha="right", fontsize=MIN_FONT_PT)
     ax.set_yticks(range(len(m)), m["construct"].tolist(), fontsize=8)
     ax.set_xticks(np.arange(-0.5, len(cases)), minor=True)
     ax.set_yticks(np.arange(-0.5, len(m)), minor=True)
@@ -202,8 +206,8 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel(f"{by.capitalize()}\n(+2 strong facilitator ... -2 strong barrier; 0 neutral; X mixed; "
-                  "blank: not discussed)")
-    ax.set_ylabel("CFIR construct")
+                  "blank: not discussed)", fontsize=MIN_FONT_PT)
+    ax.set_ylabel("CFIR construct", fontsize=MIN_FONT_PT)
     ax.set_title(title or "CFIR rating by construct and case", loc="left")
     return ax
 

@@ -57,6 +57,19 @@ def test_heatmap_annotates_every_rated_cell(coding):
     plt.close(fig)
 
 
+def test_heatmap_prints_at_its_size_on_a4(coding):
+    # 45 construct rows: drawn to fit an A4 page's text (6.6 x 8.8 in) with everything it writes at 8 pt or
+    # more, so the Word report does not shrink it (at 0.26 in a row it was 13 in tall and printed at 5.5 pt)
+    ax = heatmap(coding)
+    fig = ax.figure
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.width <= 6.6 and box.height <= 8.8
+    texts = ax.texts + ax.get_xticklabels() + ax.get_yticklabels() + [ax.xaxis.label, ax.yaxis.label]
+    assert min(t.get_fontsize() for t in texts) >= 8
+    plt.close(fig)
+
+
 def test_domain_counts_plot(coding):
     ax = domain_counts_plot(counts_by_domain(coding))
     assert ax.get_xlabel() == "Number of constructs" and len(ax.get_legend().get_texts()) == 5
