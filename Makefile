@@ -35,9 +35,9 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest --doctest-modules --nbval-lax --nbval-kernel-name $(KERNEL) \
 		--nbval-cell-timeout 600 cscs_eval tests notebooks
 
-# The readers' fuzz tests (tests/fuzz) with 5,000 examples each instead of make test's 100.
+# The readers' fuzz tests (tests/fuzz) with 2,000 examples each instead of make test's 100.
 fuzz: $(VENV)/.installed-dev
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -p no:randomly tests/fuzz
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz tests/fuzz
 
 lab: $(VENV)/.installed-lab
 	$(MAKE) --no-print-directory $(VENV)/.kernel

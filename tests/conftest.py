@@ -13,9 +13,9 @@ from hypothesis import settings
 
 # Property tests check values, not speed: no per-example deadline on a shared 2-core machine. "ci" (the default)
 # runs Hypothesis's usual 100 examples a test; "fuzz" (HYPOTHESIS_PROFILE=fuzz, as `make fuzz` sets it) runs
-# 5,000 a test, for the fuzz tests of tests/fuzz (about 20 minutes).
+# 2,000 a test, for the fuzz tests of tests/fuzz.
 settings.register_profile("ci", deadline=None, print_blob=True, max_examples=100)
-settings.register_profile("fuzz", deadline=None, print_blob=True, max_examples=5_000)
+settings.register_profile("fuzz", deadline=None, print_blob=True, max_examples=2_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -362,3 +362,11 @@ def test_memo_file(text):
     from cscs_eval.evaluation import read_memos
 
     survives(read_memos, write("memos.md", text))
+
+
+def test_the_fuzz_tests_fail_on_any_other_exception():
+    from cscs_eval.errors import InputError
+
+    assert survives(lambda: (_ for _ in ()).throw(InputError("refused"))) is None
+    with pytest.raises(ZeroDivisionError):
+        survives(lambda: 1 / 0)
