@@ -74,37 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Options that name a file or folder a command writes. No other argument of the same command may name it:
-#: ``proms score data.csv --out data.csv`` would replace the input with its own output.
-OUTPUT_OPTIONS = ("out", "problems", "findings_out", "case_ratings_out")
-
-
-def refuse_output_over_input(args) -> None:
-    """A usage error when an output option names the same existing file as any other argument."""
-    import os
-
-    def values(value):
-        if isinstance(value, (list, tuple)):
-            for v in value:
-                yield from values(v)
-        elif isinstance(value, (str, os.PathLike)) and str(value):
-            yield value
-
-    given = [(name, v) for name, value in vars(args).items() if name not in OUTPUT_OPTIONS for v in values(value)]
-    for option in OUTPUT_OPTIONS:
-        out = getattr(args, option, None)
-        if not out or not os.path.isfile(out):
-            continue
-        for _, value in given:
-            try:
-                same = os.path.isfile(value) and os.path.samefile(value, out)
-            except OSError:
-                same = False
-            if same:
-                raise UsageError(f"--{option.replace('_', '-')} {out} is also an input of this command; write the "
-                                 "output to another file, so the input is kept")
-
-
 def run_with_warnings(handler, args):
     """Run a command's handler; print each distinct warning it raised as one 'cscs-eval: warning:' line.
 
@@ -136,7 +105,9 @@ def main(argv=None) -> int:
             # can follow, and exit 2 as any other usage error does.
             parser.print_help(sys.stderr)
             return 2
-        refuse_output_over_input(args)
+        from cscs_eval._commands import refuse_out_over_input
+
+        refuse_out_over_input(args)
         encoding = getattr(args, "encoding", None)
         if encoding:
             import codecs

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cscs_eval.io import xml_safe
-
 __all__ = ["render", "FORMATS"]
 
 FORMATS = ("html", "md", "docx")
@@ -66,6 +64,7 @@ def _markdown(report, template_dir=None) -> str:
 def _add_codes(paragraph, item):
     from docx.shared import Pt, RGBColor
 
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting.style import GREY, MIN_FONT_PT
 
     for c in item.codes:
@@ -79,11 +78,12 @@ def _docx(report):
     """The report as a Word document in the report style (Title, Heading 1, List Bullet), A4."""
     from docx.shared import Pt
 
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting import word
     from cscs_eval.reporting.style import MIN_FONT_PT
 
     doc = word.new_document()
-    # Word cannot hold control characters (a vertical tab pasted from Word): xml_safe on every text.
+    # text pasted from Word may hold control characters (a vertical tab) that XML cannot: spaces instead
     doc.core_properties.title = xml_safe(report.title)
     doc.core_properties.subject = xml_safe(f"Lightning Report: {report.project}")
 

@@ -15,7 +15,6 @@ import base64
 import io
 from pathlib import Path
 
-from cscs_eval.io import xml_safe
 from cscs_eval.logic_model._model import LogicModel
 
 FORMATS = ("svg", "png", "html", "md", "docx")
@@ -183,10 +182,11 @@ def _markdown(model: LogicModel, *, template_dir=None) -> str:
 
 def _docx(model: LogicModel, *, figure: bool = True, reference=None):
     """A Word document on landscape A4: title, intervention, the figure and the links and strategies tables."""
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting import word
 
     doc = word.new_document(reference, landscape=True)
-    doc.add_heading(xml_safe(model.title), level=1)  # Word cannot hold control characters
+    doc.add_heading(xml_safe(model.title), level=1)  # XML cannot hold a pasted vertical tab: a space instead
     if figure:
         from cscs_eval.logic_model._draw import draw_pages
 
