@@ -19,8 +19,13 @@ def add_out_argument(parser, help_text="write the table to FILE (.csv, .parquet 
     parser.add_argument("--out", metavar="FILE", help=help_text)
 
 
+#: Options naming a file a command writes: ``--out``, and the extra outputs of ``proms`` (``--problems``),
+#: ``progress summarise`` (``--findings-out``) and ``cfir import`` (``--case-ratings-out``).
+OUTPUT_OPTIONS = ("out", "problems", "findings_out", "case_ratings_out")
+
+
 def refuse_out_over_input(args) -> None:
-    """A UsageError when ``--out`` names a file or folder the same command reads.
+    """A UsageError when ``--out`` (or another output option) names a file or folder the same command reads.
 
     Every command is checked at once, before it runs: any other option or argument that names an
     existing path is an input (the data, a template, an alias file), and writing over it would lose
@@ -30,18 +35,19 @@ def refuse_out_over_input(args) -> None:
 
     from cscs_eval.errors import UsageError
 
-    out = getattr(args, "out", None)
-    if not out or not Path(out).exists():
-        return
-    target = Path(out).resolve()
-    for name, value in vars(args).items():
-        if name == "out" or callable(value):
+    for option in OUTPUT_OPTIONS:
+        out = getattr(args, option, None)
+        if not out or not Path(out).exists():
             continue
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            named = isinstance(item, (str, PurePath)) and str(item) != ""
-            if named and Path(item).exists() and Path(item).resolve() == target:
-                raise UsageError(f"--out {out} is also an input of this command ({name.replace('_', ' ')}); "
-                                 "write to another file or folder")
+        target = Path(out).resolve()
+        for name, value in vars(args).items():
+            if name in OUTPUT_OPTIONS or callable(value):
+                continue
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                named = isinstance(item, (str, PurePath)) and str(item) != ""
+                if named and Path(item).exists() and Path(item).resolve() == target:
+                    raise UsageError(f"--{option.replace('_', '-')} {out} is also an input of this command "
+                                     f"({name.replace('_', ' ')}); write to another file or folder")
 
 
 def add_suppress_argument(parser) -> None:

@@ -511,3 +511,9 @@ for command in ("proms score", "cfir summarise", "benefits spc", "progress summa
         case(f"{command}: {kind}", argv.replace("{data}", "{in}/" + name), {**extra, name: content}, 1, message)
 case("progress summarise: a lone carriage return", "progress summarise {in}/p.csv", {"p.csv": "task\n\r0\n"}, 1,
      r"p\.csv, row 1: missing column\(s\) workstream")  # the header hint's csv.Error (found by tests/fuzz)
+case("proms score: --problems is the input", "proms score {in}/proms.csv --problems {in}/proms.csv", PROMS, 2,
+     r"--problems .*proms\.csv is also an input")
+case("progress summarise: --findings-out is the input", "progress summarise {in}/register.csv --findings-out "
+     "{in}/register.csv", {"register.csv": UNWRITABLE_FILES["register.csv"]}, 2, r"--findings-out .* is also an input")
+case("cfir import: --case-ratings-out is the project", "cfir import {in}/p.qdpx --out {out}/s.csv "
+     "--case-ratings-out {in}/p.qdpx", GOOD_QDPX, 2, r"--case-ratings-out .*p\.qdpx is also an input")
