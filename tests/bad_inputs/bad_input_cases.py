@@ -337,7 +337,7 @@ case("logic-model draft: --barriers -1", "logic-model draft {in}/s.csv --barrier
      {"s.csv": f.SUMMARY}, 2, r"--barriers")
 case("sample-data: --seed text", "sample-data --seed x --out {out}/s", {}, 2, r"--seed")
 case("audit: missing path", "audit {in}/nope.html", {}, 1, r"nope\.html")
-case("audit: HTML that is binary", "audit {in}/r.html", {"r.html": b"\xff\xfe\x00<html>\x00"}, 1, r"r\.html")
+case("audit: HTML that is binary", "audit {in}/r.html", {"r.html": b"\xff\xfe\x00<html>\x00"}, 1, r"r\.html: no table with a structure to audit")
 case("cfir workbench: not a folder", "cfir workbench {in}/x.md --no-browser", {"x.md": "x"}, None, r"x\.md")
 case("--encoding unknown", "--encoding klingon proms score {in}/proms.csv", PROMS, 2, r"--encoding")
 case("unknown command", "frobnicate", {}, 2, r"frobnicate")
@@ -517,3 +517,11 @@ case("progress summarise: --findings-out is the input", "progress summarise {in}
      "{in}/register.csv", {"register.csv": UNWRITABLE_FILES["register.csv"]}, 2, r"--findings-out .* is also an input")
 case("cfir import: --case-ratings-out is the project", "cfir import {in}/p.qdpx --out {out}/s.csv "
      "--case-ratings-out {in}/p.qdpx", GOOD_QDPX, 2, r"--case-ratings-out .*p\.qdpx is also an input")
+case("demo: --out a file", "demo --out {in}/x.txt", {"x.txt": "x"}, 2, r"x\.txt.*file")
+case("demo: --out a folder of someone's work", "demo --out {in}/thesis", {"thesis/important.txt": "thesis"}, 2,
+     r"thesis holds files that a demo did not write")
+case("cfir workbench: missing folder", "cfir workbench {in}/nope --no-browser", {}, None, r"nope")
+case("notebooks copy: over copies already there", "notebooks copy {in}/dst",
+     {"dst/notebooks/proms_outcomes.ipynb": "{}"}, 2, r"--force|exist")
+case("audit: HTML report without table structures", "audit {in}/r.html",
+     {"r.html": '<html><script type="application/json" class="cscs-structure">{nope</script></html>'}, 1, r"r\.html: no table with a structure to audit")
