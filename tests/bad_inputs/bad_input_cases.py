@@ -337,7 +337,7 @@ case("logic-model draft: --barriers -1", "logic-model draft {in}/s.csv --barrier
      {"s.csv": f.SUMMARY}, 2, r"--barriers")
 case("sample-data: --seed text", "sample-data --seed x --out {out}/s", {}, 2, r"--seed")
 case("audit: missing path", "audit {in}/nope.html", {}, 1, r"nope\.html")
-case("audit: HTML that is binary", "audit {in}/r.html", {"r.html": b"\xff\xfe\x00<html>\x00"}, 1, r"r\.html: no table with a structure to audit")
+case("audit: HTML that is binary", "audit {in}/r.html", {"r.html": b"\xff\xfe\x00<html>\x00"}, 1, r"r\.html, row 1: byte 0xff is not valid utf-8")
 case("cfir workbench: not a folder", "cfir workbench {in}/x.md --no-browser", {"x.md": "x"}, None, r"x\.md")
 case("--encoding unknown", "--encoding klingon proms score {in}/proms.csv", PROMS, 2, r"--encoding")
 case("unknown command", "frobnicate", {}, 2, r"frobnicate")
