@@ -153,7 +153,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
         Add ``harmonics`` pairs of sine and cosine terms with the given ``period`` (12 for
         monthly data, 52 for weekly; required otherwise).
     maxlags
-        Newey-West lag truncation; default floor(4 (n/100)^(2/9)) (Newey and West 1994).
+        Newey-West lag truncation, 0 to n - 1 for a series of n points; default floor(4 (n/100)^(2/9))
+        (Newey and West 1994).
     alpha
         1 - confidence level of the intervals.
     errors
@@ -231,6 +232,13 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
                          "after it", file=source)
     if maxlags is None:
         maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
+    elif (isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer))
+          or not 0 <= maxlags <= n - 1):
+        # a lag of n or more pairs no points; statsmodels accepts it and, with every weight near 1,
+        # sums the residuals' autocovariances to about zero: a collapsed interval (13.53 to 13.56
+        # where the default gives 11.80 to 15.29), and a negative lag is an IndexError
+        raise UsageError(f"maxlags (--maxlags) must be a whole number from 0 to {n - 1} (the series has {n} "
+                         f"points); got {maxlags!r}")
     y = series["value"].to_numpy()
     rho = None
     if errors == "ar1":
