@@ -274,7 +274,7 @@ def _themes(args) -> int:
 def _agreement(args) -> int:
     from cscs_eval._commands import emit_table
     from cscs_eval.cfir._coding import load_coding
-    from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
+    from cscs_eval.cfir._reliability import agreement, blank_note, case_agreement, disagreements
 
     from cscs_eval._commands import table_input
 
@@ -286,9 +286,15 @@ def _agreement(args) -> int:
         out = case_agreement(a, b)
     else:
         out = agreement(a, b)
+    note = None if args.disagreements else blank_note(out, n_column="n_cases" if args.level == "case" else "n_rated")
     if not args.out and not args.disagreements:
-        out = out.round(3)
+        rated = ["weighted_kappa", "krippendorff_alpha"]
+        # a missing statistic prints blank, and the note under the table says why
+        out = out.round(3).astype({c: object for c in rated})
+        out[rated] = out[rated].where(out[rated].notna(), "")
     emit_table(out, args.out)
+    if note:
+        print(note, file=sys.stderr if args.out else sys.stdout)
     return 0
 
 
