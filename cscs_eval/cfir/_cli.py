@@ -293,8 +293,8 @@ def _agreement(args) -> int:
         out = out.round(3).astype({c: object for c in rated})
         out[rated] = out[rated].where(out[rated].notna(), "")
     emit_table(out, args.out)
-    if note:
-        print(note, file=sys.stderr if args.out else sys.stdout)
+    if note:  # on stderr, as "wrote ...", so stdout stays a table to pipe
+        print(note, file=sys.stderr)
     return 0
 
 
