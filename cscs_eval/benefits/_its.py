@@ -31,6 +31,7 @@ import pandas as pd
 from cscs_eval.benefits._series import day_text, option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 
 #: How the standard errors are made: Newey-West (the default) or AR(1) errors by GLS.
@@ -119,18 +120,20 @@ class ItsResult(Result):
         pct = round(100 * (1 - self.alpha))
         parts = []
         for _, c in self.summary().iterrows():
-            parts.append(f"at {day_text(c['change'])} the level changed by {c['level_change']:.2f} ({pct}% CI "
-                         f"{c['level_lower']:.2f} to {c['level_upper']:.2f}, p {_p(c['level_p'])}) and the slope by "
-                         f"{c['slope_change']:.3f} per {self.unit} ({c['slope_lower']:.3f} to {c['slope_upper']:.3f}, "
-                         f"p {_p(c['slope_p'])})")
+            level = [format_number(c[f"level_{k}"], decimals=2) for k in ("change", "lower", "upper")]
+            slope = [format_number(c[f"slope_{k}"], decimals=3) for k in ("change", "lower", "upper")]
+            parts.append(f"at {day_text(c['change'])} the level changed by {level[0]} ({pct}% CI "
+                         f"{level[1]} to {level[2]}, p {_p(c['level_p'])}) and the slope by "
+                         f"{slope[0]} per {self.unit} ({slope[1]} to {slope[2]}, p {_p(c['slope_p'])})")
         name = f"{self.label}: " if self.label else ""
         text = "; ".join(parts)
-        tail = f" Errors modelled as AR(1) (autocorrelation {self.rho:.2f})." if self.errors == "ar1" else ""
+        tail = (f" Errors modelled as AR(1) (autocorrelation {format_number(self.rho, decimals=2)})."
+                if self.errors == "ar1" else "")
         return name + text[:1].upper() + text[1:] + "." + tail
 
 
 def _p(p) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return "< 0.001" if p < 0.001 else f"= {format_number(p, decimals=3)}"
 
 
 def interrupted_time_series(data, *, changes, date: str = "date", value: str = "value", indicator=None,
@@ -248,8 +251,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
             fit = model.iterative_fit(maxiter=100, rtol=1e-10)
         rho = float(np.asarray(model.rho).ravel()[0])
         if not abs(rho) < 1:
-            raise InputError(f"the errors' estimated autocorrelation is {rho:.2f}, not between -1 and 1; "
-                             "use errors='newey-west'", file=source)
+            raise InputError(f"the errors' estimated autocorrelation is {format_number(rho, decimals=2)}, not between "
+                             "-1 and 1; use errors='newey-west'", file=source)
         maxlags = 0
     else:
         fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": int(maxlags), "use_correction": True},

@@ -24,6 +24,7 @@ Differences from the R package, on purpose:
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -34,6 +35,7 @@ import pandas as pd
 from cscs_eval.benefits._series import day_text, option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
 LIMIT = 2.66
@@ -397,11 +399,13 @@ class SpcResult(Result):
 def _fmt(x) -> str:
     x = float(x)
     if abs(x) >= 1000:
-        return f"{x:,.0f}"
+        return format_number(x, decimals=0, thousands=True)
     if abs(x) < 10:
-        return f"{x:.3g}"
+        # three significant figures without trailing zeros, as "%.3g" writes them (6.55, 0.0123, 2.5)
+        places = 2 - math.floor(math.log10(abs(x))) if x else 0
+        return format_number(x, decimals=places).rstrip("0").rstrip(".") if places > 0 else format_number(x, decimals=0)
     # one decimal, without a trailing ".0" so a whole target reads "40", as typed
-    return f"{x:.1f}".removesuffix(".0")
+    return format_number(x, decimals=1).removesuffix(".0")
 
 
 def spc(data, *, value: str = "value", date: str | None = "date", indicator=None, improvement: str = "increase",
