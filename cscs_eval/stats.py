@@ -124,10 +124,11 @@ def format_number(value, *, decimals: int = 1, share: bool = False, sign: bool =
     ('0.13', '1,234.6', '+1.3')
     >>> format_number(0.565, decimals=0, share=True)
     '57%'
-    >>> format_number(-0.04), format_number(float("nan")), format_number(None)
-    ('0.0', '', '')
+    >>> import pandas as pd
+    >>> format_number(-0.04), format_number(float("nan")), format_number(None), format_number(pd.NA)
+    ('0.0', '', '', '')
     """
-    if value is None:
+    if value is None or str(value) == "<NA>":  # pandas' NA in a nullable column, as None
         return ""
     value = float(value)
     if not np.isfinite(value):
