@@ -198,8 +198,8 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
             df = pd.read_parquet(path)
     except (InputError, UsageError):
         raise
-    except pd.errors.ParserError as exc:
-        raise InputError(f"not a readable {fmt.upper()} table ({exc})", file=path) from None
+    except pd.errors.ParserError as exc:  # pandas counts lines from the header it was given
+        raise InputError(f"not a readable {fmt.upper()} table ({' '.join(str(exc).split())})", file=path) from None
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: zip, XML and Arrow parsers raise many kinds
@@ -323,8 +323,23 @@ def _read_text_table(path, fmt, encoding, header_row, dtype):
                              f"({len(lines)} lines)", file=path, row=header_row)
         text = "\n".join(lines[header_row - 1:])
     header = next(csv.reader(_io.StringIO(text), delimiter=sep), [])
-    df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False, na_values=[""],
-                     skipinitialspace=False)
+    import warnings
+
+    with warnings.catch_warnings():
+        # A first row longer than the header: pandas would make its leading values the row labels and shift
+        # every value one column left (index_col=False), or drop the extras with a warning. Neither is allowed.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=dtype, keep_default_na=False, na_values=[""],
+                             skipinitialspace=False, index_col=False)
+        except pd.errors.ParserWarning as warning:
+            if "does not match length" not in str(warning):
+                raise
+            after = text.split("\n")[1:]
+            row = header_row + 1 + next((n for n, line in enumerate(after) if line.strip()), 0)
+            raise InputError(f"this row has more values than the header has column names ({len(header)}); add "
+                             "the missing names to the header or remove the extra values", file=path,
+                             row=row) from None
     return df, header
 
 

@@ -525,3 +525,9 @@ case("notebooks copy: over copies already there", "notebooks copy {in}/dst",
      {"dst/notebooks/proms_outcomes.ipynb": "{}"}, 2, r"--force|exist")
 case("audit: HTML report without table structures", "audit {in}/r.html",
      {"r.html": '<html><script type="application/json" class="cscs-structure">{nope</script></html>'}, 1, r"r\.html: no table with a structure to audit")
+case("proms outcomes: first row longer than the header", "proms outcomes {in}/proms.csv --referrals {in}/r.csv",
+     {**PROMS, "r.csv": "referral_id,patient_id,team\n,R1,P1,North,extra\n"}, 1,
+     r"r\.csv, row 2: this row has more values than the header has column names \(3\)")  # pandas shifted it (fuzz)
+case("benefits spc: a later row longer than the header", "benefits spc {in}/i.csv",
+     {"i.csv": "indicator,date,value\nx,2024-01-01,3\nx,2024-02-01,4,5\n"}, 1,
+     r"i\.csv: not a readable CSV table \(Error tokenizing data\. C error: Expected 3 fields in line 3, saw 4\)")
