@@ -372,3 +372,33 @@ def test_the_fuzz_tests_fail_on_any_other_exception():
     assert survives(lambda: (_ for _ in ()).throw(InputError("refused"))) is None
     with pytest.raises(ZeroDivisionError):
         survives(lambda: 1 / 0)
+
+
+# --- published tables and their structures (cscs-eval audit) ----------------------------------------------------
+
+STRUCTURE_KEYS = ["version", "table", "table_id", "counts", "column", "total", "numerator", "denominator", "parts",
+                  "basis", "complete", "decimals", "group_total", "key", "labels", "latent", "match", "row",
+                  "scale", "secondary", "suppressed", "where", "team", "n", "rate"]
+JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=False), TEXT,
+              st.sampled_from(STRUCTURE_KEYS)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(STRUCTURE_KEYS), inner, max_size=6)),
+    max_leaves=25)
+
+
+@SLOW_OK
+@given(st.dictionaries(st.sampled_from(STRUCTURE_KEYS), JSON_VALUE, max_size=8), csvish(["team", "n", "rate"]),
+       st.booleans())
+def test_audit(structure, table, broken):
+    import json
+
+    from cscs_eval.governance.files import audit_path
+
+    text = json.dumps(structure)
+    text = text[: len(text) // 2] if broken else text
+    write("t.structure.json", text)
+    survives(audit_path, write("t.csv", table))
+    html = (f'<html><body><script type="application/json" class="cscs-table-structure">{text}</script>'
+            f"<table><tr><th>team</th><th>n</th></tr><tr><td>A</td><td>5</td></tr></table></body></html>")
+    survives(audit_path, write("r.html", html))
