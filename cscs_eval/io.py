@@ -312,8 +312,8 @@ def _read_text_table(path, fmt, encoding, header_row, dtype):
     if not text.strip():
         raise InputError("file is empty; expected a header row", file=path)
     sep = "\t" if fmt == "tsv" else ","
-    lines = text.split("\n")
     if header_row > 1:
+        lines = text.split("\n")  # only here: a million-row file takes 0.1 s to split
         if header_row > len(lines) or not lines[header_row - 1].strip():
             raise InputError(f"the header row {header_row} is empty or below the end of the file "
                              f"({len(lines)} lines)", file=path, row=header_row)
