@@ -274,6 +274,14 @@ def _expand(paths):
     return out
 
 
+def _looked_up(series, mapping) -> pd.Series:
+    """``mapping[value]`` for each value (None for a value not in it, or missing), as objects: each distinct
+    value looked up once, as these columns hold a few distinct values in a million rows."""
+    codes, uniques = pd.factorize(series)
+    found = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(found[codes], index=series.index, dtype=object)
+
+
 def _reused_excerpt_ids(raw, squashed):
     """``(file, excerpt_id, sorted lines)`` of each id that names more than one excerpt in a file (a
     different case, source or whitespace-squashed text), in file and id order.
@@ -394,7 +402,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
             fix = ("map it in an alias file (--aliases) or use a CFIR 2.0 name or id"
                    if "nearest" in err or "subconstruct" in err else "write the id or 'Parent: Name' of the one meant")
             problems.append(_problem(file, int(line), "construct", err, fix))
-    raw["construct_id"] = raw["code"].map({t: v[0] for t, v in resolved.items()})
+    raw["construct_id"] = _looked_up(raw["code"], {t: v[0] for t, v in resolved.items()})
 
     # Ratings: normalise each distinct spelling once.
     ratings = {}
@@ -403,7 +411,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
             ratings[text] = normalise_rating(text)
         except InputError as exc:
             ratings[text] = exc.message
-    rat = raw["rating_raw"].map(ratings).astype("object")
+    rat = _looked_up(raw["rating_raw"], ratings)
     rat = rat.where(rat.notna(), "M")
     bad = ~rat.isin(list(RATING_VALUES))
     for file, line, msg in zip(raw.loc[bad, "file"], raw.loc[bad, "line"], rat[bad]):
@@ -430,15 +438,15 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
 
     labels = {r["id"]: r["label"] for r in cb.rows}
     domains = {r["id"]: r["domain"] for r in cb.rows}
-    raw["construct"] = raw["construct_id"].map(labels).astype("string")
-    raw["domain"] = raw["construct_id"].map(domains).astype("string")
+    raw["construct"] = _looked_up(raw["construct_id"], labels).astype("string")
+    raw["domain"] = _looked_up(raw["construct_id"], domains).astype("string")
     raw["construct_id"] = raw["construct_id"].astype("string")
     if reverse_rated:
         flip = raw["construct_id"].isin(load_rules()["reverse_rated"])
         swap = {"+2": "-2", "+1": "-1", "-1": "+1", "-2": "+2"}
         raw["rating"] = raw["rating"].where(~flip, raw["rating"].replace(swap))
     raw["rating"] = raw["rating"].astype("string")
-    raw["rating_value"] = raw["rating"].map(RATING_VALUES).astype("float64")
+    raw["rating_value"] = _looked_up(raw["rating"], RATING_VALUES).astype("float64")
     raw["case"] = raw["case"].astype("string")
     return raw[COLUMNS], problems
 
