@@ -282,14 +282,16 @@ def _looked_up(series, mapping) -> pd.Series:
     return pd.Series(found[codes], index=series.index, dtype=object)
 
 
-def _reused_excerpt_ids(raw, squashed):
+def _reused_excerpt_ids(raw, squashed, file_code, id_code):
     """``(file, excerpt_id, sorted lines)`` of each id that names more than one excerpt in a file (a
     different case, source or whitespace-squashed text), in file and id order.
 
     Compared as whole-column integer codes rather than joined strings: only ids on more than one row
     can name two excerpts, and on a million excerpts joining and grouping the strings took 2 s.
+    ``file_code`` and ``id_code`` number the files and the excerpt ids of ``raw``'s rows.
     """
-    given = raw[raw["excerpt"].notna().to_numpy()]
+    has_text = raw["excerpt"].notna().to_numpy()
+    given = raw[has_text]
     text = pd.Series(squashed.filter(pa.array(raw["excerpt"].notna().to_numpy())), index=given.index,
                      dtype="string")
     parts = [given["case"].fillna(""), given["source"].fillna(""), text]
@@ -298,8 +300,7 @@ def _reused_excerpt_ids(raw, squashed):
         key = parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
     else:
         key = None
-    file_code = pd.factorize(given["file"])[0].astype("int64")
-    id_code = pd.factorize(given["excerpt_id"])[0].astype("int64")
+    file_code, id_code = file_code[has_text].astype("int64"), id_code[has_text].astype("int64")
     pair = file_code * (int(id_code.max(initial=0)) + 1) + id_code
     repeated = np.bincount(pair)[pair] > 1 if len(pair) else np.zeros(0, dtype=bool)
     if not repeated.any():
@@ -426,12 +427,16 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
         generated = excerpt_key_array(raw["case"][at], raw["source"][at], raw["excerpt"][at],
                                       squashed_excerpt=squashed.filter(pa.array(at)))
         raw.loc[need, "excerpt_id"] = pd.Series(pd.array(generated, dtype="string"), index=raw.index[at])
-    for file, eid, lines in _reused_excerpt_ids(raw, squashed):
+    id_codes = pd.factorize(raw["excerpt_id"])[0]
+    for file, eid, lines in _reused_excerpt_ids(raw, squashed, files, id_codes):
         problems.append(_problem(file, int(lines[1]), "excerpt_id",
                                  f"duplicate excerpt id {eid!r} used for different excerpts (rows "
                                  f"{', '.join(map(str, lines[:6]))})", "give each excerpt its own excerpt_id"))
-    ok = raw.dropna(subset=["construct_id"])
-    dup = ok.duplicated(subset=["file", "excerpt_id", "construct_id", "coder"], keep="first")
+    coded = raw["construct_id"].notna().to_numpy()
+    ok = raw[coded]
+    # the same construct twice on an excerpt (and coder), compared as the integer codes of those columns
+    dup = pd.DataFrame({"file": files, "excerpt_id": id_codes, "construct_id": pd.factorize(raw["construct_id"])[0],
+                        "coder": pd.factorize(raw["coder"])[0]})[coded].duplicated(keep="first").to_numpy()
     for file, line, cid in ok.loc[dup, ["file", "line", "construct_id"]].itertuples(index=False):
         problems.append(_problem(file, int(line), "construct", f"{cb.label(cid)} ({cid}) is coded twice on the "
                                  "same excerpt", "keep one code per construct and excerpt (merge the ratings)"))
