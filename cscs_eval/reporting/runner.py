@@ -290,10 +290,14 @@ def _skip_unused_imports() -> None:
 #: The kernel this worker process keeps warm across the reports of a batch, by kernel name.
 _WARM_KERNELS: dict = {}
 #: Run in a warm kernel before each report: nothing of the previous report survives in the notebook's
-#: namespace (modules stay imported, which is the point); figures closed, cells numbered from 1 again.
+#: namespace (modules stay imported, which is the point); figures closed, cells numbered from 1 again,
+#: the working folder the run's, and every warning shown again as in a new kernel ("once" warnings
+#: are remembered per module).
 _FRESH_NAMESPACE = (
-    "import sys as _s\n"
+    "import os as _o, sys as _s\n"
     "_s.modules['matplotlib.pyplot'].close('all') if 'matplotlib.pyplot' in _s.modules else None\n"
+    "[getattr(_m, '__warningregistry__', {{}}).clear() for _m in list(_s.modules.values())]\n"
+    "_o.chdir({cwd!r})\n"
     "get_ipython().reset(new_session=True)\n"
 )
 
@@ -327,7 +331,8 @@ def _warm_kernel(kernel_name: str):
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(_FRESH_NAMESPACE, silent=True, store_history=False, timeout=60)
+        reply = kc.execute_interactive(_FRESH_NAMESPACE.format(cwd=os.getcwd()), silent=True, store_history=False,
+                                       timeout=60)
     finally:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":

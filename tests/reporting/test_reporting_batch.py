@@ -5,6 +5,7 @@ import os
 import stat
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -94,3 +95,18 @@ def test_for_each_removes_the_folder_when_reports_fail(notebook_factory, data, t
     assert north["mode"] == "0o700" and not Path(north["folder"]).exists()
     # the report after the failed one ran in the same kernel, cleared
     assert probe(by_team["West"])["earlier"] == "None"
+
+
+def test_a_warm_kernel_shows_warnings_again_and_runs_in_the_working_folder(notebook_factory, data, tmp_path):
+    # Python shows a warning once per place in a process; each report of a batch shows it, as a new kernel would
+    (tmp_path / "warner.py").write_text("import warnings\ndef warn():\n    warnings.warn('a note for the reader')\n")
+    cell = (f"import os, sys\nsys.path.insert(0, {str(tmp_path)!r})\nimport warner\nwarner.warn()\n"
+            "print(f'cwd={os.getcwd()}')\nos.chdir('/')")
+    nb = notebook_factory("team.ipynb", PARAMS, cell)
+    results, _ = run_for_each(nb, "team", out_dir=tmp_path / "batch", parameters={"data_path": str(data)},
+                              progress=False, max_workers=1)
+    for r in results:
+        outputs = [o for c in nbformat.read(r.notebook, as_version=4).cells for o in c.get("outputs", [])]
+        streams = {o.name: o.text for o in outputs if o.output_type == "stream"}
+        assert "a note for the reader" in streams.get("stderr", ""), r.label
+        assert f"cwd={os.getcwd()}" in streams["stdout"], r.label  # not '/', where the report before it went
