@@ -88,7 +88,10 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
         ax.set_xlim(0, 100)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(data) > 4 else -0.25), ncol=5,
+    # Right-aligned under the bars, so the keys run left under the workstream names: centred under bars
+    # that sit beside long names, five keys would stick out of the figure and squeeze the bars once the
+    # figure is fitted to a page.
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.12 if len(data) > 4 else -0.25), ncol=5,
               frameon=False, fontsize=8)
     if title:
         ax.set_title(title, loc="left")
