@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -309,7 +310,7 @@ def _warm_kernel(kernel_name: str):
     statsmodels: about 3 s of CPU) once per worker rather than once per report. A kernel that died
     is replaced. The kernels are shut down when the worker process exits.
     """
-    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_client import BlockingKernelClient
     from jupyter_core.utils import run_sync
 
     km = _WARM_KERNELS.get(kernel_name)
@@ -322,7 +323,7 @@ def _warm_kernel(kernel_name: str):
             import multiprocessing.util
 
             multiprocessing.util.Finalize(None, _stop_warm_kernels, exitpriority=10)
-        km = AsyncKernelManager(kernel_name=kernel_name)
+        km = _warm_manager_class()(kernel_name=kernel_name)
         run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         _WARM_KERNELS[kernel_name] = km
         return km
@@ -338,6 +339,27 @@ def _warm_kernel(kernel_name: str):
     if reply["content"]["status"] != "ok":
         raise NotebookExecutionError(f"could not clear the kernel between reports: {reply['content']}")
     return km
+
+
+@functools.lru_cache(maxsize=1)
+def _warm_manager_class():
+    """A kernel manager that remembers the clients it hands out, so that the channels (about 16 file
+    descriptors) nbclient opens for each report are closed after it: nbclient leaves them open on a
+    kernel it does not own, and a worker would run out of file descriptors in a long batch."""
+    from jupyter_client import AsyncKernelManager
+
+    class WarmKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.__dict__.setdefault("_handed_out", []).append(kc)
+            return kc
+
+        def close_clients(self) -> None:
+            for kc in self.__dict__.pop("_handed_out", []):
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+
+    return WarmKernelManager
 
 
 def _stop_warm_kernels() -> None:
@@ -379,6 +401,9 @@ def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_
             raise NotebookExecutionError(f"{nb_path}: {_failed_cell(exc)} failed with {exc.ename}: {exc.evalue}; "
                                          f"the executed notebook is kept at {kept}",
                                          notebook=kept, cell=getattr(exc, "cell_index", None)) from None
+        finally:
+            if warm:
+                warm_km["km"].close_clients()
         _say("writing the report", quiet)
         meta = {
             "title": merged.get("title") or None,

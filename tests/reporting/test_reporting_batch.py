@@ -110,3 +110,20 @@ def test_a_warm_kernel_shows_warnings_again_and_runs_in_the_working_folder(noteb
         streams = {o.name: o.text for o in outputs if o.output_type == "stream"}
         assert "a note for the reader" in streams.get("stderr", ""), r.label
         assert f"cwd={os.getcwd()}" in streams["stdout"], r.label  # not '/', where the report before it went
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_worker_closes_what_each_report_opened(notebook_factory, tmp_path, monkeypatch):
+    from cscs_eval.reporting import runner
+
+    monkeypatch.setattr(runner, "_IN_WORKER", False)  # _run_one makes this process a worker; undone after
+    nb = notebook_factory("n.ipynb", 'team: str = ""  # one team\n', "x = 1")
+    try:
+        opened = []
+        for i in range(4):
+            assert runner._run_one(dict(notebook=str(nb), out_dir=str(tmp_path / f"r{i}"))).ok
+            opened.append(len(list(Path("/proc/self/fd").iterdir())))
+        assert len(runner._WARM_KERNELS) == 1  # one kernel ran the four reports
+        assert opened[-1] == opened[1], opened  # nbclient's channels to it closed after each report
+    finally:
+        runner._stop_warm_kernels()
