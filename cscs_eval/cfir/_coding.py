@@ -33,7 +33,8 @@ import pyarrow as pa
 
 from cscs_eval.cfir._codebook import get_codebook, load_aliases, resolve_construct
 from cscs_eval.cfir._ratings import summarise
-from cscs_eval.cfir._syntax import RATING_VALUES, format_codes, normalise_rating, parse_inline_codes
+from cscs_eval.cfir._syntax import (BRACKET_FIX, RATING_VALUES, bracket_problem, format_codes, normalise_rating,
+                                    parse_inline_codes)
 from cscs_eval.cfir._tidy import COLUMNS, excerpt_key_array, load_rules, read_case_ratings, squash, unpack
 from cscs_eval.errors import InputError, UsageError, ValidationError
 from cscs_eval.results import Result
@@ -157,9 +158,10 @@ def _parse_note_text(text, path, problems):
         block = REVIEW_MARKER.sub(" ", block).strip()
         if "[[" not in block and "]]" not in block:
             continue
-        if block.count("[[") != block.count("]]"):
-            problems.append(_problem(path, line, "codes", "a '[[' code block is not closed (or ']]' has no '[[')",
-                                     "close each code block: [[Construct rating; ... | memo]]"))
+        misplaced = bracket_problem(block)
+        if misplaced is not None:
+            at, what = misplaced
+            problems.append(_problem(path, line + block.count("\n", 0, at), "codes", what, BRACKET_FIX))
             continue
         clean, codes = parse_inline_codes(block)
         if codes:

@@ -26,6 +26,7 @@ from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, drop_s
 from cscs_eval.io import row_offset, table_path
 from cscs_eval.proms._figures import group_label
 from cscs_eval.reporting.plain import count, glossary, is_are, listing, number_words, sentence
+from cscs_eval.stats import format_number
 
 #: Paired referrals (and patients) a mixed model of change over time needs.
 MIN_MODEL_PAIRED = 10
@@ -379,14 +380,16 @@ class OutcomesReport:
                     f"referrals and {MIN_MODEL_PAIRED} patients are needed).")
         slope = mixed.table.set_index("term").loc["time"]
         shares = mixed.variance.set_index("component")["share"]
-        between = (f"{shares['team']:.1%} of the variation in scores lies between teams, {shares['patient']:.0%} "
-                   "between patients within a team" if self.multi_team else
-                   f"{shares['patient']:.0%} of the variation lies between patients")
+        patient = format_number(shares["patient"], decimals=0, share=True)
+        between = (f"{format_number(shares['team'], decimals=1, share=True)} of the variation in scores lies between "
+                   f"teams, {patient} between patients within a team" if self.multi_team else
+                   f"{patient} of the variation lies between patients")
         patients = self._count(self.model_scores["patient_id"].nunique())
         return (f"Using every assessment of {patients} patients, paired or not, {self.measure.name} "
-                f"{self.change_unit} changed on average by {slope['estimate']:+.2f} points a month (95% CI "
-                f"{slope['ci_low']:+.2f} to {slope['ci_high']:+.2f}). {between}, and the rest within patients over "
-                "time.")
+                f"{self.change_unit} changed on average by {format_number(slope['estimate'], decimals=2, sign=True)} "
+                f"points a month (95% CI {format_number(slope['ci_low'], decimals=2, sign=True)} to "
+                f"{format_number(slope['ci_high'], decimals=2, sign=True)}). {between}, and the rest within patients "
+                "over time.")
 
     def mixed_model_table(self) -> ReportItem:
         """The fixed effects of the mixed model (nothing when it was not fitted)."""

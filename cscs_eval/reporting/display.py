@@ -15,6 +15,7 @@ import math
 import numbers
 
 from cscs_eval.reporting.labels import category, label
+from cscs_eval.stats import format_number
 
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
 FIGURE_MIME = "application/vnd.cscs-eval.figure+json"
@@ -36,7 +37,7 @@ def _format_value(value, decimals: int) -> str:
             return MISSING
         if float(value).is_integer() and decimals == 0:
             return f"{int(value):,}"
-        return f"{value:,.{decimals}f}"
+        return format_number(value, decimals=decimals, thousands=True)
     if hasattr(value, "strftime"):
         try:
             return value.strftime("%d %b %Y")
