@@ -472,8 +472,6 @@ def _fill_merged(rows, merged, header_row, where, required=()) -> None:
     """Merged cells at or below the header: fill a vertical merge in one column down (with a
     warning, as a team name merged down its rows means that team on every row); refuse the rest.
     ``rows`` are the sheet's rows from ``header_row`` on, as lists."""
-    import warnings
-
     from openpyxl.utils import get_column_letter
 
     from cscs_eval.errors import MergedCellsWarning
