@@ -197,6 +197,16 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
             header = pq.read_schema(path).names
             _check_header(header, where)  # before reading: pyarrow refuses a name given twice less clearly
             df = pd.read_parquet(path)
+    except _WiderRow as exc:
+        # A title line above the header looks like a one-column header with longer rows below it: when
+        # the required columns are on a later line, say where the header seems to be instead.
+        hint = _csv_header_hint(path, required, {"row": header_row}, encoding, fmt)
+        if not hint:
+            raise
+        found = ", ".join(str(c) for c in exc.header if str(c).strip()) or "no column names"
+        missing = [c for c in required if c not in _machine_names([normalise_column(h) for h in exc.header], None)]
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {found}{hint}", file=path,
+                         row=header_row) from None
     except (InputError, UsageError):
         raise
     except pd.errors.ParserError as exc:  # pandas counts lines from the header it was given
@@ -339,9 +349,17 @@ def _read_text_table(path, fmt, encoding, header_row, dtype):
                 raise
             after = text.split("\n")[1:]
             row = header_row + 1 + next((n for n, line in enumerate(after) if line.strip()), 0)
-            raise InputError(f"this row has more values than the header has column names ({len(header)}); add "
-                             "the missing names to the header or remove the extra values", file=path,
-                             row=row) from None
+            raise _WiderRow(f"this row has more values than the header has column names ({len(header)}); add "
+                            "the missing names to the header or remove the extra values", file=path, row=row,
+                            header=header) from None
+
+
+class _WiderRow(InputError):
+    """A CSV row longer than its header; ``header`` is what the header row holds."""
+
+    def __init__(self, message, *, header, **where):
+        self.header = header
+        super().__init__(message, **where)
 
 
 def _read_csv_text(text, options):

@@ -531,3 +531,6 @@ case("proms outcomes: first row longer than the header", "proms outcomes {in}/pr
 case("benefits spc: a later row longer than the header", "benefits spc {in}/i.csv",
      {"i.csv": "indicator,date,value\nx,2024-01-01,3\nx,2024-02-01,4,5\n"}, 1,
      r"i\.csv: not a readable CSV table \(Error tokenizing data\. C error: Expected 3 fields in line 3, saw 4\)")
+case("proms score: a title line above the header", "proms score {in}/p.csv",
+     {"p.csv": "PROMs extract, 5 March\n\n" + f.PROMS}, 1,
+     r"p\.csv, row 1: missing column\(s\) .*the header seems to be on row 3: choose it with --header-row 3")
