@@ -11,6 +11,7 @@ whole module to about a minute; ``HYPOTHESIS_PROFILE=fuzz`` (``make fuzz``) runs
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -27,8 +28,14 @@ pytestmark = pytest.mark.fuzz
 SLOW_OK = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                           HealthCheck.filter_too_much])
 
-#: A folder for the files of the examples (each example overwrites its file).
+#: A folder for the files of the examples (each example overwrites its file), removed after the module.
 FOLDER = Path(tempfile.mkdtemp(prefix="cscs-eval-fuzz-"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_folder():
+    yield
+    shutil.rmtree(FOLDER, ignore_errors=True)
 
 
 def write(name: str, content) -> Path:
