@@ -21,7 +21,6 @@ Disclosure control (loaded on first use, so importing this module stays light):
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
 import os
@@ -216,7 +215,7 @@ def pseudonymise(values, key: bytes, *, length: int = 16):
     def one(v):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return v
-        return hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:length]
+        return hmac.digest(key, str(v).encode(), "sha256").hex()[:length]  # one C call: same value as hmac.new
 
     series = pd.Series(values)
     mapping = {v: one(v) for v in series.dropna().unique()}

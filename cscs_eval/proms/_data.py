@@ -213,7 +213,7 @@ class Prepared:
 def checked(data, *, drop_invalid=False, measures=None, today=None):
     """Open and validate an extract in the engine; yields a :class:`Prepared` (``rows`` None) whose
     ``engine`` scores and pairs it. The engine, and its temporary folder, close on leaving."""
-    from cscs_eval.proms._engine import check, open_extract, team_of
+    from cscs_eval.proms._engine import check, open_extract
 
     registry = measure_registry(extra=measures)
     today = pd.Timestamp(today or _dt.date.today()).normalize()
@@ -224,17 +224,17 @@ def checked(data, *, drop_invalid=False, measures=None, today=None):
         if len(problems) and not drop_invalid:
             raise ValidationError(problems_message(problems, hint=(f" in {source}" if source else "") +
                                                    "; fix them or pass --drop-invalid (drop_invalid=True) to "
-                                                   "analyse the rest"), problems.drop(columns="_pos"), file=None)
+                                                   "analyse the rest"), problems.drop(columns=["_pos", "_team"]),
+                                  file=None)
         first = problems.drop_duplicates("_pos")
         # The team of each excluded row, so a team's report counts its own exclusions.
-        teams = team_of(eng, first["_pos"].to_numpy())
-        by_team = (first.assign(team=pd.Series(teams, index=first.index, dtype=object)
-                                .where(pd.notna(teams), "not known"))
+        teams = first["_team"]
+        by_team = (first.assign(team=teams.where(teams.notna(), "not known"))
                    .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
                    .assign(stage="validation")[["stage", "reason", "team", "n_rows"]])
         exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
                       .assign(stage="validation")[["stage", "reason", "n_rows"]])
-        yield Prepared(None, exclusions, problems.drop(columns="_pos"), registry, source, by_team, eng)
+        yield Prepared(None, exclusions, problems.drop(columns=["_pos", "_team"]), registry, source, by_team, eng)
     finally:
         eng.close()
 
@@ -248,7 +248,7 @@ def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Pre
     the kept rows (parsed), so this is for small extracts; :func:`checked` keeps them in the engine.
     """
     with checked(data, drop_invalid=drop_invalid, measures=measures, today=today) as prep:
-        prep.rows = prep.engine.df("SELECT * EXCLUDE (pp, sd) FROM v ORDER BY pos")
+        prep.rows = prep.engine.df("SELECT * EXCLUDE (pk, pnull, ak, sd, shadow) FROM v ORDER BY pos")
         prep.engine = None
         return prep
 

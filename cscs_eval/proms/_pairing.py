@@ -311,10 +311,11 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid: bool = Fa
         exclusions = [prep.exclusions]
         by_team = [prep.exclusions_by_team]
         notes = []
-        create_scores(eng)
+        create_scores(eng, registry)
         ut = _unit_table(registry, units)
         eng.con.register("_used", ut[["measure", "unit"]])
-        not_scored = "s.score IS NULL AND (s.measure, s.unit) IN (SELECT (measure, unit) FROM _used)"
+        not_scored = ("s.score IS NULL AND EXISTS (SELECT 1 FROM _used u WHERE u.measure = s.measure "
+                      "AND u.unit = s.unit)")
         # Reasons with their counts of items as "some", so that one reason is one line.
         why = r"regexp_replace(s.excluded_reason, '\d+ of \d+', 'some')"
         counts = counts_in_score_order(eng, not_scored, why)
@@ -336,7 +337,9 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid: bool = Fa
                                .assign(stage="pairing", reason="assessment after the period end"))
         pairs, same_day = pairs_frame(eng, ut, min_interval_days=min_interval_days, period_start=start,
                                       period_end=end)
-        data_end = end if end is not None else pd.Timestamp(eng.scalar("SELECT max(date) FROM v"))
+        # Eligibility is judged at the period end, else at the latest assessment kept.
+        data_end = end if end is not None or referrals is None else \
+            pd.Timestamp(eng.scalar("SELECT max(date) FROM v"))
     if same_day:
         _warn_same_day(same_day)
         notes.append(Note(SameDayFollowUpWarning, same_day, SAME_DAY_NOTE))

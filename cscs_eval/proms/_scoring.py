@@ -48,6 +48,6 @@ def score(data, *, measures=None, drop_invalid: bool = False, today=None) -> Sco
     [['goal 1', 3.0], ['goal 2', 6.0], ['goal mean', 4.5]]
     """
     with checked(data, drop_invalid=drop_invalid, measures=measures, today=today) as prep:
-        create_scores(prep.engine)
+        create_scores(prep.engine, prep.registry)
         scores = scores_frame(prep.engine)
     return ScoresResult(plain(scores.drop(columns="pair_id")), exclusions=prep.exclusions, problems=prep.problems)
