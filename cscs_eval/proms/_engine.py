@@ -32,8 +32,6 @@ import pandas as pd
 
 from cscs_eval.errors import InputError
 
-#: The characters Python's ``str.strip()`` removes, so that text is cleaned exactly as pandas did.
-WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 #: DuckDB's working-memory cap; beyond it joins and groupings spill to the private temporary folder.
 MEMORY_LIMIT = os.environ.get("CSCS_EVAL_MEMORY_LIMIT", "2GB")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
@@ -123,13 +121,13 @@ def open_extract(data, *, registry, aliases) -> Engine:
         df = data
         if any(c != c.strip().lower() for c in map(str, df.columns)):
             df = df.rename(columns=normalise_column)
-        return _open_frame(df, None, aliases)
+        return _open_frame(df, None, registry, aliases)
     p = Path(data)
     if p.is_file() and p.stat().st_size and table_format(p) == "parquet":
-        return _open_parquet(p, aliases)
+        return _open_parquet(p, registry, aliases)
     from cscs_eval.proms._data import read_proms
 
-    return _open_frame(read_proms(data), str(data), aliases)
+    return _open_frame(read_proms(data), str(data), registry, aliases)
 
 
 def _check_columns(columns, source):
@@ -155,7 +153,7 @@ def _measure_keys(values, aliases) -> dict:
     return {v: aliases.get(normalise_key(v)) for v in values if v is not None}
 
 
-def _open_parquet(p: Path, aliases) -> Engine:
+def _open_parquet(p: Path, registry, aliases) -> Engine:
     from cscs_eval.dates import parse_dates
     from cscs_eval.io import normalise_column
     from cscs_eval.proms._data import BASE_COLUMNS, DEMOGRAPHIC_COLUMNS, _blank, _numbers
@@ -206,10 +204,11 @@ def _open_parquet(p: Path, aliases) -> Engine:
         keys = _measure_keys({v: (v.strip() or None) for v in spellings if v is not None}.values(), aliases)
         to_key = {v: keys.get(v.strip() or None) for v in spellings if v is not None}
         blank = [v for v in spellings if v is not None and not v.strip()]
-        # A join, not a CASE: a CASE would be copied into every rule that reads the measure.
-        con.register("_mmap", pd.DataFrame({"raw": list(to_key), "mkey": list(to_key.values())}, dtype=object))
+        # One join brings each row its measure's key and facts (a CASE would be copied into every rule).
+        spelled = pd.DataFrame({"raw": list(to_key), "mkey": list(to_key.values())}, dtype=object)
+        con.register("_mmap", spelled.merge(_facts(registry), on="mkey", how="left"))
         joins.append(f"LEFT JOIN _mmap ON _mmap.raw = {x}")
-        sel.append("_mmap.mkey AS mkey")
+        sel += ["_mmap.mkey AS mkey"] + [f"_mmap.{f} AS {f}" for f in FACTS]
         sel.append(f"({x} IS NULL" + (f" OR {x} IN ({', '.join(map(_lit, blank))})" if blank else "") +
                    ") AS measure_missing")
         # dates: typed columns as they are; text parsed once per distinct value
@@ -255,7 +254,7 @@ def _open_parquet(p: Path, aliases) -> Engine:
         raise
 
 
-def _open_frame(df: pd.DataFrame, source, aliases) -> Engine:
+def _open_frame(df: pd.DataFrame, source, registry, aliases) -> Engine:
     """A DataFrame parsed column by column (each distinct value once) into a typed frame for DuckDB."""
     from cscs_eval.dates import parse_dates
     from cscs_eval.proms._data import DEMOGRAPHIC_COLUMNS, _blank, _categorical, _numbers
@@ -291,11 +290,14 @@ def _open_frame(df: pd.DataFrame, source, aliases) -> Engine:
         for c in demo_cols:
             typed[c] = text(c)
         con.register("typed", pd.DataFrame(typed))
+        con.register("_mt", _facts(registry))
         text_cols = ("patient", "referral", "team", "aid", "mkey", *demo_cols)
-        con.execute(f"""CREATE VIEW t AS SELECT pos, {', '.join(f'CAST({c} AS VARCHAR) AS {c}' for c in text_cols)},
+        con.execute(f"""CREATE VIEW t AS SELECT pos, {', '.join(f'CAST(typed.{c} AS VARCHAR) AS {c}' for c in text_cols)},
             measure_missing, CAST(date AS DATE) AS date, date_missing,
             CASE WHEN isnan(item) THEN NULL ELSE item END AS item, item_missing,
-            CASE WHEN isnan(value) THEN NULL ELSE value END AS value, value_missing FROM typed""")
+            CASE WHEN isnan(value) THEN NULL ELSE value END AS value, value_missing,
+            {', '.join(f'_mt.{f}' for f in FACTS)}
+            FROM typed LEFT JOIN _mt ON _mt.mkey = CAST(typed.mkey AS VARCHAR)""")
         present = sorted({k for k in keys.values() if k is not None})
         return Engine(con, tmp, source, df, has_score, "item" in df.columns, "assessment_id" in df.columns,
                       present, demo_cols)
@@ -306,9 +308,13 @@ def _open_frame(df: pd.DataFrame, source, aliases) -> Engine:
 
 
 # --------------------------------------------------------------------------- the rules
-def _measure_tables(eng: Engine, registry: dict):
-    """The measure definitions as small tables: per measure (``_mt``), per excluded value (``_ex``)."""
-    rows, excl = [], []
+#: What each row carries of its measure's definition.
+FACTS = ("n_items", "item_min", "item_max", "whole", "has_total", "total_min", "total_max", "total_whole", "label")
+
+
+def _facts(registry: dict) -> pd.DataFrame:
+    """One row per measure: its items' number and range, whether answers are whole, its total's range."""
+    rows = []
     for m in registry.values():
         total = m.total
         rows.append({"mkey": m.key, "n_items": m.n_items, "item_min": float(m.item_min),
@@ -318,10 +324,7 @@ def _measure_tables(eng: Engine, registry: dict):
                      "total_max": float(total.max) if total is not None else np.nan,
                      "total_whole": bool(total is not None and m.whole_numbers and total.method == "sum"),
                      "label": m.item_label})
-        excl += [{"mkey": m.key, "v": float(v), "reason": why} for v, why in m.excluded_values.items()]
-    eng.con.register("_mt", pd.DataFrame(rows))
-    eng.con.register("_ex", pd.DataFrame(excl, columns=["mkey", "v", "reason"]).astype({"v": float,
-                                                                                          "reason": object}))
+    return pd.DataFrame(rows, columns=["mkey", *FACTS])
 
 
 def _num(x) -> str:
@@ -350,7 +353,7 @@ def _rules(has_score: bool, has_item: bool, value_col: str, known: str):
         ("known AND value_missing" if has_score else "FALSE", value_col, "missing score", "score is empty"),
         ("known AND value IS NOT NULL AND NOT in_range AND excl IS NULL", value_col, f"{value_col} out of range",
          None),
-        ("known AND in_range AND whole AND value <> round(value)", value_col, f"{value_col} not a whole number",
+        ("known AND in_range AND whole_ AND value <> round(value)", value_col, f"{value_col} not a whole number",
          None),
     ]
 
@@ -370,20 +373,19 @@ def check(eng: Engine, registry: dict, today) -> pd.DataFrame:
                   "ReQoL-10")
     rules = _rules(eng.has_score, eng.has_item, value_col, known_text)
 
-    # The measures' facts come in by a join with a small table, once per row; a CASE on the measure
-    # would be copied into every rule that reads them.
-    _measure_tables(eng, registry)
     total_row = "item_missing" if eng.has_score else "FALSE"
+    excl = [(m.key, v, why) for m in registry.values() for v, why in m.excluded_values.items()]
+    if excl:
+        con.register("_ex", pd.DataFrame(excl, columns=["mkey", "v", "reason"]).astype({"v": float, "reason": object}))
     has_excl = any(registry[k].excluded_values for k in eng.measures if k in registry)
     con.execute(f"""CREATE VIEW c AS SELECT *, coalesce(value >= lo AND value <= hi, FALSE) AS in_range FROM (
-        SELECT t.*, t.mkey IS NOT NULL AS known, _mt.n_items, _mt.label, _mt.has_total,
-            CASE WHEN {total_row} AND _mt.has_total THEN _mt.total_min ELSE _mt.item_min END AS lo,
-            CASE WHEN {total_row} AND _mt.has_total THEN _mt.total_max ELSE _mt.item_max END AS hi,
-            coalesce(CASE WHEN {total_row} AND _mt.has_total THEN _mt.total_whole ELSE _mt.whole END, FALSE) AS whole,
+        SELECT t.*, t.mkey IS NOT NULL AS known,
+            CASE WHEN {total_row} AND has_total THEN total_min ELSE item_min END AS lo,
+            CASE WHEN {total_row} AND has_total THEN total_max ELSE item_max END AS hi,
+            coalesce(CASE WHEN {total_row} AND has_total THEN total_whole ELSE whole END, FALSE) AS whole_,
             {'_ex.reason' if has_excl else 'NULL::VARCHAR'} AS excl,
-            coalesce(t.item = round(t.item) AND t.item >= 1 AND t.item <= _mt.n_items, FALSE) AS item_ok
-        FROM t LEFT JOIN _mt USING (mkey)
-        {'LEFT JOIN _ex ON _ex.mkey = t.mkey AND _ex.v = t.value' if has_excl else ''})""")
+            coalesce(t.item = round(t.item) AND t.item >= 1 AND t.item <= n_items, FALSE) AS item_ok
+        FROM t {'LEFT JOIN _ex ON _ex.mkey = t.mkey AND _ex.v = t.value' if has_excl else ''})""")
     today_sql = f"DATE '{today:%Y-%m-%d}'"
     flags = [f"coalesce({cond.replace('_today', today_sql)}, FALSE) AS f{k}" for k, (cond, _, _, _) in enumerate(rules)]
     names = [f"f{k}" for k in range(len(rules))]
@@ -419,7 +421,7 @@ def check(eng: Engine, registry: dict, today) -> pd.DataFrame:
     teams = dict(zip(flagged["pos"], flagged["team"]))
     header = HEADER_ROW + 1
     con.register("_flagged", flagged[["pos"]])
-    dups, shadow, dup_teams = _duplicates(eng, header)
+    dups, shadow, dup_teams = _duplicates(eng, registry, header)
     extra = [dups]
     teams.update(dup_teams)
     if eng.demo_cols:
@@ -450,24 +452,30 @@ def check(eng: Engine, registry: dict, today) -> pd.DataFrame:
 #: One answer: referral (else the patient), measure, day (or assessment_id) and item; duplicates are
 #: the same answer from one patient.
 _ANSWER = "pk, pnull, mkey, ak, sd, item0"
+_ASSESSMENT = "pk, pnull, mkey, ak, sd"
 
 
-def _duplicates(eng: Engine, header: int):
+def _duplicates(eng: Engine, registry: dict, header: int):
     """Exact copies (the first is kept) and conflicting copies (all dropped) of one answer; and the
     rows overwritten in one assessment (``shadow``). Returns (problems, shadow positions, teams).
 
-    A 64-bit hash of the answer finds the candidates in one grouping; Python then groups the few
-    candidates by the exact answer, so a hash collision changes nothing."""
+    The candidates are found per assessment and checked in Python by the exact answer."""
     from cscs_eval.proms._results import PROBLEM_COLUMNS
 
-    # A view, not a CTE: DuckDB would store every row of a CTE read twice; reading the extract twice is cheaper.
-    eng.con.execute(f"""CREATE VIEW _ok AS SELECT *, hash({_ANSWER}) AS h FROM (
+    # Candidates first, per assessment (a tenth of the rows): one holding an item twice, or two given
+    # totals. Only their rows come to Python, where the exact answer is grouped.
+    big = max((m.n_items for m in registry.values()), default=0) > 62
+    items = "count(DISTINCT item0) FILTER (WHERE item0 > 0)" if big else \
+        "bit_count(bit_or(CAST(1 AS UBIGINT) << CAST(item0 AS INTEGER)) FILTER (WHERE item0 > 0))"
+    eng.con.execute("""CREATE VIEW _ok AS
         SELECT pos, patient, team, value, coalesce(referral, patient) AS pk, referral IS NULL AS pnull, mkey,
                coalesce(aid, '') AS ak, CASE WHEN aid IS NULL THEN date ELSE DATE '1970-01-01' END AS sd,
                coalesce(CASE WHEN item_ok THEN item END, 0) AS item0
-        FROM c WHERE NOT value_missing AND pos NOT IN (SELECT pos FROM _flagged))""")
-    d = eng.df("""SELECT * EXCLUDE (h) FROM _ok WHERE h IN (SELECT h FROM _ok GROUP BY h HAVING count(*) > 1)
-                  ORDER BY pos""")
+        FROM c WHERE NOT value_missing AND pos NOT IN (SELECT pos FROM _flagged)""")
+    d = eng.df(f"""SELECT * FROM _ok SEMI JOIN (
+            SELECT {_ASSESSMENT} FROM _ok GROUP BY {_ASSESSMENT}
+            HAVING count(*) FILTER (WHERE item0 > 0) > {items} OR count(*) FILTER (WHERE item0 = 0) > 1
+        ) USING ({_ASSESSMENT}) ORDER BY pos""")
     teams = dict(zip(d["pos"], d["team"]))
     if not len(d):
         return pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS), np.array([], dtype=np.int64), teams
@@ -561,9 +569,12 @@ def create_scores(eng: Engine, registry: dict) -> None:
             GROUP BY mkey, pk, pnull, ak, sd""")
     totals = [f"WHEN {_lit(m.key)} THEN {i}" for m in registry.values() for i, s in enumerate(m.scores)
               if s.name == "total"]
-    parts.append(f"""SELECT patient, referral, team, mkey, date, 'total', value, NULL::DOUBLE, NULL::VARCHAR,
-        {f"CASE mkey {' '.join(totals)} END" if totals else 'NULL'}, 1, pos, aid, sd, pk, pnull
-        FROM v WHERE item IS NULL""")
+    # Rows without an item are given totals; item responses without an item number were flagged, so an
+    # extract of item responses has none and is not read again for them.
+    if eng.has_score or not eng.has_item or not parts:
+        parts.append(f"""SELECT patient, referral, team, mkey, date, 'total', value, NULL::DOUBLE, NULL::VARCHAR,
+            {f"CASE mkey {' '.join(totals)} END" if totals else 'NULL'}, 1, pos, aid, sd, pk, pnull
+            FROM v WHERE item IS NULL""")
     con.execute("CREATE TEMP TABLE scores AS " + "\nUNION ALL\n".join(parts))
 
 
