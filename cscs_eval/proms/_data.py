@@ -8,8 +8,8 @@ Two row forms are accepted:
 
 Every problem is listed with the row a user sees, the column and the reason; nothing is
 dropped silently. With ``drop_invalid=True`` the valid rows are kept and each excluded row
-is counted with its reason. The work is vectorised and parses each distinct text value
-once, so ten million item rows take seconds.
+is counted with its reason. The rules run in the DuckDB engine (:mod:`cscs_eval.proms._engine`),
+which parses each distinct text value once and brings only the flagged rows into Python.
 
 Readers name the file in their messages when they read it themselves (a path); a DataFrame
 carries no file name, so its problems name the row and column only. Rows are counted as a

@@ -563,7 +563,7 @@ def create_scores(eng: Engine, registry: dict) -> None:
     if aggs:
         con.execute(f"""CREATE TEMP TABLE _asmt AS
             SELECT mkey, pk, pnull, ak, sd, arg_min(patient, pos) AS patient, arg_min(team, pos) AS team,
-                   arg_min(date, pos) AS date, {', '.join(aggs)}
+                   {'arg_min(date, pos)' if eng.has_aid else 'sd'} AS date, {', '.join(aggs)}
             FROM (SELECT *, CASE WHEN excl IS NOT NULL THEN NULL {rev} ELSE value END AS adj
                   FROM v WHERE item IS NOT NULL)
             GROUP BY mkey, pk, pnull, ak, sd""")
