@@ -11,6 +11,7 @@ from cscs_eval.errors import UsageError
 from cscs_eval.governance import SMALL_MAX, SUPPRESSED, count_text, is_small, suppress_table
 from cscs_eval.proms._results import OutcomesResult
 from cscs_eval.proms._stats import paired_statistics, rate_columns
+from cscs_eval.stats import format_number, percent_value, round_half_up
 
 ALL_UNITS = "all units"
 COUNT_COLUMNS = ["n_referrals", "n_eligible", "n_paired", "n_improved", "n_no_change", "n_deteriorated",
@@ -248,9 +249,11 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     df = summary.copy()
     for name in RATE_COLUMNS:
         for suffix in ("", "_low", "_high"):
-            df[f"{name}{suffix}"] = df[f"{name}{suffix}"].astype("Float64") * 100
+            # in decimals, so a printed percentage rounds as the share's digits say (41/80 -> 51.25, not 51.24999)
+            df[f"{name}{suffix}"] = df[f"{name}{suffix}"].astype("Float64").map(
+                lambda v: v if pd.isna(v) else percent_value(v)).astype("Float64")
     for c in ("effect_size", "d_z"):
-        df[c] = df[c].astype(float).round(decimals_stats)
+        df[c] = round_half_up(df[c].astype(float), decimals=decimals_stats)
     pub = publishable(df, suppress=suppress)
     keys = [c for c in summary.columns if c not in COUNT_COLUMNS and c not in STAT_COLUMNS
             and not any(c.startswith(r) for r in RATE_COLUMNS) and c != "measure"]
@@ -264,7 +267,7 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     out = pub[list(cols)].rename(columns=cols)
     # Two decimals for the effect size (reports round other numbers to one).
     out["effect_size"] = out["effect_size"].map(
-        lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else f"{float(v):.2f}")
+        lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else format_number(v, decimals=2))
     empty = [c for c in out.columns if out[c].isna().all()]
     # The "all units" rows count pairing only; categories belong to each item or goal.
     if set(summary["unit"]) == {ALL_UNITS}:
@@ -309,7 +312,7 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         return count_text(int(k), suppress=suppress)
 
     def pct(k, n, rate):
-        return None if small(k) or small(n) or pd.isna(rate) else f"{100 * rate:.1f}%"
+        return None if small(k) or small(n) or pd.isna(rate) else format_number(rate, decimals=1, share=True)
 
     eligible = pd.notna(head.get("n_eligible", pd.NA))
     den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
@@ -320,8 +323,8 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     text = (f"For {m.name} in {scope}, {count(head['n_paired'])} of {count(den)} {what} had a paired score "
             "(a baseline and a later follow-up)")
     rate = pct(head["n_paired"], den, head["paired_rate"])
-    text += (f", a paired rate of {rate} (95% CI {100 * head['paired_rate_low']:.1f}% to "
-             f"{100 * head['paired_rate_high']:.1f}%)." if rate else ".")
+    text += (f", a paired rate of {rate} (95% CI {format_number(head['paired_rate_low'], decimals=1, share=True)} to "
+             f"{format_number(head['paired_rate_high'], decimals=1, share=True)})." if rate else ".")
     n_paired = int(change["n_paired"])
     if n_paired <= SMALL_MAX or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
         return text + " Too few referrals are paired to report change."
@@ -330,8 +333,9 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     label = "" if change_unit == "total" else f" ({m.name} is classified per {m.item_label}; shown for {change_unit})"
     few = f"{count_text(1)} referrals"  # a withheld percentage reads as its count would
     text += (f" Of paired referrals{label}, {improved or few} improved reliably and "
-             f"{worse or few} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
-             f"points (NHS England effect size {change['effect_size']:.2f}).")
+             f"{worse or few} deteriorated reliably; the mean change was "
+             f"{format_number(change['mean_change'], decimals=2, sign=True)} points (NHS England effect size "
+             f"{format_number(change['effect_size'], decimals=2)}).")
     if pd.notna(change.get("reliable_recovery_rate")):
         rec = pct(change["n_reliable_recovery"], change["n_clinical_baseline"], change["reliable_recovery_rate"])
         if rec:
