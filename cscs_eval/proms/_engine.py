@@ -161,10 +161,20 @@ def _open_parquet(p: Path, registry, aliases) -> Engine:
     con, tmp = connect()
     try:
         try:
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(p).names
+            if len({normalise_column(n) for n in schema}) < len(schema):
+                # DuckDB would rename a column given twice (team, team_1); read_table names it as an error
+                from cscs_eval.io import read_table
+
+                read_table(p, required=BASE_COLUMNS)
             rel = con.read_parquet(str(p), file_row_number=True)
             raw_names, types = rel.columns[:-1], [str(t) for t in rel.types][:-1]  # file_row_number is last
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any unreadable file is an input error
-            raise InputError(f"not a readable parquet file ({exc})", file=p) from None
+            raise InputError(f"not a readable Parquet file ({' '.join(str(exc).split())})", file=p) from None
         names = [normalise_column(c) for c in raw_names]
         missing = [c for c in BASE_COLUMNS if c not in names]
         if missing:
