@@ -228,9 +228,13 @@ def test_coding_sheet(text):
 @SLOW_OK
 @given(csvish(["patient_id", "referral_id", "team", "measure", "assessment_date", "item", "response"]))
 def test_proms_extract(text):
-    from cscs_eval.proms import read_proms, validate_proms
+    from cscs_eval.proms import read_proms, score, validate_proms
 
-    survives(lambda p: validate_proms(read_proms(p)), write("proms.csv", text))
+    path = write("proms.csv", text)
+    survives(lambda p: validate_proms(read_proms(p)), path)
+    survives(score, path)  # the PROMs engine reads and checks the extract its own way
+    # score(path, drop_invalid=True) with every row invalid is a DuckDB BinderException in the engine (main's new
+    # PROMs engine, left to its owner): not fuzzed here until it is fixed.
 
 
 @SLOW_OK
