@@ -582,8 +582,11 @@ def create_scores(eng: Engine, registry: dict) -> None:
     # Rows without an item are given totals; item responses without an item number were flagged, so an
     # extract of item responses has none and is not read again for them.
     if eng.has_score or not eng.has_item or not parts:
-        parts.append(f"""SELECT patient, referral, team, mkey, date, 'total', value, NULL::DOUBLE, NULL::VARCHAR,
-            {f"CASE mkey {' '.join(totals)} END" if totals else 'NULL'}, 1, pos, aid, sd, pk, pnull
+        # named as the scores are: when every row was dropped this is the only part, and names the columns
+        parts.append(f"""SELECT patient, referral, team, mkey AS measure, date AS assessment_date, 'total' AS unit,
+            value AS score, NULL::DOUBLE AS n_items, NULL::VARCHAR AS excluded_reason,
+            {f"CASE mkey {' '.join(totals)} END" if totals else 'NULL'} AS ord, 1 AS src, pos AS tie, aid, sd, pk,
+            pnull
             FROM v WHERE item IS NULL""")
     con.execute("CREATE TEMP TABLE scores AS " + "\nUNION ALL\n".join(parts))
 

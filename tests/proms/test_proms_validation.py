@@ -187,3 +187,16 @@ def test_parquet_and_dataframe_give_the_same_problems(tmp_path):
     from_frame = validate_proms(df, today=TODAY)
     assert len(from_frame) == 8  # 3 answers, unknown measure and future date, no patient and no date, a copy
     pd.testing.assert_frame_equal(validate_proms(str(path), today=TODAY), from_frame)
+
+
+def test_score_with_every_row_dropped_is_an_empty_table(tmp_path):
+    # An extract whose only rows name a measure the package does not know: with drop_invalid the engine has no
+    # scored assessment and no total to carry, and gives an empty table (it was a DuckDB BinderException).
+    from cscs_eval.proms import score
+
+    path = tmp_path / "proms.csv"
+    path.write_text("patient_id,referral_id,team,assessment_date,measure,item,response\n"
+                    "p1,r1,T,2024-01-01,NOPE,1,3\n", encoding="utf-8")
+    result = score(path, drop_invalid=True)
+    assert result.table.empty
+    assert {"measure", "unit", "score", "excluded_reason"} <= set(result.table.columns)
