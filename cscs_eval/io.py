@@ -731,6 +731,11 @@ def write_table(df, path, *, index: bool = False, sheet: str | None = None) -> P
     """
     path = Path(path)
     fmt = table_format(path)
+    structure = getattr(df, "attrs", {}).get("cscs_eval_structure")
+    if structure is not None:  # a published table: its structure goes beside it, for `cscs-eval audit`
+        from cscs_eval.governance.files import write_structured_table
+
+        return write_structured_table(df, structure, path)
     if fmt != "parquet":
         df = formula_safe(df.reset_index() if index else df)
         index = False
@@ -756,8 +761,15 @@ def write_tables(tables, path) -> Path:
     if table_format(path) != "excel":
         raise UsageError(f"{path}: several tables go into one Excel workbook (.xlsx); write each CSV or "
                          "Parquet table with write_table")
+    tables = dict(tables)
     with atomic_path(path) as tmp:
-        _write_excel({title: formula_safe(df) for title, df in dict(tables).items()}, tmp)
+        _write_excel({title: formula_safe(df) for title, df in tables.items()}, tmp)
+    first = next(iter(tables.values()), None)
+    structure = getattr(first, "attrs", {}).get("cscs_eval_structure")
+    if structure is not None:  # the first sheet (what read_table reads) is a published table: its structure
+        from cscs_eval.governance.files import structure_path
+
+        write_text(structure.to_json() + "\n", structure_path(path))
     return path
 
 

@@ -44,9 +44,9 @@ def write_structured_table(table, structure: TableStructure, path) -> Path:
     from cscs_eval.io import table_format, write_table, write_text
 
     path = Path(path)
-    out = table
+    out = table.copy()
+    out.attrs = {}  # written once, here (write_table would hand a table with a structure back to this function)
     if table_format(path) == "parquet":
-        out = table.copy()
         for col in (*structure.counts, *structure.rate_columns):
             if col not in out.columns:
                 continue

@@ -14,6 +14,7 @@ import io
 import math
 import numbers
 
+from cscs_eval.governance import STRUCTURE_ATTR  # a formatted table keeps its structure here, for show_table
 from cscs_eval.reporting.labels import category, label
 
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
@@ -46,7 +47,10 @@ def _format_value(value, decimals: int) -> str:
     return MISSING if text in ("nan", "NaT", "<NA>", "None") else text
 
 
-def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
+
+
+def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None,
+                 structure=None):
     """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
 
     Parameters
@@ -61,6 +65,11 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
         :func:`cscs_eval.governance.suppress_table` applies it; on unless ``suppress=False``.
     labels
         Column headings to use instead of the column names (others are humanised).
+    structure
+        The :class:`~cscs_eval.governance.TableStructure` of ``df`` when it is already published
+        (what :func:`~cscs_eval.governance.protect` returns): kept, with the headings as its labels, in
+        the formatted table's ``attrs`` for :func:`show_table` to embed. ``df`` may also be the
+        :class:`~cscs_eval.governance.ProtectedTable` itself.
 
     Examples
     --------
@@ -73,6 +82,15 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
 
     from cscs_eval.governance import suppress_table
 
+    if hasattr(df, "structure") and hasattr(df, "mask"):  # a ProtectedTable
+        df, structure = df.table, df.structure
+    given = getattr(df, "attrs", {}).get(STRUCTURE_ATTR)
+    if structure is None and given is not None:  # a published table, or one format_table made
+        named = {head: col for col, head in given.labels}
+        structure = given.replace(labels={})
+        renamed = {c: named.get(c, c) for c in df.columns}
+    else:
+        renamed = {c: c for c in df.columns}
     table = df.reset_index(drop=True)
     if counts or rates:
         table = suppress_table(table, counts=counts, rates=rates, suppress=suppress)
@@ -87,11 +105,17 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
         out[col] = [_format_value(v, places) for v in series.astype(object)]
     labels = labels or {}
     out.columns = [labels.get(c, label(c)) for c in table.columns]
+    if structure is not None:
+        headings = {renamed[c]: head for c, head in zip(table.columns, out.columns)}
+        out.attrs[STRUCTURE_ATTR] = structure.replace(labels={**dict(structure.labels), **headings})
     return out
 
 
-def table_html(columns, rows, *, caption=None, source=None) -> str:
-    """HTML for an already formatted table (column labels and rows of text); every cell is escaped."""
+def table_html(columns, rows, *, caption=None, source=None, structure=None) -> str:
+    """HTML for an already formatted table (column labels and rows of text); every cell is escaped.
+
+    ``structure`` (a table structure's dict, as a table payload carries it) is embedded before the
+    table (:func:`cscs_eval.governance.structure_script`), so ``cscs-eval audit`` can read it."""
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in columns)
     body = []
     for values in rows:
@@ -100,7 +124,14 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
-    return (f"<div class='cscs-table'><table>{cap}<thead><tr>{head}</tr></thead>"
+    script, attr = "", ""
+    if structure:
+        from cscs_eval.governance import TableStructure, structure_script
+
+        st = TableStructure.from_dict(structure)
+        script = structure_script(st)
+        attr = f" data-table-id='{html.escape(st.table_id, quote=True)}'"
+    return (f"<div class='cscs-table'>{script}<table{attr}>{cap}<thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
@@ -117,7 +148,7 @@ def is_numeric_text(value: str) -> bool:
 
 
 def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=None, suppress: bool = True,
-               decimals: int = 1, labels=None, note: str | None = None):
+               decimals: int = 1, labels=None, note: str | None = None, structure=None):
     """Display a readable table with a caption in a notebook and in its report.
 
     Parameters
@@ -133,14 +164,24 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
         they are published under the small-number rules unless ``suppress=False``.
     note
         A line under the table; a suppressed table gets the note saying what ``*`` means.
+    structure
+        The published table's structure (or pass the :class:`~cscs_eval.governance.ProtectedTable`
+        as ``df``, or a table :func:`format_table` made from one): embedded in the report so that
+        ``cscs-eval audit`` can check it. A table not for publication says so in its note.
     """
     from IPython.display import display
 
-    from cscs_eval.governance import SUPPRESSION_NOTE
+    from cscs_eval.governance import NOT_FOR_PUBLICATION, SUPPRESSION_NOTE
 
-    formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+    if hasattr(df, "structure") and hasattr(df, "mask"):  # a ProtectedTable
+        note = df.note if note is None else note
+    formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels,
+                             structure=structure)
     if suppress and (counts or rates) and note is None:
         note = SUPPRESSION_NOTE
+    published = formatted.attrs.get(STRUCTURE_ATTR)
+    if (not suppress and (counts or rates)) or (published is not None and not published.suppressed):
+        note = NOT_FOR_PUBLICATION + (f". {note}" if note and note != NOT_FOR_PUBLICATION else "")
     payload = {
         "caption": caption,
         "source": source,
@@ -148,7 +189,10 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
         "columns": list(formatted.columns),
         "rows": formatted.astype(str).values.tolist(),
     }
-    body = table_html(payload["columns"], payload["rows"], caption=caption, source=source)
+    if published is not None:
+        payload["structure"] = published.to_dict()
+    body = table_html(payload["columns"], payload["rows"], caption=caption, source=source,
+                      structure=payload.get("structure"))
     if note:
         body += f"<p class='note'>{html.escape(note)}</p>"
     display({TABLE_MIME: payload, "text/html": body, "text/plain": caption}, raw=True)
