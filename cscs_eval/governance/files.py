@@ -47,10 +47,13 @@ def write_structured_table(table, structure: TableStructure, path) -> Path:
     out = table.copy()
     out.attrs = {}  # written once, here (write_table would hand a table with a structure back to this function)
     if table_format(path) == "parquet":
-        for col in (*structure.counts, *structure.rate_columns):
-            if col not in out.columns:
-                continue
-            star = out[col].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
+        # counts and rates, and any other numeric column with withheld cells (a mean, an interval)
+        star_of = {c: out[c].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED) for c in out.columns}
+        numeric = [c for c in out.columns if c in structure.counts or c in structure.rate_columns
+                   or (star_of[c].any() and pd.to_numeric(out[c].where(~star_of[c], None), errors="coerce")
+                       .notna().sum() == out[c].where(~star_of[c], None).notna().sum())]
+        for col in numeric:
+            star = star_of[col]
             if star.any():
                 out[f"{col}_suppressed"] = star.astype(bool)
             values = pd.to_numeric(out[col].where(~star, None), errors="coerce")
