@@ -28,7 +28,6 @@ from cscs_eval.benefits._tables import (gap_table, group_label, its_table, outli
                                         register_table, save_tables, suppression_note)
 from cscs_eval.dates import option_date
 from cscs_eval.errors import UsageError
-from cscs_eval.governance import suppress_table
 
 #: Columns of the eligible-referral table that are not equality groups (ids, dates, counts, the outcome).
 NOT_GROUPS = ("referral_id", "patient_id", "referral_date", "discharge_date", "n_contacts", "eligible", "paired")
@@ -194,7 +193,13 @@ class BenefitsReport:
 
     def exclusions_table(self) -> pd.DataFrame:
         """What the PROMs extract lost before analysis, and why, with its counts suppressed."""
-        return suppress_table(self.exclusions, counts=["n_rows"], suppress=self.suppress)
+        from cscs_eval.governance import STRUCTURE_ATTR, TableStructure, protect
+
+        p = protect(self.exclusions.reset_index(drop=True), TableStructure(
+            "exclusions", key=("stage", "reason"), counts=("n_rows",)), suppress=self.suppress)
+        table = p.table
+        table.attrs[STRUCTURE_ATTR] = p.structure
+        return table
 
     def save_tables(self, output_dir) -> Path:
         """Write the result tables as CSV into ``output_dir`` (see :func:`cscs_eval.benefits.save_tables`)."""

@@ -138,11 +138,15 @@ def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", 
     >>> "A" in t["Team"].tolist()  # below the limits, but 2 of 100 is suppressed: listing it would tell its band
     False
     """
+    from cscs_eval.governance import STRUCTURE_ATTR
+
     table = result.published_table(suppress=suppress, outliers_only=True, percent=unit == "%")
     rate = f"{numerator_label} ({unit})" if unit else f"{numerator_label} (rate)"
-    return table[["group", "numerator", "denominator", "rate", "outlier"]].rename(columns={
-        "group": group_label, "numerator": numerator_label, "denominator": denominator_label, "rate": rate,
-        "outlier": "Outside"})
+    names = {"group": group_label, "numerator": numerator_label, "denominator": denominator_label, "rate": rate,
+             "outlier": "Outside"}
+    out = table[list(names)].rename(columns=names)
+    out.attrs[STRUCTURE_ATTR] = table.attrs[STRUCTURE_ATTR].replace(labels=names)
+    return out
 
 
 def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = "N", events_label: str = "Events",
@@ -173,14 +177,32 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     >>> gap_table(g, events_label="Paired").iloc[:, :4].values.tolist()
     [['a', 100, 20, 20.0], ['b', '*', '*', '*']]
     """
+    import dataclasses
+
+    from cscs_eval.governance import STRUCTURE_ATTR
+
     derived = ["estimate", "lower", "upper", "abs_gap", "abs_gap_lower", "abs_gap_upper"]
     cols = ["group", "n"] + (["events"] if "events" in gaps.columns else []) + derived
     shown = gaps[cols].assign(**{c: gaps[c].map(lambda v: v if isinstance(v, str) else scale * v)
                                  for c in derived})
-    return shown.rename(columns={
-        "group": group_label, "n": n_label, "events": events_label, "estimate": estimate_label,
-        "lower": "Lower 95%", "upper": "Upper 95%", "abs_gap": "Gap", "abs_gap_lower": "Gap lower",
-        "abs_gap_upper": "Gap upper"})
+    names = {"group": group_label, "n": n_label, "events": events_label, "estimate": estimate_label,
+             "lower": "Lower 95%", "upper": "Upper 95%", "abs_gap": "Gap", "abs_gap_lower": "Gap lower",
+             "abs_gap_upper": "Gap upper"}
+    structure = gaps.attrs.get(STRUCTURE_ATTR)
+    if structure is not None and structure.rates and scale == 100:
+        # a published rate as a percentage with one decimal, from the published counts (not by scaling
+        # the rounded proportion: rounding twice can land on the other side of a half)
+        from cscs_eval.stats import round_half_up
+
+        rate = dataclasses.replace(structure.rates[0], scale="percent", decimals=1)
+        shown["estimate"] = [v if isinstance(gaps["events"].iloc[i], str) or isinstance(v, str) else
+                             round_half_up(100 * float(gaps["events"].iloc[i]) / float(gaps["n"].iloc[i]), decimals=1)
+                             for i, v in enumerate(gaps["estimate"])]
+        structure = structure.replace(rates=(rate,))
+    shown = shown.rename(columns=names)
+    if structure is not None:
+        shown.attrs[STRUCTURE_ATTR] = structure.replace(labels={c: names[c] for c in cols if c in names})
+    return shown
 
 
 def reference_group(gaps: pd.DataFrame):

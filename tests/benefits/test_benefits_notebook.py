@@ -131,7 +131,7 @@ def test_suppression_can_be_turned_off_for_analysts(tmp_path):
     assert "not shown" not in funnel_caption
     outliers = [t for t in tables if t["caption"] == "Teams outside the 95% funnel limits"][0]
     assert [r[1] for r in outliers["rows"] if r[0] == "Northcliffe CMHT"] == ["1"]
-    assert outliers["note"] is None
+    assert outliers["note"] == "Not for publication: small numbers shown"  # issue 10: every output says so
     assert "Small-number suppression is off" in texts
 
 
