@@ -240,7 +240,7 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     >>> import pandas as pd
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
-    >>> funnel_caption(funnel(df))[-84:]
+    >>> funnel_caption(funnel(df))[-83:]
     'not shown, nor counted above (small-number suppression); the limits use every team.'
     >>> funnel_caption(funnel(df, overdispersion=False))[:73]
     'Across 3 teams the overall rate is 32.3%. One team lies outside the 99.8%'
