@@ -20,7 +20,7 @@ from cscs_eval.governance.structure import TableStructure
 from cscs_eval.results import Result
 
 __all__ = ["structure_path", "write_structured_table", "read_structured_table", "read_html_tables",
-           "read_report_tables", "structure_script", "audit_path", "SCRIPT_CLASS"]
+           "read_report_tables", "structure_script", "audit_path", "check_published", "SCRIPT_CLASS"]
 
 SCRIPT_CLASS = "cscs-table-structure"
 SUFFIX = ".structure.json"
@@ -295,3 +295,34 @@ def audit_path(path) -> AuditResult:
                          "or .parquet, or an HTML report with embedded table structures", file=path)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file", *LEAK_COLUMNS])
     return AuditResult(out, n_tables=n, unaudited=tuple(str(s) for s in skipped))
+
+
+def check_published(path, *, shown_as=None) -> AuditResult:
+    """Audit what is about to be published (a report file or folder) and refuse it on a leak.
+
+    What ``cscs-eval run`` and ``cscs-eval demo`` call on each report before it leaves its staging
+    folder. Raises :class:`~cscs_eval.errors.OutputError` with one line naming the first leak and how
+    many there are (``shown_as`` names the output in the message instead of its staging path).
+    """
+    from cscs_eval.errors import OutputError
+
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in (".html", ".htm") and not read_html_tables(path):
+        return AuditResult(_empty_leaks(), n_tables=0)
+    result = audit_path(path)
+    leaks = result.table
+    if len(leaks):
+        first = leaks.iloc[0]
+        where = ", ".join(x for x in (f"table {first['table']}", first["row"],
+                                      f"column {first['column']}" if first["column"] else "") if x)
+        raise OutputError(f"{shown_as or path}: not published: the disclosure audit found {len(leaks)} leak(s), "
+                          f"first {where}: {first['why']}; please report this (cscs-eval audit lists them all)")
+    return result
+
+
+def _empty_leaks():
+    import pandas as pd
+
+    from cscs_eval.governance.disclosure import LEAK_COLUMNS
+
+    return pd.DataFrame(columns=["file", *LEAK_COLUMNS])
