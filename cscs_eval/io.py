@@ -740,15 +740,23 @@ def write_table(df, path, *, index: bool = False, sheet: str | None = None) -> P
         df = formula_safe(df.reset_index() if index else df)
         index = False
     with atomic_path(path) as tmp:
+        # a text with a carriage return is quoted like one with a newline (the csv module quotes only
+        # the line terminator's characters), so the file reads back with the same rows
+        quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
         if fmt == "csv":
-            df.to_csv(tmp, index=index, date_format=_iso_dates(df))
+            df.to_csv(tmp, index=index, date_format=_iso_dates(df), quoting=quoting)
         elif fmt == "tsv":
-            df.to_csv(tmp, index=index, sep="\t", date_format=_iso_dates(df))
+            df.to_csv(tmp, index=index, sep="\t", date_format=_iso_dates(df), quoting=quoting)
         elif fmt == "excel":
             _write_excel({sheet or _title(path): df}, tmp)
         else:
             df.to_parquet(tmp, index=index)
     return path
+
+
+def _has_carriage_return(df) -> bool:
+    return any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for c in df.columns if df[c].dtype == object or str(df[c].dtype) in ("string", "str"))
 
 
 def write_tables(tables, path) -> Path:

@@ -291,7 +291,10 @@ def protect_summaries(summaries, *, suppress: bool = True, short: bool = False, 
                 df[r.column] = df[r.column].astype("Float64") * 100
         inputs.append((df, structure))
     out = []
-    for (summary, structure), p in zip(summaries, protect_tables(inputs, suppress=suppress)):
+    linked = any(st.breakdowns for _, st in inputs) or len(inputs) == 1
+    protected = (protect_tables(inputs, suppress=suppress) if linked else
+                 [q for pair in inputs for q in protect_tables([pair], suppress=suppress)])
+    for (summary, structure), p in zip(summaries, protected):
         table = p.table
         if suppress:
             table = _withhold_statistics(table.copy(), p, summary, paired=structure.parts[0].total)
@@ -322,9 +325,14 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True, percent: bool =
     if summary.empty:
         return summary.copy()
     structure = summary_structure(summary, table_id, percent=percent)
-    p = protect_summaries([(summary, structure)], suppress=suppress, percent=percent)[0]
-    table = p.table
-    table.attrs[STRUCTURE_ATTR] = p.structure
+    # Rows of different measures and units share no relation (no total row links them), so each
+    # (measure, unit) part is protected on its own: the same result as one table, in far less time.
+    parts = [(rows, structure.replace(table_id=f"{table_id}-{k}"))
+             for k, (_, rows) in enumerate(summary.groupby(["measure", "unit"], sort=False))]
+    done = protect_summaries(parts, suppress=suppress, percent=percent)
+    table = pd.concat([p.table for p in done]).loc[summary.index]
+    secondary = any(p.structure.secondary for p in done)
+    table.attrs[STRUCTURE_ATTR] = done[0].structure.replace(table_id=table_id, secondary=secondary)
     return table
 
 
