@@ -186,7 +186,7 @@ def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", referenc
     out = _with_gaps(est, ref_hits[0], kind=kind, alpha=alpha)
     if not suppress:
         return out
-    return _published_gaps(out, est, ref_hits[0], by=by, kind=kind, alpha=alpha)
+    return _published_gaps(out, est, ref_hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha)
 
 
 def _with_gaps(est, ref_index, *, kind, alpha):
@@ -234,7 +234,7 @@ def _with_gaps(est, ref_index, *, kind, alpha):
                       pd.DataFrame(rows)], axis=1)
 
 
-def _published_gaps(out, est, ref_index, *, by, kind, alpha):
+def _published_gaps(out, est, ref_index, *, by, outcome, kind, alpha):
     """The gap table to publish (:func:`~cscs_eval.governance.protect`): counts 0, ``*`` or rounded to 5,
     more hidden where a hidden one could be worked out; for rates every estimate, interval and gap
     computed again from the published counts (a rate from exact counts would undo their rounding);
@@ -243,7 +243,7 @@ def _published_gaps(out, est, ref_index, *, by, kind, alpha):
     from cscs_eval.governance import STRUCTURE_ATTR, Rate, TableStructure, protect
 
     counts = ("n", "events") if kind == "rate" else ("n",)
-    structure = TableStructure(f"gaps_by_{by}", key=("group",), counts=counts,
+    structure = TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",), counts=counts,
                                rates=(Rate("estimate", "events", "n", scale="fraction", decimals=4),)
                                if kind == "rate" else ())
     truth = out[["group", *counts]].astype({c: int for c in counts})

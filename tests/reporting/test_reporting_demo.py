@@ -37,6 +37,7 @@ def test_the_demo_publishes_nothing_the_disclosure_audit_can_work_out(demo):
     from cscs_eval.governance import audit_path
 
     code, out = demo
+    assert code == 0
     result = audit_path(out)
     assert result.table.empty, result.table.to_string()
     assert result.n_tables >= 15  # exclusions, teams, groups, overview, funnel, inequalities ... in every report
