@@ -492,17 +492,8 @@ class Evaluation:
         headline = self.proms_summary[self.proms_summary["unit"].isin(HEADLINE_UNITS)]
         table = proms.publishable(headline, suppress=suppress, percent=True, table_id="proms_by_measure")
         # Mean change and effect size, not the means themselves: the table fits a portrait page, and the
-        # PROMs outcomes report gives the means at baseline and follow-up. The structure (in attrs) lists
-        # every count, so the columns left out are latent in it.
-        from cscs_eval.reporting.display import STRUCTURE_ATTR
-
-        structure = table.attrs.get(STRUCTURE_ATTR)
-        shown = ["measure", "unit", "n_eligible", "n_paired", *RATE_COLUMNS, "mean_change", "effect_size"]
-        table = table[shown].copy()
-        if structure is not None:
-            table.attrs[STRUCTURE_ATTR] = structure.replace(
-                latent=tuple(c for c in structure.counts if c not in shown))
-        return table
+        # PROMs outcomes report gives the means at baseline and follow-up.
+        return table[["measure", "unit", "n_eligible", "n_paired", *RATE_COLUMNS, "mean_change", "effect_size"]]
 
     def delivery_findings(self) -> str:
         """What the check of the published delivery overview found, as a sentence."""

@@ -727,15 +727,16 @@ def write_table(df, path, *, index: bool = False, sheet: str | None = None) -> P
 
     Dates stay dates (ISO text in CSV). Excel gets human column labels, a named sheet (``sheet``,
     else the file's name), number, date and percent formats, a frozen header and a ``columns``
-    sheet mapping each label to its name (:mod:`cscs_eval._excel`).
+    sheet mapping each label to its name (:mod:`cscs_eval._excel`). A published table
+    (:class:`~cscs_eval.governance.ProtectedTable`) is written with its structure beside it
+    (:func:`cscs_eval.governance.write_structured_table`), for ``cscs-eval audit``.
     """
     path = Path(path)
     fmt = table_format(path)
-    structure = getattr(df, "attrs", {}).get("cscs_eval_structure")
-    if structure is not None:  # a published table: its structure goes beside it, for `cscs-eval audit`
+    if hasattr(df, "structure") and hasattr(df, "table"):  # a published table: its structure goes beside it
         from cscs_eval.governance.files import write_structured_table
 
-        return write_structured_table(df, structure, path)
+        return write_structured_table(df.table, df.structure, path, sheet=sheet)
     if fmt != "parquet":
         df = formula_safe(df.reset_index() if index else df)
         index = False
@@ -763,17 +764,19 @@ def write_tables(tables, path) -> Path:
     """Write several related tables as the named sheets of one Excel workbook, atomically.
 
     ``tables`` maps a sheet title (what the sheet holds: "Summary by team", "Exclusions") to
-    its DataFrame; the sheets keep that order, then comes the ``columns`` sheet.
+    its DataFrame (or a published table, :class:`~cscs_eval.governance.ProtectedTable`: the first one's
+    structure goes beside the workbook); the sheets keep that order, then comes the ``columns`` sheet.
     """
     path = Path(path)
     if table_format(path) != "excel":
         raise UsageError(f"{path}: several tables go into one Excel workbook (.xlsx); write each CSV or "
                          "Parquet table with write_table")
     tables = dict(tables)
+    first = next(iter(tables.values()), None)
+    structure = getattr(first, "structure", None)
+    tables = {title: getattr(df, "table", df) for title, df in tables.items()}  # published tables: their frames
     with atomic_path(path) as tmp:
         _write_excel({title: formula_safe(df) for title, df in tables.items()}, tmp)
-    first = next(iter(tables.values()), None)
-    structure = getattr(first, "attrs", {}).get("cscs_eval_structure")
     if structure is not None:  # the first sheet (what read_table reads) is a published table: its structure
         from cscs_eval.governance.files import structure_path
 

@@ -70,8 +70,9 @@ class FunnelResult(Result):
         t = self.table
         return is_small(t["numerator"]) | is_small(t["denominator"])
 
-    def published(self, *, suppress: bool = True, percent: bool = False):
-        """The group table as it is published (a :class:`~cscs_eval.governance.ProtectedTable`):
+    def published(self, *, suppress: bool = True, percent: bool = False, outliers_only: bool = False):
+        """The group table as it is published (a :class:`~cscs_eval.governance.ProtectedTable`, with
+        ``outliers_only`` the groups outside the 95% limits, furthest first, whose counts are shown):
         counts 0, ``*`` or rounded to 5, with further counts hidden where a hidden one could be worked
         out (:func:`~cscs_eval.governance.protect`); the rate from the published counts (four decimals,
         or one as a percentage); the limits at the published denominator; rate, limits and outlier band
@@ -92,7 +93,8 @@ class FunnelResult(Result):
         p = protect(counts, structure, suppress=suppress)
         table = p.table
         if not suppress:
-            return p.__class__(table.assign(**{c: scale * t[c] for c in rates}), p.structure, p.mask, p.reasons, p.note)
+            p = p.__class__(table.assign(**{c: scale * t[c] for c in rates}), p.structure, p.mask, p.reasons, p.note)
+            return self._outliers(p, np.zeros(len(t), dtype=bool)) if outliers_only else p
         hidden = p.mask[["numerator", "denominator"]].any(axis=1).to_numpy()
         lo95, up95 = arcsine_limits(self.target, den, Z95, self.tau2)
         lo998, up998 = arcsine_limits(self.target, den, Z998, self.tau2)
@@ -102,8 +104,16 @@ class FunnelResult(Result):
             table.loc[hidden, col] = SUPPRESSED
         table["outlier"] = t["outlier"].astype(object).where(~hidden, SUPPRESSED)
         mask = p.mask.assign(**{c: hidden for c in ("lower95", "upper95", "lower998", "upper998", "outlier")})
-        return p.__class__(table[["group", "numerator", "denominator", *rates, "outlier"]], p.structure, mask,
-                           p.reasons.reindex(columns=mask.columns, fill_value=""), p.note)
+        p = p.__class__(table[["group", "numerator", "denominator", *rates, "outlier"]], p.structure, mask,
+                        p.reasons.reindex(columns=mask.columns, fill_value=""), p.note)
+        return self._outliers(p, hidden) if outliers_only else p
+
+    def _outliers(self, p, hidden):
+        """The rows of a published table outside the 95% limits, furthest first; a group whose counts are
+        hidden is not listed (being listed would tell its band)."""
+        keep = (self.table["outlier"] != "within").to_numpy() & ~hidden
+        order = self.table.reset_index(drop=True).loc[keep, "z"].abs().sort_values(ascending=False).index
+        return p.with_table(p.table.loc[order].reset_index(drop=True))
 
     def hidden(self) -> pd.Series:
         """True for each group whose counts the published table hides (1 to 4, or hidden so that
@@ -114,7 +124,7 @@ class FunnelResult(Result):
     def published_table(self, *, suppress: bool = True, outliers_only: bool = False,
                         percent: bool = False) -> pd.DataFrame:
         """The group table to publish (:meth:`published`): ``group, numerator, denominator, rate,
-        lower95, ..., outlier``, its structure in ``attrs`` (written beside it by :func:`cscs_eval.io.write_table`).
+        lower95, ..., outlier`` (:meth:`published` gives it with its structure, for a file or a report).
 
         Parameters
         ----------
@@ -131,19 +141,7 @@ class FunnelResult(Result):
         >>> funnel(df).published_table()[["group", "numerator", "denominator", "rate"]].values.tolist()
         [['a', '*', 40, '*'], ['b', 30, 100, 0.3], ['c', 50, 120, 0.4167]]
         """
-        from cscs_eval.governance import STRUCTURE_ATTR
-
-        p = self.published(suppress=suppress, percent=percent)
-        table = p.table
-        if outliers_only:
-            # a group whose counts are hidden is not listed: being listed would tell its band
-            keep = (self.table["outlier"] != "within").to_numpy().copy()
-            if suppress:
-                keep &= ~p.mask[["numerator", "denominator"]].any(axis=1).to_numpy()
-            order = self.table.loc[keep, "z"].abs().sort_values(ascending=False).index
-            table = table.loc[order].reset_index(drop=True)
-        table.attrs[STRUCTURE_ATTR] = p.structure
-        return table
+        return self.published(suppress=suppress, percent=percent, outliers_only=outliers_only).table
 
     def summary(self) -> pd.DataFrame:
         """One row: ``groups, target, phi, tau2, overdispersion`` and the number of groups in each

@@ -186,7 +186,30 @@ def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", referenc
     out = _with_gaps(est, ref_hits[0], kind=kind, alpha=alpha)
     if not suppress:
         return out
-    return _published_gaps(out, est, ref_hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha)
+    return _published_gaps(out, est, ref_hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha).table
+
+
+def published_gaps(data, *, by: str, outcome: str, kind: str = "rate", reference=None, alpha: float = 0.05,
+                   suppress: bool = True, order=None, source=None):
+    """:func:`inequality_gaps` as a published table (:class:`~cscs_eval.governance.ProtectedTable`): the
+    table with its structure, for a report or a file that ``cscs-eval audit`` reads. ``suppress=False``:
+    the exact table, marked not for publication."""
+    from cscs_eval.governance import TableStructure, protect
+
+    if suppress:
+        est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
+        if reference is None:
+            reference = est.loc[est["n"].idxmax(), "group"]
+        hits = est.index[est["group"].astype(str) == str(reference)]
+        if not len(hits):
+            raise UsageError(f"reference must be one of {', '.join(map(str, est['group']))}; got {reference!r}")
+        out = _with_gaps(est, hits[0], kind=kind, alpha=alpha)
+        return _published_gaps(out, est, hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha)
+    out = inequality_gaps(data, by=by, outcome=outcome, kind=kind, reference=reference, alpha=alpha, suppress=False,
+                          order=order, source=source)
+    counts = ("n", "events") if kind == "rate" else ("n",)
+    return protect(out.astype({c: int for c in counts}), TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",),
+                                                                      counts=counts), suppress=False)
 
 
 def _with_gaps(est, ref_index, *, kind, alpha):
@@ -239,8 +262,8 @@ def _published_gaps(out, est, ref_index, *, by, outcome, kind, alpha):
     more hidden where a hidden one could be worked out; for rates every estimate, interval and gap
     computed again from the published counts (a rate from exact counts would undo their rounding);
     everything of a group whose counts are hidden withheld, and every gap when the reference's are.
-    Its structure is in ``attrs`` (:data:`cscs_eval.governance.STRUCTURE_ATTR`)."""
-    from cscs_eval.governance import STRUCTURE_ATTR, Rate, TableStructure, protect
+    Returns a :class:`~cscs_eval.governance.ProtectedTable`."""
+    from cscs_eval.governance import Rate, TableStructure, protect
 
     counts = ("n", "events") if kind == "rate" else ("n",)
     structure = TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",), counts=counts,
@@ -276,8 +299,7 @@ def _published_gaps(out, est, ref_index, *, by, outcome, kind, alpha):
     if hidden[list(est.index).index(ref_index)]:
         for c in derived[3:]:
             published[c] = SUPPRESSED
-    published.attrs[STRUCTURE_ATTR] = p.structure
-    return published
+    return p.with_table(published)
 
 
 @dataclass(repr=False)

@@ -164,17 +164,14 @@ def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFr
     >>> paired_by(out, suppress=False).values.tolist()
     [['A', 1, 3], ['B', 1, 1]]
     """
-    from cscs_eval.governance import STRUCTURE_ATTR, TableStructure, protect
+    from cscs_eval.governance import TableStructure, protect
 
     counts = paired_counts(paired_referrals(outcomes), by=by).rename(
         columns={"numerator": "paired", "denominator": "eligible"})
     if not suppress:  # the funnel's input: exact counts, no structure (it is not published)
         return counts
-    p = protect(counts.reset_index(drop=True), TableStructure(f"paired_by_{by}", key=(by,),
-                                                              counts=("paired", "eligible")))
-    table = p.table
-    table.attrs[STRUCTURE_ATTR] = p.structure
-    return table
+    return protect(counts.reset_index(drop=True), TableStructure(f"paired_by_{by}", key=(by,),
+                                                                 counts=("paired", "eligible"))).table
 
 
 def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: str = "total",

@@ -107,7 +107,7 @@ def its_table(result) -> pd.DataFrame:
 
 
 def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", numerator_label: str = "Numerator",
-                  denominator_label: str = "Denominator", unit: str = "%") -> pd.DataFrame:
+                  denominator_label: str = "Denominator", unit: str = "%"):
     """The groups outside a funnel's 95% limits, furthest first, ready to publish.
 
     Parameters
@@ -124,29 +124,27 @@ def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", 
 
     Returns
     -------
-    pandas.DataFrame
-        ``<group>, <numerator>, <denominator>, <numerator> (%), Outside``.
+    cscs_eval.governance.ProtectedTable
+        Its ``table``: ``<group>, <numerator>, <denominator>, <numerator> (%), Outside``; with its
+        structure, for a report or a file (a group whose counts are hidden is not listed).
 
     Examples
     --------
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"team": list("ABCDEF"), "numerator": [2, 30, 40, 20, 70, 35],
     ...                    "denominator": [100, 150, 200, 80, 250, 160]})
-    >>> t = outlier_table(funnel(df, by="team", overdispersion=False), group_label="Team")
+    >>> t = outlier_table(funnel(df, by="team", overdispersion=False), group_label="Team").table
     >>> t.columns.tolist()
     ['Team', 'Numerator', 'Denominator', 'Numerator (%)', 'Outside']
     >>> "A" in t["Team"].tolist()  # below the limits, but 2 of 100 is suppressed: listing it would tell its band
     False
     """
-    from cscs_eval.governance import STRUCTURE_ATTR
-
-    table = result.published_table(suppress=suppress, outliers_only=True, percent=unit == "%")
+    published = result.published(suppress=suppress, percent=unit == "%", outliers_only=True)
     rate = f"{numerator_label} ({unit})" if unit else f"{numerator_label} (rate)"
     names = {"group": group_label, "numerator": numerator_label, "denominator": denominator_label, "rate": rate,
              "outlier": "Outside"}
-    out = table[list(names)].rename(columns=names)
-    out.attrs[STRUCTURE_ATTR] = table.attrs[STRUCTURE_ATTR].replace(labels=names)
-    return out
+    return published.with_table(published.table[list(names)].rename(columns=names),
+                                published.structure.replace(labels=names))
 
 
 def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = "N", events_label: str = "Events",
@@ -167,7 +165,8 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     Returns
     -------
     pandas.DataFrame
-        ``<group>, <n>, [<events>,] <estimate>, Lower 95%, Upper 95%, Gap, Gap lower, Gap upper``.
+        ``<group>, <n>, [<events>,] <estimate>, Lower 95%, Upper 95%, Gap, Gap lower, Gap upper``; for
+        a published table (:func:`~cscs_eval.benefits.published_gaps`) the same as a published table.
 
     Examples
     --------
@@ -179,8 +178,8 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     """
     import dataclasses
 
-    from cscs_eval.governance import STRUCTURE_ATTR
-
+    published = gaps if hasattr(gaps, "structure") and hasattr(gaps, "table") else None
+    gaps = gaps.table if published is not None else gaps
     derived = ["estimate", "lower", "upper", "abs_gap", "abs_gap_lower", "abs_gap_upper"]
     cols = ["group", "n"] + (["events"] if "events" in gaps.columns else []) + derived
     shown = gaps[cols].assign(**{c: gaps[c].map(lambda v: v if isinstance(v, str) else scale * v)
@@ -188,8 +187,8 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     names = {"group": group_label, "n": n_label, "events": events_label, "estimate": estimate_label,
              "lower": "Lower 95%", "upper": "Upper 95%", "abs_gap": "Gap", "abs_gap_lower": "Gap lower",
              "abs_gap_upper": "Gap upper"}
-    structure = gaps.attrs.get(STRUCTURE_ATTR)
-    if structure is not None and structure.rates and scale == 100:
+    structure = None if published is None else published.structure
+    if structure is not None and structure.rates and scale == 100 and structure.suppressed:
         # a published rate as a percentage with one decimal, from the published counts (not by scaling
         # the rounded proportion: rounding twice can land on the other side of a half)
         from cscs_eval.stats import round_half_up
@@ -200,9 +199,9 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
                              for i, v in enumerate(gaps["estimate"])]
         structure = structure.replace(rates=(rate,))
     shown = shown.rename(columns=names)
-    if structure is not None:
-        shown.attrs[STRUCTURE_ATTR] = structure.replace(labels={c: names[c] for c in cols if c in names})
-    return shown
+    if published is None:
+        return shown
+    return published.with_table(shown, structure.replace(labels={c: names[c] for c in cols if c in names}))
 
 
 def reference_group(gaps: pd.DataFrame):
@@ -234,5 +233,5 @@ def save_tables(output_dir, *, report=None, its=None, charts=None, funnel=None, 
     for name, chart in (charts or {}).items():
         write_table(chart.chart_table(), out / f"spc_{name}.csv")
     if funnel is not None:
-        write_table(funnel.published_table(suppress=suppress), out / "funnel_paired_by_team.csv")
+        write_table(funnel.published(suppress=suppress), out / "funnel_paired_by_team.csv")  # and its structure
     return out

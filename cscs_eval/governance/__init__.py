@@ -30,7 +30,7 @@ from pathlib import Path
 from cscs_eval._lazy import lazy_exports
 from cscs_eval.errors import UsageError
 
-__all__ = ["SUPPRESSED", "STRUCTURE_ATTR", "SMALL_MAX", "ROUND_TO", "KEY_VARIABLE", "is_small", "suppress_count", "count_text",
+__all__ = ["SUPPRESSED", "SMALL_MAX", "ROUND_TO", "KEY_VARIABLE", "is_small", "suppress_count", "count_text",
            "drop_small", "suppress_table", "SUPPRESSION_NOTE", "load_key", "pseudonymise",
            # disclosure control, loaded on first use
            "TableStructure", "Rate", "Parts", "GroupTotal", "Breakdown", "protect", "protect_tables",
@@ -51,9 +51,6 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 SUPPRESSED = "*"
-#: Where a published DataFrame carries its TableStructure (``df.attrs``): :func:`cscs_eval.io.write_table`
-#: then writes the structure beside the file, and :func:`cscs_eval.reporting.show_table` embeds it in the report.
-STRUCTURE_ATTR = "cscs_eval_structure"
 #: Counts from 1 to SMALL_MAX are never published; 0 is shown.
 SMALL_MAX = 4
 #: Published counts above SMALL_MAX are rounded to the nearest ROUND_TO.

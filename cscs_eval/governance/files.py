@@ -33,7 +33,7 @@ def structure_path(path) -> Path:
     return path.with_name(path.stem + SUFFIX)
 
 
-def write_structured_table(table, structure: TableStructure, path) -> Path:
+def write_structured_table(table, structure: TableStructure, path, *, sheet: str | None = None) -> Path:
     """Write a published table (format by extension) and its structure beside it, both atomically.
 
     Parquet stores a suppressed cell as null with ``<column>_suppressed`` (True) beside it.
@@ -45,7 +45,6 @@ def write_structured_table(table, structure: TableStructure, path) -> Path:
 
     path = Path(path)
     out = table.copy()
-    out.attrs = {}  # written once, here (write_table would hand a table with a structure back to this function)
     if table_format(path) == "parquet":
         # counts and rates, and any other numeric column with withheld cells (a mean, an interval)
         star_of = {c: out[c].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED) for c in out.columns}
@@ -58,7 +57,7 @@ def write_structured_table(table, structure: TableStructure, path) -> Path:
                 out[f"{col}_suppressed"] = star.astype(bool)
             values = pd.to_numeric(out[col].where(~star, None), errors="coerce")
             out[col] = values.astype("Int64") if col in structure.counts else values.astype("Float64")
-    write_table(out, path)
+    write_table(out, path, sheet=sheet)
     write_text(structure.to_json() + "\n", structure_path(path))
     return path
 

@@ -92,7 +92,7 @@ def _report_exclusions(result, args=None) -> None:
         from cscs_eval.governance import count_text
 
         suppress = getattr(args, "suppress", True) if args is not None else True
-        shown = _exclusions_sheet(result, suppress=suppress)["Exclusions"]
+        shown = _exclusions_sheet(result, suppress=suppress)["Exclusions"].table
         print(f"excluded: {count_text(int(ex['n_rows'].sum()), suppress=suppress)} rows or scores", file=sys.stderr)
         for rec in shown.itertuples():
             print(f"  {rec.stage}: {rec.reason}: {rec.n_rows}", file=sys.stderr)
@@ -149,16 +149,13 @@ def _run_score(args) -> int:
 
 def _exclusions_sheet(result, *, suppress: bool = True) -> dict:
     """The exclusions as a second sheet of an Excel output (counts published under the small-number rules)."""
-    from cscs_eval.governance import STRUCTURE_ATTR, TableStructure, protect
+    from cscs_eval.governance import TableStructure, protect
 
     ex = result.exclusions
     if not len(ex):
         return {}
-    published = protect(ex.reset_index(drop=True), TableStructure("exclusions", key=("stage", "reason"),
-                                                                  counts=("n_rows",)), suppress=suppress)
-    table = published.table
-    table.attrs[STRUCTURE_ATTR] = published.structure
-    return {"Exclusions": table}
+    return {"Exclusions": protect(ex.reset_index(drop=True), TableStructure(
+        "exclusions", key=("stage", "reason"), counts=("n_rows",)), suppress=suppress)}
 
 
 def _outcomes(args):
@@ -186,7 +183,7 @@ def _run_outcomes(args) -> int:
 
 def _run_summarise(args) -> int:
     from cscs_eval._commands import emit_table, emit_tables
-    from cscs_eval.proms._summary import publishable, summarise
+    from cscs_eval.proms._summary import publish_summary, summarise
 
     result = _outcomes(args)
     _report_exclusions(result, args)
@@ -196,7 +193,7 @@ def _run_summarise(args) -> int:
         print("Not for publication: small numbers are shown (--no-suppress).", file=sys.stderr)
     if args.out:
         title = f"Summary by {by.replace('_', ' ')}" if by else "Summary"
-        emit_tables({title: publishable(summary, suppress=args.suppress, table_id=f"proms_by_{by or 'all'}"),
+        emit_tables({title: publish_summary(summary, suppress=args.suppress, table_id=f"proms_by_{by or 'all'}"),
                      **_exclusions_sheet(result, suppress=args.suppress)}, args.out)
     else:
         # Forty columns do not fit a terminal: print what a reader needs, as the report shows it.

@@ -43,7 +43,8 @@ class ReportItem:
     """What one part of a report shows.
 
     ``table`` (ready to read: counts suppressed, numbers rounded, columns labelled) or ``figure``
-    (a matplotlib Figure) with its ``caption`` and ``note``; ``text`` is a sentence shown with
+    (a matplotlib Figure) with its ``caption`` and ``note``; a table of counts has its ``structure``
+    (for ``cscs-eval audit``); ``text`` is a sentence shown with
     it or, when there is too little to show, instead of it. An item with none of them shows nothing.
     """
 
@@ -52,6 +53,8 @@ class ReportItem:
     caption: str = ""
     note: str | None = None
     text: str = ""
+    #: the published table's structure, headed as ``table`` is (show it with ``show_table(..., structure=)``)
+    structure: object | None = None
 
 
 #: The total row of a report's team table.
@@ -59,11 +62,21 @@ ALL_TEAMS = "All teams"
 
 
 def _ready(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
-    """A table ready to read; a published one (a ProtectedTable, or a table with its structure in
-    ``attrs``) keeps its structure for the report (:func:`cscs_eval.reporting.display.format_table`)."""
+    """A table ready to read (:func:`cscs_eval.reporting.display.format_table`)."""
     from cscs_eval.reporting.display import format_table
 
     return format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+
+
+def _published_item(published, *, caption: str = "", decimals: int = 1, labels=None, note=None,
+                    text: str = "") -> ReportItem:
+    """A published table (:class:`~cscs_eval.governance.ProtectedTable`) as a report item: ready to read,
+    with its structure (headed as the table is) and the note saying what its ``*`` mean."""
+    from cscs_eval.reporting.display import format_published
+
+    table, structure = format_published(published, decimals=decimals, labels=labels)
+    return ReportItem(table=table, structure=structure, caption=caption, text=text,
+                      note=published.note if note is None else note)
 
 
 def _protected_counts(df: pd.DataFrame, table_id: str, key, counts, *, rates=(), suppress: bool = True):
@@ -211,11 +224,11 @@ class OutcomesReport:
         if self.exclusions.empty:
             return ReportItem(text=" ".join(filter(None, [
                 "No rows were excluded: every row passed validation and scoring.", notes])))
-        table = _ready(_protected_counts(self.exclusions.rename(columns={"n_rows": "rows"}), "exclusions",
-                                         ("stage", "reason"), ("rows",), suppress=self.suppress))
+        table = _protected_counts(self.exclusions.rename(columns={"n_rows": "rows"}), "exclusions",
+                                  ("stage", "reason"), ("rows",), suppress=self.suppress)
         caption = "Rows or scores excluded from the analysis, by reason" + (f" ({self.team}'s rows only)"
                                                                             if self.team else "")
-        return ReportItem(table=table, caption=caption, note=self.note, text=notes)
+        return _published_item(table, caption=caption, text=notes)
 
     @functools.cached_property
     def published(self) -> dict:
@@ -270,20 +283,19 @@ class OutcomesReport:
 
     def units_table(self) -> ReportItem:
         """Paired rate and change for each item or goal (shown only for measures with several units)."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         per_unit = self.overall[self.overall["unit"] != "all units"] if len(self.overall) else self.overall
         if per_unit.empty or per_unit["unit"].nunique() <= 1:
             return ReportItem()
         m = self.measure
-        table = report_table(per_unit, suppress=self.suppress, table_id="proms_by_unit")
-        return ReportItem(table=_ready(table), note=self.note,
-                          caption=f"{m.name}: paired rate and reliable change for each {m.item_label} ({self.scope}; "
+        table = report_published(per_unit, suppress=self.suppress, table_id="proms_by_unit")
+        return _published_item(table, caption=f"{m.name}: paired rate and reliable change for each {m.item_label} ({self.scope}; "
                                   f"change is classified per {m.item_label}, as NHS England does)")
 
     def team_table(self) -> ReportItem:
         """Paired rate and reliable change by team."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         m = self.measure
         if self.by_team.empty:
@@ -294,8 +306,8 @@ class OutcomesReport:
                    f"{m.name} ({self.table_unit}): paired rate and reliable change by team")
         if not self.team:
             caption += "; the last row is every team together"
-        table = report_table(self.by_team[self.by_team["unit"] == self.table_unit], protected=rows)
-        return ReportItem(table=_ready(table), caption=caption, note=rows.note)
+        table = report_published(self.by_team[self.by_team["unit"] == self.table_unit], protected=rows)
+        return _published_item(table, caption=caption)
 
     def paired_rate_figure(self, by: str = "team") -> ReportItem:
         """Paired rate by team (or an equality group) with Wilson intervals, when a group can be shown."""
@@ -378,7 +390,7 @@ class OutcomesReport:
 
     def group_table(self, by: str) -> ReportItem:
         """Paired rate (and reliable change) by an equality group (a demographic column)."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         m, label = self.measure, group_label(by)
         summary = self.by_group[by]
@@ -390,9 +402,8 @@ class OutcomesReport:
                    if self.table_unit == "all units" else
                    f"{m.name} ({self.table_unit}): paired rate and reliable change by {label}")
         heading = label[:1].upper() + label[1:]
-        protected = self.published[by]
-        return ReportItem(table=_ready(report_table(rows, protected=protected), labels={by: heading}),
-                          caption=caption, note=protected.note)
+        return _published_item(report_published(rows, protected=self.published[by]), labels={by: heading},
+                               caption=caption)
 
     def pairing_model_table(self, by: str) -> ReportItem:
         """Odds of a paired score by equality group (logistic regression), when there are enough events."""
@@ -533,28 +544,19 @@ class OutcomesReport:
     def write_tables(self, output_dir) -> str:
         """Write the publishable summaries as CSV to ``output_dir``; returns a sentence saying where."""
         from cscs_eval.io import write_table
-        from cscs_eval.proms._summary import publishable
+        from cscs_eval.proms._summary import publish_summary
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         key = self.measure.key
         # each file is published on its own (a reader of the folder sees them all: they are protected
         # as one set where they are linked, through the report's tables)
-        write_table(publishable(self.by_team, suppress=self.suppress, table_id="proms_by_team"),
+        write_table(publish_summary(self.by_team, suppress=self.suppress, table_id="proms_by_team"),
                     out / f"proms_{key}_by_team.csv")
         for group, summary in self.by_group.items():
-            write_table(publishable(summary, suppress=self.suppress, table_id=f"proms_by_{group}"),
+            write_table(publish_summary(summary, suppress=self.suppress, table_id=f"proms_by_{group}"),
                         out / f"proms_{key}_by_{group}.csv")
         return f"Summary tables written to {out}."
-
-
-def _with_structure(protected) -> pd.DataFrame:
-    """A ProtectedTable's table carrying its structure, so write_table puts the structure beside the file."""
-    from cscs_eval.governance import STRUCTURE_ATTR
-
-    table = protected.table.copy()
-    table.attrs[STRUCTURE_ATTR] = protected.structure
-    return table
 
 
 def _plain_terms(table: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -692,17 +694,13 @@ class OverviewReport:
                               "be read." if unreadable else "no row has a date that cannot be read.")))
 
     def measures_table(self) -> ReportItem:
-        table = _ready(self.published_measures, labels={"follow_up_pct": "Followed up %"})
-        return ReportItem(table=table, caption="Assessments and follow-up by measure, for the referrals in the PROMs "
-                                               "extract (every referral with an assessment, eligible or not).",
-                          note=self.note)
+        return _published_item(self.published_measures, labels={"follow_up_pct": "Followed up %"}, caption="Assessments and follow-up by measure, for the referrals in the PROMs "
+                                               "extract (every referral with an assessment, eligible or not).")
 
     def completeness_table(self) -> ReportItem:
-        table = _ready(self.published_teams,
-                       labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"})
         source = "the referrals file" if self.has_referrals else "the PROMs extract"
-        return ReportItem(table=table, note=self.note,
-                          caption=f"Baseline and follow-up completeness of {self.measure.name} by team, for every "
+        return _published_item(self.published_teams,
+                               labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"}, caption=f"Baseline and follow-up completeness of {self.measure.name} by team, for every "
                                   f"referral in {source}.")
 
     @functools.cached_property
@@ -755,7 +753,7 @@ class OverviewReport:
         by_reason = (self.problems.groupby("reason").size().rename("rows").reset_index()
                      .sort_values("rows", ascending=False, kind="stable").reset_index(drop=True))
         table = _protected_counts(by_reason, "problems_by_reason", ("reason",), ("rows",), suppress=self.suppress)
-        return ReportItem(table=_ready(table), caption="Problems found in the extract, by reason.", note=table.note)
+        return _published_item(table, caption="Problems found in the extract, by reason.")
 
     def first_problems(self, n: int = 10) -> ReportItem:
         if self.problems.empty:
@@ -770,7 +768,7 @@ class OverviewReport:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         for name, table in (("measures", self.published_measures), ("completeness_by_team", self.published_teams)):
-            write_table(_with_structure(table), out / f"{name}.csv")
+            write_table(table, out / f"{name}.csv")  # with its structure beside it
         return f"Tables written to {out}."
 
 

@@ -313,18 +313,18 @@ def protect_summaries(summaries, *, suppress: bool = True, short: bool = False, 
     return out
 
 
-def publishable(summary: pd.DataFrame, *, suppress: bool = True, percent: bool = False,
-                table_id: str = "proms_summary") -> pd.DataFrame:
-    """The summary ready to publish (:func:`protect_summaries`): every count 0, ``*`` or rounded to 5,
-    further cells hidden where a hidden one could be worked out, rates (and their Wilson intervals)
-    from the published counts, means, effect sizes and tests withheld where paired referrals are
-    hidden. ``percent`` gives rates as percentages. The table's structure is in its ``attrs``
-    (:data:`cscs_eval.reporting.display.STRUCTURE_ATTR`) for :func:`cscs_eval.governance.write_structured_table`."""
-    from cscs_eval.reporting.display import STRUCTURE_ATTR
-
-    if summary.empty:
-        return summary.copy()
+def publish_summary(summary: pd.DataFrame, *, suppress: bool = True, percent: bool = False,
+                    table_id: str = "proms_summary"):
+    """The summary ready to publish, as a :class:`~cscs_eval.governance.ProtectedTable` (its ``table``
+    and the ``structure`` that :func:`cscs_eval.io.write_table` writes beside a file): every count 0,
+    ``*`` or rounded to 5, further cells hidden where a hidden one could be worked out, rates (and their
+    Wilson intervals) from the published counts, means, effect sizes and tests withheld where paired
+    referrals are hidden (:func:`protect_summaries`). ``percent`` gives rates as percentages."""
     structure = summary_structure(summary, table_id, percent=percent)
+    if summary.empty:
+        from cscs_eval.governance import protect
+
+        return protect(summary.copy(), structure.replace(key=(), parts=(), rates=(), counts=()), suppress=suppress)
     # Rows of different measures and units share no relation (no total row links them), so each
     # (measure, unit) part is protected on its own: the same result as one table, in far less time.
     parts = [(rows, structure.replace(table_id=f"{table_id}-{k}"))
@@ -332,26 +332,22 @@ def publishable(summary: pd.DataFrame, *, suppress: bool = True, percent: bool =
     done = protect_summaries(parts, suppress=suppress, percent=percent)
     table = pd.concat([p.table for p in done]).loc[summary.index]
     secondary = any(p.structure.secondary for p in done)
-    table.attrs[STRUCTURE_ATTR] = done[0].structure.replace(table_id=table_id, secondary=secondary)
-    return table
+    return done[0].with_table(table, done[0].structure.replace(table_id=table_id, secondary=secondary))
 
 
-def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2, table_id: str = "proms",
-                 protected=None) -> pd.DataFrame:
-    """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
-    the columns a reader needs, small numbers suppressed (:func:`protect_summaries`), empty columns dropped.
+def publishable(summary: pd.DataFrame, *, suppress: bool = True, percent: bool = False,
+                table_id: str = "proms_summary") -> pd.DataFrame:
+    """The table of :func:`publish_summary`: the summary ready to publish."""
+    return publish_summary(summary, suppress=suppress, percent=percent, table_id=table_id).table
 
-    Columns: the grouping column(s), ``unit`` (left out when there is only one), ``eligible`` or ``referrals`` (the paired-rate
-    denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
-    ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
-    ``mean_change``, ``effect_size``. Its structure is in its ``attrs`` (as :func:`publishable`).
-    ``protected``: the :class:`~cscs_eval.governance.ProtectedTable` of this summary when it was
-    protected with others (:func:`protect_summaries` with ``short=True``).
-    """
-    from cscs_eval.reporting.display import STRUCTURE_ATTR
 
+def report_published(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2,
+                     table_id: str = "proms", protected=None):
+    """:func:`report_table` as a :class:`~cscs_eval.governance.ProtectedTable`, with the structure of the
+    columns it keeps. ``protected``: this summary's ProtectedTable when it was protected with others
+    (:func:`protect_summaries` with ``short=True``)."""
     if summary.empty:
-        return pd.DataFrame()
+        return None
     df = summary.copy()
     for c in ("effect_size", "d_z"):
         df[c] = df[c].astype(float).round(decimals_stats)
@@ -377,8 +373,22 @@ def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats
     empty += ["measure"] if "measure" in out.columns else []
     empty += ["unit"] if "unit" in out.columns and out["unit"].nunique() <= 1 else []
     out = out.drop(columns=list(dict.fromkeys(empty))).reset_index(drop=True)
-    out.attrs[STRUCTURE_ATTR] = protected.structure.replace(key=tuple(k for k in keys if k in out.columns))
-    return out
+    return protected.with_table(out, protected.structure.replace(key=tuple(k for k in keys if k in out.columns)))
+
+
+def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2, table_id: str = "proms",
+                 protected=None) -> pd.DataFrame:
+    """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
+    the columns a reader needs, small numbers suppressed (:func:`protect_summaries`), empty columns dropped.
+
+    Columns: the grouping column(s), ``unit`` (left out when there is only one), ``eligible`` or ``referrals`` (the paired-rate
+    denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
+    ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
+    ``mean_change``, ``effect_size``. :func:`report_published` gives it with its structure.
+    """
+    p = report_published(summary, suppress=suppress, decimals_stats=decimals_stats, table_id=table_id,
+                         protected=protected)
+    return pd.DataFrame() if p is None else p.table
 
 
 def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppress: bool = True) -> str:

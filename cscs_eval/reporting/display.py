@@ -14,7 +14,6 @@ import io
 import math
 import numbers
 
-from cscs_eval.governance import STRUCTURE_ATTR  # a formatted table keeps its structure here, for show_table
 from cscs_eval.reporting.labels import category, label
 
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
@@ -49,14 +48,15 @@ def _format_value(value, decimals: int) -> str:
 
 
 
-def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None,
-                 structure=None):
+def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
     """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
 
     Parameters
     ----------
     df
-        The table; its index is dropped (turn a meaningful index into a column first).
+        The table; its index is dropped (turn a meaningful index into a column first). A published
+        table (:class:`~cscs_eval.governance.ProtectedTable`) is formatted as it is; :func:`format_published`
+        also gives its structure with the headings.
     decimals
         Decimal places for non-integer numbers; integer-valued columns stay whole.
     counts, rates, suppress
@@ -65,11 +65,6 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
         :func:`cscs_eval.governance.suppress_table` applies it; on unless ``suppress=False``.
     labels
         Column headings to use instead of the column names (others are humanised).
-    structure
-        The :class:`~cscs_eval.governance.TableStructure` of ``df`` when it is already published
-        (what :func:`~cscs_eval.governance.protect` returns): kept, with the headings as its labels, in
-        the formatted table's ``attrs`` for :func:`show_table` to embed. ``df`` may also be the
-        :class:`~cscs_eval.governance.ProtectedTable` itself.
 
     Examples
     --------
@@ -82,16 +77,7 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
 
     from cscs_eval.governance import suppress_table
 
-    if hasattr(df, "structure") and hasattr(df, "mask"):  # a ProtectedTable
-        df, structure = df.table, df.structure
-    given = getattr(df, "attrs", {}).get(STRUCTURE_ATTR)
-    if structure is None and given is not None:  # a published table, or one format_table made
-        named = {head: col for col, head in given.labels}
-        structure = given.replace(labels={})
-        renamed = {c: named.get(c, c) for c in df.columns}
-    else:
-        renamed = {c: c for c in df.columns}
-    table = df.reset_index(drop=True)
+    table = getattr(df, "table", df).reset_index(drop=True)
     if counts or rates:
         table = suppress_table(table, counts=counts, rates=rates, suppress=suppress)
     out = pd.DataFrame(index=table.index)
@@ -105,10 +91,17 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
         out[col] = [_format_value(v, places) for v in series.astype(object)]
     labels = labels or {}
     out.columns = [labels.get(c, label(c)) for c in table.columns]
-    if structure is not None:
-        headings = {renamed[c]: head for c, head in zip(table.columns, out.columns)}
-        out.attrs[STRUCTURE_ATTR] = structure.replace(labels={**dict(structure.labels), **headings})
     return out
+
+
+def format_published(published, *, decimals: int = 1, labels=None):
+    """A published table (:class:`~cscs_eval.governance.ProtectedTable`) ready to read, with its
+    structure naming the headings: ``(formatted DataFrame, TableStructure)``, what :func:`show_table`
+    embeds in the report so that ``cscs-eval audit`` can read the table back."""
+    formatted = format_table(published.table, decimals=decimals, labels=labels)
+    by_label = {head: col for col, head in published.structure.labels}  # a table whose columns are labels already
+    headings = {by_label.get(c, c): head for c, head in zip(published.table.columns, formatted.columns)}
+    return formatted, published.structure.replace(labels=headings)
 
 
 def table_html(columns, rows, *, caption=None, source=None, structure=None) -> str:
@@ -165,21 +158,23 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
     note
         A line under the table; a suppressed table gets the note saying what ``*`` means.
     structure
-        The published table's structure (or pass the :class:`~cscs_eval.governance.ProtectedTable`
-        as ``df``, or a table :func:`format_table` made from one): embedded in the report so that
-        ``cscs-eval audit`` can check it. A table not for publication says so in its note.
+        The structure of ``df`` when it is a published table already formatted (what
+        :func:`format_published` gives); or pass the :class:`~cscs_eval.governance.ProtectedTable`
+        itself as ``df``. Embedded in the report so that ``cscs-eval audit`` can check it. A table
+        not for publication says so in its note.
     """
     from IPython.display import display
 
     from cscs_eval.governance import NOT_FOR_PUBLICATION, SUPPRESSION_NOTE
 
-    if hasattr(df, "structure") and hasattr(df, "mask"):  # a ProtectedTable
+    published = structure
+    if hasattr(df, "structure") and hasattr(df, "table"):  # a published table (ProtectedTable)
         note = df.note if note is None else note
-    formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels,
-                             structure=structure)
+        formatted, published = format_published(df, decimals=decimals, labels=labels)
+    else:
+        formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
     if suppress and (counts or rates) and note is None:
         note = SUPPRESSION_NOTE
-    published = formatted.attrs.get(STRUCTURE_ATTR)
     if (not suppress and (counts or rates)) or (published is not None and not published.suppressed):
         note = NOT_FOR_PUBLICATION + (f". {note}" if note and note != NOT_FOR_PUBLICATION else "")
     payload = {

@@ -95,11 +95,11 @@ def test_full_report_sections(full):
     assert full.register_table().columns[0] == "Benefit"
     assert full.its_caption().startswith(full.its.text())
     assert len(full.spc_figures()) == 4
-    assert full.outlier_table().columns.tolist() == ["Team", "Paired", "Eligible", "Paired (%)", "Outside"]
+    assert full.outlier_table().table.columns.tolist() == ["Team", "Paired", "Eligible", "Paired (%)", "Outside"]
     section = full.equality_sections[1]
-    assert section.heading == "Ethnicity" and section.table.columns[:3].tolist() == ["Ethnicity", "Eligible", "Paired"]
+    assert section.heading == "Ethnicity" and section.table.table.columns[:3].tolist() == ["Ethnicity", "Eligible", "Paired"]
     assert f"largest group ({section.largest})" in section.caption
-    assert full.change_table().columns[:3].tolist() == ["IMD quintile", "Paired", "Mean change"]
+    assert full.change_table().table.columns[:3].tolist() == ["IMD quintile", "Paired", "Mean change"]
     assert full.improvement_text().startswith("Of about ")
 
 
@@ -108,13 +108,13 @@ def test_suppression_thresholds(full):
     assert re.search(r"\d+ teams with a count of 1 to 4 \(or hidden so that such a count cannot be worked out\) are "
                      "not shown", full.funnel_caption())
     # Northcliffe lies outside the 95% limits, but its counts are hidden: it is not listed (that would tell its band)
-    assert "Northcliffe CMHT" not in full.outlier_table()["Team"].tolist()
-    records = full.exclusions_table()["n_rows"]
+    assert "Northcliffe CMHT" not in full.outlier_table().table["Team"].tolist()
+    records = full.exclusions_table().table["n_rows"]
     assert all(v == "*" or v % 5 == 0 for v in records)
     exact = assemble(**PROMS, equality_groups=[], suppress=False)
     assert "not shown" not in exact.funnel_caption() and exact.note is None
-    assert exact.outlier_table().set_index("Team").loc["Northcliffe CMHT", "Paired"] == 1
-    assert exact.exclusions_table()["n_rows"].tolist() == exact.exclusions["n_rows"].tolist()
+    assert exact.outlier_table().table.set_index("Team").loc["Northcliffe CMHT", "Paired"] == 1
+    assert exact.exclusions_table().table["n_rows"].tolist() == exact.exclusions["n_rows"].tolist()
 
 
 def test_save_tables(full, tmp_path):

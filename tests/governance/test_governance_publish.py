@@ -42,7 +42,7 @@ def report():
 # ---------------------------------------------------------------- attack 1: shares that sum to 100%
 def test_proms_summary_out_files_carry_their_structure_and_leak_nothing(tmp_path, capsys):
     from cscs_eval.io import write_table
-    from cscs_eval.proms._summary import publishable
+    from cscs_eval.proms._summary import publish_summary
 
     (tmp_path / "xlsx").mkdir()
     code, _, err = run(capsys, "proms", "summarise", *PROMS, "--out", tmp_path / "xlsx" / "summary.xlsx")
@@ -53,7 +53,7 @@ def test_proms_summary_out_files_carry_their_structure_and_leak_nothing(tmp_path
 
     summary = proms.summarise(proms.outcomes(SAMPLE / "proms.csv", referrals=SAMPLE / "referrals.csv",
                                              drop_invalid=True), by="team")
-    published = publishable(summary, table_id="proms_by_team")
+    published = publish_summary(summary, table_id="proms_by_team")
     for ext in ("csv", "parquet"):
         (tmp_path / ext).mkdir()
         write_table(published, tmp_path / ext / f"summary.{ext}")
@@ -201,9 +201,8 @@ def test_a_report_page_embeds_each_tables_structure_and_the_audit_reads_it(repor
     from cscs_eval.reporting.document import not_for_publication
 
     item = report.team_table()
-    payload_structure = item.table.attrs["cscs_eval_structure"]
     page = table_html(list(item.table.columns), item.table.astype(str).values.tolist(), caption="t",
-                      structure=payload_structure.to_dict())
+                      structure=item.structure.to_dict())
     (tmp_path / "page.html").write_text(f"<html><body>{page}</body></html>")
     result = audit_path(tmp_path / "page.html")
     assert result.n_tables == 1 and result.table.empty

@@ -135,9 +135,9 @@ def test_publishable_suppresses_small_numbers():
     # 1 to 4 summing to paired, secondary suppression hides it too: the audit then finds nothing
     assert p.loc["North", "n_referrals"] == SUPPRESSED
     from cscs_eval.governance import audit
-    from cscs_eval.reporting.display import STRUCTURE_ATTR
+    from cscs_eval.proms._summary import publish_summary
 
-    assert audit((p.reset_index(), p.attrs[STRUCTURE_ATTR])).empty
+    assert audit(publish_summary(s)).empty
     assert publishable(s, suppress=False).loc[1, "n_paired"] == 2
 
 
