@@ -11,12 +11,37 @@ from __future__ import annotations
 import sys
 
 __all__ = ["add_out_argument", "add_suppress_argument", "add_table_arguments", "table_input", "emit_table",
-           "emit_tables"]
+           "emit_tables", "refuse_out_over_input"]
 
 
 def add_out_argument(parser, help_text="write the table to FILE (.csv, .parquet or .xlsx); "
                                        "without it the table is printed") -> None:
     parser.add_argument("--out", metavar="FILE", help=help_text)
+
+
+def refuse_out_over_input(args) -> None:
+    """A UsageError when ``--out`` names a file or folder the same command reads.
+
+    Every command is checked at once, before it runs: any other option or argument that names an
+    existing path is an input (the data, a template, an alias file), and writing over it would lose
+    it (``lightning render x.md --to md --out x.md`` replaced its own report).
+    """
+    from pathlib import Path, PurePath
+
+    from cscs_eval.errors import UsageError
+
+    out = getattr(args, "out", None)
+    if not out or not Path(out).exists():
+        return
+    target = Path(out).resolve()
+    for name, value in vars(args).items():
+        if name == "out" or callable(value):
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            named = isinstance(item, (str, PurePath)) and str(item) != ""
+            if named and Path(item).exists() and Path(item).resolve() == target:
+                raise UsageError(f"--out {out} is also an input of this command ({name.replace('_', ' ')}); "
+                                 "write to another file or folder")
 
 
 def add_suppress_argument(parser) -> None:

@@ -105,6 +105,9 @@ def main(argv=None) -> int:
             # can follow, and exit 2 as any other usage error does.
             parser.print_help(sys.stderr)
             return 2
+        from cscs_eval._commands import refuse_out_over_input
+
+        refuse_out_over_input(args)
         encoding = getattr(args, "encoding", None)
         if encoding:
             import codecs

@@ -24,6 +24,7 @@ import pandas as pd
 from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import count_text, is_small
 from cscs_eval.reporting.plain import count, listing, number_words, sentence
+from cscs_eval.stats import format_number
 
 #: PROMs summary units shown in the headline table: the ReQoL-10 total, each measure across
 #: its units, and the first DIALOG item and GBO goal.
@@ -239,8 +240,8 @@ class Evaluation:
         if self.has("proms"):
             sentences += self._proms_sentences(suppress=suppress)
         if self.has("programme"):
-            sentences.append(f"The programme reports {self.programme.headline:.0f}% of its tasks complete or on "
-                             "track.")
+            sentences.append(f"The programme reports {format_number(self.programme.headline, decimals=0)}% of its "
+                             "tasks complete or on track.")
         return " ".join(sentences)
 
     def _proms_sentences(self, *, suppress: bool) -> list[str]:
@@ -252,9 +253,10 @@ class Evaluation:
         shown = count_text(r["n_eligible"], suppress=suppress)
         if suppress and is_small(r["n_paired"]):
             return [f"Of {shown} eligible referrals, {count_text(r['n_paired'])} had a paired ReQoL-10 score."]
-        return [f"Of {shown} eligible referrals, {100 * r['paired_rate']:.0f}% had a paired ReQoL-10 score; of "
-                f"those, {100 * r['improved_rate']:.0f}% showed reliable improvement (mean change "
-                f"{r['mean_change']:+.1f} points, effect size {r['effect_size']:.2f})."]
+        paired, improved = (format_number(r[c], decimals=0, share=True) for c in ("paired_rate", "improved_rate"))
+        return [f"Of {shown} eligible referrals, {paired} had a paired ReQoL-10 score; of those, {improved} showed "
+                f"reliable improvement (mean change {format_number(r['mean_change'], decimals=1, sign=True)} points, "
+                f"effect size {format_number(r['effect_size'], decimals=2)})."]
 
     # ------------------------------------------------------------------ methods
     def approach(self) -> str:
@@ -348,7 +350,8 @@ class Evaluation:
         kinds = sorted({str(s) for s in self.coding.table.loc[self.coding.table["construct_id"] == cid, "source"]
                         .dropna()})
         mean = row["mean_rating"]
-        rated = f" (mean case rating {mean:+.1f})".replace("+0.0", "0.0") if pd.notna(mean) else ""
+        rated = (f" (mean case rating {format_number(mean, decimals=1, sign=True)})".replace("+0.0", "0.0")
+                 if pd.notna(mean) else "")
         what = "mixed" if row["classification"] == "mixed" else \
             f"{_article(row['classification'])} {row['classification']}"
         text = [f"{name} was {what}{rated}, from {count(int(row['n_excerpts']), 'coded excerpt', words=True)} in "

@@ -89,3 +89,27 @@ def test_warnings_are_one_line_each_and_shown_once(monkeypatch, capsys):
     assert cli.run_with_warnings(handler, None) == 0
     err = capsys.readouterr().err
     assert err == "cscs-eval: warning: 1 follow-up is on the same day as the baseline\n"
+
+
+LIGHTNING = ("---\ntitle: R\nproject: P\nperiod: May 2024\ndate: 2024-05-01\ncontacts: [Lead]\n"
+             "data_collection_status: done\n---\n## Summary\nFine.\n\n## Plus\n- Works. [[Engaging +2]]\n\n"
+             "## Delta\n- Late. [[Cost -1]]\n\n## Insights\n- Idea.\n")
+
+
+@pytest.mark.parametrize("name, text, argv, role", [
+    # issue 11: this replaced the report with its own rendering and exited 0
+    ("x.md", LIGHTNING, ["lightning", "render", "{path}", "--to", "md", "--out", "{same}"], "file"),
+    ("s.csv", "date,value\n" + "".join(f"2024-{m:02d}-01,{m}\n" for m in range(1, 13)),
+     ["benefits", "spc", "{path}", "--out", "{same}"], "data"),
+])
+def test_out_over_an_input_is_a_usage_error_and_the_input_stays(tmp_path, capsys, monkeypatch, name, text, argv,
+                                                                role):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / name
+    path.write_text(text)
+    same = f"./{name}"  # the same file written another way
+    code = main([a.format(path=path, same=same) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and path.read_text() == text
+    assert err.strip() == (f"cscs-eval: error: --out {same} is also an input of this command ({role}); write to "
+                           "another file or folder")

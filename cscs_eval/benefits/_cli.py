@@ -47,7 +47,8 @@ def register(subparsers) -> None:
     p.add_argument("--change", action="append", metavar="DATE", required=True,
                    help="date of a service change (inside the series); repeat for more")
     p.add_argument("--seasonal", action="store_true", help="add a seasonal (sine and cosine) term")
-    p.add_argument("--maxlags", type=int, help="Newey-West lags (default floor(4 (n/100)^(2/9)))")
+    p.add_argument("--maxlags", type=int, help="Newey-West lags, 0 to n - 1 for n points "
+                                                    "(default floor(4 (n/100)^(2/9)))")
     p.add_argument("--errors", choices=("newey-west", "ar1"), default="newey-west",
                    help="standard errors: newey-west (default; OLS with Newey-West errors) or ar1 (GLS with "
                         "AR(1) errors, nearer their nominal coverage in short series)")

@@ -21,6 +21,7 @@ from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import is_small
 from cscs_eval.io import row_number
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 #: Two-sided normal quantiles FunnelPlotR uses for the 95% and 99.8% limits.
 Z95 = 1.959964
@@ -163,9 +164,10 @@ class FunnelResult(Result):
         """A sentence for a report; ``unit`` names the groups (``"teams"``)."""
         t = self.table
         n_out = {label: int((t["outlier"] == label).sum()) for label in OUTLIER_LABELS}
-        od = (f"over-dispersion allowed for (phi {self.phi:.2f}, tau\u00b2 {self.tau2:.4f})" if self.overdispersion
-              else "no allowance for over-dispersion")
-        return (f"Across {len(t)} {unit} the overall rate is {100 * self.target:.1f}%; "
+        od = (f"over-dispersion allowed for (phi {format_number(self.phi, decimals=2)}, "
+              f"tau\u00b2 {format_number(self.tau2, decimals=4)})"
+              if self.overdispersion else "no allowance for over-dispersion")
+        return (f"Across {len(t)} {unit} the overall rate is {format_number(self.target, decimals=1, share=True)}; "
                 f"{n_out['above 99.8%'] + n_out['below 99.8%']} lie outside the 99.8% limits and "
                 f"{n_out['above 95%'] + n_out['below 95%']} more outside the 95% limits ({od}).")
 

@@ -21,7 +21,7 @@ from cscs_eval.errors import InputError, UsageError
 from cscs_eval.governance import SUPPRESSED
 from cscs_eval.io import row_number
 from cscs_eval.results import Result
-from cscs_eval.stats import wilson_interval
+from cscs_eval.stats import format_number, wilson_interval
 
 NOT_STATED = "not recorded"
 KINDS = ("rate", "mean")
@@ -335,10 +335,12 @@ class SlopeIndexResult(Result):
         pct = round(100 * (1 - self.alpha))
         first, last = self.groups["group"].iloc[0], self.groups["group"].iloc[-1]
         lead = f"{group_label} " if group_label else ""
-        return (f"From {lead}{first} to {last}, the slope index of inequality is {scale * t.loc['sii', 'estimate']:.1f}"
-                f"{unit} ({pct}% CI {scale * t.loc['sii', 'lower']:.1f} to {scale * t.loc['sii', 'upper']:.1f}); "
-                f"relative to the overall mean that is {t.loc['rii', 'estimate']:.2f} "
-                f"({t.loc['rii', 'lower']:.2f} to {t.loc['rii', 'upper']:.2f}).")
+        sii, rii = (scale * t.loc["sii", c] for c in ("estimate", "lower", "upper")), t.loc["rii"]
+        estimate, lower, upper = (format_number(v, decimals=1) for v in sii)
+        return (f"From {lead}{first} to {last}, the slope index of inequality is {estimate}"
+                f"{unit} ({pct}% CI {lower} to {upper}); "
+                f"relative to the overall mean that is {format_number(rii['estimate'], decimals=2)} "
+                f"({format_number(rii['lower'], decimals=2)} to {format_number(rii['upper'], decimals=2)}).")
 
 
 def sii_from_groups(groups, estimates, sizes, *, variances=None, alpha: float = 0.05) -> SlopeIndexResult:

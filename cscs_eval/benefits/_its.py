@@ -31,6 +31,7 @@ import pandas as pd
 from cscs_eval.benefits._series import day_text, option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 
 #: How the standard errors are made: Newey-West (the default) or AR(1) errors by GLS.
@@ -119,18 +120,20 @@ class ItsResult(Result):
         pct = round(100 * (1 - self.alpha))
         parts = []
         for _, c in self.summary().iterrows():
-            parts.append(f"at {day_text(c['change'])} the level changed by {c['level_change']:.2f} ({pct}% CI "
-                         f"{c['level_lower']:.2f} to {c['level_upper']:.2f}, p {_p(c['level_p'])}) and the slope by "
-                         f"{c['slope_change']:.3f} per {self.unit} ({c['slope_lower']:.3f} to {c['slope_upper']:.3f}, "
-                         f"p {_p(c['slope_p'])})")
+            level = [format_number(c[f"level_{k}"], decimals=2) for k in ("change", "lower", "upper")]
+            slope = [format_number(c[f"slope_{k}"], decimals=3) for k in ("change", "lower", "upper")]
+            parts.append(f"at {day_text(c['change'])} the level changed by {level[0]} ({pct}% CI "
+                         f"{level[1]} to {level[2]}, p {_p(c['level_p'])}) and the slope by "
+                         f"{slope[0]} per {self.unit} ({slope[1]} to {slope[2]}, p {_p(c['slope_p'])})")
         name = f"{self.label}: " if self.label else ""
         text = "; ".join(parts)
-        tail = f" Errors modelled as AR(1) (autocorrelation {self.rho:.2f})." if self.errors == "ar1" else ""
+        tail = (f" Errors modelled as AR(1) (autocorrelation {format_number(self.rho, decimals=2)})."
+                if self.errors == "ar1" else "")
         return name + text[:1].upper() + text[1:] + "." + tail
 
 
 def _p(p) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return "< 0.001" if p < 0.001 else f"= {format_number(p, decimals=3)}"
 
 
 def interrupted_time_series(data, *, changes, date: str = "date", value: str = "value", indicator=None,
@@ -153,7 +156,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
         Add ``harmonics`` pairs of sine and cosine terms with the given ``period`` (12 for
         monthly data, 52 for weekly; required otherwise).
     maxlags
-        Newey-West lag truncation; default floor(4 (n/100)^(2/9)) (Newey and West 1994).
+        Newey-West lag truncation, 0 to n - 1 for a series of n points; default floor(4 (n/100)^(2/9))
+        (Newey and West 1994).
     alpha
         1 - confidence level of the intervals.
     errors
@@ -231,6 +235,13 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
                          "after it", file=source)
     if maxlags is None:
         maxlags = int(math.floor(4 * (n / 100) ** (2 / 9)))
+    elif (isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer))
+          or not 0 <= maxlags <= n - 1):
+        # a lag of n or more pairs no points; statsmodels accepts it and, with every weight near 1,
+        # sums the residuals' autocovariances to about zero: a collapsed interval (13.53 to 13.56
+        # where the default gives 11.80 to 15.29), and a negative lag is an IndexError
+        raise UsageError(f"maxlags (--maxlags) must be a whole number from 0 to {n - 1} (the series has {n} "
+                         f"points); got {maxlags!r}")
     y = series["value"].to_numpy()
     rho = None
     if errors == "ar1":
@@ -240,8 +251,8 @@ def interrupted_time_series(data, *, changes, date: str = "date", value: str = "
             fit = model.iterative_fit(maxiter=100, rtol=1e-10)
         rho = float(np.asarray(model.rho).ravel()[0])
         if not abs(rho) < 1:
-            raise InputError(f"the errors' estimated autocorrelation is {rho:.2f}, not between -1 and 1; "
-                             "use errors='newey-west'", file=source)
+            raise InputError(f"the errors' estimated autocorrelation is {format_number(rho, decimals=2)}, not between "
+                             "-1 and 1; use errors='newey-west'", file=source)
         maxlags = 0
     else:
         fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": int(maxlags), "use_correction": True},

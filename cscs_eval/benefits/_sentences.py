@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from cscs_eval.benefits._series import day_text
 from cscs_eval.governance import ROUND_TO, SMALL_MAX, suppress_count
 from cscs_eval.reporting.plain import count, is_are, listing, number_words, sentence
+from cscs_eval.stats import format_number
 
 FAR = ("above 99.8%", "below 99.8%")
 
@@ -126,8 +127,9 @@ def its_sentence(its) -> str:
     step = its.term("level_change")
     day = day_text(its.changes[0])
     pct = round(100 * (1 - its.alpha))
-    return (f"{its.label or 'The series'} stepped by {step['estimate']:.1f} at the service change of {day} "
-            f"({pct}% CI {step['lower']:.1f} to {step['upper']:.1f}).")
+    estimate, lower, upper = (format_number(step[k], decimals=1) for k in ("estimate", "lower", "upper"))
+    return (f"{its.label or 'The series'} stepped by {estimate} at the service change of {day} ({pct}% CI {lower} "
+            f"to {upper}).")
 
 
 #: What the benefits report's paired rate counts, said wherever the rate is quoted (the PROMs outcomes report's
@@ -152,7 +154,8 @@ def funnel_sentence(funnel, *, unit: str = "teams", what: str = PAIRED_ANY) -> s
     far = int(bands["outlier"].isin(FAR).sum())
     one = unit[:-1] if unit.endswith("s") else unit
     outside = f"no {one} lies" if far == 0 else f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'}"
-    return f"Across {len(t)} {unit} {100 * funnel.target:.1f}% {what}; {outside} outside the 99.8% funnel limits."
+    return (f"Across {len(t)} {unit} {format_number(funnel.target, decimals=1, share=True)} {what}; {outside} "
+            "outside the 99.8% funnel limits.")
 
 
 def sii_sentence(sii, *, what: str = "the paired rate") -> str:
@@ -168,9 +171,9 @@ def sii_sentence(sii, *, what: str = "the paired rate") -> str:
     s = sii.table.set_index("term").loc["sii"]
     pct = round(100 * (1 - sii.alpha))
     return (f"From the most to the least deprived IMD quintile {what} "
-            f"{'rises' if s['estimate'] >= 0 else 'falls'} by {abs(100 * s['estimate']):.1f} percentage points "
-            f"(slope index of inequality {100 * s['estimate']:.1f}, {pct}% CI {100 * s['lower']:.1f} to "
-            f"{100 * s['upper']:.1f}).")
+            f"{'rises' if s['estimate'] >= 0 else 'falls'} by {format_number(abs(100 * s['estimate']), decimals=1)} "
+            f"percentage points (slope index of inequality {format_number(100 * s['estimate'], decimals=1)}, {pct}% "
+            f"CI {format_number(100 * s['lower'], decimals=1)} to {format_number(100 * s['upper'], decimals=1)}).")
 
 
 def summary_text(report, *, its=None, funnel=None, sii=None, unit: str = "teams") -> str:
@@ -251,7 +254,7 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     bands = t[~funnel.hidden().to_numpy()] if hidden else t  # a hidden team's band is not told either
     far = int(bands["outlier"].isin(FAR).sum())
     near = int(bands["outlier"].isin(("above 95%", "below 95%")).sum())
-    text = (f"Across {len(t)} {unit} the overall rate is {100 * funnel.target:.1f}%. "
+    text = (f"Across {len(t)} {unit} the overall rate is {format_number(funnel.target, decimals=1, share=True)}. "
             + sentence(f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'} outside the 99.8% limits and "
                        f"{number_words(near)} more outside the 95% limits.")
             + (" The limits are widened because the teams differ more than chance alone would make them "
@@ -305,8 +308,9 @@ def improvement_text(sii, *, measure: str = "ReQoL-10 total", suppress: bool = T
     n = int(sii.groups["n"].sum())
     shown = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
     gradient = sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
-    return (f"Of {shown} eligible referrals with a paired {measure} and an IMD decile, {100 * sii.mean:.1f}% show a "
-            f"reliable improvement. For that share, {gradient[:1].lower()}{gradient[1:]}")
+    return (f"Of {shown} eligible referrals with a paired {measure} and an IMD decile, "
+            f"{format_number(sii.mean, decimals=1, share=True)} show a reliable improvement. For that share, "
+            f"{gradient[:1].lower()}{gradient[1:]}")
 
 
 def methods_text(*, its_errors: str = "newey-west", notes=(), suppress: bool = True) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cscs_eval.benefits._xmr import ASSURANCE_SHORT, VARIATION_SHORT
 from cscs_eval.governance import SUPPRESSION_NOTE
+from cscs_eval.stats import format_number
 
 #: headings of the columns the group names of :mod:`cscs_eval.proms` demographics are shown under
 GROUP_LABELS = {"imd_quintile": "IMD quintile", "imd_decile": "IMD decile", "age_band": "age band"}
@@ -101,7 +102,7 @@ def its_table(result) -> pd.DataFrame:
     pct = round(100 * (1 - result.alpha))
     coef = result.table.assign(
         term=lambda d: d["term"].map(result.term_labels()),
-        p_value=lambda d: d["p_value"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"))
+        p_value=lambda d: d["p_value"].map(lambda p: "< 0.001" if p < 0.001 else format_number(p, decimals=3)))
     return coef.rename(columns={"term": "Term", "estimate": "Estimate", "lower": f"Lower {pct}%",
                                 "upper": f"Upper {pct}%", "p_value": "p value"})
 

@@ -12,13 +12,22 @@ Differences from the R package, on purpose:
 * moving-range screening is **off** by default (``screen_outliers=False``), to match the
   Making Data Count Excel tools; NHSRplotthedots defaults to on (its ``vignettes/deviations.Rmd``);
 * a rebase date that is not a date of the series is an error (the package ignores it silently);
-* missing values are an error (the package drops them from the mean and moving ranges).
+* missing values are an error (the package drops them from the mean and moving ranges);
+* the mean, moving ranges and limits are computed, and every point compared with them, in exact
+  decimals of the values as written (``_exact``), so a point equal to the mean is on it (``relative_to_mean``
+  0, which breaks a run of 7 as in the package) and a point equal to a limit is inside it. R gets the
+  same answer for the mean because its ``mean()`` sums in long double and corrects with a second pass
+  (``real_mean`` in R's ``src/main/summary.c``); numpy's pairwise sum makes the mean of
+  ``[10.0, 9.3, 9.9, 11.6, 10.7, 10.1, 10.9, 9.0, 12.7, 13.5, 13.4, 13.1, 13.3, 14.9]``
+  11.600000000000003, which put the point 11.6 below it and made a false shift of 8 points.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -26,6 +35,7 @@ import pandas as pd
 from cscs_eval.benefits._series import day_text, option_dates, prepare_series, time_steps
 from cscs_eval.errors import InputError, SmallSampleWarning, UsageError
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 #: 2.66 = 3 / d2 with d2 = 1.128 for moving ranges of two points (Wheeler); NHSRplotthedots' ``limit``.
 LIMIT = 2.66
@@ -33,6 +43,10 @@ LIMIT = 2.66
 NEAR_LIMIT = 2 * (LIMIT / 3)
 #: Moving ranges at or above 3.267 mean moving ranges are screened out when asked (Nelson 1982).
 SCREEN_LIMIT = 3.267
+# The same constants as exact fractions, for the exact limits.
+_LIMIT = Fraction("2.66")
+_NEAR_LIMIT = 2 * _LIMIT / 3
+_SCREEN_LIMIT = Fraction("3.267")
 #: A run of this many points makes a trend or a shift (Making Data Count uses 7 and 7).
 RUN_LENGTH = 7
 #: Limits resting on fewer points than this are trial limits and give a warning.
@@ -260,22 +274,55 @@ def xmr_limits(values, *, screen_outliers: bool = False, fix_after_n_points: int
     fix_after_n_points
         Compute the limits from the first n points only.
 
+    Notes
+    -----
+    Computed in exact decimals of the values as written and rounded once to a float, so the
+    mean of 0.1, 0.2 and 0.3 is 0.2, the float the value 0.2 is stored as (numpy gives
+    0.20000000000000004).
+
     Examples
     --------
     >>> {k: round(v, 4) for k, v in xmr_limits(range(1, 11)).items()}
     {'mean': 5.5, 'mean_moving_range': 1.0, 'lpl': 2.84, 'upl': 8.16, 'near_lpl': 3.7267, 'near_upl': 7.2733}
+    >>> xmr_limits([0.1, 0.2, 0.3])["mean"]
+    0.2
     """
-    y = np.asarray(values, dtype=float)
+    return {k: float(v) for k, v in _exact_limits(_exact(values), screen_outliers=screen_outliers,
+                                                  fix_after_n_points=fix_after_n_points).items()}
+
+
+def _exact(values) -> list[Fraction]:
+    """Each value as the decimal it is written as (its shortest repr): 11.6 is 116/10, not the float below it."""
+    return [Fraction(repr(float(v))) for v in values]
+
+
+def _exact_limits(x: list[Fraction], *, screen_outliers: bool, fix_after_n_points: int | None) -> dict:
     if fix_after_n_points is not None:
-        y = y[:int(fix_after_n_points)]
-    mean = float(np.mean(y))
-    mr = np.abs(np.diff(y))
-    amr = float(np.mean(mr)) if len(mr) else float("nan")
-    if screen_outliers and len(mr):
-        amr = float(np.mean(mr[mr < SCREEN_LIMIT * amr]))
+        x = x[:int(fix_after_n_points)]
+    mean = sum(x, Fraction(0)) / len(x)
+    mr = [abs(b - a) for a, b in zip(x, x[1:])]
+    amr = sum(mr, Fraction(0)) / len(mr) if mr else None
+    if screen_outliers and mr:
+        kept = [m for m in mr if m < _SCREEN_LIMIT * amr]
+        # with every range screened out R's mean() of nothing is NaN; so is ours
+        amr = sum(kept, Fraction(0)) / len(kept) if kept else None
+    if amr is None:
+        nan = float("nan")
+        return {"mean": mean, "mean_moving_range": nan, "lpl": nan, "upl": nan, "near_lpl": nan, "near_upl": nan}
     return {"mean": mean, "mean_moving_range": amr,
-            "lpl": mean - LIMIT * amr, "upl": mean + LIMIT * amr,
-            "near_lpl": mean - NEAR_LIMIT * amr, "near_upl": mean + NEAR_LIMIT * amr}
+            "lpl": mean - _LIMIT * amr, "upl": mean + _LIMIT * amr,
+            "near_lpl": mean - _NEAR_LIMIT * amr, "near_upl": mean + _NEAR_LIMIT * amr}
+
+
+def _compare(x: list[Fraction], lim: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outside the limits, side of the mean (-1, 0, 1) and near the limits, each compared exactly."""
+    rtm = np.array([(v > lim["mean"]) - (v < lim["mean"]) for v in x], dtype=int)
+    if isinstance(lim["upl"], float):  # no moving range: NaN limits, which nothing is beyond (as in R)
+        no = np.zeros(len(x), dtype=bool)
+        return no, rtm, no
+    outside = np.array([v > lim["upl"] or v < lim["lpl"] for v in x], dtype=bool)
+    close = ~outside & np.array([v < lim["near_lpl"] or v > lim["near_upl"] for v in x], dtype=bool)
+    return outside, rtm, close
 
 
 #: The columns a chart needs, as ``benefits spc --out`` writes them.
@@ -352,11 +399,13 @@ class SpcResult(Result):
 def _fmt(x) -> str:
     x = float(x)
     if abs(x) >= 1000:
-        return f"{x:,.0f}"
+        return format_number(x, decimals=0, thousands=True)
     if abs(x) < 10:
-        return f"{x:.3g}"
+        # three significant figures without trailing zeros, as "%.3g" writes them (6.55, 0.0123, 2.5)
+        places = 2 - math.floor(math.log10(abs(x))) if x else 0
+        return format_number(x, decimals=places).rstrip("0").rstrip(".") if places > 0 else format_number(x, decimals=0)
     # one decimal, without a trailing ".0" so a whole target reads "40", as typed
-    return f"{x:.1f}".removesuffix(".0")
+    return format_number(x, decimals=1).removesuffix(".0")
 
 
 def spc(data, *, value: str = "value", date: str | None = "date", indicator=None, improvement: str = "increase",
@@ -455,11 +504,11 @@ def spc(data, *, value: str = "value", date: str | None = "date", indicator=None
         if len(d) < MIN_POINTS:
             warnings.warn(f"SPC limits for the group starting {day_text(d['date'].iloc[0])} rest on {len(d)} points, "
                           f"fewer than {MIN_POINTS}: treat them as trial limits", ShortSeriesWarning, stacklevel=2)
-        lim = xmr_limits(d["value"], screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
         y = d["value"].to_numpy()
-        outside = (y > lim["upl"]) | (y < lim["lpl"])
-        rtm = np.sign(y - lim["mean"])
-        close = ~outside & ((y < lim["near_lpl"]) | (y > lim["near_upl"]))
+        x = _exact(y)
+        exact = _exact_limits(x, screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
+        outside, rtm, close = _compare(x, exact)
+        lim = {k: float(v) for k, v in exact.items()}
         sct = special_cause_type(y, rtm, close, outside)
         frames.append(d.assign(
             rebase_group=int(g), mean=lim["mean"], lpl=lim["lpl"], upl=lim["upl"],

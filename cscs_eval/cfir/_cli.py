@@ -274,7 +274,10 @@ def _themes(args) -> int:
 def _agreement(args) -> int:
     from cscs_eval._commands import emit_table
     from cscs_eval.cfir._coding import load_coding
-    from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
+    import pandas as pd
+
+    from cscs_eval.cfir._reliability import agreement, blank_note, case_agreement, disagreements
+    from cscs_eval.stats import round_half_up
 
     from cscs_eval._commands import table_input
 
@@ -286,9 +289,16 @@ def _agreement(args) -> int:
         out = case_agreement(a, b)
     else:
         out = agreement(a, b)
+    note = None if args.disagreements else blank_note(out, n_column="n_cases" if args.level == "case" else "n_rated")
     if not args.out and not args.disagreements:
-        out = out.round(3)
+        rated = ["weighted_kappa", "krippendorff_alpha"]
+        # a missing statistic prints blank, and the note under the table says why
+        out = out.assign(**{c: round_half_up(out[c], decimals=3) for c in out.columns
+                            if pd.api.types.is_float_dtype(out[c])}).astype({c: object for c in rated})
+        out[rated] = out[rated].where(out[rated].notna(), "")
     emit_table(out, args.out)
+    if note:  # on stderr, as "wrote ...", so stdout stays a table to pipe
+        print(note, file=sys.stderr)
     return 0
 
 
@@ -346,6 +356,8 @@ def _suggest(args) -> int:
         print(f"every paragraph of the {len(notes_files(args.paths))} notes file(s) carries a code or a review "
               "marker: nothing to suggest", file=sys.stderr)
         return 0
+    from cscs_eval import stats
+
     model = Suggester(coding if len(coding.table) else None, aliases=args.aliases)
     result = model.suggest(passages, top=args.top)
     if args.out:
@@ -355,7 +367,7 @@ def _suggest(args) -> int:
             text = rows["passage"].iloc[0]
             print(f"{Path(file).name}:{line}  {text if len(text) <= 100 else text[:97].rstrip() + '...'}")
             for r in rows.itertuples(index=False):
-                print(f"  {r.rank}. {r.construct} ({r.construct_id})  {r.score:.2f}"
+                print(f"  {r.rank}. {r.construct} ({r.construct_id})  {stats.format_number(r.score, decimals=2)}"
                       + (f"  {r.evidence}" if r.evidence else ""))
     print(result.text(), file=sys.stderr)
     if args.write:

@@ -27,12 +27,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cscs_eval.cfir._codebook import get_codebook, load_aliases, resolve_construct
 from cscs_eval.cfir._ratings import summarise
-from cscs_eval.cfir._syntax import RATING_VALUES, format_codes, normalise_rating, parse_inline_codes
-from cscs_eval.cfir._tidy import COLUMNS, excerpt_keys, load_rules, read_case_ratings, squash, unpack
+from cscs_eval.cfir._syntax import (BRACKET_FIX, RATING_VALUES, bracket_problem, format_codes, normalise_rating,
+                                    parse_inline_codes)
+from cscs_eval.cfir._tidy import COLUMNS, excerpt_key_array, load_rules, read_case_ratings, squash, unpack
 from cscs_eval.errors import InputError, UsageError, ValidationError
 from cscs_eval.results import Result
 
@@ -155,9 +158,10 @@ def _parse_note_text(text, path, problems):
         block = REVIEW_MARKER.sub(" ", block).strip()
         if "[[" not in block and "]]" not in block:
             continue
-        if block.count("[[") != block.count("]]"):
-            problems.append(_problem(path, line, "codes", "a '[[' code block is not closed (or ']]' has no '[[')",
-                                     "close each code block: [[Construct rating; ... | memo]]"))
+        misplaced = bracket_problem(block)
+        if misplaced is not None:
+            at, what = misplaced
+            problems.append(_problem(path, line + block.count("\n", 0, at), "codes", what, BRACKET_FIX))
             continue
         clean, codes = parse_inline_codes(block)
         if codes:
@@ -272,6 +276,51 @@ def _expand(paths):
     return out
 
 
+def _looked_up(series, mapping) -> pd.Series:
+    """``mapping[value]`` for each value (None for a value not in it, or missing), as objects: each distinct
+    value looked up once, as these columns hold a few distinct values in a million rows."""
+    codes, uniques = pd.factorize(series)
+    found = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(found[codes], index=series.index, dtype=object)
+
+
+def _reused_excerpt_ids(raw, squashed, file_code, id_code):
+    """``(file, excerpt_id, sorted lines)`` of each id that names more than one excerpt in a file (a
+    different case, source or whitespace-squashed text), in file and id order.
+
+    Compared as whole-column integer codes rather than joined strings: only ids on more than one row
+    can name two excerpts, and on a million excerpts joining and grouping the strings took 2 s.
+    ``file_code`` and ``id_code`` number the files and the excerpt ids of ``raw``'s rows.
+    """
+    has_text = raw["excerpt"].notna().to_numpy()
+    given = raw[has_text]
+    text = pd.Series(squashed.filter(pa.array(raw["excerpt"].notna().to_numpy())), index=given.index,
+                     dtype="string")
+    parts = [given["case"].fillna(""), given["source"].fillna(""), text]
+    if any(p.str.contains("\x1f", regex=False).any() for p in parts):
+        # the separator inside a value would make two different excerpts join alike: compare as joined
+        key = parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
+    else:
+        key = None
+    file_code, id_code = file_code[has_text].astype("int64"), id_code[has_text].astype("int64")
+    pair = file_code * (int(id_code.max(initial=0)) + 1) + id_code
+    repeated = np.bincount(pair)[pair] > 1 if len(pair) else np.zeros(0, dtype=bool)
+    if not repeated.any():
+        return []
+    codes = {"pair": pair[repeated]}
+    if key is None:
+        for i, p in enumerate(parts):
+            codes[i] = pd.factorize(p[repeated])[0]
+    else:
+        codes[0] = pd.factorize(key[repeated])[0]
+    distinct = pd.DataFrame(codes).drop_duplicates()["pair"].value_counts()
+    clashing = np.isin(pair, distinct.index[distinct > 1].to_numpy())
+    found = []
+    for (file, eid), rows in given.loc[clashing, ["file", "excerpt_id", "line"]].groupby(["file", "excerpt_id"]):
+        found.append((file, eid, sorted(rows["line"].unique())))
+    return found
+
+
 def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     """Read every file (and any ready sheet frames); return (tidy DataFrame, list of problem dicts)."""
     problems = []
@@ -312,17 +361,22 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
         return _empty(), problems
     raw = pd.concat(frames, ignore_index=True)
     for col in ("excerpt_id", "case", "source", "excerpt", "code", "rating_raw", "coder", "memo", "theme"):
+        if raw[col].isna().all():  # a column the sheets do not have: no text to convert, strip or test
+            raw[col] = pd.Series(pd.array(pa.nulls(len(raw), pa.large_string()), dtype="string"), index=raw.index)
+            continue
         raw[col] = raw[col].astype("string").str.strip()
         raw[col] = raw[col].mask(raw[col] == "")
     raw["line"] = raw["line"].astype("int64")
-    raw["excerpt"] = raw["excerpt"].str.replace("\r\n", "\n").str.replace("\r", "\n")
+    if raw["excerpt"].str.contains("\r", regex=False).any():  # a search is cheaper than two replacements
+        raw["excerpt"] = raw["excerpt"].str.replace("\r\n", "\n").str.replace("\r", "\n")
 
     # Missing values a coder must fill in.
+    files, file_names = pd.factorize(raw["file"])
+    is_notes = np.array([_is_notes(f) for f in file_names], dtype=bool)[files]
     for col, fix in (("case", "give the case (team or site) the excerpt belongs to"),
                      ("excerpt", "paste the excerpt text (or a short summary of it)"),
                      ("code", "give a CFIR construct id or name")):
-        is_notes = raw["file"].map({f: _is_notes(f) for f in raw["file"].unique()})
-        bad = raw[col].isna() & ~((col == "case") & is_notes)
+        bad = raw[col].isna().to_numpy() & ~((col == "case") & is_notes)
         for file, line in raw.loc[bad, ["file", "line"]].itertuples(index=False):
             name = "construct" if col == "code" else col
             problems.append(_problem(file, int(line), name, f"{name} is empty", fix))
@@ -351,7 +405,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
             fix = ("map it in an alias file (--aliases) or use a CFIR 2.0 name or id"
                    if "nearest" in err or "subconstruct" in err else "write the id or 'Parent: Name' of the one meant")
             problems.append(_problem(file, int(line), "construct", err, fix))
-    raw["construct_id"] = raw["code"].map({t: v[0] for t, v in resolved.items()})
+    raw["construct_id"] = _looked_up(raw["code"], {t: v[0] for t, v in resolved.items()})
 
     # Ratings: normalise each distinct spelling once.
     ratings = {}
@@ -360,7 +414,7 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
             ratings[text] = normalise_rating(text)
         except InputError as exc:
             ratings[text] = exc.message
-    rat = raw["rating_raw"].map(ratings).astype("object")
+    rat = _looked_up(raw["rating_raw"], ratings)
     rat = rat.where(rat.notna(), "M")
     bad = ~rat.isin(list(RATING_VALUES))
     for file, line, msg in zip(raw.loc[bad, "file"], raw.loc[bad, "line"], rat[bad]):
@@ -368,37 +422,38 @@ def _build(paths, aliases, reverse_rated, frames_in=None, encoding=None):
     raw["rating"] = rat.where(~bad, "M")
 
     # Excerpt ids: generated where missing; a given id must not name two different excerpts.
+    squashed = squash(raw["excerpt"])  # once, for the generated ids and for the check of given ones
     need = raw["excerpt_id"].isna()
     if need.any():
-        sub = raw.loc[need]
-        generated = excerpt_keys(sub["case"], sub["source"], sub["excerpt"])
-        raw.loc[need, "excerpt_id"] = pd.Series(generated, index=sub.index, dtype="string")
-    given = raw.dropna(subset=["excerpt"])
-    text_key = (given["case"].fillna("") + "\x1f" + given["source"].fillna("") + "\x1f"
-                + pd.Series(squash(given["excerpt"]).to_pylist(), index=given.index, dtype="string"))
-    clash = text_key.groupby([given["file"], given["excerpt_id"]]).nunique()
-    for (file, eid) in clash[clash > 1].index:
-        lines = sorted(given.loc[(given["file"] == file) & (given["excerpt_id"] == eid), "line"].unique())
+        at = need.to_numpy()
+        generated = excerpt_key_array(raw["case"][at], raw["source"][at], raw["excerpt"][at],
+                                      squashed_excerpt=squashed.filter(pa.array(at)))
+        raw.loc[need, "excerpt_id"] = pd.Series(pd.array(generated, dtype="string"), index=raw.index[at])
+    id_codes = pd.factorize(raw["excerpt_id"])[0]
+    for file, eid, lines in _reused_excerpt_ids(raw, squashed, files, id_codes):
         problems.append(_problem(file, int(lines[1]), "excerpt_id",
                                  f"duplicate excerpt id {eid!r} used for different excerpts (rows "
                                  f"{', '.join(map(str, lines[:6]))})", "give each excerpt its own excerpt_id"))
-    ok = raw.dropna(subset=["construct_id"])
-    dup = ok.duplicated(subset=["file", "excerpt_id", "construct_id", "coder"], keep="first")
+    coded = raw["construct_id"].notna().to_numpy()
+    ok = raw[coded]
+    # the same construct twice on an excerpt (and coder), compared as the integer codes of those columns
+    dup = pd.DataFrame({"file": files, "excerpt_id": id_codes, "construct_id": pd.factorize(raw["construct_id"])[0],
+                        "coder": pd.factorize(raw["coder"])[0]})[coded].duplicated(keep="first").to_numpy()
     for file, line, cid in ok.loc[dup, ["file", "line", "construct_id"]].itertuples(index=False):
         problems.append(_problem(file, int(line), "construct", f"{cb.label(cid)} ({cid}) is coded twice on the "
                                  "same excerpt", "keep one code per construct and excerpt (merge the ratings)"))
 
     labels = {r["id"]: r["label"] for r in cb.rows}
     domains = {r["id"]: r["domain"] for r in cb.rows}
-    raw["construct"] = raw["construct_id"].map(labels).astype("string")
-    raw["domain"] = raw["construct_id"].map(domains).astype("string")
+    raw["construct"] = _looked_up(raw["construct_id"], labels).astype("string")
+    raw["domain"] = _looked_up(raw["construct_id"], domains).astype("string")
     raw["construct_id"] = raw["construct_id"].astype("string")
     if reverse_rated:
         flip = raw["construct_id"].isin(load_rules()["reverse_rated"])
         swap = {"+2": "-2", "+1": "-1", "-1": "+1", "-2": "+2"}
         raw["rating"] = raw["rating"].where(~flip, raw["rating"].replace(swap))
     raw["rating"] = raw["rating"].astype("string")
-    raw["rating_value"] = raw["rating"].map(RATING_VALUES).astype("float64")
+    raw["rating_value"] = _looked_up(raw["rating"], RATING_VALUES).astype("float64")
     raw["case"] = raw["case"].astype("string")
     return raw[COLUMNS], problems
 

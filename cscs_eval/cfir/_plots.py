@@ -11,7 +11,8 @@ import numpy as np
 from cscs_eval.cfir._codebook import DOMAINS
 from cscs_eval.cfir._ratings import matrix
 from cscs_eval.cfir._syntax import RATING_VALUES
-from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, LIGHT_ACCENT
+from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, LIGHT_ACCENT, MIN_FONT_PT
+from cscs_eval.reporting.word import PORTRAIT_WIDTH_IN
 
 __all__ = ["facilitators_barriers_figure", "heatmap", "domain_counts_plot"]
 
@@ -50,65 +51,91 @@ def facilitators_barriers_figure(summary, *, outcomes=None, include_mixed=False,
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+    from matplotlib.transforms import blended_transform_factory
 
     shown = set(_STYLE) | ({"mixed"} if include_mixed else set())
     s = summary[summary["classification"].isin(shown)].copy()
-    domains = [d for d in DOMAINS.values() if (s["domain"] == d).any()]
-    n_rows = [int((s["domain"] == d).sum()) for d in domains] or [1]
-    has_out = bool(outcomes)
-    height = max(3.0, 0.28 * sum(n_rows) + 0.55 * len(n_rows) + 1.2)
-    fig = plt.figure(figsize=figsize or (9.5 if has_out else 7.5, height))
-    gs = fig.add_gridspec(len(n_rows), 2 if has_out else 1, height_ratios=[n + 0.8 for n in n_rows],
-                          width_ratios=[3, 1.25] if has_out else [1], hspace=0.45, wspace=0.08)
-    if not domains:
-        ax = fig.add_subplot(gs[0, 0])
+    panels = [(d, s[s["domain"] == d].iloc[::-1]) for d in DOMAINS.values() if (s["domain"] == d).any()]
+    items = list(outcomes.items()) if isinstance(outcomes, dict) else [(str(o), None) for o in outcomes or []]
+    # Two columns of domains on an A4 page's text width, so the labels print at 8 pt and the figure
+    # fits a portrait page; a short list of constructs keeps one column.
+    columns = _balance([len(d) for _, d in panels] + ([len(items) + 1] if items else []),
+                       2 if len(s) + 2 * len(items) > 14 else 1)
+    rows = max([sum(len(d) + 1.6 for _, d in panels[a:b]) + (1.6 * len(items) + 1.6 if items and b > len(panels)
+                                                              else 0) for a, b in columns] or [1])
+    fig = plt.figure(figsize=figsize or (PORTRAIT_WIDTH_IN, max(3.0, 0.19 * rows + 1.3)), layout="constrained")
+    subfigs = fig.subfigures(1, len(columns), squeeze=False)[0] if panels else [fig]
+    if not panels:
+        ax = fig.add_subplot()
         ax.text(0.5, 0.5, "No construct is classified as a facilitator or barrier yet", ha="center", va="center")
         ax.set_axis_off()
-    axes = []
-    for i, domain in enumerate(domains):
-        ax = fig.add_subplot(gs[i, 0], sharex=axes[0] if axes else None)
-        axes.append(ax)
-        d = s[s["domain"] == domain].iloc[::-1]
-        y = np.arange(len(d))
-        for yi, (cls, mean) in enumerate(zip(d["classification"], d["mean_rating"])):
-            if cls == "mixed":
-                ax.plot([0 if mean != mean else mean], [yi], marker="o", mfc="white", mec=GREY, ms=7)
-                continue
-            side, face, hatch, edge = _STYLE[cls]
-            width = side * (2 if cls.startswith("strong") else 1)
-            ax.barh(yi, width, color=face, hatch=hatch, edgecolor=edge, linewidth=1.0, height=0.65)
-        ax.set_yticks(y, d["construct"].tolist())
-        ax.axvline(0, color=GREY, linewidth=0.8)
-        ax.set_xlim(-2.3, 2.3)
-        ax.set_ylim(-0.6, len(d) - 0.4)
-        ax.set_title(domain, fontsize=10, loc="left")
-        ax.tick_params(axis="y", labelsize=9)
-        if i < len(domains) - 1:
-            ax.tick_params(axis="x", labelbottom=False)
-    if axes:
-        axes[-1].set_xticks([-2, -1, 0, 1, 2], ["strong\nbarrier", "weak\nbarrier", "", "weak\nfacilitator",
-                                                 "strong\nfacilitator"])
-        axes[-1].set_xlabel("Effect on implementation (classification across cases)")
-    if has_out:
-        oax = fig.add_subplot(gs[:, 1])
-        oax.set_axis_off()
-        oax.set_title("Implementation outcomes", fontsize=10, loc="left")
-        items = list(outcomes.items()) if isinstance(outcomes, dict) else [(str(o), None) for o in outcomes]
-        # stack the boxes from the top about 0.8 inch apart (the panel is as tall as all the domains)
-        step = min(0.8 / max(height - 2.0, 1.0), 0.9 / max(len(items), 1))
-        ys = 0.97 - np.arange(len(items)) * step
-        for yv, (name, text) in zip(ys, items):
-            label = f"{name}\n{text}" if text else name
-            oax.text(0.02, yv, label, transform=oax.transAxes, va="center", ha="left", fontsize=9, wrap=True,
-                     bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": ACCENT})
-    handles = [Patch(facecolor=f, hatch=h, edgecolor=e, label=c) for c, (_, f, h, e) in _STYLE.items()]
-    fig.subplots_adjust(top=1 - 0.75 / height, bottom=1.25 / height, left=0.32 if not has_out else 0.26,
-                        right=0.98)
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
-    fig.suptitle(title or "Facilitators and barriers to implementation by CFIR domain", x=0.02,
-                 y=1 - 0.2 / height, ha="left", fontweight="bold")
+    for sub, (a, b) in zip(subfigs if panels else [], columns):
+        here = panels[a:b]
+        with_outcomes = bool(items) and b > len(panels)
+        heights = [len(d) + 0.8 for _, d in here] + ([1.6 * len(items) + 0.8] if with_outcomes else [])
+        axes = sub.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
+        bar_axes = axes[:len(here)]
+        for ax, (domain, d) in zip(bar_axes, here):
+            for yi, (cls, mean) in enumerate(zip(d["classification"], d["mean_rating"])):
+                if cls == "mixed":
+                    ax.plot([0 if mean != mean else mean], [yi], marker="o", mfc="white", mec=GREY, ms=6)
+                    continue
+                side, face, hatch, edge = _STYLE[cls]
+                width = side * (2 if cls.startswith("strong") else 1)
+                ax.barh(yi, width, color=face, hatch=hatch, edgecolor=edge, linewidth=0.8, height=0.65)
+            ax.set_yticks(np.arange(len(d)), d["construct"].tolist())
+            ax.axvline(0, color=GREY, linewidth=0.8)
+            ax.set_xlim(-2.3, 2.3)
+            ax.set_ylim(-0.6, len(d) - 0.4)
+            _column_heading(sub, ax, domain)
+            ax.tick_params(labelsize=MIN_FONT_PT)
+            ax.set_xticks([-2, 0, 2], ["\u22122", "0", "+2"])
+            ax.set_xticks([-1, 1], minor=True)
+            ax.tick_params(axis="x", labelbottom=ax is bar_axes[-1])
+        if with_outcomes:
+            oax = axes[-1]
+            oax.set_axis_off()
+            _column_heading(sub, oax, "Implementation outcomes")
+            for k, (name, text) in enumerate(items):
+                box = oax.text(0.02, 1 - (k + 0.5) / len(items), f"{name}\n{text}" if text else name,
+                               transform=blended_transform_factory(sub.transSubfigure, oax.transAxes),
+                               va="center", ha="left", fontsize=MIN_FONT_PT,
+                               bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": ACCENT})
+                box.set_in_layout(False)
+    # The legend gives each bar's length on the rating scale, so the axis needs no words.
+    handles = [Patch(facecolor=f, hatch=h, edgecolor=e, label=f"{c} ({side * (2 if c.startswith('strong') else 1):+d})")
+               for c, (side, f, h, e) in _STYLE.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=MIN_FONT_PT, frameon=False)
+    fig.suptitle(title or "Facilitators and barriers to implementation by CFIR domain", x=0.0, ha="left",
+                 fontweight="bold", fontsize=MIN_FONT_PT + 2)
     return fig
+
+
+def _column_heading(sub, ax, text: str) -> None:
+    """A panel's heading, from the left edge of its column (over the construct names, as a table's heading
+    would be): an axes title would sit over the bars, and the layout would narrow the bars to fit it."""
+    from matplotlib.transforms import blended_transform_factory, offset_copy
+
+    ax.set_title(" ", fontsize=MIN_FONT_PT + 1)  # keeps the heading's line free above the panel
+    where = offset_copy(blended_transform_factory(sub.transSubfigure, ax.transAxes), fig=ax.figure, y=4,
+                        units="points")
+    heading = ax.text(0.0, 1.0, text, transform=where, ha="left", va="bottom", fontsize=MIN_FONT_PT + 1,
+                      fontweight="bold")
+    heading.set_in_layout(False)
+
+
+def _balance(sizes: list, n_columns: int) -> list[tuple[int, int]]:
+    """Split panels, kept in order, into ``n_columns`` runs ``(start, end)`` whose total sizes are as even as can be.
+
+    >>> _balance([6, 3, 11, 6, 10], 2)
+    [(0, 3), (3, 5)]
+    >>> _balance([4], 2)
+    [(0, 1)]
+    """
+    if n_columns == 1 or len(sizes) < 2:
+        return [(0, len(sizes))]
+    cut = min(range(1, len(sizes)), key=lambda k: max(sum(sizes[:k]), sum(sizes[k:])))
+    return [(0, cut), (cut, len(sizes))]
 
 
 def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate=True):
@@ -139,7 +166,11 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     labels = m[cases].astype("string").fillna("M")
     values = labels.apply(lambda col: col.map(RATING_VALUES)).astype("float64").to_numpy()
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(cases) + 3.5), max(3.0, 0.26 * len(m) + 1.2)))
+        # Sized for an A4 page's text (6.6 x 8.6 in at most) so Word prints the 8 pt labels at 8 pt:
+        # rows close up (never tighter than 8 pt text needs) rather than the figure being shrunk.
+        pitch = max(0.15, min(0.26, 7.0 / max(len(m), 1)))
+        _, ax = plt.subplots(figsize=(min(PORTRAIT_WIDTH_IN, max(4.5, 0.55 * len(cases) + 3.9)),
+                                      max(3.0, pitch * len(m) + 1.6)), layout="constrained")
     if m.empty or not cases:
         ax.text(0.5, 0.5, "No coded constructs to show", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -156,7 +187,7 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
             colour = "white" if v == v and abs(v) >= 2 or (v == v and v <= -1) else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour,
                     fontweight="bold" if v == v and abs(v) == 2 else "normal")
-    ax.set_xticks(range(len(cases)), cases, rotation=30, ha="right")
+    ax.set_xticks(range(len(cases)), cases, rotation=30, ha="right", fontsize=MIN_FONT_PT)
     ax.set_yticks(range(len(m)), m["construct"].tolist(), fontsize=8)
     ax.set_xticks(np.arange(-0.5, len(cases)), minor=True)
     ax.set_yticks(np.arange(-0.5, len(m)), minor=True)
@@ -175,8 +206,8 @@ def heatmap(data, *, ax=None, case_ratings=None, by="case", title=None, annotate
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel(f"{by.capitalize()}\n(+2 strong facilitator ... -2 strong barrier; 0 neutral; X mixed; "
-                  "blank: not discussed)")
-    ax.set_ylabel("CFIR construct")
+                  "blank: not discussed)", fontsize=MIN_FONT_PT)
+    ax.set_ylabel("CFIR construct", fontsize=MIN_FONT_PT)
     ax.set_title(title or "CFIR rating by construct and case", loc="left")
     return ax
 

@@ -39,6 +39,7 @@ from cscs_eval.cfir._codebook import DOMAINS, get_codebook, resolve_construct
 from cscs_eval.cfir._syntax import RATING_VALUES
 from cscs_eval.cfir._tidy import load_rules, read_case_ratings, unpack
 from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
+from cscs_eval.stats import round_half_up
 
 __all__ = ["rate_cases", "matrix", "summarise", "counts_by_domain", "coverage", "distinguishing_constructs",
            "themes_table", "CLASSIFICATIONS", "PooledCodersWarning"]
@@ -257,7 +258,7 @@ def summarise(coding, *, case_ratings=None, by="case", all_constructs=False):
         "domain": ids.map(domains).astype("string").to_numpy(),
         "n_excerpts": agg["n_excerpts"].astype("int64").to_numpy(),
         "n_cases": agg["n_cases"].astype("int64").to_numpy(),
-        "mean_rating": mean.round(2),
+        "mean_rating": round_half_up(mean, decimals=2),
         "classification": pd.array(cls, dtype="string"),
         "n_facilitating": agg["n_facilitating"].to_numpy(), "n_hindering": agg["n_hindering"].to_numpy(),
         "n_mixed": agg["n_mixed"].to_numpy(),
@@ -399,8 +400,9 @@ def distinguishing_constructs(coding, *, groups, case_ratings=None, high="high",
                         "construct": [cb.label(i) for i in stats.index],
                         "domain": [cb.by_id[i]["domain"] for i in stats.index],
                         "n_high": n_high.astype("int64").to_numpy(), "n_low": n_low.astype("int64").to_numpy(),
-                        "mean_high": mh.round(2).to_numpy(), "mean_low": ml.round(2).to_numpy(),
-                        "difference": diff.round(2).to_numpy(), "distinguishing": label})
+                        "mean_high": round_half_up(mh, decimals=2).to_numpy(),
+                        "mean_low": round_half_up(ml, decimals=2).to_numpy(),
+                        "difference": round_half_up(diff, decimals=2).to_numpy(), "distinguishing": label})
     rank = {"strongly distinguishing": 0, "weakly distinguishing": 1, "not distinguishing": 2,
             "insufficient data": 3}
     order = _order()

@@ -17,7 +17,9 @@ The ``overall`` row pools every construct coded by either coder: percent agreeme
 (construct, excerpt) pair, Cohen's kappa as De Vries et al.'s (2008) pooled kappa (chance agreement
 worked out per construct, then averaged), and the rating statistics over every pair of ratings.
 All values are on the 0-1 scale (kappa and alpha can be negative); a statistic that is undefined (no
-variation, no pairs) is missing.
+variation, no pairs) is missing, and so are weighted kappa and alpha from a single rated pair: chance
+agreement worked out from that one pair equals what was observed, so they come out 0 whatever the two
+ratings are, which says nothing (:func:`blank_reason` words why a value is missing).
 
 Notes
 -----
@@ -38,7 +40,7 @@ from cscs_eval.cfir._tidy import excerpt_keys, unpack
 from cscs_eval.errors import InputError, UsageError
 
 __all__ = ["agreement", "case_agreement", "disagreements", "cohen_kappa", "pooled_kappa", "weighted_kappa",
-           "krippendorff_alpha_ordinal"]
+           "krippendorff_alpha_ordinal", "blank_reason", "blank_note"]
 
 _LEVELS = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
 
@@ -108,9 +110,18 @@ def pooled_kappa(observed, expected) -> float:
 
 
 def weighted_kappa(a, b, *, levels=_LEVELS) -> float:
-    """Linearly weighted Cohen's kappa over ordered ``levels`` (default -2..+2)."""
+    """Linearly weighted Cohen's kappa over ordered ``levels`` (default -2..+2).
+
+    NaN with fewer than two pairs (one pair gives 0 whatever its ratings) or when both raters used
+    one level only (no chance disagreement).
+
+    Examples
+    --------
+    >>> round(weighted_kappa([1, 2, -1], [1, 1, -1]), 4), weighted_kappa([1], [-1])  # 1 - 1 / (11/3)
+    (0.7273, nan)
+    """
     a, b = _paired(a, b)
-    if not a:
+    if len(a) < 2:
         return float("nan")
     levels = np.asarray(levels, dtype=float)
     t = _table(a, b, list(levels))
@@ -132,11 +143,15 @@ def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
         coder who gave none). Units with fewer than two values are not pairable and are skipped.
     levels
         The ordered value domain; the ordinal distance uses the frequencies of every level.
+
+    Returns NaN with fewer than two pairable units (one unit gives 0 whatever its values) or no
+    variation in the values.
     """
     levels = list(levels)
     index = {v: i for i, v in enumerate(levels)}
     k = len(levels)
     o = np.zeros((k, k))
+    n_units = 0
     for unit in units:
         vals = [v for v in unit if v is not None and v == v]
         m = len(vals)
@@ -149,9 +164,10 @@ def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
             counts[index[v]] += 1
         pair = np.outer(counts, counts) - np.diag(counts)
         o += pair / (m - 1)
+        n_units += 1
     n_c = o.sum(1)
     n = n_c.sum()
-    if n <= 1:
+    if n_units < 2:
         return float("nan")
     cum = np.cumsum(n_c)
     delta = np.zeros((k, k))
@@ -162,6 +178,44 @@ def krippendorff_alpha_ordinal(units, *, levels=_LEVELS) -> float:
     d_o = (o * delta).sum()
     d_e = (np.outer(n_c, n_c) * delta).sum()
     return float("nan") if d_e == 0 else float(1 - (n - 1) * d_o / d_e)
+
+
+def blank_reason(n_rated) -> str:
+    """Why weighted kappa and alpha are missing for a row that compared ``n_rated`` ratings.
+
+    Examples
+    --------
+    >>> blank_reason(1)
+    'only one rating was compared, and chance agreement from a single pair makes the statistic 0 whatever the ratings'
+    """
+    n_rated = int(n_rated)
+    if n_rated == 0:
+        return "no rating was compared: the coders gave no numeric rating to the same excerpt"
+    if n_rated == 1:
+        return ("only one rating was compared, and chance agreement from a single pair makes the statistic 0 "
+                "whatever the ratings")
+    return "every rating was the same, so chance agreement is perfect and the statistic undefined"
+
+
+def blank_note(table, *, id_column: str = "construct_id", n_column: str = "n_rated") -> str | None:
+    """One line saying which rows have weighted kappa or alpha blank and why (None if none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"construct_id": ["I.F", "V.F"], "n_rated": [1, 4], "weighted_kappa": [float("nan"), 0.5],
+    ...                   "krippendorff_alpha": [float("nan"), 0.4]})
+    >>> blank_note(t)[:60]
+    'Weighted kappa and alpha are blank for I.F (only one rating '
+    """
+    blank = table[table["weighted_kappa"].isna() | table["krippendorff_alpha"].isna()]
+    if blank.empty:
+        return None
+    by_reason: dict[str, list] = {}
+    for row_id, n in zip(blank[id_column], blank[n_column]):
+        by_reason.setdefault(blank_reason(n), []).append(str(row_id))
+    parts = [f"{', '.join(ids)} ({reason})" for reason, ids in by_reason.items()]
+    return "Weighted kappa and alpha are blank for " + "; ".join(parts) + "."
 
 
 def _load(coder, aliases, name):

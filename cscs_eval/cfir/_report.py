@@ -17,11 +17,12 @@ from cscs_eval.cfir._coding import Coding, load_coding, to_coding_sheet
 from cscs_eval.cfir._plots import facilitators_barriers_figure, heatmap
 from cscs_eval.cfir._ratings import (_check_by, counts_by_domain, coverage, distinguishing_constructs, matrix,
                                      themes_table)
-from cscs_eval.cfir._reliability import agreement, case_agreement, disagreements
+from cscs_eval.cfir._reliability import agreement, blank_reason, case_agreement, disagreements
 from cscs_eval.cfir._suggest import suggest, uncoded_passages
 from cscs_eval.errors import UsageError
 from cscs_eval.reporting.plain import count, listing, number_words, plural, sentence
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 __all__ = ["CodingReport", "coding_report", "MIN_RATED", "LABELS"]
 
@@ -107,9 +108,11 @@ class CodingReport(Result):
                                     " strongly)."))
         if self.agreement is not None:
             overall = self.agreement.iloc[-1]
-            said += (f" Two coders agreed on which constructs applied with pooled kappa {overall['kappa']:.2f} and "
-                     f"on ratings with weighted kappa {overall['weighted_kappa']:.2f} "
-                     f"({overall['n_excerpts']} shared excerpts).")
+            on_ratings = ("" if pd.isna(overall["weighted_kappa"]) else
+                          f" and on ratings with weighted kappa {format_number(overall['weighted_kappa'], decimals=2)}")
+            said += (f" Two coders agreed on which constructs applied with pooled kappa "
+                     f"{format_number(overall['kappa'], decimals=2)}"
+                     f"{on_ratings} ({overall['n_excerpts']} shared excerpts).")
         return said
 
     # ---- sections --------------------------------------------------------------------------
@@ -133,7 +136,8 @@ class CodingReport(Result):
         found = self.distinguished()
         if found is None:
             return None
-        rounded = {c: found[c].map("{:.1f}".format) for c in ("mean_high", "mean_low", "difference")}
+        rounded = {c: found[c].map(lambda v: format_number(v, decimals=1))
+                   for c in ("mean_high", "mean_low", "difference")}
         return found.drop(columns=["construct_id"]).assign(**rounded)
 
     def agreement_text(self) -> str:
@@ -143,14 +147,25 @@ class CodingReport(Result):
         overall, case_overall = self.agreement.iloc[-1], self.case_agreement.iloc[-1]
         return (
             f"The two coders shared **{overall['n_excerpts']} excerpts**. Cohen's kappa on whether a construct "
-            f"applied, pooled over constructs, was **{overall['kappa']:.2f}** (raw agreement "
-            f"{overall['percent_agreement']:.1%} of excerpt-construct pairs, most of them constructs neither coder "
-            f"used). On the {overall['n_rated']} ratings both gave, "
-            f"weighted kappa was **{overall['weighted_kappa']:.2f}** and Krippendorff's alpha "
-            f"{overall['krippendorff_alpha']:.2f}. Rated per case from the shared excerpts, the coders gave the same "
-            f"case rating in {case_overall['percent_agreement']:.0%} of {case_overall['n_cases']} case-construct "
-            f"pairs (weighted kappa {case_overall['weighted_kappa']:.2f})."
+            f"applied, pooled over constructs, was **{format_number(overall['kappa'], decimals=2)}** (raw agreement "
+            f"{format_number(overall['percent_agreement'], decimals=1, share=True)} of excerpt-construct pairs, most "
+            "of them constructs neither coder used). "
+            f"{self._rating_agreement(overall['n_rated'], overall['weighted_kappa'], overall['krippendorff_alpha'])}"
+            f" Rated per case from the shared excerpts, the coders gave the same case rating in "
+            f"{format_number(case_overall['percent_agreement'], decimals=0, share=True)} of {case_overall['n_cases']} "
+            "case-construct pairs "
+            + (f"(weighted kappa not reported: {blank_reason(case_overall['n_cases'])})."
+               if pd.isna(case_overall["weighted_kappa"])
+               else f"(weighted kappa {format_number(case_overall['weighted_kappa'], decimals=2)}).")
         )
+
+    @staticmethod
+    def _rating_agreement(n_rated, kappa, alpha) -> str:
+        if pd.isna(kappa) or pd.isna(alpha):
+            return (f"On the {count(n_rated, 'rating')} both gave, weighted kappa and Krippendorff's alpha are not "
+                    f"reported: {blank_reason(n_rated)}.")
+        return (f"On the {n_rated} ratings both gave, weighted kappa was **{format_number(kappa, decimals=2)}** and "
+                f"Krippendorff's alpha {format_number(alpha, decimals=2)}.")
 
     def agreement_table(self, *, min_rated: int = MIN_RATED) -> pd.DataFrame | None:
         """Agreement by construct; weighted kappa and alpha left out where fewer than ``min_rated``

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number, round_half_up
 
 __all__ = ["suggest", "Suggester", "Suggestions", "uncoded_passages", "load_lexicon", "embeddings_available",
            "tokenize", "stem"]
@@ -621,9 +622,9 @@ class Suggester:
                 cid = self.ids[j]
                 records.append({
                     "passage_id": pid, "rank": rank, "construct_id": cid, "construct": self.labels[cid],
-                    "domain": self.domains[cid], "score": round(float(total[r, j]), 4),
-                    "codebook_score": round(float(s.codebook[r, j]), 4),
-                    "coded_score": round(float(s.project[r, j]), 4),
+                    "domain": self.domains[cid], "score": round_half_up(total[r, j], decimals=4),
+                    "codebook_score": round_half_up(s.codebook[r, j], decimals=4),
+                    "coded_score": round_half_up(s.project[r, j], decimals=4),
                     "evidence": self._evidence(cid, present, vec, s.near[r])})
         table = pd.DataFrame(records, columns=["passage_id", "rank", "construct_id", "construct", "domain", "score",
                                                "codebook_score", "coded_score", "evidence"])
@@ -659,7 +660,8 @@ class Suggester:
             text = self.excerpts[j]
             text = text if len(text) <= 60 else text[:57].rstrip() + "..."
             case = self._excerpt_case[j]
-            parts.append(f'like coded excerpt "{text}" ({case + ", " if case else ""}similarity {sim:.2f})')
+            parts.append(f'like coded excerpt "{text}" ({case + ", " if case else ""}similarity '
+                         f'{format_number(sim, decimals=2)})')
         return "; ".join(parts)
 
 
@@ -699,8 +701,8 @@ class Suggestions(Result):
             return t
         keys = [c for c in t.columns if c not in ("rank", "construct_id", "construct", "domain", "score",
                                                    "codebook_score", "coded_score", "evidence")]
-        cand = t.assign(candidate=t["construct"] + " (" + t["construct_id"] + ", " + t["score"].map("{:.2f}".format)
-                        + ")")
+        cand = t.assign(candidate=t["construct"] + " (" + t["construct_id"] + ", "
+                        + t["score"].map(lambda s: format_number(s, decimals=2)) + ")")
         out = cand.groupby("passage_id", sort=False).agg(
             **{k: (k, "first") for k in keys if k != "passage_id"},
             suggestions=("candidate", "; ".join)).reset_index()

@@ -21,7 +21,7 @@ import re
 from cscs_eval.errors import InputError
 
 __all__ = ["RATINGS", "RATING_VALUES", "parse_inline_codes", "normalise_rating", "format_codes",
-           "is_rating"]
+           "is_rating", "bracket_problem"]
 
 #: The canonical rating codes, strongest facilitator first.
 RATINGS = ("+2", "+1", "0", "-1", "-2", "X", "M")
@@ -49,6 +49,9 @@ _INLINE_RATING_TOKENS = {"+2", "+1", "0", "-1", "-2", "X", "x", "M", "m", "++", 
                          "+-", "±"}
 
 _CODE_BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_BRACKET = re.compile(r"\[\[|\]\]")
+#: What to do about a misplaced bracket, said with every such error.
+BRACKET_FIX = "close each code block: [[Construct rating; ... | memo]]"
 
 
 def is_rating(token: str) -> bool:
@@ -110,13 +113,40 @@ def _split_code(code: str):
     return code, None
 
 
-def parse_inline_codes(text: str):
+def bracket_problem(text: str):
+    """The first misplaced code bracket in ``text`` as (its offset, what is wrong), or None.
+
+    Blocks do not nest: a ``[[`` opens one, the next ``]]`` closes it.
+
+    Examples
+    --------
+    >>> bracket_problem("Slow. [[Complexity -1]]") is None
+    True
+    >>> bracket_problem("Slow. [[Complexity -1]] ]]")
+    (24, "a ']]' with no '[[' before it")
+    """
+    opened = None
+    for m in _BRACKET.finditer(text):
+        if m.group() == "[[":
+            if opened is not None:
+                return m.start(), "a '[[' inside another code block"
+            opened = m.start()
+        elif opened is None:
+            return m.start(), "a ']]' with no '[[' before it"
+        else:
+            opened = None
+    return None if opened is None else (opened, "a '[[' code block is not closed")
+
+
+def parse_inline_codes(text: str, *, file=None, line: int | None = None):
     """Split a paragraph or bullet into its clean text and its inline codes.
 
     Parameters
     ----------
     text
         One excerpt with zero or more ``[[...]]`` blocks.
+    file, line
+        Where the excerpt starts, named in the error about a misplaced bracket.
 
     Returns
     -------
@@ -131,7 +161,19 @@ def parse_inline_codes(text: str):
     ('Forms slow at first.', [('Complexity', '-1', 'two staff'), ('Available Resources', '-2', 'two staff')])
     >>> parse_inline_codes("No codes here.")
     ('No codes here.', [])
+
+    Raises
+    ------
+    InputError
+        For a ``]]`` without its ``[[``, a ``[[`` not closed or one inside another block (a stray
+        bracket would otherwise stay in the excerpt's text); the row is the bracket's line.
     """
+    problem = bracket_problem(text)
+    if problem is not None:
+        at, what = problem
+        near = " ".join(text[max(0, at - 30):at + 2].split())
+        raise InputError(f"{what} (at '...{near}'); {BRACKET_FIX}", file=file,
+                         row=None if line is None else line + text.count("\n", 0, at))
     codes = []
     for block in _CODE_BLOCK.findall(text):
         body, sep, memo = block.partition("|")

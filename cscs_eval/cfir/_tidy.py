@@ -17,8 +17,8 @@ from cscs_eval.cfir._codebook import DATA_DIR, load_aliases, resolve_construct
 from cscs_eval.cfir._syntax import RATING_VALUES, normalise_rating
 from cscs_eval.errors import InputError, UsageError
 
-__all__ = ["COLUMNS", "CASE_RATING_COLUMNS", "unpack", "excerpt_key", "excerpt_keys", "squash", "read_case_ratings",
-           "load_rules"]
+__all__ = ["COLUMNS", "CASE_RATING_COLUMNS", "unpack", "excerpt_key", "excerpt_keys", "excerpt_key_array", "squash",
+           "read_case_ratings", "load_rules"]
 
 #: Columns of the tidy coding table, in order.
 COLUMNS = ["file", "line", "excerpt_id", "case", "source", "excerpt", "code", "construct_id", "construct", "domain",
@@ -51,22 +51,59 @@ def unpack(coding, *, name: str = "coding"):
 def squash(series):
     """Lower case, whitespace runs to one space, trimmed; vectorised in Arrow (no per-row Python)."""
     import pyarrow as pa
+
+    return _squash_array(pa.array(series.astype("string").fillna(""), type=pa.large_string()))
+
+
+def _squash_array(arr):
+    """:func:`squash` of an Arrow string array without nulls.
+
+    The regular expression runs only where it changes something (two whitespace characters in a row,
+    or one that is not a space): on a million excerpts it was most of the time. A column with few
+    distinct values (case, source) is squashed once per value.
+    """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(series.astype("string").fillna(""), type=pa.large_string())
-    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " ")))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    # a first look at 2,000 values tells the few-valued columns from the excerpts (mostly distinct)
+    if len(arr) > 2_000 and pc.count_distinct(arr.slice(0, 2_000)).as_py() <= 1_000:
+        encoded = pc.dictionary_encode(arr)
+        if 2 * len(encoded.dictionary) <= len(arr):
+            return pc.take(_squash_array(encoded.dictionary), encoded.indices)
+    runs = pc.match_substring_regex(arr, r"\s\s|[^\S ]")
+    if pc.any(runs).as_py():
+        spaced = pc.replace_substring_regex(pc.filter(arr, runs), r"\s+", " ")
+        arr = pc.replace_with_mask(arr, runs, spaced)
+    return pc.utf8_lower(pc.utf8_trim_whitespace(arr))
 
 
 def excerpt_keys(case, source, excerpt):
     """Vectorised :func:`excerpt_key` over three aligned Series: 'x' + 16 hex digits of a fixed-key hash."""
+    return excerpt_key_array(case, source, excerpt).to_pylist()
+
+
+def excerpt_key_array(case, source, excerpt, *, squashed_excerpt=None):
+    """:func:`excerpt_keys` as an Arrow string array (no Python string per row); ``squashed_excerpt``
+    is ``squash(excerpt)`` when the caller has it already."""
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     sep = pa.scalar("\x1f", type=pa.large_string())
-    joined = pc.binary_join_element_wise(squash(case), squash(source), squash(excerpt), sep)
+    text = squash(excerpt) if squashed_excerpt is None else squashed_excerpt
+    joined = pc.binary_join_element_wise(squash(case), squash(source), text, sep)
     hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False).astype(object), categorize=False)
-    return ["x" + format(int(h), "016x") for h in hashed]
+    # 'x' and 16 lower-case hex digits per key, written as one block of bytes (what format(h, "016x") gives)
+    n = len(hashed)
+    hex_pairs = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode(), dtype=np.uint8).reshape(256, 2)
+    chars = np.empty((n, 17), dtype=np.uint8)
+    chars[:, 0] = ord("x")
+    chars[:, 1:] = hex_pairs[hashed.astype(">u8").view(np.uint8).reshape(n, 8)].reshape(n, 16)  # high byte first
+    offsets = np.arange(0, 17 * (n + 1), 17, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
 
 
 def excerpt_key(case, source, excerpt) -> str:

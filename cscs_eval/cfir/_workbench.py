@@ -206,7 +206,10 @@ class Workbench:
         for b in blocks:
             text = b["text"]
             markers = [" ".join(m.group(1).split()) for m in REVIEW_MARKER.finditer(text)]
-            clean, codes = parse_inline_codes(REVIEW_MARKER.sub(" ", text)) if b["kind"] == "text" else (text, [])
+            try:
+                clean, codes = parse_inline_codes(REVIEW_MARKER.sub(" ", text)) if b["kind"] == "text" else (text, [])
+            except InputError:  # a misplaced bracket: shown as typed; the problems list says where
+                clean, codes = text, []
             bullet = b["kind"] == "text" and bool(_BULLET.match(lines[b["line"] - 1]))
             shown.append({**b, "bullet": bullet, "clean": clean, "codes": [{"code": c, "rating": r or "M", "memo": m}
                                                          for c, r, m in codes], "markers": markers})

@@ -64,10 +64,11 @@ def _markdown(report, template_dir=None) -> str:
 def _add_codes(paragraph, item):
     from docx.shared import Pt, RGBColor
 
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting.style import GREY, MIN_FONT_PT
 
     for c in item.codes:
-        run = paragraph.add_run(f" [{c.label}{': ' + c.memo if c.memo else ''}]")
+        run = paragraph.add_run(xml_safe(f" [{c.label}{': ' + c.memo if c.memo else ''}]"))
         run.italic = True
         run.font.size = Pt(MIN_FONT_PT)
         run.font.color.rgb = RGBColor.from_string(GREY.lstrip("#"))
@@ -77,23 +78,25 @@ def _docx(report):
     """The report as a Word document in the report style (Title, Heading 1, List Bullet), A4."""
     from docx.shared import Pt
 
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting import word
     from cscs_eval.reporting.style import MIN_FONT_PT
 
     doc = word.new_document()
-    doc.core_properties.title = report.title
-    doc.core_properties.subject = f"Lightning Report: {report.project}"
+    # text pasted from Word may hold control characters (a vertical tab) that XML cannot: spaces instead
+    doc.core_properties.title = xml_safe(report.title)
+    doc.core_properties.subject = xml_safe(f"Lightning Report: {report.project}")
 
-    kicker = doc.add_paragraph(f"Lightning Report · {report.project}")
+    kicker = doc.add_paragraph(xml_safe(f"Lightning Report · {report.project}"))
     kicker.runs[0].bold = True
-    doc.add_heading(report.title, level=0)
+    doc.add_heading(xml_safe(report.title), level=0)
     word.add_fields(doc, [("Period", report.period), ("Date", _date_text(report.date)),
                           ("Contacts", ", ".join(report.contacts)),
                           ("Data collection", report.data_collection_status)])
 
     doc.add_heading("Summary", level=1)
     for item in report.summary:
-        _add_codes(doc.add_paragraph(item.text), item)
+        _add_codes(doc.add_paragraph(xml_safe(item.text)), item)
     for key, heading in (("plus", "Plus: what is working"), ("delta", "Delta: what needs to change"),
                          ("insights", "Insights")):
         doc.add_heading(heading, level=1)
@@ -101,7 +104,7 @@ def _docx(report):
         if not items:
             doc.add_paragraph("None this time.").runs[0].italic = True
         for item in items:
-            _add_codes(doc.add_paragraph(item.text, style="List Bullet"), item)
+            _add_codes(doc.add_paragraph(xml_safe(item.text), style="List Bullet"), item)
     note = doc.add_paragraph("CFIR 2.0 codes in brackets: construct and rating, from +2 (strong facilitator) "
                              "to -2 (strong barrier); X mixed.")
     note.runs[0].font.size = Pt(MIN_FONT_PT)

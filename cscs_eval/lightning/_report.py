@@ -191,7 +191,7 @@ def _front_matter(text, file):
 def _resolve_codes(text, *, section, line, file, aliases):
     import cscs_eval.cfir as cfir
 
-    clean, raw = cfir.parse_inline_codes(text)
+    clean, raw = cfir.parse_inline_codes(text, file=file, line=line)
     codes = []
     for written, rating, memo in raw:
         try:

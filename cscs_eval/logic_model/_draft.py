@@ -14,6 +14,7 @@ import warnings
 from cscs_eval.errors import InputError, SuspiciousDataWarning, UsageError
 from cscs_eval.logic_model._catalogue import OUTCOME_TYPES, draft_suggestions, match_eric, match_outcome
 from cscs_eval.logic_model._model import LogicModel
+from cscs_eval.stats import format_number, round_half_up
 
 CLASSIFICATIONS = ("strong facilitator", "weak facilitator", "mixed", "weak barrier", "strong barrier",
                    "insufficient data")
@@ -133,9 +134,10 @@ def implementation_outcomes(teams, *, file=None):
     rows = []
     for name, n, label in (("Adoption", engaged_n, "eligible teams engaged"),
                            ("Penetration", trained_n, "eligible teams with a mapped pathway and trained staff")):
-        pct = round(100 * n / eligible_n, 1)
+        # both figures from the exact share, so the whole percentage is not rounded twice
         rows.append({"outcome": name, "type": "implementation", "numerator": n, "denominator": eligible_n,
-                     "value": pct, "label": label, "measure": f"{n} of {eligible_n} teams ({pct:.0f}%)"})
+                     "value": round_half_up(100 * n / eligible_n, decimals=1), "label": label,
+                     "measure": f"{n} of {eligible_n} teams ({format_number(n / eligible_n, decimals=0, share=True)})"})
     return pd.DataFrame(rows)
 
 
@@ -191,7 +193,7 @@ def _outcome_entries(outcomes) -> list:
         if measure is None and value is not None and not (isinstance(value, float) and math.isnan(value)):
             if isinstance(value, (int, float)):
                 # Implementation outcomes such as adoption are percentages of teams.
-                measure = f"{value:.0f}%" if kind == "implementation" else f"{value:g}"
+                measure = f"{format_number(value, decimals=0)}%" if kind == "implementation" else f"{value:g}"
             else:
                 measure = str(value)
         label = e.get("label")
@@ -315,7 +317,7 @@ def draft_from_summary(summary, *, outcomes=None, n_barriers: int = 3, n_facilit
         strength = rec["cls"].split()[0]
         note_bits = [f"{rec['n_cases']} case(s)", f"{rec['n_excerpts']} excerpt(s)"]
         if rec["mean"] is not None:
-            note_bits.append(f"mean rating {rec['mean']:+.1f}")
+            note_bits.append(f"mean rating {format_number(rec['mean'], decimals=1, sign=True)}")
         determinants.append({"id": f"D{k}", "construct": rec["id"], "label": rec["name"],
                              "valence": f"{strength} {valence}",
                              "note": "From the CFIR summary: " + ", ".join(note_bits)})

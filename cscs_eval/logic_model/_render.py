@@ -182,10 +182,11 @@ def _markdown(model: LogicModel, *, template_dir=None) -> str:
 
 def _docx(model: LogicModel, *, figure: bool = True, reference=None):
     """A Word document on landscape A4: title, intervention, the figure and the links and strategies tables."""
+    from cscs_eval.io import xml_safe
     from cscs_eval.reporting import word
 
     doc = word.new_document(reference, landscape=True)
-    doc.add_heading(model.title, level=1)
+    doc.add_heading(xml_safe(model.title), level=1)  # XML cannot hold a pasted vertical tab: a space instead
     if figure:
         from cscs_eval.logic_model._draw import draw_pages
 
@@ -197,9 +198,9 @@ def _docx(model: LogicModel, *, figure: bool = True, reference=None):
                             caption=f"Figure{part}: Implementation Research Logic Model. Numbers on the arrows are "
                                     "the links in the table below.")
     if model.intervention:
-        doc.add_paragraph(f"Intervention: {model.intervention}")
+        doc.add_paragraph(xml_safe(f"Intervention: {model.intervention}"))
     if model.description:
-        doc.add_paragraph(model.description)
+        doc.add_paragraph(xml_safe(model.description))
     doc.add_heading("Links", level=2)
     table = to_table(model)
     word.add_table(doc, list(table.columns), [list(r) for r in table.astype(str).itertuples(index=False)])

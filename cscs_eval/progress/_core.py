@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cscs_eval.errors import InputError, UsageError
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 __all__ = ["STATUSES", "STATUS_LABELS", "SUMMARY_COLUMNS", "ProgressSummary", "Findings", "normalise_status",
            "read_progress", "tally", "summarise", "load_rag_rules", "rag_status", "check_headlines", "check_shares",
@@ -101,14 +102,12 @@ class ProgressSummary(Result):
         ...           ).text()
         "67% of the programme's 3 tasks are complete or on track (RAG status Red). The counts come from a task register, so they add up."
         """
-        from cscs_eval.stats import round_half_up
-
         sentences = []
         total = self.table[self.table["is_programme_total"]]
         if not total.empty and self.headline is not None:
             row = total.iloc[0]
-            sentences.append(f"{round_half_up(self.headline):.0f}% of the programme's {int(row['total'])} tasks are "
-                             f"complete or on track (RAG status {row['rag']}).")
+            sentences.append(f"{format_number(self.headline, decimals=0)}% of the programme's {int(row['total'])} "
+                             f"tasks are complete or on track (RAG status {row['rag']}).")
         checked = int(self.checks["n_checked"].sum())
         if checked == 0:
             sentences.append("The counts come from a task register, so they add up.")
@@ -545,7 +544,8 @@ def summarise(table, *, rules=None, headlines=None, decimals: int = 1, file=None
                 why = f" ({value} is the value truncated, not rounded)" if truncated == value else ""
                 findings.append(_finding(
                     CHECK_PERCENT, r["workstream"], r["_row"], f"{m}_pct", value, expected,
-                    f"{m}_pct reported {value} but {count}/{r['total']} = {float(exact):.2f}% is {expected} "
+                    f"{m}_pct reported {value} but {count}/{r['total']} = {format_number(exact, decimals=2)}% is "
+                    f"{expected} "
                     f"at {dec} decimal{'s' if dec != 1 else ''}{why}"))
 
     # parts add up to their total
@@ -646,7 +646,8 @@ def check_headlines(table, *, headlines, file=None) -> Findings:
             why = f" ({value} is the value truncated, not rounded)" if truncated == value else ""
             findings.append(_finding(CHECK_HEADLINE, name, row, match, value, expected,
                                      f"text says {value}% {match.replace('_', ' ')} but {count}/{total} = "
-                                     f"{exact:.2f}% is {expected} at {dec} decimal{'s' if dec != 1 else ''}{why}"))
+                                     f"{format_number(exact, decimals=2)}% is {expected} at {dec} "
+                                     f"decimal{'s' if dec != 1 else ''}{why}"))
     return Findings(pd.DataFrame(findings, columns=_FINDING_COLUMNS), len(hl))
 
 
@@ -676,7 +677,7 @@ def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "p
     >>> overview = pd.DataFrame({"measure": ["engaged", "not yet"], "n": [29, 3], "pct_of_total": ["90", "9"],
     ...                          "total": [32, 32]})
     >>> check_shares(overview).table["message"].tolist()
-    ['pct_of_total reported 90 but 29/32 = 90.62% is 91 at 0 decimals (90 is the value truncated, not rounded)']
+    ['pct_of_total reported 90 but 29/32 = 90.63% is 91 at 0 decimals (90 is the value truncated, not rounded)']
     """
     import pandas as pd
 
@@ -702,7 +703,8 @@ def check_shares(table, *, count: str = "n", total: str = "total", pct: str = "p
             why = f" ({value} is the value truncated, not rounded)" if percent(n, d, decimals=dec, rounding=ROUND_DOWN) == value \
                 else ""
             findings.append(_finding(CHECK_PERCENT, name, row, pct, value, expected,
-                                     f"{pct} reported {value} but {n}/{d} = {exact:.2f}% is {expected} at {dec} "
+                                     f"{pct} reported {value} but {n}/{d} = {format_number(exact, decimals=2)}% is "
+                                     f"{expected} at {dec} "
                                      f"decimal{'s' if dec != 1 else ''}{why}"))
     out = pd.DataFrame(findings, columns=_FINDING_COLUMNS)
     out["row"] = out["row"].astype("Int64")

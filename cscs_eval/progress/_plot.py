@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cscs_eval.progress._core import STATUS_LABELS, STATUSES
 from cscs_eval.reporting.style import ACCENT, DARK, GREY, LIGHT, tint
+from cscs_eval.stats import format_number
 
 __all__ = ["plot_progress", "STATUS_STYLE"]
 
@@ -70,7 +71,7 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
         for yi, x0, w, c in zip(y, left, widths, counts):
             share = w if percent else (100.0 * w / max(totals.max(), 1))
             if w and share >= label_min:
-                text = f"{w:.0f}%" if percent else f"{c:.0f}"
+                text = f"{format_number(w, decimals=0)}%" if percent else f"{c:.0f}"
                 dark = style["dark"]
                 ax.text(x0 + w / 2, yi, text, ha="center", va="center", fontsize=8,
                         color="white" if dark else DARK,
@@ -88,7 +89,10 @@ def plot_progress(table, *, ax=None, percent: bool = True, include_total: bool =
         ax.set_xlim(0, 100)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(data) > 4 else -0.25), ncol=5,
+    # Right-aligned under the bars, so the keys run left under the workstream names: centred under bars
+    # that sit beside long names, five keys would stick out of the figure and squeeze the bars once the
+    # figure is fitted to a page.
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.12 if len(data) > 4 else -0.25), ncol=5,
               frameon=False, fontsize=8)
     if title:
         ax.set_title(title, loc="left")

@@ -200,12 +200,13 @@ def _run_summarise(args) -> int:
         import pandas as pd
 
         from cscs_eval.proms._summary import report_table
+        from cscs_eval.stats import format_number
 
         short = report_table(summary, suppress=args.suppress)
         short.insert(list(short.columns).index("unit") if "unit" in short.columns else len(by or []), "measure",
                      summary["measure"].to_numpy())
         for c in [c for c in short.columns if c.endswith("_pct") or c.startswith("mean_")]:
-            short[c] = short[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else f"{float(v):.1f}")
+            short[c] = short[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else format_number(v, decimals=1))
         from cscs_eval.reporting.labels import label
 
         # headed as the workbook from --out is (its paired_rate and this paired_pct are both "Paired %")

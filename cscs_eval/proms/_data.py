@@ -569,6 +569,19 @@ def read_referrals(data, *, drop_invalid: bool = False) -> ReadResult:
     return ReadResult(out.reset_index(drop=True), problems.drop(columns="_pos"), "referrals", source)
 
 
+def _one_row_per_patient(parsed: pd.DataFrame, cols) -> pd.DataFrame:
+    """A patient's value of each column when their rows agree on one, else missing (none given, or a
+    conflict). Whole-column group-bys, not a Python function per patient and column: 3,000 patients took
+    2.3 s that way."""
+    g = parsed.groupby("patient_id", sort=False)
+    agreed = g[cols].nunique() == 1
+    first = g[cols].first()  # each column's first non-missing value
+    # None for missing, in an object array, so pandas infers each column's dtype as it did for the per-patient
+    # function (text, or object when no patient has a value)
+    return pd.DataFrame({c: np.where(agreed[c], first[c].to_numpy(dtype=object), None) for c in cols},
+                        index=first.index).reset_index()
+
+
 def read_demographics(data, *, drop_invalid: bool = False) -> ReadResult:
     """One row per patient: ``patient_id`` and any of ``ethnicity, imd_decile, age_band, gender``.
 
@@ -596,8 +609,6 @@ def read_demographics(data, *, drop_invalid: bool = False) -> ReadResult:
         if not drop_invalid:
             where = f" in {source}" if source else " in the demographics"
             raise ValidationError(problems_message(conflict, hint=where), conflict.drop(columns="_pos"))
-    agg = out.drop(columns="_pos").groupby("patient_id", sort=False).agg(
-        {c: (lambda s: s.dropna().iloc[0] if s.dropna().nunique() == 1 else None) for c in cols}
-    ).reset_index() if cols else out[["patient_id"]].drop_duplicates()
+    agg = _one_row_per_patient(out.drop(columns="_pos"), cols) if cols else out[["patient_id"]].drop_duplicates()
     problems = conflict.drop(columns="_pos")[PROBLEM_COLUMNS] if len(conflict) else _no_problems()
     return ReadResult(agg, problems.reset_index(drop=True), "demographics", source)

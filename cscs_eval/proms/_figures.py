@@ -15,6 +15,7 @@ from cscs_eval.errors import UsageError
 from cscs_eval.governance import SMALL_MAX, drop_small, is_small
 from cscs_eval.proms._results import table_of
 from cscs_eval.reporting.style import ACCENT, DARK, GREY
+from cscs_eval.stats import format_number
 
 #: How grouping columns read in labels ("imd_decile" is not "Imd decile").
 GROUP_LABELS = {"imd_decile": "IMD decile", "age_band": "age band", "team": "team", "ethnicity": "ethnicity",
@@ -273,7 +274,8 @@ def _clinical_significance_spec(result) -> dict:
         "band_label": "no reliable change",
         "diagonal_label": "no change",
         "cutoff": d.get("cutoff"),
-        "cutoff_label": f"cut-off {d.get('cutoff_type')} = {d['cutoff']:.1f}" if d.get("cutoff") is not None else "",
+        "cutoff_label": (f"cut-off {d.get('cutoff_type')} = {format_number(d['cutoff'], decimals=1)}"
+                         if d.get("cutoff") is not None else ""),
         "styles": {c: _CS_STYLE[c] for c in result.categories}, "show_empty": True, "size": 42, "alpha": 1.0,
         "jitter": 0.0, "who": "people",
         "xlabel": f"Baseline {outcome} ({d.get('pre')})",

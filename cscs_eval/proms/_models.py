@@ -20,6 +20,7 @@ from cscs_eval.errors import SmallSampleWarning, UsageError
 from cscs_eval.governance import count_text
 from cscs_eval.proms._results import table_of
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number, round_half_up
 
 TABLE_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 
@@ -78,8 +79,9 @@ class ModelResult(Result):
                                 "ci_high": t["or_ci_high"]})
         else:
             out = t[["term", "estimate", "ci_low", "ci_high"]].copy()
-        out = out.round(decimals)
-        out["p_value"] = [("<0.001" if p < 0.001 else f"{p:.3f}") if pd.notna(p) else "" for p in t["p_value"]]
+        out = out.assign(**{c: round_half_up(out[c].astype(float), decimals=decimals) for c in out.columns[1:]})
+        out["p_value"] = [("<0.001" if p < 0.001 else format_number(p, decimals=3)) if pd.notna(p) else ""
+                          for p in t["p_value"]]
         return out.reset_index(drop=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cscs_eval.dates import parse_dates
+from cscs_eval.stats import format_number
 
 
 def _measure_keys(values: pd.Series) -> pd.Series:
@@ -110,7 +111,7 @@ def plot_follow_up_by_team(table: pd.DataFrame, *, ax=None, title: str | None = 
     ax.barh(shown["team"], shown["follow_up_pct"], color=ACCENT)
     if shown["with_baseline"].sum() > 0:
         overall = 100 * shown["with_follow_up"].sum() / shown["with_baseline"].sum()
-        ax.axvline(overall, color=DARK, ls="--", lw=1, label=f"teams shown ({overall:.0f}%)")
+        ax.axvline(overall, color=DARK, ls="--", lw=1, label=f"teams shown ({format_number(overall, decimals=0)}%)")
         ax.legend(loc="lower right")
     ax.set(title=title or "Follow-up rate by team", xlabel="Referrals with a baseline that were followed up (%)",
            ylabel="")

@@ -37,6 +37,7 @@ import pandas as pd
 from cscs_eval.errors import CscsEvalWarning, InputError, UsageError
 from cscs_eval.governance import count_text, suppress_table
 from cscs_eval.results import Result
+from cscs_eval.stats import format_number
 
 #: Method keys and their names in the literature.
 METHODS = {
@@ -758,7 +759,7 @@ class ClinicalSignificanceResult(Result):
                else f"people with {d.get('min_points', _HLM_MIN_POINTS)} or more scores")
         extras = []
         if d.get("cutoff") is not None:
-            extras.append(f"cut-off {d['cutoff_type']} = {d['cutoff']:.1f}")
+            extras.append(f"cut-off {d['cutoff_type']} = {format_number(d['cutoff'], decimals=1)}")
         if d.get("n_dropped"):
             extras.append(f"{count_text(d['n_dropped'], suppress=suppress)} left out as incomplete")
         extra = f" ({'; '.join(extras)})" if extras else ""

@@ -26,6 +26,7 @@ from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, is_sma
 from cscs_eval.io import row_offset, table_path
 from cscs_eval.proms._figures import group_label
 from cscs_eval.reporting.plain import count, glossary, is_are, listing, number_words, sentence
+from cscs_eval.stats import format_number
 
 #: Paired referrals (and patients) a mixed model of change over time needs.
 MIN_MODEL_PAIRED = 10
@@ -472,14 +473,16 @@ class OutcomesReport:
                     f"referrals and {MIN_MODEL_PAIRED} patients are needed).")
         slope = mixed.table.set_index("term").loc["time"]
         shares = mixed.variance.set_index("component")["share"]
-        between = (f"{shares['team']:.1%} of the variation in scores lies between teams, {shares['patient']:.0%} "
-                   "between patients within a team" if self.multi_team else
-                   f"{shares['patient']:.0%} of the variation lies between patients")
+        patient = format_number(shares["patient"], decimals=0, share=True)
+        between = (f"{format_number(shares['team'], decimals=1, share=True)} of the variation in scores lies between "
+                   f"teams, {patient} between patients within a team" if self.multi_team else
+                   f"{patient} of the variation lies between patients")
         patients = self._count(self.model_scores["patient_id"].nunique())
         return (f"Using every assessment of {patients} patients, paired or not, {self.measure.name} "
-                f"{self.change_unit} changed on average by {slope['estimate']:+.2f} points a month (95% CI "
-                f"{slope['ci_low']:+.2f} to {slope['ci_high']:+.2f}). {between}, and the rest within patients over "
-                "time.")
+                f"{self.change_unit} changed on average by {format_number(slope['estimate'], decimals=2, sign=True)} "
+                f"points a month (95% CI {format_number(slope['ci_low'], decimals=2, sign=True)} to "
+                f"{format_number(slope['ci_high'], decimals=2, sign=True)}). {between}, and the rest within patients "
+                "over time.")
 
     def mixed_model_table(self) -> ReportItem:
         """The fixed effects of the mixed model (nothing when it was not fitted)."""
@@ -623,14 +626,27 @@ def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "
         _check_groups(equality_groups, ())
     source = _source(data, sheet)
     data = table_path(_resolve(data), sheet=sheet, header_row=header_row)
-    with warnings.catch_warnings():
-        # The run's data warnings are kept in result.notes and shown in the data quality section.
-        warnings.simplefilter("ignore", CscsEvalWarning)
-        result = outcomes(data, referrals=_resolve(referrals) if _given(referrals) else None,
-                          demographics=_resolve(demographics) if _given(demographics) else None,
-                          drop_invalid=True, measures=measures, period_start=period_start or None,
-                          period_end=period_end or None)
-        scores = score(data, drop_invalid=True, measures=measures).table
+    referrals = _resolve(referrals) if _given(referrals) else None
+    demographics = _resolve(demographics) if _given(demographics) else None
+
+    def every_team():
+        with warnings.catch_warnings():
+            # The run's data warnings are kept in result.notes and shown in the data quality section.
+            warnings.simplefilter("ignore", CscsEvalWarning)
+            result = outcomes(data, referrals=referrals, demographics=demographics, drop_invalid=True,
+                              measures=measures, period_start=period_start or None, period_end=period_end or None)
+            return result, score(data, drop_invalid=True, measures=measures).table
+
+    # Every team's report of a batch reads, checks, scores and pairs the same extract: done once per
+    # batch (cscs_eval._batch), each report keeping its team's rows below.
+    key = _batch_key(data, referrals, demographics, measures, sheet=sheet, header_row=header_row,
+                     period_start=period_start, period_end=period_end)
+    if key is None:
+        result, scores = every_team()
+    else:
+        from cscs_eval._batch import computed_once
+
+        result, scores = computed_once("proms-outcomes", key, every_team)
     table = result.table
     teams = set(table["team"].dropna()) | set(() if result.referrals is None else result.referrals["team"].dropna())
     team = _check_team(team, teams)
@@ -654,6 +670,29 @@ def outcomes_report(data, *, referrals=None, demographics=None, measure: str = "
         overall=summarise(rows, by=None, referrals=referral_table),
         by_team=summarise(rows, by="team", referrals=referral_table),
         by_group={g: summarise(rows, by=g, referrals=referral_table) for g in groups})
+
+
+def _batch_key(*inputs, **options):
+    """What the every-team tables of :func:`outcomes_report` depend on: each input file's checksum, the
+    options, the package version, the measure definitions' checksums and today's date (validation
+    refuses dates in the future). None when an input is not a file (a DataFrame, measures given as
+    objects): then nothing is shared."""
+    import datetime as dt
+
+    from cscs_eval import __version__
+    from cscs_eval._batch import file_key
+    from cscs_eval.proms._measures import DEFINITIONS_DIR
+
+    files = []
+    for item in inputs:
+        if item is None:
+            files.append(None)
+        elif isinstance(item, (str, Path)) and Path(item).is_file():
+            files.append((str(item), file_key(item)))
+        else:
+            return None
+    definitions = tuple((p.name, file_key(p)) for p in sorted(DEFINITIONS_DIR.glob("*.yaml")))
+    return (tuple(files), tuple(sorted(options.items())), __version__, definitions, dt.date.today().isoformat())
 
 
 # --------------------------------------------------------------------------------------------- overview

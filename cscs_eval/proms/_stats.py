@@ -19,7 +19,8 @@ def paired_statistics(baseline, follow_up) -> dict:
     Returns n, mean_baseline, mean_follow_up, mean_change, sd_baseline, sd_change,
     effect_size (NHS England: mean change / SD of baseline scores), d_z (mean change / SD of
     change = t/sqrt(n)), the paired t-test (``scipy.stats.ttest_rel``) and the Wilcoxon
-    signed-rank test (:func:`wilcoxon`, equal to ``scipy.stats.wilcoxon`` with its defaults).
+    signed-rank test (:func:`wilcoxon`, equal to ``scipy.stats.wilcoxon`` with its defaults, without a
+    continuity correction).
     SDs are sample SDs (n - 1), as SQL Server's STDEV in the NHS England dashboard.
 
     Examples
@@ -62,11 +63,25 @@ def paired_statistics(baseline, follow_up) -> dict:
 def wilcoxon(d) -> tuple:
     """Two-sided Wilcoxon signed-rank test of differences ``d``, as ``scipy.stats.wilcoxon(d)``.
 
-    Same statistic (the smaller rank sum, zeros dropped) and the same p-value as scipy's default
-    ``method="auto"``: exact without ties or zeros for n <= 50, the normal approximation with
-    continuity correction for larger samples, and for n <= 13 with ties or zeros the exact
-    sign-flip permutation distribution, enumerated here directly (scipy reaches the same
-    numbers through ``permutation_test``, about a thousand times slower).
+    Same statistic (the smaller rank sum, zeros dropped) and the same p-value as scipy's defaults
+    (``method="auto"``, ``correction=False``): exact without ties or zeros for n <= 50; the normal
+    approximation with the tie correction and **no** continuity correction for larger samples, and for
+    n > 13 with ties or zeros; and for n <= 13 with ties or zeros the exact sign-flip permutation
+    distribution, enumerated here directly (scipy reaches the same numbers through
+    ``permutation_test``, about a thousand times slower).
+
+    In R, with ``d = follow_up - baseline``: the exact branch is
+    ``wilcox.test(follow_up, baseline, paired = TRUE, exact = TRUE)``, the normal branch
+    ``wilcox.test(follow_up, baseline, paired = TRUE, exact = FALSE, correct = FALSE)``. R's default
+    (``correct = TRUE``) subtracts 0.5 from the distance of the rank sum from its mean, so its p-values
+    are a little larger there; for small samples with ties or zeros R has no exact test (it warns
+    "cannot compute exact p-value with ties" and uses the normal approximation).
+
+    Examples
+    --------
+    >>> w, p = wilcoxon([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, -6, 7, -7])  # normal branch: z = -27.5 / 15.902
+    >>> w, round(p, 4)
+    (25.0, 0.0837)
     """
     from scipy import stats
 

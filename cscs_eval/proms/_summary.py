@@ -11,6 +11,7 @@ from cscs_eval.errors import UsageError
 from cscs_eval.governance import SMALL_MAX, SUPPRESSED, count_text, is_small
 from cscs_eval.proms._results import OutcomesResult
 from cscs_eval.proms._stats import paired_statistics, rate_columns
+from cscs_eval.stats import format_number, round_half_up
 
 ALL_UNITS = "all units"
 COUNT_COLUMNS = ["n_referrals", "n_eligible", "n_paired", "n_improved", "n_no_change", "n_deteriorated",
@@ -350,7 +351,7 @@ def report_published(summary: pd.DataFrame, *, suppress: bool = True, decimals_s
         return None
     df = summary.copy()
     for c in ("effect_size", "d_z"):
-        df[c] = df[c].astype(float).round(decimals_stats)
+        df[c] = round_half_up(df[c].astype(float), decimals=decimals_stats)
     if protected is None:
         protected = protect_summaries([(df, summary_structure(df, table_id, short=True))], suppress=suppress,
                                       short=True)[0]
@@ -362,7 +363,7 @@ def report_published(summary: pd.DataFrame, *, suppress: bool = True, decimals_s
     out = pub[[c for c in cols if c in pub.columns]].copy()
     if "effect_size" in out.columns:  # two decimals for the effect size (reports round other numbers to one)
         out["effect_size"] = out["effect_size"].map(
-            lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else f"{float(v):.2f}")
+            lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else format_number(v, decimals=2))
     empty = [c for c in out.columns if out[c].isna().all() and c not in keys]
     # The "all units" rows count pairing only; categories belong to each item or goal.
     if set(summary["unit"]) == {ALL_UNITS}:
@@ -430,7 +431,7 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
             from cscs_eval.governance import suppress_count
 
             rate = suppress_count(int(k)) / suppress_count(int(n))
-        return f"{100 * rate:.1f}%"
+        return format_number(rate, decimals=1, share=True)
 
     eligible = pd.notna(head.get("n_eligible", pd.NA))
     den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
@@ -447,7 +448,8 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         from cscs_eval.stats import wilson_interval
 
         low, high = (float(v) for v in wilson_interval(suppress_count(int(head["n_paired"])), suppress_count(den)))
-    text += (f", a paired rate of {rate} (95% CI {100 * low:.1f}% to {100 * high:.1f}%)." if rate else ".")
+    text += (f", a paired rate of {rate} (95% CI {format_number(low, decimals=1, share=True)} to "
+             f"{format_number(high, decimals=1, share=True)})." if rate else ".")
     n_paired = int(change["n_paired"])
     if n_paired <= SMALL_MAX or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
         return text + " Too few referrals are paired to report change."
@@ -456,8 +458,9 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     label = "" if change_unit == "total" else f" ({m.name} is classified per {m.item_label}; shown for {change_unit})"
     few = f"{count_text(1)} referrals"  # a withheld percentage reads as its count would
     text += (f" Of paired referrals{label}, {improved or few} improved reliably and "
-             f"{worse or few} deteriorated reliably; the mean change was {change['mean_change']:+.2f} "
-             f"points (NHS England effect size {change['effect_size']:.2f}).")
+             f"{worse or few} deteriorated reliably; the mean change was "
+             f"{format_number(change['mean_change'], decimals=2, sign=True)} points (NHS England effect size "
+             f"{format_number(change['effect_size'], decimals=2)}).")
     if pd.notna(change.get("reliable_recovery_rate")):
         rec = pct(change["n_reliable_recovery"], change["n_clinical_baseline"], change["reliable_recovery_rate"])
         if rec:

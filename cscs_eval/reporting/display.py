@@ -15,6 +15,7 @@ import math
 import numbers
 
 from cscs_eval.reporting.labels import category, label
+from cscs_eval.stats import format_number
 
 TABLE_MIME = "application/vnd.cscs-eval.table+json"
 FIGURE_MIME = "application/vnd.cscs-eval.figure+json"
@@ -36,7 +37,7 @@ def _format_value(value, decimals: int) -> str:
             return MISSING
         if float(value).is_integer() and decimals == 0:
             return f"{int(value):,}"
-        return f"{value:,.{decimals}f}"
+        return format_number(value, decimals=decimals, thousands=True)
     if hasattr(value, "strftime"):
         try:
             return value.strftime("%d %b %Y")
@@ -233,10 +234,20 @@ def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None
     """
     import matplotlib
     import matplotlib.pyplot as plt
+    import matplotlib.text
+    import matplotlib.transforms
     from IPython.display import display
 
+    if not wide:
+        fit_to_page(fig)
+    # The smallest text drawn, so a report can tell what size it prints at once placed on a page.
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    min_font = min(sizes, default=None)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=None if wide else "tight", facecolor="white")
+    # A wide figure is saved at exactly its drawn size (the report style's rcParams would crop it to what is
+    # drawn and pad it): Word places it at that width, so its text prints at the size it was drawn.
+    whole = matplotlib.transforms.Bbox([[0, 0], fig.get_size_inches()])
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches=whole if wide else "tight", facecolor="white")
     outputs = {}
     if wide:
         svg = io.BytesIO()
@@ -248,7 +259,7 @@ def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None
     raw = buffer.getvalue()
     png = base64.b64encode(raw).decode("ascii")
     width = _png_width(raw) * SCREEN_PX_PER_INCH // FIGURE_DPI or None
-    payload = {"caption": caption, "source": source, "alt": alt or caption}
+    payload = {"caption": caption, "source": source, "alt": alt or caption, "min_font_pt": min_font}
     if wide:
         payload["wide"] = True
         payload["width_in"] = float(fig.get_size_inches()[0])
@@ -257,6 +268,43 @@ def show_figure(fig, *, caption: str, source: str | None = None, alt: str | None
                                                            width=width),
              "image/png": png, **outputs, "text/plain": text},
             metadata={"image/png": {"width": width}} if width else None, raw=True)
+
+
+def fit_to_page(fig, width_in: float | None = None) -> None:
+    """Make a figure no wider than an A4 page's text (labels and legends included), keeping its height.
+
+    Word places a figure at the page's width, so one drawn wider prints its text smaller than it was
+    drawn (a 9 in chart's 8 pt labels print at under 6 pt). Narrowing the figure instead, with a
+    layout that fits labels inside it, keeps every label at the size it was drawn.
+    """
+    import textwrap
+
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    from cscs_eval.reporting.word import PORTRAIT_WIDTH_IN
+
+    # the PNG keeps a margin of savefig's pad_inches on each side of what is drawn, and saving measures the
+    # drawing a little wider than a draw without rendering does (0.05 in is to spare for that)
+    width_in = (width_in or PORTRAIT_WIDTH_IN) - 2 * rcParams["savefig.pad_inches"] - 0.05
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+        axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+        if len(axes) == 1 and axes[0].get_title(loc="left") and not fig.get_suptitle():
+            # A left-aligned title starts over the plot, right of the axis labels, and the layout would
+            # narrow the plot until the title fits beside them: it reads from the figure's left edge instead.
+            size = FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
+            # wrapped to the page: a bold character is about 0.6 em wide
+            title = textwrap.fill(axes[0].get_title(loc="left"), width=max(int(width_in * 72 / (0.6 * size)), 20))
+            fig.suptitle(title, x=0.0, ha="left", fontsize=size, fontweight=rcParams["axes.titleweight"])
+            axes[0].set_title("", loc="left")
+    for _ in range(6):  # narrowing moves labels that stood outside the figure inside it: measure again
+        fig.draw_without_rendering()
+        drawn = fig.get_tightbbox().width
+        if drawn <= width_in:
+            break
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(max(width - (drawn - width_in) - 0.02, 1.0), height)
 
 
 def _png_width(raw: bytes) -> int:

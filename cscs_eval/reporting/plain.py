@@ -139,15 +139,16 @@ def listing(items, *, conjunction: str = "and", empty: str = "none") -> str:
 
 
 def percent(value, *, decimals: int = 0, share: bool = True) -> str:
-    """A share (0-1, ``share=True``) or a percentage (0-100) as text: "38%".
+    """A share (0-1, ``share=True``) or a percentage (0-100) as text: "38%", halves rounded up.
 
     Examples
     --------
-    >>> percent(0.375), percent(40.83, share=False, decimals=1)
-    ('38%', '40.8%')
+    >>> percent(0.375), percent(40.83, share=False, decimals=1), percent(18 / 32, decimals=1)
+    ('38%', '40.8%', '56.3%')
     """
-    value = float(value) * (100 if share else 1)
-    return f"{value:.{decimals}f}%"
+    from cscs_eval.stats import format_number
+
+    return format_number(value, decimals=decimals, share=share) + ("" if share else "%")
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -26,6 +27,9 @@ from cscs_eval.reporting import params as _params
 
 KERNEL_NAME = "cscs-eval"
 REPORTS_ROOT = Path("reports")
+#: Set (to anything) in the environment, a batch runs as before issue 15: a new kernel per report and
+#: nothing computed once for the batch. The benchmark's baseline (benchmarks/bench_runner.py).
+COLD_RUNS_ENV = "CSCS_EVAL_COLD_RUNS"
 
 
 @dataclass
@@ -253,7 +257,7 @@ def run_notebook(notebook, *, out_dir=None, parameters=None, given=(), params_fi
             sums = checksums(merged)
             help_text = {name: p.help for name, p in declared.items()}
             _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet,
-                     extra={"parameter_help": help_text, "reference_docx": reference_docx})
+                     extra={"parameter_help": help_text, "reference_docx": reference_docx}, warm=_IN_WORKER)
     except BaseException:
         if made:  # leave nothing behind but what the user needs: an executed notebook kept for a failed cell
             with contextlib.suppress(OSError):
@@ -273,8 +277,103 @@ def _check_reference(path) -> Path:
     return path
 
 
+def _skip_unused_imports() -> None:
+    """Keep out of this process what papermill's imports pull in and a run never uses.
+
+    nbformat imports jsonschema, whose optional URI/IRI format checker ``rfc3987_syntax`` builds a
+    grammar on import (1.2 s, in the parent and in every ``--for-each`` worker); nbformat validates
+    notebooks without format checks. A ``None`` entry in ``sys.modules`` makes that optional import
+    fail as if the package were absent, which jsonschema allows for.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+#: The kernel this worker process keeps warm across the reports of a batch, by kernel name.
+_WARM_KERNELS: dict = {}
+#: Run in a warm kernel before each report: nothing of the previous report survives in the notebook's
+#: namespace (modules stay imported, which is the point); figures closed, cells numbered from 1 again,
+#: the working folder the run's, and every warning shown again as in a new kernel ("once" warnings
+#: are remembered per module).
+_FRESH_NAMESPACE = (
+    "import os as _o, sys as _s\n"
+    "_s.modules['matplotlib.pyplot'].close('all') if 'matplotlib.pyplot' in _s.modules else None\n"
+    "[getattr(_m, '__warningregistry__', {{}}).clear() for _m in list(_s.modules.values())]\n"
+    "_o.chdir({cwd!r})\n"
+    "get_ipython().reset(new_session=True)\n"
+)
+
+
+def _warm_kernel(kernel_name: str):
+    """This worker's kernel for ``kernel_name``, started on first use and cleared for the next report.
+
+    A batch of reports pays the kernel's start and the notebook's imports (pandas, matplotlib,
+    statsmodels: about 3 s of CPU) once per worker rather than once per report. A kernel that died
+    is replaced. The kernels are shut down when the worker process exits.
+    """
+    from jupyter_client import BlockingKernelClient
+    from jupyter_core.utils import run_sync
+
+    km = _WARM_KERNELS.get(kernel_name)
+    if km is not None and not run_sync(km.is_alive)():
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+        km = None
+    if km is None:
+        if not _WARM_KERNELS:
+            import multiprocessing.util
+
+            multiprocessing.util.Finalize(None, _stop_warm_kernels, exitpriority=10)
+        km = _warm_manager_class()(kernel_name=kernel_name)
+        run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        _WARM_KERNELS[kernel_name] = km
+        return km
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(_FRESH_NAMESPACE.format(cwd=os.getcwd()), silent=True, store_history=False,
+                                       timeout=60)
+    finally:
+        kc.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise NotebookExecutionError(f"could not clear the kernel between reports: {reply['content']}")
+    return km
+
+
+@functools.lru_cache(maxsize=1)
+def _warm_manager_class():
+    """A kernel manager that remembers the clients it hands out, so that the channels (about 16 file
+    descriptors) nbclient opens for each report are closed after it: nbclient leaves them open on a
+    kernel it does not own, and a worker would run out of file descriptors in a long batch."""
+    from jupyter_client import AsyncKernelManager
+
+    class WarmKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.__dict__.setdefault("_handed_out", []).append(kc)
+            return kc
+
+        def close_clients(self) -> None:
+            for kc in self.__dict__.pop("_handed_out", []):
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+
+    return WarmKernelManager
+
+
+def _stop_warm_kernels() -> None:
+    from jupyter_core.utils import run_sync
+
+    while _WARM_KERNELS:
+        _, km = _WARM_KERNELS.popitem()
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
 def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_name, result, quiet,
-             extra=None) -> None:
+             extra=None, warm=False) -> None:
+    _skip_unused_imports()
     import nbformat
     import papermill as pm
 
@@ -283,10 +382,12 @@ def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_
         executed = staging / f"{stem}.ipynb"
         original = nbformat.read(nb_path, as_version=4)
         n_code = sum(c.cell_type == "code" for c in original.cells)
-        _say(f"running {nb_path.name} ({n_code} code cells) in the {kernel_name or default_kernel()} kernel", quiet)
+        kernel_name = kernel_name or default_kernel()
+        _say(f"running {nb_path.name} ({n_code} code cells) in the {kernel_name} kernel", quiet)
+        warm_km = {"km": _warm_kernel(kernel_name)} if warm else {}
         try:
-            nb = pm.execute_notebook(str(nb_path), str(executed), parameters=values,
-                                     kernel_name=kernel_name or default_kernel(), progress_bar=False,
+            nb = pm.execute_notebook(str(nb_path), str(executed), parameters=values, **warm_km,
+                                     kernel_name=kernel_name, progress_bar=False,
                                      cwd=os.getcwd(), start_timeout=180, request_save_on_cell_execute=False,
                                      # Keep the kernel's start-up log (a TCP transport notice) out of the user's terminal.
                                      extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
@@ -300,6 +401,9 @@ def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_
             raise NotebookExecutionError(f"{nb_path}: {_failed_cell(exc)} failed with {exc.ename}: {exc.evalue}; "
                                          f"the executed notebook is kept at {kept}",
                                          notebook=kept, cell=getattr(exc, "cell_index", None)) from None
+        finally:
+            if warm:
+                warm_km["km"].close_clients()
         _say("writing the report", quiet)
         meta = {
             "title": merged.get("title") or None,
@@ -397,7 +501,13 @@ def for_each_values(notebook, column: str, *, parameters=None, given=(), params_
     return found
 
 
+#: True in a worker process of :func:`run_many`: its reports share one warm kernel (see _warm_kernel).
+_IN_WORKER = False
+
+
 def _run_one(job: dict) -> RunResult:
+    global _IN_WORKER
+    _IN_WORKER = not os.environ.get(COLD_RUNS_ENV)
     try:
         return run_notebook(**job)
     except CscsEvalError as exc:
@@ -407,17 +517,26 @@ def _run_one(job: dict) -> RunResult:
 
 def run_many(jobs: list[dict], *, max_workers: int | None = None, progress: bool = True,
              description: str = "reports") -> list[RunResult]:
-    """Run several notebook jobs (keyword dicts for :func:`run_notebook`) across the cores."""
+    """Run several notebook jobs (keyword dicts for :func:`run_notebook`) across the cores.
+
+    Each worker process keeps one kernel warm for all its reports (cleared between them), and the
+    jobs share a private batch folder (:mod:`cscs_eval._batch`) for what they compute once, such as
+    the scored PROMs table every team's report slices; it is removed when the jobs end.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from tqdm.auto import tqdm
 
+    from cscs_eval._batch import batch_folder
+
     workers = max(1, min(max_workers or os.cpu_count() or 1, len(jobs)))
     results = [None] * len(jobs)
     bar = tqdm(total=len(jobs), desc=description, unit="report", disable=not progress)
-    # spawn: each worker starts clean, without the parent's open ZeroMQ sockets or threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    shared = contextlib.nullcontext() if os.environ.get(COLD_RUNS_ENV) else batch_folder()
+    # spawn: each worker starts clean, without the parent's open ZeroMQ sockets or threads; it
+    # inherits the batch folder's name from the environment.
+    with shared, ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_run_one, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -469,6 +588,7 @@ def run_for_each(notebook, column: str, *, out_dir=None, given=(), params_file=N
 def notebook_title_and_intro(path) -> tuple[str, str]:
     """A notebook's title (its first '# ' heading) and the first sentence of the text under it: what
     its report shows."""
+    _skip_unused_imports()
     import nbformat
 
     path = Path(path)

@@ -20,7 +20,7 @@ from cscs_eval.io import xml_safe
 from cscs_eval.reporting.display import is_numeric_text
 
 __all__ = ["new_document", "add_table", "add_fields", "add_figure", "add_markdown", "add_caption", "set_orientation",
-           "ensure_orientation", "is_landscape", "add_checksums", "save", "text_width_in", "text_height_in", "PORTRAIT_WIDTH_IN",
+           "ensure_orientation", "is_landscape", "add_checksums", "save", "text_width_in", "text_height_in", "placed_width_in", "PORTRAIT_WIDTH_IN",
            "LANDSCAPE_WIDTH_IN"]
 
 #: A4 is 210 x 297 mm; with 2 cm margins the text is 170 mm (6.69 in) wide in portrait and
@@ -28,6 +28,8 @@ __all__ = ["new_document", "add_table", "add_fields", "add_figure", "add_markdow
 A4_MM = (210, 297)
 MARGIN_MM = 20
 PORTRAIT_WIDTH_IN = 6.6
+#: Height left for a figure on a portrait page under one heading, with its caption (inches).
+PORTRAIT_HEIGHT_IN = 8.8
 LANDSCAPE_WIDTH_IN = 9.9
 #: Rough width of one character of Arial at 1 point, in inches (0.075 in at 9 pt), for sizing columns.
 _CHAR_IN_PER_PT = 0.075 / 9
@@ -490,6 +492,20 @@ def image_size_in(image: bytes) -> tuple[float, float]:
     return width / 150, height / 150
 
 
+def placed_width_in(size_in, *, width: float, room: float = PORTRAIT_HEIGHT_IN, shrink: bool = True) -> float:
+    """The width a figure drawn at ``size_in`` (width, height in inches) takes on the page: ``width``, or less
+    when it would be taller than ``room`` (unless ``shrink=False``). Its text prints at
+    ``placed / drawn width`` times the size it was drawn at.
+
+    >>> placed_width_in((7.5, 4.2), width=6.6), placed_width_in((6.6, 13.2), width=6.6, room=8.8)
+    (6.6, 4.4)
+    """
+    drawn_w, drawn_h = size_in
+    if shrink and drawn_h * width / drawn_w > room:
+        return room * drawn_w / drawn_h
+    return width
+
+
 def add_figure(doc, image: bytes, *, caption=None, source=None, width_in=None, shrink: bool = True):
     """Add a PNG image with its caption (and source line) below, kept on one page together.
 
@@ -500,11 +516,9 @@ def add_figure(doc, image: bytes, *, caption=None, source=None, width_in=None, s
     """
     from docx.shared import Inches
 
-    width = width_in or min(text_width_in(doc), PORTRAIT_WIDTH_IN)
-    pixels_w, pixels_h = image_size_in(image)
     room = text_height_in(doc) - _FIGURE_ROOM_IN - _HEADING_ROOM_IN * len(trailing_headings(doc))
-    if shrink and pixels_h * width / pixels_w > room:
-        width = room * pixels_w / pixels_h
+    width = placed_width_in(image_size_in(image), width=width_in or min(text_width_in(doc), PORTRAIT_WIDTH_IN),
+                            room=room, shrink=shrink)
     doc.add_picture(io.BytesIO(image), width=Inches(width))
     picture = doc.paragraphs[-1]
     lines = [line for line in (caption, f"Source: {source}" if source else None) if line]

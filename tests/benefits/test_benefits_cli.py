@@ -100,6 +100,25 @@ def test_cli_its_change_outside_series(sample_dir, capsys):
     assert code == 2 and "outside the series" in err
 
 
+@pytest.mark.parametrize("maxlags", ["-5", "42", "100000"])
+def test_cli_its_maxlags_outside_the_series_is_a_usage_error(sample_dir, tmp_path, capsys, maxlags):
+    # 42 monthly points: lags 0 to 41. -5 was an IndexError; 100000 printed a collapsed interval
+    # (13.53 to 13.56 where the default 3 lags give 11.80 to 15.29).
+    out = tmp_path / "its.csv"
+    code, stdout, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                                "paired_proms_pct", "--change", "2023-10-01", "--maxlags", maxlags, "--out", str(out))
+    assert code == 2 and not out.exists() and "Traceback" not in err
+    assert f"maxlags (--maxlags) must be a whole number from 0 to 41 (the series has 42 points); got {maxlags}" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_its_maxlags_at_the_ends_of_its_range(sample_dir, capsys):
+    for maxlags in ("0", "41"):
+        code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"), "--indicator",
+                               "paired_proms_pct", "--change", "2023-10-01", "--maxlags", maxlags)
+        assert code == 0, err
+
+
 def test_cli_its_requires_change(sample_dir, capsys):
     code, _, err = run_cli(capsys, "benefits", "its", str(sample_dir / "indicators.csv"))
     assert code == 2 and "--change" in err

@@ -282,3 +282,64 @@ def test_summaries_as_nhsrplotthedots_prints_them():
     assert (sig3(s["mean"]), sig3(s["lpl"]), sig3(s["upl"]), s["n"]) == (t["mean"], t["lpl"], t["upl"], t["n"])
     assert (s["common_cause"], s["special_cause_improvement"]) == (t["common_cause"], t["special_cause_improvement"])
     assert s["assurance_type"] == "inconsistent"  # target 0.5 lies between the limits
+
+
+# --- points on the mean (issue 11) -----------------------------------------------------------
+# NHSRplotthedots (commit 050b07d7) sets relative_to_mean = sign(y - mean_col) (R/ptd_spc_standard.R),
+# so a point on the mean is 0, and ptd_seven_point_one_side_mean (R/ptd_calculate_point_type.R) needs all
+# 7 signs equal and non-zero: a point on the mean breaks a run and is never part of one. R's mean() sums in
+# long double with a correcting second pass (real_mean, src/main/summary.c), so it returns the float
+# nearest the mean; numpy's pairwise sum was an ulp or two off, which put the point on one side.
+
+def test_issue_series_point_on_mean_makes_no_shift():
+    # sum 162.4 / 14 = 11.6 exactly; numpy gave 11.600000000000003, so 11.6 read as below and
+    # points 1-8 made a false "7 Points Below CL". NHSRplotthedots flags no shift: only 14.9 is special,
+    # above the UCL: moving ranges 0.7+0.6+1.7+0.9+0.6+0.8+1.9+3.7+0.8+0.1+0.3+0.2+1.6 = 13.9, mean
+    # 13.9 / 13 = 1.069231, UCL 11.6 + 2.66 * 1.069231 = 14.444154 < 14.9.
+    y = [10.0, 9.3, 9.9, 11.6, 10.7, 10.1, 10.9, 9.0, 12.7, 13.5, 13.4, 13.1, 13.3, 14.9]
+    d = spc(y).table
+    assert d["mean"].iloc[0] == 11.6
+    assert d["upl"].iloc[0] == pytest.approx(11.6 + 2.66 * 13.9 / 13, abs=1e-12)
+    assert d["relative_to_mean"].tolist() == [-1, -1, -1, 0, -1, -1, -1, -1, 1, 1, 1, 1, 1, 1]
+    assert d["special_cause_type"].tolist() == ["Common Cause"] * 13 + ["Above UCL"]
+
+
+@pytest.mark.parametrize("y", [
+    # 1.3*3 + 1.6*3 + 1.7*2 + 2.1*3 + 1.8*3 = 23.8, / 14 = 1.7 (numpy: 1.7000000000000004, so 1.7 read
+    # as below and points 0-6 made a shift)
+    [1.3, 1.6, 1.3, 1.7, 1.6, 1.3, 1.6, 2.1, 1.8, 2.1, 1.8, 2.1, 1.8, 1.7],
+    # the same pattern one lower: 15.4 / 14 = 1.1 (numpy: 1.0999999999999999, so the last 1.1 read as
+    # above and points 7-13 made a shift)
+    [0.7, 1.0, 0.7, 1.1, 1.0, 0.7, 1.0, 1.5, 1.2, 1.5, 1.2, 1.5, 1.2, 1.1],
+    # in whole numbers, where every float sum is exact: 140 / 14 = 10
+    [6, 9, 6, 10, 9, 6, 9, 14, 11, 14, 11, 14, 11, 10],
+])
+def test_a_point_on_the_mean_breaks_a_run_of_seven(y):
+    # 3 below, one on the mean, 3 below; then 6 above and one on the mean: no run of 7 on one side.
+    # Mean moving range (hand): 3.8/13, 3.8/13 and 38/13; the near limits (mean +/- 1.7733 * mR) are
+    # beyond every point, so no other rule fires.
+    d = spc(y).table
+    assert d["mean"].iloc[0] == y[3] == y[-1]
+    assert d["relative_to_mean"].tolist() == [-1] * 3 + [0] + [-1] * 3 + [1] * 6 + [0]
+    assert d["special_cause_type"].tolist() == ["Common Cause"] * 14
+
+
+def test_a_point_on_the_mean_before_runs_is_not_part_of_them():
+    # 1.2 + 0.8*4 + 1.1*3 + 1.6*4 + 1.3*3 = 18.0, / 15 = 1.2 (numpy: 1.2000000000000002, so the first 1.2
+    # read as below and joined the 7 points below it). Points 1-7 are below, 8-14 above: two shifts of 7,
+    # and the first point, on the mean, in neither. Mean mR 4.8/14 = 0.3429, near limits 1.2 +/- 0.608.
+    y = [1.2, 0.8, 1.1, 0.8, 1.1, 0.8, 1.1, 0.8, 1.6, 1.3, 1.6, 1.3, 1.6, 1.3, 1.6]
+    d = spc(y).table
+    assert d["mean"].iloc[0] == 1.2
+    assert d["special_cause_type"].tolist() == (["Common Cause"] + ["7 Points Below CL"] * 7
+                                                + ["7 Points Above CL"] * 7)
+
+
+def test_a_point_on_a_limit_is_inside_it():
+    # Limits from the first 2 points: mean 5.05, mR 0.1, UCL 5.05 + 2.66 * 0.1 = 5.316 exactly, near UCL
+    # 5.05 + 1.7733 * 0.1 = 5.2273. In floats 5.05 + 2.66 * 0.1 is 5.315999999999999, which put 5.316
+    # outside; written as decimals it is on the limit, so close to it but not beyond (R's y > upl).
+    d = spc([5.0, 5.1, 5.316], fix_after_n_points=2).table
+    assert d["upl"].iloc[0] == 5.316
+    assert d["outside_limits"].tolist() == [False, False, False]
+    assert d["close_to_limits"].tolist() == [False, False, True]

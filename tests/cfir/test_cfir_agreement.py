@@ -213,3 +213,49 @@ def test_kappa_inputs_that_cannot_work_are_usage_errors():
         krippendorff_alpha_ordinal([(2, 3)])
     with pytest.raises(UsageError, match="coder_b must be a Coding, a coding table or the path"):
         agreement(pd.DataFrame(), 42)
+
+
+def test_one_rated_pair_gives_no_weighted_kappa_or_alpha():
+    # One pair: chance agreement from its own margins equals the observed table, so weighted kappa is
+    # 1 - 2/2 = 0 and alpha 1 - (2 - 1) * 1 / 1 = 0 whatever the two ratings: blank, not 0.000.
+    assert np.isnan(weighted_kappa([1], [-1])) and np.isnan(krippendorff_alpha_ordinal([(1, -1)]))
+    # from two pairs on it is a statistic again, as statsmodels and the krippendorff package compute it
+    a, b = [1, 2], [1, -1]
+    with np.errstate(all="ignore"):
+        ref = cohens_kappa(table5(a, b), wt="linear").kappa
+    assert weighted_kappa(a, b) == pytest.approx(ref)
+    ref = krippendorff.alpha(reliability_data=[[1.0, 2.0], [1.0, -1.0]], level_of_measurement="ordinal",
+                             value_domain=LEVELS)
+    assert krippendorff_alpha_ordinal([(1.0, 1.0), (2.0, -1.0)]) == pytest.approx(ref)
+
+
+ONE_PAIR_A = ("case,source,excerpt,construct,rating\nA,s1,Forms are slow.,Innovation Complexity,-1\n"
+              "A,s1,Staff like it.,Engaging,+2\nA,s1,Money is short.,Available Resources,-2\n")
+ONE_PAIR_B = ONE_PAIR_A.replace("Complexity,-1", "Complexity,+1").replace("Resources,-2", "Resources,-1")
+
+
+def test_one_rated_pair_prints_blank_with_the_reason(tmp_path, capsys):
+    from cscs_eval.cli import main
+
+    (tmp_path / "a.csv").write_text(ONE_PAIR_A)
+    (tmp_path / "b.csv").write_text(ONE_PAIR_B)
+    t = agreement(load_coding(tmp_path / "a.csv"), load_coding(tmp_path / "b.csv")).set_index("construct_id")
+    assert t.loc[["I.F", "III.J", "V.F"], ["weighted_kappa", "krippendorff_alpha"]].isna().all().all()
+    assert t.loc["overall", "n_rated"] == 3 and t.loc["overall", "weighted_kappa"] == pytest.approx(0.471, abs=5e-4)
+    assert main(["cfir", "agreement", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "0.000" not in out and "NaN" not in out
+    assert err.strip() == ("Weighted kappa and alpha are blank for I.F, III.J, V.F (only one "
+                                            "rating was compared, and chance agreement from a single pair makes the "
+                                            "statistic 0 whatever the ratings).")
+
+
+def test_report_sentence_says_why_rating_agreement_is_missing():
+    from cscs_eval.cfir import CodingReport
+
+    said = CodingReport._rating_agreement(1, float("nan"), float("nan"))
+    assert said == ("On the 1 rating both gave, weighted kappa and Krippendorff's alpha are not reported: only one "
+                    "rating was compared, and chance agreement from a single pair makes the statistic 0 whatever the "
+                    "ratings.")
+    assert CodingReport._rating_agreement(12, 0.4567, 0.5).startswith("On the 12 ratings both gave, weighted kappa "
+                                                                      "was **0.46**")

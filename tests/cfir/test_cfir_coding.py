@@ -273,3 +273,14 @@ def test_notes_round_trip_property(tmp_path_factory, rows):
                                   back[cols].sort_values(key).reset_index(drop=True))
     squashed = coding["excerpt"].str.split().str.join(" ")
     assert set(back["excerpt"]) == set(squashed)
+
+
+def test_misplaced_code_brackets_are_problems_on_their_line(tmp_path):
+    # issue 11: the counts of '[[' and ']]' matched here, so ']] ... [[' passed the old check
+    swapped = write(tmp_path, "swapped.md", "---\ncase: A\n---\n\nFirst line\nslow ]] and [[Cost -1\n")
+    stray = write(tmp_path, "stray.md", "---\ncase: A\n---\n\nSlow. [[Cost -1]] ]]\n\nFine. [[Cost -1]]\n")
+    problems = validate([swapped, stray])
+    brackets = problems[problems["problem"].str.contains("'[[", regex=False)]
+    got = sorted(brackets[["file", "line", "problem"]].astype(object).values.tolist())
+    assert got == [[str(stray), 5, "a ']]' with no '[[' before it"],
+                   [str(swapped), 6, "a ']]' with no '[[' before it"]]

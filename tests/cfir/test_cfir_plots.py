@@ -23,15 +23,20 @@ def test_facilitators_barriers_figure(coding):
     s = summarise(coding)
     fig = facilitators_barriers_figure(s, outcomes={"Adoption": "all teams trained"})
     assert isinstance(fig, matplotlib.figure.Figure)
-    titles = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titles[:5] == ["Innovation", "Outer Setting", "Inner Setting", "Individuals", "Implementation Process"]
-    assert "Implementation outcomes" in titles
+    headings = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"]
+    assert headings == ["Innovation", "Outer Setting", "Inner Setting", "Individuals", "Implementation Process",
+                        "Implementation outcomes"]
+    # drawn at an A4 page's text width with 8 pt text at the least, so Word prints it at its drawn size
+    assert fig.get_size_inches()[0] <= 6.6 and fig.get_size_inches()[1] <= 9.0
+    fig.canvas.draw()
+    sizes = {t.get_fontsize() for ax in fig.axes for t in ax.get_yticklabels() + ax.get_xticklabels() + ax.texts}
+    assert min(sizes) >= 8
     bars = [p for ax in fig.axes for p in ax.patches]
     shown = s[s["classification"].str.contains("facilitator|barrier")]
     assert len(bars) == len(shown)
     weak = shown["classification"].str.startswith("weak").sum()
     assert sum(bool(p.get_hatch()) for p in bars) == weak  # weak = hatched, strong = solid
-    labels = [t.get_text() for ax in fig.axes[:5] for t in ax.get_yticklabels()]
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
     assert "Information Technology Infrastructure" in labels
     plt.close(fig)
 
@@ -49,6 +54,19 @@ def test_heatmap_annotates_every_rated_cell(coding):
                                       "Implementation Process")] == ["Innovation", "Outer Setting", "Inner Setting",
                                                                      "Individuals", "Implementation Process"]
     assert len(ax.lines) == 4
+    plt.close(fig)
+
+
+def test_heatmap_prints_at_its_size_on_a4(coding):
+    # 45 construct rows: drawn to fit an A4 page's text (6.6 x 8.8 in) with everything it writes at 8 pt or
+    # more, so the Word report does not shrink it (at 0.26 in a row it was 13 in tall and printed at 5.5 pt)
+    ax = heatmap(coding)
+    fig = ax.figure
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.width <= 6.6 and box.height <= 8.8
+    texts = ax.texts + ax.get_xticklabels() + ax.get_yticklabels() + [ax.xaxis.label, ax.yaxis.label]
+    assert min(t.get_fontsize() for t in texts) >= 8
     plt.close(fig)
 
 

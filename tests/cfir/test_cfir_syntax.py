@@ -62,3 +62,18 @@ def test_format_then_parse_round_trip(codes, memo):
     clean, back = parse_inline_codes("Some text. " + format_codes(full))
     assert clean == "Some text."
     assert back == full
+
+
+@pytest.mark.parametrize("text, row, said", [
+    # issue 11: a stray ']]' stayed in the excerpt: ('Forms slow. ]]', [('Complexity', '-1', None)])
+    ("Forms slow. [[Complexity -1]] ]]", 7, "a ']]' with no '[[' before it (at '...Forms slow. [[Complexity -1]] ]]')"),
+    ("Forms slow ]] at first.\nStill. [[Complexity -1]]", 7, "a ']]' with no '[[' before it (at '...Forms slow ]]')"),
+    ("Forms slow.\nSo: [[Complexity -1]]]]", 8, "a ']]' with no '[[' before it"),
+    ("Forms slow.\n[[Complexity -1 [[Cost -2]]", 8, "a '[[' inside another code block"),
+    ("Forms slow.\n\nStill [[Complexity -1", 9, "a '[[' code block is not closed (at '...Forms slow. Still [[')"),
+])
+def test_misplaced_bracket_is_an_error_with_its_line(text, row, said):
+    with pytest.raises(InputError) as err:
+        parse_inline_codes(text, file="notes.md", line=7)
+    assert (err.value.file, err.value.row) == ("notes.md", row)
+    assert said in str(err.value) and "close each code block: [[Construct rating; ... | memo]]" in str(err.value)

@@ -162,3 +162,17 @@ def test_docx_metadata_table_has_a_narrow_label_column(tmp_path):
     # a narrow label column (room for "Data collection" on one line), the rest of the text width for the values
     assert Mm(25) < label < text_width / 4 and abs(label + value - text_width) < Mm(0.1)
     assert all(abs(row.cells[0].width - label) < Mm(0.1) for row in table.rows)
+
+
+def test_docx_with_a_control_character_pasted_from_word(tmp_path):
+    # issue 11: a vertical tab (Word's manual line break, pasted) in a bullet raised "All strings must be XML
+    # compatible" from python-docx; now it is a space, as in every other Word output (cscs_eval.io.xml_safe)
+    import docx
+
+    text = (SAMPLE / "2024-02-lightning-report-3.md").read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.startswith("- "))
+    source = tmp_path / "r.md"
+    source.write_text(text.replace(first, first[:10] + "\x0b" + first[10:], 1), encoding="utf-8")
+    path = render(read_report(source), out=tmp_path / "r.docx")
+    bullets = [p.text for p in docx.Document(str(path)).paragraphs if p.style.name == "List Bullet"]
+    assert any(b.startswith(first[2:10] + " " + first[10:12]) for b in bullets)

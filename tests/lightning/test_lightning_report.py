@@ -113,3 +113,13 @@ def test_aliases_for_local_construct_names(tmp_path):
     aliases.write_text("Rio delays: Information Technology Infrastructure\n", encoding="utf-8")
     r = read_report(write(tmp_path, HEAD + body(delta="- x [[Rio delays -2]]")), aliases=aliases)
     assert r.delta[0].codes[0].construct_id == "III.A.2"
+
+
+def test_stray_code_bracket_is_an_error_with_its_line(tmp_path):
+    # issue 11: '- Late system. [[...]] ]]' kept ']]' in the bullet's text
+    text = HEAD + body(delta="- Late system. [[Information Technology Infrastructure -2]] ]]")
+    with pytest.raises(InputError) as err:
+        read_report(write(tmp_path, text))
+    line = text.split("\n").index("- Late system. [[Information Technology Infrastructure -2]] ]]") + 1
+    assert err.value.row == line
+    assert "a ']]' with no '[[' before it" in err.value.message

@@ -327,3 +327,15 @@ def test_the_evaluation_report_shows_the_logic_model_legibly(demo_reports):
     assert landscape, "the logic model has a landscape page"
     widths = [shape.width / 914400 for shape in doc.inline_shapes]
     assert any(abs(w - 9.9) < 0.01 for w in widths), "placed at its drawn width (9.9 inches), so at 8 points or more"
+
+
+def test_word_document_with_control_characters_in_its_text(model, tmp_path):
+    # issue 11: a vertical tab pasted into the title or description made python-docx raise
+    from dataclasses import replace
+
+    from docx import Document
+
+    odd = replace(model, title="IRLM\x0bdraft", description="Line one\x0bline two")
+    doc = Document(str(render(odd, out=tmp_path / "irlm.docx", figure=False)))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "IRLM draft" and "Line one line two" in texts

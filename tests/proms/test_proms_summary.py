@@ -302,3 +302,32 @@ def test_publishable_hides_that_exactly_one_referral_is_paired():
     south = publishable(s).set_index("team").loc["South"]
     assert pd.isna(s.set_index("team").loc["South", "effect_size"])
     assert south["effect_size"] == SUPPRESSED and south["d_z"] == SUPPRESSED and south["mean_change"] == SUPPRESSED
+
+
+def test_wilcoxon_exact_as_r_help_example():
+    # R's ?wilcox.test example (Hollander & Wolfe 1973, p. 29, depression scores):
+    # wilcox.test(x, y, paired = TRUE, alternative = "greater") prints V = 40, p-value = 0.01953.
+    # 9 differences, no ties or zeros: exact. Our statistic is the smaller rank sum, 45 - 40 = 5,
+    # and the two-sided p twice the one-sided: 2 * 10 / 512 (10 subsets of 1..9 sum to 5 or less).
+    from cscs_eval.proms._stats import wilcoxon
+
+    x = np.array([1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30])
+    y = np.array([0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29])
+    assert wilcoxon(x - y) == (5.0, 20 / 512)
+    assert round(20 / 512 / 2, 5) == 0.01953
+
+
+def test_wilcoxon_normal_branch_has_no_continuity_correction():
+    # 14 differences with 7 pairs of tied |d|, so the normal approximation (n > 13). Worked as R's
+    # wilcox.test computes it (src/library/stats/R/wilcox.test.R): midranks 1.5, 3.5, ..., 13.5; the
+    # negative ranks 11.5 + 13.5 = 25; mean n(n+1)/4 = 52.5; variance n(n+1)(2n+1)/24 - sum(t^3 - t)/48
+    # = 253.75 - 7 * 6 / 48 = 252.875. wilcox.test(..., exact = FALSE, correct = FALSE): z = -27.5 /
+    # sqrt(252.875) = -1.72934, p = 0.08375; the default correct = TRUE: z = -27.0 / 15.902, p = 0.08953.
+    from scipy.stats import norm
+
+    from cscs_eval.proms._stats import wilcoxon
+
+    w, p = wilcoxon([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, -6, 7, -7])
+    assert w == 25
+    assert p == pytest.approx(2 * norm.cdf(-27.5 / np.sqrt(252.875)), rel=1e-12)
+    assert round(p, 5) == 0.08375 and round(2 * norm.cdf(-27.0 / np.sqrt(252.875)), 5) == 0.08953

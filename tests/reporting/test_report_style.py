@@ -159,6 +159,37 @@ def _pdf_pages(pdf: Path) -> list[dict]:
 @pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdfimages")),
                     reason="LibreOffice and poppler-utils are not installed (apt-get install libreoffice-writer-nogui "
                            "poppler-utils); .ci/run installs them")
+def _printed_font_sizes(out: Path):
+    """(report, caption, smallest text in points as Word prints it) for every figure of the demo's reports: the
+    size the figure was drawn with, scaled by the width Word places it at over its drawn width."""
+    import base64
+    import json
+
+    from cscs_eval.reporting import word
+    from cscs_eval.reporting.display import FIGURE_MIME
+
+    for path in _reports(out, ".ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                figure = output.get("data", {}).get(FIGURE_MIME)
+                if not figure or figure.get("min_font_pt") is None:
+                    continue
+                drawn = word.image_size_in(base64.b64decode(output["data"]["image/png"]))
+                if figure.get("wide"):  # a landscape page at its drawn size
+                    placed = min(figure["width_in"], word.LANDSCAPE_WIDTH_IN)
+                else:
+                    placed = word.placed_width_in(drawn, width=word.PORTRAIT_WIDTH_IN)
+                yield path.name, figure["caption"][:60], figure["min_font_pt"] * placed / drawn[0]
+
+
+def test_word_figures_print_their_text_at_8_pt_or_more(demo):
+    # NHS accessible-document guidance and the style's MIN_FONT_PT: no text in a printed figure under 8 pt.
+    sizes = list(_printed_font_sizes(demo))
+    assert len(sizes) >= 10
+    small = [(name, caption, round(pt, 1)) for name, caption, pt in sizes if pt < 7.95]
+    assert not small
+
+
 def test_word_reports_print_on_a4_without_near_empty_pages(demo, tmp_path):
     """Converted to PDF by LibreOffice, page by page: A4 (either way round), no page left nearly empty by a
     heading or a figure (a page with neither a picture nor 150 characters), and no blank last page."""
@@ -187,3 +218,34 @@ def test_labels_are_one_to_one():
     shown = [normalise_column(v) for v in columns.values()]
     assert len(shown) == len(set(shown))
     assert not [(k, v) for k, v in columns.items() if normalise_column(v) in columns and normalise_column(v) != k]
+
+
+def test_a_wide_figure_is_fitted_to_the_page_with_its_text_kept():
+    # A 9 in chart with long tick labels, a legend outside the plot and a long left-aligned title: the PNG the
+    # report places at the page's 6.6 in is at most 6.6 in wide, so its 8 pt labels print at 8 pt.
+    import base64
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from cscs_eval.reporting import set_report_style, show_figure, word
+    from cscs_eval.reporting.display import FIGURE_MIME
+
+    set_report_style()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(range(10), label="A line with a long description in the legend")
+    ax.set_yticks(range(0, 10, 3), ["A long category label that reads"] * 4, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.set_title("A title longer than the page is wide, as analysts write them for the point of a chart", loc="left")
+    shown = []
+    shell = InteractiveShell.instance()
+    shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append(data)
+    show_figure(fig, caption="A chart")
+    payload = json.loads(json.dumps(shown[-1][FIGURE_MIME]))
+    width, _ = word.image_size_in(base64.b64decode(shown[-1]["image/png"]))
+    assert 5.5 < width <= word.PORTRAIT_WIDTH_IN + 0.01
+    assert payload["min_font_pt"] == 8
