@@ -8,8 +8,8 @@ Two row forms are accepted:
 
 Every problem is listed with the row a user sees, the column and the reason; nothing is
 dropped silently. With ``drop_invalid=True`` the valid rows are kept and each excluded row
-is counted with its reason. The work is vectorised and parses each distinct text value
-once, so ten million item rows take seconds.
+is counted with its reason. The rules run in the DuckDB engine (:mod:`cscs_eval.proms._engine`),
+which parses each distinct text value once and brings only the flagged rows into Python.
 
 Readers name the file in their messages when they read it themselves (a path); a DataFrame
 carries no file name, so its problems name the row and column only. Rows are counted as a
@@ -19,6 +19,7 @@ user sees them in a spreadsheet: the header is row 1, so the first data row is r
 from __future__ import annotations
 
 import datetime as _dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,237 +159,6 @@ def read_proms(path, **kwargs) -> pd.DataFrame:
     return read_table(path, required=BASE_COLUMNS, **kwargs)
 
 
-def _as_frame(data) -> tuple[pd.DataFrame, str | None]:
-    """The table and the file it came from (None for a DataFrame given as it is)."""
-    if isinstance(data, pd.DataFrame):
-        df = data
-        if any(c != c.strip().lower() for c in map(str, df.columns)):
-            from cscs_eval.io import normalise_column
-
-            df = df.rename(columns=normalise_column)
-        return df, None
-    return read_proms(data), str(data)
-
-
-def _check_proms(data, *, measures=None, today=None):
-    """Parse and check every row. Returns (column arrays by position, problems, registry, source)."""
-    df, source = _as_frame(data)
-    missing = [c for c in BASE_COLUMNS if c not in df.columns]
-    has_response = "response" in df.columns
-    has_score = "score" in df.columns
-    if not (has_response or has_score):
-        missing.append("response (item rows) or score (score rows)")
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
-                         file=source, row=1)
-    if has_response and has_score:
-        raise InputError("has both 'response' and 'score' columns; give item responses or scores, not both",
-                         file=source, row=1)
-    if len(df) == 0:
-        raise InputError("has a header but no data rows", file=source)
-    registry = measure_registry(extra=measures)
-    aliases = alias_map(registry)
-    n = len(df)
-    today = pd.Timestamp(today or _dt.date.today()).normalize()
-    parts = []
-
-    # Ids as categoricals: each distinct value is cleaned once and rows carry integer codes.
-    patient = _categorical(df["patient_id"])
-    referral = _categorical(df["referral_id"]) if "referral_id" in df.columns else \
-        pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
-    team = _categorical(df["team"])
-    parts.append(_problems(patient.codes < 0, df, "patient_id", "missing patient_id", "patient_id is empty"))
-    parts.append(_problems(team.codes < 0, df, "team", "missing team", "team is empty"))
-
-    measure_raw = _categorical(df["measure"])
-    keys = [aliases.get(normalise_key(v)) for v in measure_raw.categories]
-    key_codes, key_cats = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
-    mcodes = np.where(measure_raw.codes >= 0, key_codes[np.maximum(measure_raw.codes, 0)] if len(key_codes) else -1,
-                      -1)
-    measure = pd.Categorical.from_codes(mcodes, categories=pd.Index(np.asarray(key_cats, dtype=object), dtype=object))
-    known = ", ".join(sorted(registry))
-    parts.append(_problems((mcodes < 0) & (measure_raw.codes >= 0), df, "measure", "unknown measure",
-                           f"unknown measure; expected one of {known} or a common spelling such as ReQoL-10"))
-    parts.append(_problems(measure_raw.codes < 0, df, "measure", "missing measure", "measure is empty"))
-
-    date = parse_dates(df["assessment_date"])
-    date_raw = df["assessment_date"]
-    date_missing = _blank(date_raw)
-    parts.append(_problems(date_missing, df, "assessment_date", "missing date", "assessment_date is empty"))
-    parts.append(_problems(date.isna() & ~date_missing, df, "assessment_date", "unreadable date",
-                           "not a date; write ISO (2024-03-05) or UK day-first (05/03/2024)"))
-    parts.append(_problems(date > today, df, "assessment_date", "future date",
-                           f"date is in the future (after {today:%Y-%m-%d})"))
-
-    # Item number: whole number within the measure's items.
-    if "item" in df.columns:
-        item_raw = df["item"]
-        item = _numbers(item_raw)
-        item_text_missing = _blank(item_raw)
-    else:
-        item = np.full(n, np.nan)
-        item_text_missing = np.ones(n, dtype=bool)
-    value_col = "response" if has_response else "score"
-    value_raw = df[value_col]
-    value = _numbers(value_raw)
-    value_missing = _blank(value_raw)
-
-    # Per-measure facts, looked up by measure code (small tables, not per-row copies).
-    cats = list(measure.categories)
-    ms = [registry[k] for k in cats]
-    known_measure = mcodes >= 0
-    safe_codes = np.maximum(mcodes, 0)
-    n_items_row = np.array([m.n_items for m in ms] or [0], dtype=np.int16)[safe_codes]
-    lo = np.array([m.item_min for m in ms] or [np.nan])[safe_codes]
-    hi = np.array([m.item_max for m in ms] or [np.nan])[safe_codes]
-    whole = np.array([m.whole_numbers for m in ms] or [False])[safe_codes] & known_measure
-    reasons = [None]
-    excluded = np.zeros(n, dtype=np.int8)
-    no_total = np.zeros(n, dtype=bool)
-    for code, m in enumerate(ms):
-        rows = mcodes == code
-        if has_score:
-            # A score row without item is the total; with item it is that item (or goal).
-            total = m.total
-            tot_rows = rows & item_text_missing
-            if total is None:
-                no_total |= tot_rows
-            else:
-                lo[tot_rows] = total.min
-                hi[tot_rows] = total.max
-                whole[tot_rows] = m.whole_numbers and total.method == "sum"
-        for v, why in m.excluded_values.items():
-            reasons.append(why)
-            excluded[rows & (value == v)] = len(reasons) - 1
-    has_item = ~item_text_missing
-    item_ok = has_item & known_measure & (item == np.round(item)) & (item >= 1) & (item <= n_items_row)
-    bad_item = has_item & known_measure & ~item_ok
-    if has_response and "item" in df.columns:
-        parts.append(_problems(item_text_missing & known_measure, df, "item", "missing item",
-                               "item is empty; item response rows need the item number"))
-    parts.append(_problems(bad_item, df, "item", "unknown item", lambda idx: [
-        f"unknown item; {'goals' if ms[mcodes[i]].item_label == 'goal' else 'items'} are numbered 1 to "
-        f"{ms[mcodes[i]].n_items} for {cats[mcodes[i]]}" for i in idx]))
-    parts.append(_problems(no_total, df, "item", "no total score",
-                           "this measure has no total score; give the item (DIALOG) or goal (GBO) number",
-                           values=np.full(int(no_total.sum()), "", dtype=object)))
-    del n_items_row
-
-    nan_value = np.isnan(value)
-    parts.append(_problems(known_measure & ~value_missing & nan_value, df, value_col, f"{value_col} not a number",
-                           lambda idx: [f"not a number; expected a number from {lo[i]:g} to {hi[i]:g}" for i in idx]))
-    if has_score:
-        parts.append(_problems(known_measure & value_missing, df, value_col, "missing score", "score is empty"))
-    in_range = (value >= lo) & (value <= hi)
-    out_range = known_measure & ~nan_value & ~in_range & (excluded == 0)
-    parts.append(_problems(out_range, df, value_col, f"{value_col} out of range",
-                           lambda idx: [f"out of range; allowed {lo[i]:g} to {hi[i]:g}" for i in idx]))
-    not_whole = known_measure & in_range & whole & (value != np.round(value))
-    parts.append(_problems(not_whole, df, value_col, f"{value_col} not a whole number",
-                           lambda idx: [f"not a whole number; expected a whole number from {lo[i]:g} to {hi[i]:g}"
-                                        for i in idx]))
-    del lo, hi, in_range, whole, out_range, not_whole
-
-    # The pairing unit: the referral, or the patient where there is no referral id (as integer codes).
-    pair_id = np.where(referral.codes >= 0, referral.codes.astype(np.int64),
-                       len(referral.categories) + patient.codes.astype(np.int64))
-    excluded_reason = pd.Categorical.from_codes(excluded.astype(np.int16) - 1,
-                                                categories=pd.Index(reasons[1:], dtype=object))
-    cols = {
-        "patient_id": patient, "referral_id": referral, "pair_id": pair_id, "team": team, "measure": measure,
-        "assessment_date": date.to_numpy(), "item": np.where(item_ok, item, np.nan), "value": value,
-        "is_item": np.full(n, has_response), "excluded_reason": excluded_reason,
-    }
-    # An optional assessment_id tells two assessments on one day apart; without it the day does.
-    day = cols["assessment_date"].astype("datetime64[D]")
-    day = np.where(np.isnat(day), 0, day.astype(np.int64))
-    day = day - (day.min() if n else 0)
-    if "assessment_id" in df.columns:
-        aid = _categorical(df["assessment_id"])
-        cols["slot"] = np.where(aid.codes >= 0, aid.codes, len(aid.categories) + day).astype(np.int64)
-    else:
-        cols["slot"] = day.astype(np.int64)
-    # Demographic columns carried in the PROMs file itself must agree within a patient.
-    demo_cols = [c for c in DEMOGRAPHIC_COLUMNS if c in df.columns]
-    for col in demo_cols:
-        cols[col] = _categorical(df[col])
-
-    problems = _finish_problems(parts)
-    header = HEADER_ROW + 1
-    # Duplicate assessments: the same patient, referral, measure, date and item more than once.
-    ok = ~value_missing
-    if len(problems):
-        ok[problems["_pos"].to_numpy()] = False
-    dup = _duplicates(cols, ok, header)
-    extra = [dup]
-    if demo_cols:
-        extra.append(_conflicting_demographics(
-            pd.DataFrame({"_pos": np.arange(n), "patient_id": patient.astype(object),
-                          **{c: cols[c].astype(object) for c in demo_cols}}), demo_cols))
-    extra = [e for e in extra if len(e)]
-    if extra:
-        for e in extra:
-            e["row"] = e["_pos"] + header
-        problems = pd.concat([problems] + [e[["_pos"] + PROBLEM_COLUMNS] for e in extra], ignore_index=True) \
-            .sort_values(["_pos", "column"], kind="stable").reset_index(drop=True)
-    problems["row"] += row_offset(source)  # a header below row 1 (read_table(header_row=)) moves every row
-    cols["value_missing"] = value_missing
-    return cols, problems, registry, source
-
-
-def _duplicates(cols: dict, ok: np.ndarray, header: int = 2) -> pd.DataFrame:
-    """Exact copies (the first is kept) and conflicting copies (all dropped) of one answer."""
-    empty = pd.DataFrame(columns=["_pos"] + PROBLEM_COLUMNS)
-    pos = np.flatnonzero(ok)
-    if len(pos) < 2:
-        return empty
-    # One integer key for (patient, referral, measure, day, item), built without string work.
-    pat = cols["patient_id"].codes[pos].astype(np.int64)
-    pair = cols["pair_id"][pos]
-    day = cols["slot"][pos]
-    day = day - day.min()
-    meas = cols["measure"].codes[pos].astype(np.int64)
-    item = np.nan_to_num(cols["item"][pos], nan=0).astype(np.int64)
-    n_pat = int(pat.max()) + 2
-    spans = (int(pair.max()) + 1, n_pat, int(meas.max()) + 1, int(day.max()) + 1, int(item.max()) + 1)
-    if float(np.prod([float(x) for x in spans[2:]])) * spans[0] * spans[1] >= 2 ** 62:
-        a, _ = pd.factorize(pair * n_pat + pat)  # too many combinations for one key: number them first
-        spans = (int(a.max()) + 1, 1) + spans[2:]
-        pair, pat = a, np.zeros_like(a)
-    if float(np.prod([float(x) for x in spans])) < 2 ** 62:
-        key = (((pair * spans[1] + pat) * spans[2] + meas) * spans[3] + day) * spans[4] + item
-        # Sorting finds the repeated keys; only rows with those keys are looked at again.
-        ordered = np.sort(key)
-        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-        mask = np.isin(key, repeated) if len(repeated) else np.zeros(len(key), dtype=bool)
-    else:
-        key = None
-        mask = pd.DataFrame({"a": pair, "p": pat, "m": meas, "d": day, "i": item}).duplicated(keep=False).to_numpy()
-    if not mask.any():
-        return empty
-    d = pd.DataFrame({"_pos": pos[mask], "value": cols["value"][pos][mask]})
-    if key is not None:
-        d["key"] = key[mask]
-    else:
-        d["key"] = pd.MultiIndex.from_arrays([pair[mask], pat[mask], meas[mask], day[mask], item[mask]]).factorize()[0]
-    g = d.groupby("key", sort=False)
-    first = g["_pos"].transform("min").to_numpy()
-    n_values = g["value"].transform("nunique").to_numpy()
-    rows = []
-    for p, f, nv in zip(d["_pos"], first, n_values):
-        if nv > 1:
-            rows.append({"_pos": p, "column": "assessment_date", "value": "",
-                         "reason": "conflicting duplicate assessment",
-                         "problem": "the same patient, referral, measure, date (or assessment_id) and item appear "
-                                    "more than once "
-                                    "with different answers; all copies are excluded"})
-        elif p != f:
-            rows.append({"_pos": p, "column": "assessment_date", "value": "", "reason": "duplicate assessment",
-                         "problem": f"repeats row {f + header} (same patient, referral, measure, date or "
-                                    "assessment_id, item and answer); the first copy is kept"})
-    return pd.DataFrame(rows, columns=["_pos"] + PROBLEM_COLUMNS)
-
-
 def _conflicting_demographics(parsed, cols) -> pd.DataFrame:
     rows = []
     for col in cols:
@@ -418,20 +188,55 @@ def validate_proms(data, *, measures=None, today=None) -> pd.DataFrame:
     >>> validate_proms(df)[["row", "column", "reason"]].values.tolist()
     [[2, 'response', 'response out of range']]
     """
-    _, problems, _, _ = _check_proms(data, measures=measures, today=today)
-    return problems.drop(columns="_pos")
+    with checked(data, drop_invalid=True, measures=measures, today=today) as prep:
+        return prep.problems
 
 
 @dataclass
 class Prepared:
-    """Validated rows ready for scoring, with what was excluded and why."""
+    """Validated rows ready for scoring, with what was excluded and why.
 
-    rows: pd.DataFrame
+    ``engine`` is the open DuckDB engine (:mod:`cscs_eval.proms._engine`) whose view ``v`` holds
+    the kept rows; it lives only inside :func:`checked`.
+    """
+
+    rows: pd.DataFrame | None
     exclusions: pd.DataFrame  # stage, reason, n_rows
     problems: pd.DataFrame  # row, column, value, reason, problem
     registry: dict
     source: str | None = None
     exclusions_by_team: pd.DataFrame | None = None  # stage, reason, team, n_rows
+    engine: object = None
+
+
+@contextmanager
+def checked(data, *, drop_invalid=False, measures=None, today=None):
+    """Open and validate an extract in the engine; yields a :class:`Prepared` (``rows`` None) whose
+    ``engine`` scores and pairs it. The engine, and its temporary folder, close on leaving."""
+    from cscs_eval.proms._engine import check, open_extract
+
+    registry = measure_registry(extra=measures)
+    today = pd.Timestamp(today or _dt.date.today()).normalize()
+    eng = open_extract(data, registry=registry, aliases=alias_map(registry))
+    try:
+        problems = check(eng, registry, today)
+        source = eng.source
+        if len(problems) and not drop_invalid:
+            raise ValidationError(problems_message(problems, hint=(f" in {source}" if source else "") +
+                                                   "; fix them or pass --drop-invalid (drop_invalid=True) to "
+                                                   "analyse the rest"), problems.drop(columns=["_pos", "_team"]),
+                                  file=None)
+        first = problems.drop_duplicates("_pos")
+        # The team of each excluded row, so a team's report counts its own exclusions.
+        teams = first["_team"]
+        by_team = (first.assign(team=teams.where(teams.notna(), "not known"))
+                   .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
+                   .assign(stage="validation")[["stage", "reason", "team", "n_rows"]])
+        exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
+                      .assign(stage="validation")[["stage", "reason", "n_rows"]])
+        yield Prepared(None, exclusions, problems.drop(columns=["_pos", "_team"]), registry, source, by_team, eng)
+    finally:
+        eng.close()
 
 
 def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Prepared:
@@ -439,26 +244,13 @@ def prepare_proms(data, *, drop_invalid=False, measures=None, today=None) -> Pre
 
     Without ``drop_invalid`` any problem raises :class:`~cscs_eval.errors.ValidationError`
     listing them all (``.problems``). With it, rows with a problem are excluded and
-    ``exclusions`` counts them by reason (columns ``stage, reason, n_rows``).
+    ``exclusions`` counts them by reason (columns ``stage, reason, n_rows``). ``rows`` holds
+    the kept rows (parsed), so this is for small extracts; :func:`checked` keeps them in the engine.
     """
-    cols, problems, registry, source = _check_proms(data, measures=measures, today=today)
-    if len(problems) and not drop_invalid:
-        raise ValidationError(problems_message(problems, hint=(f" in {source}" if source else "") +
-                                               "; fix them or pass --drop-invalid (drop_invalid=True) to analyse "
-                                               "the rest"), problems.drop(columns="_pos"), file=None)
-    first = problems.drop_duplicates("_pos")
-    # The team of each excluded row, so a team's report counts its own exclusions.
-    team_of = np.asarray(cols["team"].astype(object), dtype=object)[first["_pos"].to_numpy()]
-    by_team = (first.assign(team=pd.Series(team_of, index=first.index).where(pd.notna(team_of), "not known"))
-               .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
-               .assign(stage="validation")[["stage", "reason", "team", "n_rows"]])
-    # Empty responses are unanswered items: not an error, handled by the missing-item rule.
-    keep = ~cols.pop("value_missing")
-    keep[first["_pos"].to_numpy()] = False
-    rows = pd.DataFrame({name: cols.pop(name)[keep] for name in list(cols)})
-    exclusions = (first.groupby("reason", sort=True).size().rename("n_rows").reset_index()
-                  .assign(stage="validation")[["stage", "reason", "n_rows"]])
-    return Prepared(rows, exclusions, problems.drop(columns="_pos"), registry, source, by_team)
+    with checked(data, drop_invalid=drop_invalid, measures=measures, today=today) as prep:
+        prep.rows = prep.engine.df("SELECT * EXCLUDE (pk, pnull, ak, sd, shadow) FROM v ORDER BY pos")
+        prep.engine = None
+        return prep
 
 
 # --------------------------------------------------------------------------- referrals and demographics

@@ -23,10 +23,10 @@ import pandas as pd
 
 from cscs_eval.dates import option_date
 from cscs_eval.errors import SuspiciousDataWarning, UsageError
-from cscs_eval.proms._data import ReadResult, prepare_proms, read_demographics, read_referrals
+from cscs_eval.proms._data import ReadResult, checked, read_demographics, read_referrals
+from cscs_eval.proms._engine import counts_in_score_order, create_scores, pairs_frame
 from cscs_eval.proms._results import (CATEGORIES, EXCLUSION_COLUMNS, TEAM_EXCLUSION_COLUMNS, Note, OutcomesResult,
                                       plain, table_of)
-from cscs_eval.proms._scoring import score_rows
 
 OUTCOME_COLUMNS = ["patient_id", "referral_id", "team", "measure", "unit", "baseline_date", "follow_up_date",
                    "days_between", "n_assessments", "baseline", "follow_up", "change", "paired", "category",
@@ -298,33 +298,48 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid: bool = Fa
     'reqol10: 1 referrals with a baseline score, 1 of them paired (a baseline and a later follow-up);
      0 input rows or scores excluded.'
     """
-    prep = prepare_proms(data, drop_invalid=drop_invalid, measures=measures, today=today)
-    rows, registry = prep.rows, prep.registry
-    exclusions = [prep.exclusions]
-    by_team = [prep.exclusions_by_team]
-    notes = []
-    scores = score_rows(rows, registry)
-    used = _unit_table(registry, units)[["measure", "unit"]]
-    not_scored = scores[scores["score"].isna()].merge(used, on=["measure", "unit"], how="inner")
-    if len(not_scored):
-        why = not_scored["excluded_reason"].astype(str).str.replace(r"\d+ of \d+", "some", regex=True)
-        extra = why.value_counts().rename_axis("reason").rename("n_rows").reset_index().assign(stage="scoring")
-        exclusions.append(extra[EXCLUSION_COLUMNS])
-        by_team.append(pd.DataFrame({"reason": why.to_numpy(), "team": not_scored["team"].astype(object).to_numpy()})
-                       .groupby(["reason", "team"], sort=True).size().rename("n_rows").reset_index()
-                       .assign(stage="scoring"))
+    if min_interval_days is None:
+        min_interval_days = 0
+    if int(min_interval_days) < 0:
+        raise UsageError(f"min_interval_days must be 0 or more, got {min_interval_days}")
+    start = option_date(period_start, "period_start")
     end = option_date(period_end, "period_end")
-    if end is not None:
-        late_rows = scores["score"].notna() & (scores["assessment_date"] > end)
-        late = int(late_rows.sum())
-        if late:
-            exclusions.append(pd.DataFrame(
-                [{"stage": "pairing", "reason": "assessment after the period end", "n_rows": late}]))
-            by_team.append(scores.loc[late_rows, "team"].astype(object).value_counts().rename("n_rows")
-                           .rename_axis("team").reset_index().assign(stage="pairing",
-                                                                    reason="assessment after the period end"))
-    pairs, same_day = _pair(scores, registry=registry, measures=None, units=units,
-                            min_interval_days=min_interval_days, period_start=period_start, period_end=end)
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"period_start ({start:%Y-%m-%d}) must be on or before period_end ({end:%Y-%m-%d})")
+    with checked(data, drop_invalid=drop_invalid, measures=measures, today=today) as prep:
+        eng, registry = prep.engine, prep.registry
+        exclusions = [prep.exclusions]
+        by_team = [prep.exclusions_by_team]
+        notes = []
+        create_scores(eng, registry)
+        ut = _unit_table(registry, units)
+        eng.con.register("_used", ut[["measure", "unit"]])
+        not_scored = ("s.score IS NULL AND EXISTS (SELECT 1 FROM _used u WHERE u.measure = s.measure "
+                      "AND u.unit = s.unit)")
+        # Reasons with their counts of items as "some", so that one reason is one line.
+        why = r"regexp_replace(s.excluded_reason, '\d+ of \d+', 'some')"
+        counts = counts_in_score_order(eng, not_scored, why)
+        if len(counts):
+            exclusions.append(pd.DataFrame({"stage": "scoring", "reason": counts["key"].to_numpy(dtype=object),
+                                            "n_rows": counts["n"].to_numpy(dtype="int64")})[EXCLUSION_COLUMNS])
+            by_team.append(eng.df(f"""SELECT {why} AS reason, s.team, count(*) AS n_rows FROM scores s
+                                      WHERE {not_scored} GROUP BY ALL ORDER BY reason, team""")
+                           .assign(stage="scoring"))
+        if end is not None:
+            late_where = f"s.score IS NOT NULL AND s.assessment_date > DATE '{end:%Y-%m-%d}'"
+            late = counts_in_score_order(eng, late_where, "s.team")
+            if len(late):
+                exclusions.append(pd.DataFrame(
+                    [{"stage": "pairing", "reason": "assessment after the period end",
+                      "n_rows": int(late["n"].sum())}]))
+                by_team.append(pd.DataFrame({"team": late["key"].to_numpy(dtype=object),
+                                             "n_rows": late["n"].to_numpy(dtype="int64")})
+                               .assign(stage="pairing", reason="assessment after the period end"))
+        pairs, same_day = pairs_frame(eng, ut, min_interval_days=min_interval_days, period_start=start,
+                                      period_end=end)
+        # Eligibility is judged at the period end, else at the latest assessment kept.
+        data_end = end if end is not None or referrals is None else \
+            pd.Timestamp(eng.scalar("SELECT max(date) FROM v"))
     if same_day:
         _warn_same_day(same_day)
         notes.append(Note(SameDayFollowUpWarning, same_day, SAME_DAY_NOTE))
@@ -333,7 +348,6 @@ def outcomes(data, *, referrals=None, demographics=None, drop_invalid: bool = Fa
                           na_position="last")
     ref_table = None
     if referrals is not None:
-        data_end = end if end is not None else rows["assessment_date"].max()
         if isinstance(referrals, pd.DataFrame) and "eligible" in referrals.columns:
             ref = referrals
         else:

@@ -147,3 +147,43 @@ def test_excel_real_dates(tmp_path):
 
     o = outcomes(str(path), today=TODAY).table
     assert o.loc[0, ["baseline_date", "follow_up_date"]].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-03-05"]
+
+
+def test_engine_folder_is_private_and_removed_after_success_and_failure(tmp_path, monkeypatch):
+    """The engine may spill row-level patient data to its temporary folder: the folder is the user's
+    alone (mode 0700) and is removed when the run ends, whether it succeeded or raised."""
+    import os
+
+    from cscs_eval.proms import _engine
+
+    seen = []
+    real = _engine.connect
+
+    def spy():
+        con, tmp = real()
+        seen.append((tmp, os.stat(tmp).st_mode & 0o777))
+        return con, tmp
+
+    monkeypatch.setattr(_engine, "connect", spy)
+    good = frame(item_rows("P1", "reqol10", "2024-01-05", [2] * 10))
+    path = tmp_path / "proms.parquet"
+    good.to_parquet(path, index=False)
+    assert validate_proms(str(path), today=TODAY).empty
+    bad = frame(item_rows("P1", "reqol10", "2024-01-05", [9] * 10))
+    with pytest.raises(ValidationError):
+        prepare_proms(bad, today=TODAY)
+    assert len(seen) == 2
+    assert [mode for _, mode in seen] == [0o700, 0o700]
+    assert not any(os.path.exists(folder) for folder, _ in seen)
+
+
+def test_parquet_and_dataframe_give_the_same_problems(tmp_path):
+    """A Parquet file is read by the engine itself, other input through pandas: the problems are the same."""
+    df = frame(item_rows(" P1 ", "ReQoL 10", "2024-01-05", [2, 5, "x", 2.5, 2, 2, 2, 2, 2, None]),
+               item_rows("P2", "nope", "05/01/2030", [1]), item_rows("", "gbo", "bad date", [3]))
+    df.loc[len(df)] = df.loc[0]  # an exact copy
+    path = tmp_path / "proms.parquet"
+    df.to_parquet(path, index=False)
+    from_frame = validate_proms(df, today=TODAY)
+    assert len(from_frame) == 8  # 3 answers, unknown measure and future date, no patient and no date, a copy
+    pd.testing.assert_frame_equal(validate_proms(str(path), today=TODAY), from_frame)
