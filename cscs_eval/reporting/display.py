@@ -177,7 +177,7 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
     if suppress and (counts or rates) and note is None:
         note = SUPPRESSION_NOTE
     if (not suppress and (counts or rates)) or (published is not None and not published.suppressed):
-        note = NOT_FOR_PUBLICATION + (f". {note}" if note and note != NOT_FOR_PUBLICATION else "")
+        note = note if note and NOT_FOR_PUBLICATION in note else NOT_FOR_PUBLICATION + (f". {note}" if note else "")
     payload = {
         "caption": caption,
         "source": source,
