@@ -177,16 +177,8 @@ def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", referenc
     Means: t intervals; the difference by Welch's t; the ratio by the delta method on the log
     scale, SE = sqrt(se1^2/m1^2 + se0^2/m0^2) (positive means only).
     """
-    est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
-    if reference is None:
-        reference = est.loc[est["n"].idxmax(), "group"]
-    ref_hits = est.index[est["group"].astype(str) == str(reference)]
-    if not len(ref_hits):
-        raise UsageError(f"reference must be one of {', '.join(map(str, est['group']))}; got {reference!r}")
-    out = _with_gaps(est, ref_hits[0], kind=kind, alpha=alpha)
-    if not suppress:
-        return out
-    return _published_gaps(out, est, ref_hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha).table
+    return published_gaps(data, by=by, outcome=outcome, kind=kind, reference=reference, alpha=alpha,
+                          suppress=suppress, order=order, source=source).table
 
 
 def published_gaps(data, *, by: str, outcome: str, kind: str = "rate", reference=None, alpha: float = 0.05,
@@ -196,17 +188,15 @@ def published_gaps(data, *, by: str, outcome: str, kind: str = "rate", reference
     the exact table, marked not for publication."""
     from cscs_eval.governance import TableStructure, protect
 
+    est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
+    if reference is None:
+        reference = est.loc[est["n"].idxmax(), "group"]
+    hits = est.index[est["group"].astype(str) == str(reference)]
+    if not len(hits):
+        raise UsageError(f"reference must be one of {', '.join(map(str, est['group']))}; got {reference!r}")
+    out = _with_gaps(est, hits[0], kind=kind, alpha=alpha)
     if suppress:
-        est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
-        if reference is None:
-            reference = est.loc[est["n"].idxmax(), "group"]
-        hits = est.index[est["group"].astype(str) == str(reference)]
-        if not len(hits):
-            raise UsageError(f"reference must be one of {', '.join(map(str, est['group']))}; got {reference!r}")
-        out = _with_gaps(est, hits[0], kind=kind, alpha=alpha)
         return _published_gaps(out, est, hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha)
-    out = inequality_gaps(data, by=by, outcome=outcome, kind=kind, reference=reference, alpha=alpha, suppress=False,
-                          order=order, source=source)
     counts = ("n", "events") if kind == "rate" else ("n",)
     return protect(out.astype({c: int for c in counts}), TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",),
                                                                       counts=counts), suppress=False)
