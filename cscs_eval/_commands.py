@@ -96,13 +96,13 @@ def emit_table(df, out=None, *, stream=None, sheet: str | None = None) -> None:
     readably to stdout."""
     from cscs_eval.io import write_table
 
-    if out:
+    if out:  # a published table (ProtectedTable) is written with its structure beside it
         write_table(df, out, sheet=sheet)
         print(f"wrote {out} ({len(df)} rows)", file=sys.stderr)
         return
     import pandas as pd
 
-    shown = df
+    shown = getattr(df, "table", df)
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
                            "display.max_colwidth", 60):
         print(shown.to_string(index=False), file=stream or sys.stdout)
@@ -116,7 +116,7 @@ def emit_tables(tables: dict, out=None, *, stream=None) -> None:
 
     title, first = next(iter(tables.items()))
     if out and table_format(out) == "excel":
-        write_tables(tables, out)
+        write_tables(tables, out)  # published tables (ProtectedTable): the first one's structure beside it
         shown = ", ".join(f"{t} ({len(df)} rows)" for t, df in tables.items())
         print(f"wrote {out}: {shown}", file=sys.stderr)
         return

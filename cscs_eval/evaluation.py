@@ -488,16 +488,23 @@ class Evaluation:
         return text
 
     # ------------------------------------------------------------------ tables and checks
-    def proms_table(self, *, suppress: bool = True) -> pd.DataFrame:
-        """Paired rate and change for the headline units, rates in %, ready to publish."""
-        from cscs_eval import proms
+    def proms_published(self, *, suppress: bool = True):
+        """Paired rate and change for the headline units, rates in %, published: a
+        :class:`~cscs_eval.governance.ProtectedTable` (its table, structure and note), for the report and files."""
+        from cscs_eval.proms._summary import publish_summary
 
         headline = self.proms_summary[self.proms_summary["unit"].isin(HEADLINE_UNITS)]
-        headline = headline.assign(**{c: headline[c] * 100 for c in RATE_COLUMNS})
-        table = proms.publishable(headline, suppress=suppress)
+        published = publish_summary(headline, suppress=suppress, percent=True, table_id="proms_by_measure")
         # Mean change and effect size, not the means themselves: the table fits a portrait page, and the
-        # PROMs outcomes report gives the means at baseline and follow-up.
-        return table[["measure", "unit", "n_eligible", "n_paired", *RATE_COLUMNS, "mean_change", "effect_size"]]
+        # PROMs outcomes report gives the means at baseline and follow-up. Counts left out are latent.
+        shown = ["measure", "unit", "n_eligible", "n_paired", *RATE_COLUMNS, "mean_change", "effect_size"]
+        structure = published.structure
+        return published.with_table(published.table[shown].copy(), structure.replace(
+            latent=tuple(c for c in structure.counts if c not in shown)))
+
+    def proms_table(self, *, suppress: bool = True) -> pd.DataFrame:
+        """The table of :meth:`proms_published`."""
+        return self.proms_published(suppress=suppress).table
 
     def delivery_findings(self) -> str:
         """What the check of the published delivery overview found, as a sentence."""

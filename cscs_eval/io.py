@@ -22,6 +22,7 @@ from cscs_eval.errors import InputError, OutputError, UsageError
 __all__ = ["TABLE_FORMATS", "ENCODING_VARIABLE", "read_table", "table_path", "TablePath", "file_origin", "row_offset", "write_tables", "read_text", "read_yaml", "load_yaml", "compose_yaml",
            "split_front_matter", "FrontMatter", "write_table", "write_text", "atomic_write", "atomic_path",
            "check_writable", "row_number", "normalise_column", "column_key", "table_format", "output_format", "xml_safe",
+           "formula_safe", "formula_restored",
            "sha256_file", "resolve_path", "resource_dir", "package_dir", "project_dir",
            "YAML_MAX_BYTES", "YAML_MAX_ALIASES", "YAML_MAX_DEPTH", "configured_limit", "raise_hint"]
 
@@ -228,6 +229,8 @@ def read_table(path, *, required=(), encoding: str | None = None, sheet=None, he
         raise InputError(f"missing column(s) {', '.join(missing)}; found {found}{hint}", **where)
     if df.empty:
         raise InputError("has a header but no data rows", **where)
+    if fmt != "parquet":
+        df = formula_restored(df)
     if where.get("sheet") or where["row"] > 1:
         _ORIGINS[_origin_key(path)] = (where.get("sheet"), where["row"] - 1)
     return df
@@ -720,39 +723,127 @@ def xml_safe(text) -> str:
     return _XML_ILLEGAL.sub(" ", "" if text is None else str(text))
 
 
+#: What a spreadsheet takes as the start of a formula (OWASP, "CSV Injection"): = + - @, tab, carriage return.
+#: A neutralised cell starts with a single quote; quotes already in front of one are counted, so a text that
+#: itself began with ``'=`` is written ``''=`` and reads back as written.
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+#: Text that a spreadsheet may take as a formula but that cannot do anything: a number with a sign
+#: (``-1``, ``+2.5``), a CFIR rating or its sign notation (``+2``, ``-1``, ``++``, ``+-``, ``-``),
+#: a percentage. Such cells keep their notation, as the issue's "numbers stay numbers" asks.
+_HARMLESS = re.compile(r"^[+\-]{0,2}[0-9]*(?:[.,][0-9]+)?%?$")
+
+
+def _neutralise(value):
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _HARMLESS.match(value):
+        return "'" + value
+    return value
+
+
+def formula_safe(df):
+    """``df`` with every text cell that a spreadsheet would run as a formula neutralised by a leading
+    single quote, as OWASP's CSV-injection guidance advises (https://owasp.org/www-community/attacks/CSV_Injection):
+    cells beginning ``=``, ``+``, ``-``, ``@``, a tab or a carriage return. Numbers, signed numbers and
+    CFIR rating notation (``+2``, ``-1``, ``++``, ``+-``) are left as they are; :func:`formula_restored`
+    (which :func:`read_table` applies) removes the quote again. Every CSV, TSV and Excel writer uses it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> formula_safe(pd.DataFrame({"t": ["=HYPERLINK(1)", "@SUM(A1)", "+2", "++", "-", "ok"]}))["t"].tolist()
+    ["'=HYPERLINK(1)", "'@SUM(A1)", '+2', '++', '-', 'ok']
+    """
+    out = None
+    for col in df.columns:
+        series = df[col]
+        if series.dtype != object and str(series.dtype) not in ("string", "str", "category"):
+            continue
+        values = series.astype(object)
+        texts = values.map(lambda v: isinstance(v, str))
+        if not texts.any():
+            continue
+        changed = values.map(_neutralise)
+        if (changed.astype(object) != values.astype(object))[texts].any():
+            if out is None:
+                out = df.copy()
+            out[col] = changed.where(texts, values)
+    return df if out is None else out
+
+
+def formula_restored(df):
+    """``df`` with the quote :func:`formula_safe` put in front of a formula-like text taken off again."""
+    out = None
+    for col in df.columns:
+        series = df[col]
+        if series.dtype != object and str(series.dtype) not in ("string", "str"):
+            continue
+        text = series.astype(object)
+        mask = text.map(lambda v: isinstance(v, str) and v[:1] == "'" and bool(_FORMULA_START.match(v)))
+        if mask.any():
+            if out is None:
+                out = df.copy()
+            out[col] = text.where(~mask, text[mask].str[1:])
+    return df if out is None else out
+
+
 def write_table(df, path, *, index: bool = False, sheet: str | None = None) -> Path:
     """Write a DataFrame as CSV, TSV, Excel or Parquet (by extension), atomically.
 
     Dates stay dates (ISO text in CSV). Excel gets human column labels, a named sheet (``sheet``,
     else the file's name), number, date and percent formats, a frozen header and a ``columns``
-    sheet mapping each label to its name (:mod:`cscs_eval._excel`).
+    sheet mapping each label to its name (:mod:`cscs_eval._excel`). A published table
+    (:class:`~cscs_eval.governance.ProtectedTable`) is written with its structure beside it
+    (:func:`cscs_eval.governance.write_structured_table`), for ``cscs-eval audit``.
     """
     path = Path(path)
     fmt = table_format(path)
+    if hasattr(df, "structure") and hasattr(df, "table"):  # a published table: its structure goes beside it
+        from cscs_eval.governance.files import write_structured_table
+
+        return write_structured_table(df.table, df.structure, path, sheet=sheet)
+    if fmt != "parquet":
+        df = formula_safe(df.reset_index() if index else df)
+        index = False
     with atomic_path(path) as tmp:
+        # a text with a carriage return is quoted like one with a newline (the csv module quotes only
+        # the line terminator's characters), so the file reads back with the same rows
+        quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
         if fmt == "csv":
-            df.to_csv(tmp, index=index, date_format=_iso_dates(df))
+            df.to_csv(tmp, index=index, date_format=_iso_dates(df), quoting=quoting)
         elif fmt == "tsv":
-            df.to_csv(tmp, index=index, sep="\t", date_format=_iso_dates(df))
+            df.to_csv(tmp, index=index, sep="\t", date_format=_iso_dates(df), quoting=quoting)
         elif fmt == "excel":
-            _write_excel({sheet or _title(path): df.reset_index() if index else df}, tmp)
+            _write_excel({sheet or _title(path): df}, tmp)
         else:
             df.to_parquet(tmp, index=index)
     return path
+
+
+def _has_carriage_return(df) -> bool:
+    return any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for c in df.columns if df[c].dtype == object or str(df[c].dtype) in ("string", "str"))
 
 
 def write_tables(tables, path) -> Path:
     """Write several related tables as the named sheets of one Excel workbook, atomically.
 
     ``tables`` maps a sheet title (what the sheet holds: "Summary by team", "Exclusions") to
-    its DataFrame; the sheets keep that order, then comes the ``columns`` sheet.
+    its DataFrame (or a published table, :class:`~cscs_eval.governance.ProtectedTable`: the first one's
+    structure goes beside the workbook); the sheets keep that order, then comes the ``columns`` sheet.
     """
     path = Path(path)
     if table_format(path) != "excel":
         raise UsageError(f"{path}: several tables go into one Excel workbook (.xlsx); write each CSV or "
                          "Parquet table with write_table")
+    tables = dict(tables)
+    first = next(iter(tables.values()), None)
+    structure = getattr(first, "structure", None)
+    tables = {title: getattr(df, "table", df) for title, df in tables.items()}  # published tables: their frames
     with atomic_path(path) as tmp:
-        _write_excel(dict(tables), tmp)
+        _write_excel({title: formula_safe(df) for title, df in tables.items()}, tmp)
+    if structure is not None:  # the first sheet (what read_table reads) is a published table: its structure
+        from cscs_eval.governance.files import structure_path
+
+        write_text(structure.to_json() + "\n", structure_path(path))
     return path
 
 

@@ -167,7 +167,9 @@ def test_write_table_types_every_cell(tmp_path):
     ws = wb["Teams by site"]  # ':' is not allowed in a sheet name
     row2 = {c.column_letter: c for c in ws[2]}
     row3 = {c.column_letter: c for c in ws[3]}
-    assert row3["A"].data_type == "s" and row3["A"].value.startswith("=")  # text, never a formula
+    # text, never a formula, and neutralised as OWASP advises (a leading quote) should a user edit the cell
+    assert row3["A"].data_type == "s" and row3["A"].value == "'=HYPERLINK(\"x\")"
+    assert read_table(path)["team"].tolist() == ["A", "=HYPERLINK(\"x\")"]  # and read back as it was
     assert row2["B"].value == 12 and row3["B"].value == "*" and row3["B"].alignment.horizontal == "right"
     assert row2["C"].number_format == PERCENT and row3["C"].value is None
     assert row2["D"].number_format == PCT and row2["D"].value == 45.5  # 0-100 kept as written

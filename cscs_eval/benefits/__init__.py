@@ -19,7 +19,7 @@ _EXPORTS = {
     # funnel limits, interrupted time series, inequalities
     "funnel": "_funnel_limits", "FunnelResult": "_funnel_limits",
     "interrupted_time_series": "_its", "ItsResult": "_its",
-    "inequality_gaps": "_inequalities", "group_estimates": "_inequalities", "slope_index": "_inequalities",
+    "inequality_gaps": "_inequalities", "published_gaps": "_inequalities", "group_estimates": "_inequalities", "slope_index": "_inequalities",
     "sii_from_groups": "_inequalities", "SlopeIndexResult": "_inequalities", "imd_quintile": "_inequalities",
     # series and the benefits register
     "select_indicator": "_series", "UnevenSeriesWarning": "_series",

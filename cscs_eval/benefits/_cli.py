@@ -191,7 +191,7 @@ def _run_funnel(args) -> int:
                              column=col)
     res = funnel(df, by=args.by, numerator=args.numerator, denominator=args.denominator,
                  overdispersion=not args.no_overdispersion, source=args.data)
-    emit_table(res.published_table(suppress=args.suppress), args.out, sheet="Funnel limits")
+    emit_table(res.published(suppress=args.suppress), args.out, sheet="Funnel limits")  # and its structure
     print(("" if args.out else "\n") + res.text())
     if not args.suppress:
         print(NOT_FOR_PUBLICATION)

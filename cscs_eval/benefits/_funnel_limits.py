@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import InputError, UsageError
-from cscs_eval.governance import is_small, suppress_table
+from cscs_eval.governance import is_small
 from cscs_eval.io import row_number
 from cscs_eval.results import Result
 from cscs_eval.stats import format_number
@@ -71,17 +71,66 @@ class FunnelResult(Result):
         t = self.table
         return is_small(t["numerator"]) | is_small(t["denominator"])
 
+    def published(self, *, suppress: bool = True, percent: bool = False, outliers_only: bool = False):
+        """The group table as it is published (a :class:`~cscs_eval.governance.ProtectedTable`, with
+        ``outliers_only`` the groups outside the 95% limits, furthest first, whose counts are shown):
+        counts 0, ``*`` or rounded to 5, with further counts hidden where a hidden one could be worked
+        out (:func:`~cscs_eval.governance.protect`); the rate from the published counts (four decimals,
+        or one as a percentage); the limits at the published denominator; rate, limits and outlier band
+        withheld for a group whose counts are hidden (its band would narrow its hidden count).
+        """
+        from cscs_eval.governance import SUPPRESSED, Rate, TableStructure, protect, suppress_count
+
+        t = self.table.drop(columns=["z"]).reset_index(drop=True)
+        rates = ["rate", "lower95", "upper95", "lower998", "upper998"]
+        scale = 100 if percent else 1
+        structure = TableStructure("funnel", key=("group",), counts=("numerator", "denominator"),
+                                   rates=(Rate("rate", "numerator", "denominator",
+                                               scale="percent" if percent else "fraction",
+                                               decimals=1 if percent else 4),))
+        counts = t.assign(numerator=t["numerator"].astype(int), denominator=t["denominator"].astype(int))
+        den = np.array([suppress_count(int(n)) for n in counts["denominator"]], dtype=object)
+        den = np.where(den == SUPPRESSED, np.nan, den).astype(float)  # those limits are withheld below
+        p = protect(counts, structure, suppress=suppress)
+        table = p.table
+        if not suppress:
+            p = p.__class__(table.assign(**{c: scale * t[c] for c in rates}), p.structure, p.mask, p.reasons, p.note)
+            return self._outliers(p, np.zeros(len(t), dtype=bool)) if outliers_only else p
+        hidden = p.mask[["numerator", "denominator"]].any(axis=1).to_numpy()
+        lo95, up95 = arcsine_limits(self.target, den, Z95, self.tau2)
+        lo998, up998 = arcsine_limits(self.target, den, Z998, self.tau2)
+        decimals = 1 if percent else 4
+        for col, values in (("lower95", lo95), ("upper95", up95), ("lower998", lo998), ("upper998", up998)):
+            table[col] = pd.Series(np.round(scale * np.asarray(values, dtype=float), decimals)).astype(object)
+            table.loc[hidden, col] = SUPPRESSED
+        table["outlier"] = t["outlier"].astype(object).where(~hidden, SUPPRESSED)
+        mask = p.mask.assign(**{c: hidden for c in ("lower95", "upper95", "lower998", "upper998", "outlier")})
+        p = p.__class__(table[["group", "numerator", "denominator", *rates, "outlier"]], p.structure, mask,
+                        p.reasons.reindex(columns=mask.columns, fill_value=""), p.note)
+        return self._outliers(p, hidden) if outliers_only else p
+
+    def _outliers(self, p, hidden):
+        """The rows of a published table outside the 95% limits, furthest first; a group whose counts are
+        hidden is not listed (being listed would tell its band)."""
+        keep = (self.table["outlier"] != "within").to_numpy() & ~hidden
+        order = self.table.reset_index(drop=True).loc[keep, "z"].abs().sort_values(ascending=False).index
+        return p.with_table(p.table.loc[order].reset_index(drop=True))
+
+    def hidden(self) -> pd.Series:
+        """True for each group whose counts the published table hides (1 to 4, or hidden so that
+        another cannot be worked out): a published figure leaves its place and band out."""
+        p = self.published()
+        return pd.Series(p.mask[["numerator", "denominator"]].any(axis=1).to_numpy(), index=self.table.index)
+
     def published_table(self, *, suppress: bool = True, outliers_only: bool = False,
                         percent: bool = False) -> pd.DataFrame:
-        """The group table to publish: ``group, numerator, denominator, rate, lower95, ..., outlier``.
+        """The group table to publish (:meth:`published`): ``group, numerator, denominator, rate,
+        lower95, ..., outlier`` (:meth:`published` gives it with its structure, for a file or a report).
 
         Parameters
         ----------
         suppress
-            Apply NHS small-number suppression (:func:`cscs_eval.governance.suppress_table`):
-            counts of 1 to 4 as ``*``, other counts rounded to the nearest 5, and the rate and
-            the four limits withheld where the numerator or denominator is 1 to 4 (a group's
-            limits give away its denominator). ``False`` keeps exact counts, for analysts.
+            Disclosure control (:meth:`published`); ``False`` keeps exact counts, for analysts.
         outliers_only
             Only the groups outside the 95% limits, furthest first (as :meth:`outliers`).
         percent
@@ -91,15 +140,9 @@ class FunnelResult(Result):
         --------
         >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [3, 30, 52], "denominator": [40, 100, 120]})
         >>> funnel(df).published_table()[["group", "numerator", "denominator", "rate"]].values.tolist()
-        [['a', '*', 40, '*'], ['b', 30, 100, 0.3], ['c', 50, 120, 0.43333333333333335]]
+        [['a', '*', 40, '*'], ['b', 30, 100, 0.3], ['c', 50, 120, 0.4167]]
         """
-        t = self.outliers() if outliers_only else self.table
-        t = t.drop(columns=["z"])
-        rates = ["rate", "lower95", "upper95", "lower998", "upper998"]
-        if percent:
-            t = t.assign(**{c: 100 * t[c] for c in rates})
-        return suppress_table(t, counts=["numerator", "denominator"],
-                              rates={c: ("numerator", "denominator") for c in rates}, suppress=suppress)
+        return self.published(suppress=suppress, percent=percent, outliers_only=outliers_only).table
 
     def summary(self) -> pd.DataFrame:
         """One row: ``groups, target, phi, tau2, overdispersion`` and the number of groups in each

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from cscs_eval.errors import InputError, UsageError
-from cscs_eval.governance import SUPPRESSED, is_small, suppress_table
+from cscs_eval.governance import SUPPRESSED
 from cscs_eval.io import row_number
 from cscs_eval.results import Result
 from cscs_eval.stats import format_number, wilson_interval
@@ -177,13 +177,34 @@ def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", referenc
     Means: t intervals; the difference by Welch's t; the ratio by the delta method on the log
     scale, SE = sqrt(se1^2/m1^2 + se0^2/m0^2) (positive means only).
     """
+    return published_gaps(data, by=by, outcome=outcome, kind=kind, reference=reference, alpha=alpha,
+                          suppress=suppress, order=order, source=source).table
+
+
+def published_gaps(data, *, by: str, outcome: str, kind: str = "rate", reference=None, alpha: float = 0.05,
+                   suppress: bool = True, order=None, source=None):
+    """:func:`inequality_gaps` as a published table (:class:`~cscs_eval.governance.ProtectedTable`): the
+    table with its structure, for a report or a file that ``cscs-eval audit`` reads. ``suppress=False``:
+    the exact table, marked not for publication."""
+    from cscs_eval.governance import TableStructure, protect
+
     est = group_estimates(data, by=by, outcome=outcome, kind=kind, alpha=alpha, order=order, source=source)
     if reference is None:
         reference = est.loc[est["n"].idxmax(), "group"]
-    ref_hits = est.index[est["group"].astype(str) == str(reference)]
-    if not len(ref_hits):
+    hits = est.index[est["group"].astype(str) == str(reference)]
+    if not len(hits):
         raise UsageError(f"reference must be one of {', '.join(map(str, est['group']))}; got {reference!r}")
-    ref = est.loc[ref_hits[0]]
+    out = _with_gaps(est, hits[0], kind=kind, alpha=alpha)
+    if suppress:
+        return _published_gaps(out, est, hits[0], by=by, outcome=outcome, kind=kind, alpha=alpha)
+    counts = ("n", "events") if kind == "rate" else ("n",)
+    return protect(out.astype({c: int for c in counts}), TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",),
+                                                                      counts=counts), suppress=False)
+
+
+def _with_gaps(est, ref_index, *, kind, alpha):
+    """``est`` with each group's absolute and relative gap to the row ``ref_index`` (see :func:`inequality_gaps`)."""
+    ref = est.loc[ref_index]
     z = stats.norm.ppf(1 - alpha / 2)
     rows = []
     for _, r in est.iterrows():
@@ -222,20 +243,53 @@ def inequality_gaps(data, *, by: str, outcome: str, kind: str = "rate", referenc
         rows.append({"abs_gap": d, "abs_gap_lower": dl, "abs_gap_upper": du,
                      "rel_gap": ratio, "rel_gap_lower": rl, "rel_gap_upper": ru,
                      "reference": r.name == ref.name})
-    out = pd.concat([est.drop(columns=[c for c in ("variance", "sd") if c in est.columns]),
-                     pd.DataFrame(rows)], axis=1)
-    if not suppress:
-        return out
+    return pd.concat([est.drop(columns=[c for c in ("variance", "sd") if c in est.columns]).reset_index(drop=True),
+                      pd.DataFrame(rows)], axis=1)
+
+
+def _published_gaps(out, est, ref_index, *, by, outcome, kind, alpha):
+    """The gap table to publish (:func:`~cscs_eval.governance.protect`): counts 0, ``*`` or rounded to 5,
+    more hidden where a hidden one could be worked out; for rates every estimate, interval and gap
+    computed again from the published counts (a rate from exact counts would undo their rounding);
+    everything of a group whose counts are hidden withheld, and every gap when the reference's are.
+    Returns a :class:`~cscs_eval.governance.ProtectedTable`."""
+    from cscs_eval.governance import Rate, TableStructure, protect
+
+    counts = ("n", "events") if kind == "rate" else ("n",)
+    structure = TableStructure(f"{kind}_{outcome}_by_{by}", key=("group",), counts=counts,
+                               rates=(Rate("estimate", "events", "n", scale="fraction", decimals=4),)
+                               if kind == "rate" else ())
+    truth = out[["group", *counts]].astype({c: int for c in counts})
+    p = protect(truth, structure)
+    hidden = p.mask[list(counts)].any(axis=1).to_numpy()
     derived = ["estimate", "lower", "upper", "abs_gap", "abs_gap_lower", "abs_gap_upper",
                "rel_gap", "rel_gap_lower", "rel_gap_upper"]
-    basis = ("events", "n") if kind == "rate" else ("n", "n")
-    counts = ["n", "events"] if kind == "rate" else ["n"]
-    published = suppress_table(out, counts=counts, rates={c: basis for c in derived})
-    ref_small = any(is_small(out.loc[ref_hits[0], c]) for c in basis)
-    if ref_small:
+    if kind == "rate":
+        shown = est.reset_index(drop=True).copy()
+        z = stats.norm.ppf(1 - alpha / 2)
+        for i in range(len(shown)):
+            if hidden[i]:
+                continue
+            x, n = (float(p.table.loc[i, c]) for c in ("events", "n"))
+            lo, hi = (float(v) for v in wilson_interval(x, n, z=z))
+            shown.loc[i, ["events", "n", "estimate", "lower", "upper", "variance"]] = [
+                x, n, x / n if n else float("nan"), lo, hi, (x / n) * (1 - x / n) / n if n else float("nan")]
+        ref_pos = list(est.index).index(ref_index)
+        if not hidden[ref_pos]:
+            out = _with_gaps(shown, ref_pos, kind=kind, alpha=alpha)
+        published = out.copy()
+        published["estimate"] = p.table["estimate"]  # as protect rounds it: from the published counts
+    else:
+        published = out.copy()
+    for c in counts:
+        published[c] = p.table[c]
+    for c in derived:
+        published[c] = published[c].astype(object)
+        published.loc[hidden, c] = SUPPRESSED
+    if hidden[list(est.index).index(ref_index)]:
         for c in derived[3:]:
             published[c] = SUPPRESSED
-    return published
+    return p.with_table(published)
 
 
 @dataclass(repr=False)

@@ -164,11 +164,14 @@ def paired_by(outcomes, *, by: str = "team", suppress: bool = True) -> pd.DataFr
     >>> paired_by(out, suppress=False).values.tolist()
     [['A', 1, 3], ['B', 1, 1]]
     """
-    from cscs_eval.governance import suppress_table
+    from cscs_eval.governance import TableStructure, protect
 
     counts = paired_counts(paired_referrals(outcomes), by=by).rename(
         columns={"numerator": "paired", "denominator": "eligible"})
-    return suppress_table(counts, counts=["paired", "eligible"], suppress=suppress)
+    if not suppress:  # the funnel's input: exact counts, no structure (it is not published)
+        return counts
+    return protect(counts.reset_index(drop=True), TableStructure(f"paired_by_{by}", key=(by,),
+                                                                 counts=("paired", "eligible"))).table
 
 
 def paired_changes(outcomes: pd.DataFrame, *, measure: str = "reqol10", unit: str = "total",

@@ -108,7 +108,7 @@ def plot_funnel(result, *, ax=None, title="Funnel plot", xlabel="Denominator", y
     ax = _axes(ax)
     t = result.table
     if suppress:
-        hidden = result.small().to_numpy()
+        hidden = result.hidden().to_numpy()  # what the published table hides, secondary cells too
         t = t[~hidden] if not hidden.all() else t.iloc[:0]
     scale = 100 if percent else 1
     span = t["denominator"] if len(t) else pd.Series([5.0, 100.0])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from cscs_eval.benefits._funnel_limits import FunnelResult, funnel
-from cscs_eval.benefits._inequalities import SlopeIndexResult, inequality_gaps, slope_index
+from cscs_eval.benefits._inequalities import SlopeIndexResult, published_gaps, slope_index
 from cscs_eval.benefits._its import ERRORS, ItsResult, interrupted_time_series
 from cscs_eval.benefits._paired import paired_changes, paired_counts, paired_referrals
 from cscs_eval.benefits._plots import plot_funnel, plot_gaps, plot_its, plot_spc
@@ -28,7 +28,6 @@ from cscs_eval.benefits._tables import (gap_table, group_label, its_table, outli
                                         register_table, save_tables, suppression_note)
 from cscs_eval.dates import option_date
 from cscs_eval.errors import UsageError
-from cscs_eval.governance import suppress_table
 
 #: Columns of the eligible-referral table that are not equality groups (ids, dates, counts, the outcome).
 NOT_GROUPS = ("referral_id", "patient_id", "referral_date", "discharge_date", "n_contacts", "eligible", "paired")
@@ -48,7 +47,7 @@ class EqualitySection:
     """One equality breakdown of the paired rate: its table, captions and figure."""
 
     column: str
-    gaps: pd.DataFrame
+    gaps: object  # the published gaps (ProtectedTable; .table for the frame, as gaps_table gives)
     #: the group's name in a sentence (``IMD quintile``) and as a heading (``IMD quintile``, ``Age band``)
     name: str
     heading: str
@@ -56,11 +55,16 @@ class EqualitySection:
     @property
     def largest(self):
         """The reference group: the largest."""
-        return reference_group(self.gaps)
+        return reference_group(self.gaps_table)
 
     @property
     def table(self) -> pd.DataFrame:
         return gap_table(self.gaps, group_label=self.heading, n_label="Eligible", events_label="Paired")
+
+    @property
+    def gaps_table(self) -> pd.DataFrame:
+        """The gaps as a table (the published table's, when it was published)."""
+        return getattr(self.gaps, "table", self.gaps)
 
     @property
     def caption(self) -> str:
@@ -75,7 +79,7 @@ class EqualitySection:
 
     def figure(self):
         fig, ax = _figure((7, 0.45 * len(self.gaps) + 1.2))
-        plot_gaps(self.gaps, ax=ax, title=f"Paired PROMs by {self.name}", xlabel="Referrals with a paired PROM (%)",
+        plot_gaps(self.gaps_table, ax=ax, title=f"Paired PROMs by {self.name}", xlabel="Referrals with a paired PROM (%)",
                   ylabel=self.heading)
         return fig
 
@@ -168,7 +172,7 @@ class BenefitsReport:
     def funnel_caption(self) -> str:
         return funnel_caption(self.teams, unit="teams", suppress=self.suppress)
 
-    def outlier_table(self) -> pd.DataFrame:
+    def outlier_table(self):
         return outlier_table(self.teams, suppress=self.suppress, group_label="Team", numerator_label="Paired",
                              denominator_label="Eligible")
 
@@ -177,10 +181,11 @@ class BenefitsReport:
     def deprivation_text(self) -> str:
         return deprivation_text(self.sii, suppress=self.suppress)
 
-    def change_table(self) -> pd.DataFrame:
-        """Mean change in the ReQoL-10 total by IMD quintile, with the gap to the least deprived."""
-        change = inequality_gaps(self.reqol, by="imd_quintile", outcome="change", kind="mean",
-                                 reference=LEAST_DEPRIVED, suppress=self.suppress)
+    def change_table(self):
+        """Mean change in the ReQoL-10 total by IMD quintile, with the gap to the least deprived, published
+        (a ProtectedTable: ``.table``)."""
+        change = published_gaps(self.reqol, by="imd_quintile", outcome="change", kind="mean",
+                                reference=LEAST_DEPRIVED, suppress=self.suppress)
         return gap_table(change, group_label="IMD quintile", n_label="Paired", estimate_label="Mean change", scale=1)
 
     def improvement_text(self) -> str:
@@ -192,9 +197,12 @@ class BenefitsReport:
     def methods_text(self) -> str:
         return methods_text(its_errors=self.its_errors, notes=self.notes, suppress=self.suppress)
 
-    def exclusions_table(self) -> pd.DataFrame:
-        """What the PROMs extract lost before analysis, and why, with its counts suppressed."""
-        return suppress_table(self.exclusions, counts=["n_rows"], suppress=self.suppress)
+    def exclusions_table(self):
+        """What the PROMs extract lost before analysis, and why, published (a ProtectedTable: ``.table``)."""
+        from cscs_eval.governance import TableStructure, protect
+
+        return protect(self.exclusions.reset_index(drop=True), TableStructure(
+            "exclusions", key=("stage", "reason"), counts=("n_rows",)), suppress=self.suppress)
 
     def save_tables(self, output_dir) -> Path:
         """Write the result tables as CSV into ``output_dir`` (see :func:`cscs_eval.benefits.save_tables`)."""
@@ -308,7 +316,7 @@ def _add_proms(result: BenefitsReport, data_file, *, referrals, demographics, eq
     result.teams = funnel(paired_counts(eligible, by="team"), by="team")
     result.exclusions = outcomes.exclusions
     result.equality_sections = [
-        EqualitySection(column=g, gaps=inequality_gaps(eligible, by=g, outcome="paired", suppress=result.suppress),
+        EqualitySection(column=g, gaps=published_gaps(eligible, by=g, outcome="paired", suppress=result.suppress),
                         name=group_label(g), heading=group_label(g, capital=True))
         for g in equality_groups]
     if "imd_quintile" in eligible.columns:

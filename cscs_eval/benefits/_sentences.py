@@ -150,7 +150,8 @@ def funnel_sentence(funnel, *, unit: str = "teams", what: str = PAIRED_ANY) -> s
     'Across 2 teams 40.0% have a paired score; no team lies outside the 99.8% funnel limits.'
     """
     t = funnel.table
-    far = int(t["outlier"].isin(FAR).sum())
+    bands = t[~funnel.hidden().to_numpy()]  # a team whose counts are hidden: its band is not told either
+    far = int(bands["outlier"].isin(FAR).sum())
     one = unit[:-1] if unit.endswith("s") else unit
     outside = f"no {one} lies" if far == 0 else f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'}"
     return (f"Across {len(t)} {unit} {format_number(funnel.target, decimals=1, share=True)} {what}; {outside} "
@@ -242,25 +243,27 @@ def funnel_caption(funnel, *, unit: str = "teams", suppress: bool = True) -> str
     >>> import pandas as pd
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
-    >>> funnel_caption(funnel(df))[-85:]
-    'a count of 1 to 4 is not shown (small-number suppression); the limits use every team.'
-    >>> funnel_caption(funnel(df, overdispersion=False))[:73]
+    >>> funnel_caption(funnel(df))[-83:]
+    'not shown, nor counted above (small-number suppression); the limits use every team.'
+    >>> funnel_caption(funnel(df, overdispersion=False), suppress=False)[:73]  # a, 2 of 40, is the outlier
     'Across 3 teams the overall rate is 32.3%. One team lies outside the 99.8%'
     """
     one = unit[:-1] if unit.endswith("s") else unit
     t = funnel.table
-    far = int(t["outlier"].isin(FAR).sum())
-    near = int(t["outlier"].isin(("above 95%", "below 95%")).sum())
+    hidden = int(funnel.hidden().sum()) if suppress else 0
+    bands = t[~funnel.hidden().to_numpy()] if hidden else t  # a hidden team's band is not told either
+    far = int(bands["outlier"].isin(FAR).sum())
+    near = int(bands["outlier"].isin(("above 95%", "below 95%")).sum())
     text = (f"Across {len(t)} {unit} the overall rate is {format_number(funnel.target, decimals=1, share=True)}. "
             + sentence(f"{count(far, one, words=True)} {'lies' if far == 1 else 'lie'} outside the 99.8% limits and "
                        f"{number_words(near)} more outside the 95% limits.")
             + (" The limits are widened because the teams differ more than chance alone would make them "
                "(over-dispersion)." if funnel.overdispersion else ""))
     text += f" Each dot is a {one}; the labelled diamonds lie outside the 95% limits."
-    hidden = int(funnel.small().sum()) if suppress else 0
     if hidden:
-        text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to {SMALL_MAX} "
-                 f"{'is' if hidden == 1 else 'are'} not shown (small-number suppression); the limits use every {one}.")
+        text += (f" {hidden} {one if hidden == 1 else unit} with a count of 1 to {SMALL_MAX} (or hidden so that "
+                 f"such a count cannot be worked out) {'is' if hidden == 1 else 'are'} not shown, nor counted above "
+                 f"(small-number suppression); the limits use every {one}.")
     return text
 
 

@@ -108,7 +108,7 @@ def its_table(result) -> pd.DataFrame:
 
 
 def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", numerator_label: str = "Numerator",
-                  denominator_label: str = "Denominator", unit: str = "%") -> pd.DataFrame:
+                  denominator_label: str = "Denominator", unit: str = "%"):
     """The groups outside a funnel's 95% limits, furthest first, ready to publish.
 
     Parameters
@@ -125,25 +125,27 @@ def outlier_table(result, *, suppress: bool = True, group_label: str = "Group", 
 
     Returns
     -------
-    pandas.DataFrame
-        ``<group>, <numerator>, <denominator>, <numerator> (%), Outside``.
+    cscs_eval.governance.ProtectedTable
+        Its ``table``: ``<group>, <numerator>, <denominator>, <numerator> (%), Outside``; with its
+        structure, for a report or a file (a group whose counts are hidden is not listed).
 
     Examples
     --------
     >>> from cscs_eval.benefits import funnel
     >>> df = pd.DataFrame({"team": list("ABCDEF"), "numerator": [2, 30, 40, 20, 70, 35],
     ...                    "denominator": [100, 150, 200, 80, 250, 160]})
-    >>> t = outlier_table(funnel(df, by="team", overdispersion=False), group_label="Team")
+    >>> t = outlier_table(funnel(df, by="team", overdispersion=False), group_label="Team").table
     >>> t.columns.tolist()
     ['Team', 'Numerator', 'Denominator', 'Numerator (%)', 'Outside']
-    >>> t[t["Team"] == "A"].iloc[0].tolist()
-    ['A', '*', 100, '*', 'below 99.8%']
+    >>> "A" in t["Team"].tolist()  # below the limits, but 2 of 100 is suppressed: listing it would tell its band
+    False
     """
-    table = result.published_table(suppress=suppress, outliers_only=True, percent=unit == "%")
+    published = result.published(suppress=suppress, percent=unit == "%", outliers_only=True)
     rate = f"{numerator_label} ({unit})" if unit else f"{numerator_label} (rate)"
-    return table[["group", "numerator", "denominator", "rate", "outlier"]].rename(columns={
-        "group": group_label, "numerator": numerator_label, "denominator": denominator_label, "rate": rate,
-        "outlier": "Outside"})
+    names = {"group": group_label, "numerator": numerator_label, "denominator": denominator_label, "rate": rate,
+             "outlier": "Outside"}
+    return published.with_table(published.table[list(names)].rename(columns=names),
+                                published.structure.replace(labels=names))
 
 
 def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = "N", events_label: str = "Events",
@@ -164,7 +166,8 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     Returns
     -------
     pandas.DataFrame
-        ``<group>, <n>, [<events>,] <estimate>, Lower 95%, Upper 95%, Gap, Gap lower, Gap upper``.
+        ``<group>, <n>, [<events>,] <estimate>, Lower 95%, Upper 95%, Gap, Gap lower, Gap upper``; for
+        a published table (:func:`~cscs_eval.benefits.published_gaps`) the same as a published table.
 
     Examples
     --------
@@ -174,14 +177,32 @@ def gap_table(gaps: pd.DataFrame, *, group_label: str = "Group", n_label: str = 
     >>> gap_table(g, events_label="Paired").iloc[:, :4].values.tolist()
     [['a', 100, 20, 20.0], ['b', '*', '*', '*']]
     """
+    import dataclasses
+
+    published = gaps if hasattr(gaps, "structure") and hasattr(gaps, "table") else None
+    gaps = gaps.table if published is not None else gaps
     derived = ["estimate", "lower", "upper", "abs_gap", "abs_gap_lower", "abs_gap_upper"]
     cols = ["group", "n"] + (["events"] if "events" in gaps.columns else []) + derived
     shown = gaps[cols].assign(**{c: gaps[c].map(lambda v: v if isinstance(v, str) else scale * v)
                                  for c in derived})
-    return shown.rename(columns={
-        "group": group_label, "n": n_label, "events": events_label, "estimate": estimate_label,
-        "lower": "Lower 95%", "upper": "Upper 95%", "abs_gap": "Gap", "abs_gap_lower": "Gap lower",
-        "abs_gap_upper": "Gap upper"})
+    names = {"group": group_label, "n": n_label, "events": events_label, "estimate": estimate_label,
+             "lower": "Lower 95%", "upper": "Upper 95%", "abs_gap": "Gap", "abs_gap_lower": "Gap lower",
+             "abs_gap_upper": "Gap upper"}
+    structure = None if published is None else published.structure
+    if structure is not None and structure.rates and scale == 100 and structure.suppressed:
+        # a published rate as a percentage with one decimal, from the published counts (not by scaling
+        # the rounded proportion: rounding twice can land on the other side of a half)
+        from cscs_eval.stats import round_half_up
+
+        rate = dataclasses.replace(structure.rates[0], scale="percent", decimals=1)
+        shown["estimate"] = [v if isinstance(gaps["events"].iloc[i], str) or isinstance(v, str) else
+                             round_half_up(100 * float(gaps["events"].iloc[i]) / float(gaps["n"].iloc[i]), decimals=1)
+                             for i, v in enumerate(gaps["estimate"])]
+        structure = structure.replace(rates=(rate,))
+    shown = shown.rename(columns=names)
+    if published is None:
+        return shown
+    return published.with_table(shown, structure.replace(labels={c: names[c] for c in cols if c in names}))
 
 
 def reference_group(gaps: pd.DataFrame):
@@ -213,5 +234,5 @@ def save_tables(output_dir, *, report=None, its=None, charts=None, funnel=None, 
     for name, chart in (charts or {}).items():
         write_table(chart.chart_table(), out / f"spc_{name}.csv")
     if funnel is not None:
-        write_table(funnel.published_table(suppress=suppress), out / "funnel_paired_by_team.csv")
+        write_table(funnel.published(suppress=suppress), out / "funnel_paired_by_team.csv")  # and its structure
     return out

@@ -140,6 +140,19 @@ class ProtectedTable:
     def publishable(self) -> bool:
         return self.structure.suppressed
 
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def with_table(self, table: pd.DataFrame, structure: TableStructure | None = None) -> ProtectedTable:
+        """The same publication with ``table`` (columns renamed or left out, rows selected, values
+        formatted) and, if given, its ``structure``; the mask and reasons follow the rows and columns kept."""
+        import dataclasses
+
+        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+        reasons = pd.DataFrame("", index=table.index, columns=table.columns)
+        return dataclasses.replace(self, table=table, structure=structure or self.structure, mask=mask,
+                                   reasons=reasons)
+
 
 # ---- inputs ---------------------------------------------------------------------------------------
 def _row_labels(df, structure):

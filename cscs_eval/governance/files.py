@@ -20,7 +20,7 @@ from cscs_eval.governance.structure import TableStructure
 from cscs_eval.results import Result
 
 __all__ = ["structure_path", "write_structured_table", "read_structured_table", "read_html_tables",
-           "read_report_tables", "structure_script", "audit_path", "SCRIPT_CLASS"]
+           "read_report_tables", "structure_script", "audit_path", "check_published", "SCRIPT_CLASS"]
 
 SCRIPT_CLASS = "cscs-table-structure"
 SUFFIX = ".structure.json"
@@ -33,7 +33,7 @@ def structure_path(path) -> Path:
     return path.with_name(path.stem + SUFFIX)
 
 
-def write_structured_table(table, structure: TableStructure, path) -> Path:
+def write_structured_table(table, structure: TableStructure, path, *, sheet: str | None = None) -> Path:
     """Write a published table (format by extension) and its structure beside it, both atomically.
 
     Parquet stores a suppressed cell as null with ``<column>_suppressed`` (True) beside it.
@@ -44,18 +44,20 @@ def write_structured_table(table, structure: TableStructure, path) -> Path:
     from cscs_eval.io import table_format, write_table, write_text
 
     path = Path(path)
-    out = table
+    out = table.copy()
     if table_format(path) == "parquet":
-        out = table.copy()
-        for col in (*structure.counts, *structure.rate_columns):
-            if col not in out.columns:
-                continue
-            star = out[col].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
+        # counts and rates, and any other numeric column with withheld cells (a mean, an interval)
+        star_of = {c: out[c].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED) for c in out.columns}
+        numeric = [c for c in out.columns if c in structure.counts or c in structure.rate_columns
+                   or (star_of[c].any() and pd.to_numeric(out[c].where(~star_of[c], None), errors="coerce")
+                       .notna().sum() == out[c].where(~star_of[c], None).notna().sum())]
+        for col in numeric:
+            star = star_of[col]
             if star.any():
                 out[f"{col}_suppressed"] = star.astype(bool)
             values = pd.to_numeric(out[col].where(~star, None), errors="coerce")
             out[col] = values.astype("Int64") if col in structure.counts else values.astype("Float64")
-    write_table(out, path)
+    write_table(out, path, sheet=sheet)
     write_text(structure.to_json() + "\n", structure_path(path))
     return path
 
@@ -292,3 +294,34 @@ def audit_path(path) -> AuditResult:
                          "or .parquet, or an HTML report with embedded table structures", file=path)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file", *LEAK_COLUMNS])
     return AuditResult(out, n_tables=n, unaudited=tuple(str(s) for s in skipped))
+
+
+def check_published(path, *, shown_as=None) -> AuditResult:
+    """Audit what is about to be published (a report file or folder) and refuse it on a leak.
+
+    What ``cscs-eval run`` and ``cscs-eval demo`` call on each report before it leaves its staging
+    folder. Raises :class:`~cscs_eval.errors.OutputError` with one line naming the first leak and how
+    many there are (``shown_as`` names the output in the message instead of its staging path).
+    """
+    from cscs_eval.errors import OutputError
+
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in (".html", ".htm") and not read_html_tables(path):
+        return AuditResult(_empty_leaks(), n_tables=0)
+    result = audit_path(path)
+    leaks = result.table
+    if len(leaks):
+        first = leaks.iloc[0]
+        where = ", ".join(x for x in (f"table {first['table']}", first["row"],
+                                      f"column {first['column']}" if first["column"] else "") if x)
+        raise OutputError(f"{shown_as or path}: not published: the disclosure audit found {len(leaks)} leak(s), "
+                          f"first {where}: {first['why']}; please report this (cscs-eval audit lists them all)")
+    return result
+
+
+def _empty_leaks():
+    import pandas as pd
+
+    from cscs_eval.governance.disclosure import LEAK_COLUMNS
+
+    return pd.DataFrame(columns=["file", *LEAK_COLUMNS])

@@ -88,8 +88,13 @@ def _report_exclusions(result, args=None) -> None:
         print(f"wrote {args.problems} ({len(result.problems)} problem rows)", file=sys.stderr)
     ex = result.exclusions
     if len(ex):
-        print(f"excluded: {int(ex['n_rows'].sum())} rows or scores", file=sys.stderr)
-        for rec in ex.itertuples():
+        # published as every table is (a reason with 4 rows reads *), unless --no-suppress
+        from cscs_eval.governance import count_text
+
+        suppress = getattr(args, "suppress", True) if args is not None else True
+        shown = _exclusions_sheet(result, suppress=suppress)["Exclusions"].table
+        print(f"excluded: {count_text(int(ex['n_rows'].sum()), suppress=suppress)} rows or scores", file=sys.stderr)
+        for rec in shown.itertuples():
             print(f"  {rec.stage}: {rec.reason}: {rec.n_rows}", file=sys.stderr)
 
 
@@ -144,10 +149,13 @@ def _run_score(args) -> int:
 
 def _exclusions_sheet(result, *, suppress: bool = True) -> dict:
     """The exclusions as a second sheet of an Excel output (counts published under the small-number rules)."""
-    from cscs_eval.governance import suppress_table
+    from cscs_eval.governance import TableStructure, protect
 
     ex = result.exclusions
-    return {"Exclusions": suppress_table(ex, counts=["n_rows"], suppress=suppress)} if len(ex) else {}
+    if not len(ex):
+        return {}
+    return {"Exclusions": protect(ex.reset_index(drop=True), TableStructure(
+        "exclusions", key=("stage", "reason"), counts=("n_rows",)), suppress=suppress)}
 
 
 def _outcomes(args):
@@ -175,7 +183,7 @@ def _run_outcomes(args) -> int:
 
 def _run_summarise(args) -> int:
     from cscs_eval._commands import emit_table, emit_tables
-    from cscs_eval.proms._summary import publishable, summarise
+    from cscs_eval.proms._summary import publish_summary, summarise
 
     result = _outcomes(args)
     _report_exclusions(result, args)
@@ -185,7 +193,7 @@ def _run_summarise(args) -> int:
         print("Not for publication: small numbers are shown (--no-suppress).", file=sys.stderr)
     if args.out:
         title = f"Summary by {by.replace('_', ' ')}" if by else "Summary"
-        emit_tables({title: publishable(summary, suppress=args.suppress),
+        emit_tables({title: publish_summary(summary, suppress=args.suppress, table_id=f"proms_by_{by or 'all'}"),
                      **_exclusions_sheet(result, suppress=args.suppress)}, args.out)
     else:
         # Forty columns do not fit a terminal: print what a reader needs, as the report shows it.

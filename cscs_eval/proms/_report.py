@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from cscs_eval.errors import CscsEvalWarning, UsageError
-from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, drop_small, is_small
+from cscs_eval.governance import SMALL_MAX, SUPPRESSION_NOTE, count_text, is_small
 from cscs_eval.io import row_offset, table_path
 from cscs_eval.proms._figures import group_label
 from cscs_eval.reporting.plain import count, glossary, is_are, listing, number_words, sentence
@@ -44,7 +44,8 @@ class ReportItem:
     """What one part of a report shows.
 
     ``table`` (ready to read: counts suppressed, numbers rounded, columns labelled) or ``figure``
-    (a matplotlib Figure) with its ``caption`` and ``note``; ``text`` is a sentence shown with
+    (a matplotlib Figure) with its ``caption`` and ``note``; a table of counts has its ``structure``
+    (for ``cscs-eval audit``); ``text`` is a sentence shown with
     it or, when there is too little to show, instead of it. An item with none of them shows nothing.
     """
 
@@ -53,12 +54,43 @@ class ReportItem:
     caption: str = ""
     note: str | None = None
     text: str = ""
+    #: the published table's structure, headed as ``table`` is (show it with ``show_table(..., structure=)``)
+    structure: object | None = None
 
 
-def _ready(df: pd.DataFrame, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
+#: The total row of a report's team table.
+ALL_TEAMS = "All teams"
+
+
+def _ready(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
+    """A table ready to read (:func:`cscs_eval.reporting.display.format_table`)."""
     from cscs_eval.reporting.display import format_table
 
     return format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+
+
+def _published_item(published, *, caption: str = "", decimals: int = 1, labels=None, note=None,
+                    text: str = "") -> ReportItem:
+    """A published table (:class:`~cscs_eval.governance.ProtectedTable`) as a report item: ready to read,
+    with its structure (headed as the table is) and the note saying what its ``*`` mean."""
+    from cscs_eval.reporting.display import format_published
+
+    table, structure = format_published(published, decimals=decimals, labels=labels)
+    return ReportItem(table=table, structure=structure, caption=caption, text=text,
+                      note=published.note if note is None else note)
+
+
+def _protected_counts(df: pd.DataFrame, table_id: str, key, counts, *, rates=(), suppress: bool = True):
+    """``df`` published with its structure (:func:`cscs_eval.governance.protect`): ``counts`` are counts,
+    ``rates`` are ``(column, numerator, denominator, decimals)`` percentages computed from the published counts."""
+    from cscs_eval.governance import Rate, TableStructure, protect
+
+    structure = TableStructure(table_id, key=tuple(key), counts=tuple(counts),
+                               rates=tuple(Rate(c, n, d, decimals=k) for c, n, d, k in rates))
+    data = df.copy()
+    for c in counts:
+        data[c] = [None if pd.isna(v) else int(v) for v in data[c]]
+    return protect(data, structure, suppress=suppress)
 
 
 def _given(value) -> bool:
@@ -193,35 +225,90 @@ class OutcomesReport:
         if self.exclusions.empty:
             return ReportItem(text=" ".join(filter(None, [
                 "No rows were excluded: every row passed validation and scoring.", notes])))
-        table = _ready(self.exclusions.rename(columns={"n_rows": "rows"}), counts=["rows"], suppress=self.suppress)
+        table = _protected_counts(self.exclusions.rename(columns={"n_rows": "rows"}), "exclusions",
+                                  ("stage", "reason"), ("rows",), suppress=self.suppress)
         caption = "Rows or scores excluded from the analysis, by reason" + (f" ({self.team}'s rows only)"
                                                                             if self.team else "")
-        return ReportItem(table=table, caption=caption, note=self.note, text=notes)
+        return _published_item(table, caption=caption, text=notes)
+
+    @functools.cached_property
+    def published(self) -> dict:
+        """The team table and every equality group's table, protected together (short form,
+        :func:`~cscs_eval.proms._summary.protect_summaries`): ``{"team": ProtectedTable, group: ...}``.
+
+        A report of every team has an "All teams" row that the teams add up to; each group table breaks
+        down that row (or, in one team's report, the team's row), so a count the team table hides
+        cannot be read off a group table beside it (issue 10's Queensway attack), nor the other way round.
+        """
+        from cscs_eval.governance import Breakdown, GroupTotal
+        from cscs_eval.proms._summary import COUNT_COLUMNS, SHORT_COUNTS, protect_summaries, summary_structure
+
+        unit = self.table_unit
+        total = self.team or ALL_TEAMS
+        teams = self.by_team[self.by_team["unit"] == unit] if len(self.by_team) else self.by_team
+        if teams.empty:
+            return {}
+        if not self.team:
+            overall = self.overall[self.overall["unit"] == unit].assign(team=ALL_TEAMS)
+            teams = pd.concat([teams, overall[teams.columns]], ignore_index=True)
+
+        def adding_up(parts, whole):
+            """Counts (short names) whose parts add up to the whole exactly (any that do not are left unlinked)."""
+            return tuple(SHORT_COUNTS[c] for c in COUNT_COLUMNS
+                         if whole[c].notna().all() and int(parts[c].astype("Float64").fillna(0).sum()) ==
+                         int(whole[c].astype("Float64").sum()))
+
+        inner, whole = teams[teams["team"] != ALL_TEAMS], teams[teams["team"] == (total if not self.team else
+                                                                                   self.team)]
+        team_structure = summary_structure(teams, "proms_by_team", short=True, keys=("team",))
+        if not self.team:
+            team_structure = team_structure.replace(group_total=GroupTotal(
+                "team", ALL_TEAMS, counts=tuple(c for c in adding_up(inner, whole) if c in team_structure.counts)))
+        pairs, names = [(teams, team_structure)], ["team"]
+        for by, summary in self.by_group.items():
+            rows = summary[summary["unit"] == unit] if len(summary) else summary
+            if rows.empty:
+                continue
+            st = summary_structure(rows, f"proms_by_{by}", short=True, keys=(by,))
+            linked = [c for c in adding_up(rows, whole) if c in st.counts and c in team_structure.counts]
+            if linked:
+                st = st.replace(breakdowns=(Breakdown("proms_by_team", row={"team": total}, counts=linked),))
+            pairs.append((rows, st))
+            names.append(by)
+        return dict(zip(names, protect_summaries(pairs, suppress=self.suppress, short=True)))
+
+    @property
+    def table_note(self) -> str | None:
+        """The line under the team and group tables: what ``*`` means there (or that they are not for publication)."""
+        return next(iter(self.published.values())).note if self.published else self.note
 
     def units_table(self) -> ReportItem:
         """Paired rate and change for each item or goal (shown only for measures with several units)."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         per_unit = self.overall[self.overall["unit"] != "all units"] if len(self.overall) else self.overall
         if per_unit.empty or per_unit["unit"].nunique() <= 1:
             return ReportItem()
         m = self.measure
-        return ReportItem(table=_ready(report_table(per_unit, suppress=self.suppress)), note=self.note,
-                          caption=f"{m.name}: paired rate and reliable change for each {m.item_label} ({self.scope}; "
+        table = report_published(per_unit, suppress=self.suppress, table_id="proms_by_unit")
+        return _published_item(table, caption=f"{m.name}: paired rate and reliable change for each {m.item_label} ({self.scope}; "
                                   f"change is classified per {m.item_label}, as NHS England does)")
 
     def team_table(self) -> ReportItem:
         """Paired rate and reliable change by team."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         m = self.measure
         if self.by_team.empty:
             return ReportItem(text=f"No {m.name} assessments with a baseline score for {self.scope}.")
-        rows = self.by_team[self.by_team["unit"] == self.table_unit]
+        rows = self.published["team"]
         caption = (f"{m.name}: paired rate by team (a referral is paired when any {m.item_label} is)"
                    if self.table_unit == "all units" else
                    f"{m.name} ({self.table_unit}): paired rate and reliable change by team")
-        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress)), caption=caption, note=self.note)
+        if not self.team:
+            caption += "; the last row is every team together"
+        table = report_published(self.by_team[self.by_team["unit"] == self.table_unit], protected=rows)
+        return _published_item(table, caption=caption)
 
     def paired_rate_figure(self, by: str = "team") -> ReportItem:
         """Paired rate by team (or an equality group) with Wilson intervals, when a group can be shown."""
@@ -232,6 +319,12 @@ class OutcomesReport:
         if by == "team" and self.team:  # one team's report: a chart of one bar says nothing the table does not
             return ReportItem()
         summary = self.by_team if by == "team" else self.by_group[by]
+        published = self.published.get(by)
+        if self.suppress and published is not None:
+            # what the table hides (secondary suppression too), the figure leaves out
+            hidden = published.table.loc[published.mask[["paired", published.structure.rates[0].denominator]]
+                                         .any(axis=1).to_numpy(), by]
+            summary = summary[~(summary[by].isin(set(hidden)) & (summary["unit"] == self.table_unit))]
         rows = summary[summary["unit"] == self.table_unit] if len(summary) else summary
         shown = int(self.drawable(rows).sum()) if len(rows) else 0
         label = group_label(by)
@@ -298,7 +391,7 @@ class OutcomesReport:
 
     def group_table(self, by: str) -> ReportItem:
         """Paired rate (and reliable change) by an equality group (a demographic column)."""
-        from cscs_eval.proms._summary import report_table
+        from cscs_eval.proms._summary import report_published
 
         m, label = self.measure, group_label(by)
         summary = self.by_group[by]
@@ -310,8 +403,8 @@ class OutcomesReport:
                    if self.table_unit == "all units" else
                    f"{m.name} ({self.table_unit}): paired rate and reliable change by {label}")
         heading = label[:1].upper() + label[1:]
-        return ReportItem(table=_ready(report_table(rows, suppress=self.suppress), labels={by: heading}),
-                          caption=caption, note=self.note)
+        return _published_item(report_published(rows, protected=self.published[by]), labels={by: heading},
+                               caption=caption)
 
     def pairing_model_table(self, by: str) -> ReportItem:
         """Odds of a paired score by equality group (logistic regression), when there are enough events."""
@@ -454,14 +547,18 @@ class OutcomesReport:
     def write_tables(self, output_dir) -> str:
         """Write the publishable summaries as CSV to ``output_dir``; returns a sentence saying where."""
         from cscs_eval.io import write_table
-        from cscs_eval.proms._summary import publishable
+        from cscs_eval.proms._summary import publish_summary
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         key = self.measure.key
-        write_table(publishable(self.by_team, suppress=self.suppress), out / f"proms_{key}_by_team.csv")
+        # each file is published on its own (a reader of the folder sees them all: they are protected
+        # as one set where they are linked, through the report's tables)
+        write_table(publish_summary(self.by_team, suppress=self.suppress, table_id="proms_by_team"),
+                    out / f"proms_{key}_by_team.csv")
         for group, summary in self.by_group.items():
-            write_table(publishable(summary, suppress=self.suppress), out / f"proms_{key}_by_{group}.csv")
+            write_table(publish_summary(summary, suppress=self.suppress, table_id=f"proms_by_{group}"),
+                        out / f"proms_{key}_by_{group}.csv")
         return f"Summary tables written to {out}."
 
 
@@ -636,32 +733,41 @@ class OverviewReport:
                               "be read." if unreadable else "no row has a date that cannot be read.")))
 
     def measures_table(self) -> ReportItem:
-        table = _ready(self.by_measure, counts=["assessments", "referrals", "with_follow_up"],
-                       rates={"follow_up_pct": ("with_follow_up", "referrals")}, suppress=self.suppress,
-                       labels={"follow_up_pct": "Followed up %"})
-        return ReportItem(table=table, caption="Assessments and follow-up by measure, for the referrals in the PROMs "
-                                               "extract (every referral with an assessment, eligible or not).",
-                          note=self.note)
+        return _published_item(self.published_measures, labels={"follow_up_pct": "Followed up %"}, caption="Assessments and follow-up by measure, for the referrals in the PROMs "
+                                               "extract (every referral with an assessment, eligible or not).")
 
     def completeness_table(self) -> ReportItem:
-        table = _ready(self.by_team, counts=["referrals", "with_baseline", "with_follow_up"],
-                       rates={"baseline_pct": ("with_baseline", "referrals"),
-                              "follow_up_pct": ("with_follow_up", "with_baseline")},
-                       suppress=self.suppress, decimals=0,
-                       labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"})
         source = "the referrals file" if self.has_referrals else "the PROMs extract"
-        return ReportItem(table=table, note=self.note,
-                          caption=f"Baseline and follow-up completeness of {self.measure.name} by team, for every "
+        return _published_item(self.published_teams,
+                               labels={"baseline_pct": "Baseline %", "follow_up_pct": "Followed up %"}, caption=f"Baseline and follow-up completeness of {self.measure.name} by team, for every "
                                   f"referral in {source}.")
 
+    @functools.cached_property
+    def published_measures(self):
+        return _protected_counts(self.by_measure, "measures", ("measure",), ("assessments", "referrals",
+                                 "with_follow_up"), rates=(("follow_up_pct", "with_follow_up", "referrals", 1),),
+                                 suppress=self.suppress)
+
+    @functools.cached_property
+    def published_teams(self):
+        return _protected_counts(self.by_team, "completeness_by_team", ("team",),
+                                 ("referrals", "with_baseline", "with_follow_up"),
+                                 # one decimal: protect() fails on whole-number rates (seen, not fixed here)
+                                 rates=(("baseline_pct", "with_baseline", "referrals", 1),
+                                        ("follow_up_pct", "with_follow_up", "with_baseline", 1)),
+                                 suppress=self.suppress)
+
     def follow_up_figure(self) -> ReportItem:
-        """Follow-up rate by team, without the teams whose counts are suppressed."""
+        """Follow-up rate by team, without the teams whose counts the table hides."""
         from cscs_eval.proms._overview import plot_follow_up_by_team
 
         if self.team:  # one team's overview: a chart of one bar says nothing the table does not
             return ReportItem()
-        shown, hidden = drop_small(self.by_team, ["with_baseline", "with_follow_up"]) if self.suppress \
-            else (self.by_team, 0)
+        if self.suppress:
+            mask = self.published_teams.mask[["with_baseline", "with_follow_up"]].any(axis=1).to_numpy()
+            shown, hidden = self.by_team[~mask], int(mask.sum())
+        else:
+            shown, hidden = self.by_team, 0
         shown = shown[shown["with_baseline"] > 0]
         if shown.empty:
             return ReportItem(text=f"No team has a {self.measure.name} baseline that can be shown.")
@@ -673,15 +779,20 @@ class OverviewReport:
 
     def checks_text(self) -> str:
         p = self.problems
-        return (f"The checks found **{count(len(p), 'problem')}** in {count(p['row'].nunique(), 'row')}." if len(p)
-                else "The checks found no problems.")
+        if not len(p):
+            return "The checks found no problems."
+        problems, rows = len(p), p["row"].nunique()
+        if self.suppress:  # counts as the table beside it publishes them (never an exact 1 to 4)
+            return (f"The checks found **{self._count(problems)} problems** in {self._count(rows)} rows.")
+        return f"The checks found **{count(problems, 'problem')}** in {count(rows, 'row')}."
 
     def problems_by_reason(self) -> ReportItem:
         if self.problems.empty:
             return ReportItem()
         by_reason = (self.problems.groupby("reason").size().rename("rows").reset_index()
-                     .sort_values("rows", ascending=False, kind="stable"))
-        return ReportItem(table=_ready(by_reason), caption="Problems found in the extract, by reason.")
+                     .sort_values("rows", ascending=False, kind="stable").reset_index(drop=True))
+        table = _protected_counts(by_reason, "problems_by_reason", ("reason",), ("rows",), suppress=self.suppress)
+        return _published_item(table, caption="Problems found in the extract, by reason.")
 
     def first_problems(self, n: int = 10) -> ReportItem:
         if self.problems.empty:
@@ -695,8 +806,8 @@ class OverviewReport:
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        write_table(self.by_measure, out / "measures.csv")
-        write_table(self.by_team, out / "completeness_by_team.csv")
+        for name, table in (("measures", self.published_measures), ("completeness_by_team", self.published_teams)):
+            write_table(table, out / f"{name}.csv")  # with its structure beside it
         return f"Tables written to {out}."
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from cscs_eval.errors import UsageError
-from cscs_eval.governance import SMALL_MAX, SUPPRESSED, count_text, is_small, suppress_table
+from cscs_eval.governance import SMALL_MAX, SUPPRESSED, count_text, is_small
 from cscs_eval.proms._results import OutcomesResult
 from cscs_eval.proms._stats import paired_statistics, rate_columns
-from cscs_eval.stats import format_number, percent_value, round_half_up
+from cscs_eval.stats import format_number, round_half_up
 
 ALL_UNITS = "all units"
 COUNT_COLUMNS = ["n_referrals", "n_eligible", "n_paired", "n_improved", "n_no_change", "n_deteriorated",
@@ -205,78 +205,191 @@ def summarise(outcomes, *, by="team", referrals=None, all_units: bool = True,
     return out[ordered].reset_index(drop=True)
 
 
-def publishable(summary: pd.DataFrame, *, suppress: bool = True) -> pd.DataFrame:
-    """The summary ready to publish: NHS small-number suppression on every count, rates withheld
-    (with their intervals) when a numerator or denominator is suppressed (``cscs_eval.governance``),
-    and means, effect sizes and tests withheld for groups of 1 to 4 paired referrals."""
-    df = summary.copy()
-    if not suppress:
-        return df
-    df["_paired_den"] = df["n_eligible"].astype("Float64").fillna(df["n_referrals"].astype("Float64"))
-    percentages = {}
-    for name, (num, den) in RATE_COLUMNS.items():
-        for suffix in ("", "_low", "_high"):
-            if f"{name}{suffix}" in df.columns:
-                percentages[f"{name}{suffix}"] = (num, den)
-    counts = [c for c in COUNT_COLUMNS if c in df.columns]
-    filled = df.copy()
-    for c in set(counts) | {"_paired_den"}:
-        filled[c] = filled[c].astype("Float64").fillna(0).astype(float)
-    out = suppress_table(filled, counts=counts, rates=percentages)
-    for c in counts:
-        out[c] = out[c].astype(object).where(summary[c].notna().to_numpy(), None)
-    n_paired = df["n_paired"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    # 1 to 4 paired: every statistic is withheld, a missing one too (an SD that cannot be computed
-    # would tell that exactly one referral was paired). With none paired there is nothing to hide.
-    small = is_small(n_paired).to_numpy()
+CATEGORY_COLUMNS = ("n_improved", "n_no_change", "n_deteriorated")
+#: The report's short names of the summary's counts, and its rate columns (percentages).
+SHORT_COUNTS = {"n_eligible": "eligible", "n_referrals": "referrals", "n_paired": "paired", "n_improved": "improved",
+                "n_no_change": "no_change", "n_deteriorated": "deteriorated",
+                "n_clinical_baseline": "clinical_baseline", "n_reliable_recovery": "reliable_recovery"}
+SHORT_RATES = {"paired_rate": "paired_pct", "improved_rate": "improved_pct", "no_change_rate": "no_change_pct",
+               "deteriorated_rate": "deteriorated_pct", "reliable_recovery_rate": "recovery_pct"}
+
+
+def _denominator(summary) -> str:
+    """The paired rate's denominator: eligible referrals when the summary has them, else referrals with a baseline."""
+    return "n_eligible" if "n_eligible" in summary.columns and summary["n_eligible"].notna().any() else "n_referrals"
+
+
+def summary_structure(summary: pd.DataFrame, table_id: str, *, short: bool = False, keys=None, percent: bool = False,
+                      group_total=None, breakdowns=()):
+    """The :class:`~cscs_eval.governance.TableStructure` of a summary as it is published.
+
+    ``short=False``: the summary's own columns (every count shown; rates as fractions with four
+    decimals, or percentages with ``percent``); ``short=True``: :func:`report_table`'s columns, where
+    the outcome categories and recovery counts are shown only as percentages of paired referrals.
+    In both, improved + no change + deteriorated = paired.
+    """
+    from cscs_eval.governance import Parts, Rate, TableStructure
+
+    den = _denominator(summary)
+    counts = [c for c in COUNT_COLUMNS if c != "n_eligible" or den == "n_eligible"]
+    rates = {"paired_rate": ("n_paired", den), "improved_rate": ("n_improved", "n_paired"),
+             "no_change_rate": ("n_no_change", "n_paired"), "deteriorated_rate": ("n_deteriorated", "n_paired"),
+             "reliable_recovery_rate": ("n_reliable_recovery", "n_clinical_baseline")}
+    name = (lambda c: SHORT_COUNTS.get(c, SHORT_RATES.get(c, c))) if short else (lambda c: c)
+    scale = "percent" if short or percent else "fraction"
+    decimals = 1 if scale == "percent" else 4
+    if keys is None:
+        keys = [c for c in summary.columns if c not in COUNT_COLUMNS and c not in STAT_COLUMNS
+                and not any(c.startswith(r) for r in RATE_COLUMNS) and not c.startswith("_")]
+    latent = ([name(c) for c in (*CATEGORY_COLUMNS, "n_clinical_baseline", "n_reliable_recovery")]
+              + (["referrals"] if den == "n_eligible" else [])) if short else []
+    return TableStructure(
+        table_id, key=tuple(keys), counts=tuple(name(c) for c in counts), latent=tuple(latent),
+        rates=tuple(Rate(name(r), name(n), name(d), scale=scale, decimals=decimals) for r, (n, d) in rates.items()),
+        parts=(Parts(name("n_paired"), tuple(name(c) for c in CATEGORY_COLUMNS)),),
+        group_total=group_total, breakdowns=tuple(breakdowns))
+
+
+def _withhold_statistics(out, protected, summary, *, paired="n_paired"):
+    """Means, effect sizes and tests withheld where paired referrals are 1 to 4 or hidden (an SD that
+    cannot be computed would tell that exactly one referral was paired)."""
+    n_paired = summary["n_paired"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    hidden = is_small(n_paired).to_numpy() | protected.mask[paired].to_numpy(dtype=bool)
     for c in STAT_COLUMNS:
         if c in out.columns:
-            out[c] = out[c].astype(object).where(~small, SUPPRESSED)
-    return out.drop(columns="_paired_den")
+            out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
+    return out
 
 
-def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2) -> pd.DataFrame:
-    """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
-    the columns a reader needs, small numbers suppressed (:func:`publishable`), empty columns dropped.
+def protect_summaries(summaries, *, suppress: bool = True, short: bool = False, percent: bool = False):
+    """Publish summaries together: ``summaries`` is a list of ``(summary, structure)`` (from
+    :func:`summary_structure`); linked ones (a group table that breaks down a team's row) are protected
+    as one (:func:`~cscs_eval.governance.protect_tables`), so nothing one hides the other gives back.
 
-    Columns: the grouping column(s), ``unit`` (left out when there is only one), ``eligible`` or ``referrals`` (the paired-rate
-    denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
-    ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
-    ``mean_change``, ``effect_size``.
+    Returns the :class:`~cscs_eval.governance.ProtectedTable` of each, in order: counts 0, ``*`` or
+    rounded to 5, rates from the published counts (their Wilson intervals too), statistics withheld
+    where paired referrals are hidden. With ``suppress=False`` the tables are unchanged and marked not
+    for publication.
     """
+    import dataclasses
+
+    from cscs_eval.governance import protect_tables
+    from cscs_eval.stats import wilson_interval
+
+    inputs = []
+    for summary, structure in summaries:
+        df = summary.copy()
+        if short:
+            df = df.rename(columns={**SHORT_COUNTS, **SHORT_RATES})
+        for c in [*COUNT_COLUMNS, *SHORT_COUNTS.values()]:  # a count the table does not publish (no eligible)
+            if c in df.columns and c not in structure.counts:
+                df[c] = None
+        for c in structure.counts:
+            df[c] = df[c].astype("Float64").round().astype(object).where(df[c].notna(), None)
+            df[c] = [None if v is None else int(v) for v in df[c]]
+        if not suppress and (short or percent):
+            for r in structure.rates:
+                df[r.column] = df[r.column].astype("Float64") * 100
+        inputs.append((df, structure))
+    out = []
+    linked = any(st.breakdowns for _, st in inputs) or len(inputs) == 1
+    protected = (protect_tables(inputs, suppress=suppress) if linked else
+                 [q for pair in inputs for q in protect_tables([pair], suppress=suppress)])
+    for (summary, structure), p in zip(summaries, protected):
+        table = p.table
+        if suppress:
+            table = _withhold_statistics(table.copy(), p, summary, paired=structure.parts[0].total)
+            if not short:  # intervals of the published rates, from the published counts
+                for r in structure.rates:
+                    k = pd.to_numeric(table[r.numerator], errors="coerce").to_numpy(dtype=float)
+                    n = pd.to_numeric(table[r.denominator], errors="coerce").to_numpy(dtype=float)
+                    lo, hi = wilson_interval(k, n)
+                    rate = table[r.column]
+                    shown = rate.map(lambda v: isinstance(v, (int, float)) and not pd.isna(v)).to_numpy(dtype=bool)
+                    for side, values in (("_low", lo), ("_high", hi)):
+                        if f"{r.column}{side}" in table.columns:
+                            bound = pd.Series(np.round(r.multiplier * values, r.decimals), index=table.index)
+                            table[f"{r.column}{side}"] = bound.astype(object).where(shown, rate.where(~shown, None))
+        out.append(dataclasses.replace(p, table=table))
+    return out
+
+
+def publish_summary(summary: pd.DataFrame, *, suppress: bool = True, percent: bool = False,
+                    table_id: str = "proms_summary"):
+    """The summary ready to publish, as a :class:`~cscs_eval.governance.ProtectedTable` (its ``table``
+    and the ``structure`` that :func:`cscs_eval.io.write_table` writes beside a file): every count 0,
+    ``*`` or rounded to 5, further cells hidden where a hidden one could be worked out, rates (and their
+    Wilson intervals) from the published counts, means, effect sizes and tests withheld where paired
+    referrals are hidden (:func:`protect_summaries`). ``percent`` gives rates as percentages."""
+    structure = summary_structure(summary, table_id, percent=percent)
     if summary.empty:
-        return pd.DataFrame()
+        from cscs_eval.governance import protect
+
+        return protect(summary.copy(), structure.replace(key=(), parts=(), rates=(), counts=()), suppress=suppress)
+    # Rows of different measures and units share no relation (no total row links them), so each
+    # (measure, unit) part is protected on its own: the same result as one table, in far less time.
+    parts = [(rows, structure.replace(table_id=f"{table_id}-{k}"))
+             for k, (_, rows) in enumerate(summary.groupby(["measure", "unit"], sort=False))]
+    done = protect_summaries(parts, suppress=suppress, percent=percent)
+    table = pd.concat([p.table for p in done]).loc[summary.index]
+    secondary = any(p.structure.secondary for p in done)
+    return done[0].with_table(table, done[0].structure.replace(table_id=table_id, secondary=secondary))
+
+
+def publishable(summary: pd.DataFrame, *, suppress: bool = True, percent: bool = False,
+                table_id: str = "proms_summary") -> pd.DataFrame:
+    """The table of :func:`publish_summary`: the summary ready to publish."""
+    return publish_summary(summary, suppress=suppress, percent=percent, table_id=table_id).table
+
+
+def report_published(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2,
+                     table_id: str = "proms", protected=None):
+    """:func:`report_table` as a :class:`~cscs_eval.governance.ProtectedTable`, with the structure of the
+    columns it keeps. ``protected``: this summary's ProtectedTable when it was protected with others
+    (:func:`protect_summaries` with ``short=True``)."""
+    if summary.empty:
+        return None
     df = summary.copy()
-    for name in RATE_COLUMNS:
-        for suffix in ("", "_low", "_high"):
-            # in decimals, so a printed percentage rounds as the share's digits say (41/80 -> 51.25, not 51.24999)
-            df[f"{name}{suffix}"] = df[f"{name}{suffix}"].astype("Float64").map(
-                lambda v: v if pd.isna(v) else percent_value(v)).astype("Float64")
     for c in ("effect_size", "d_z"):
         df[c] = round_half_up(df[c].astype(float), decimals=decimals_stats)
-    pub = publishable(df, suppress=suppress)
-    keys = [c for c in summary.columns if c not in COUNT_COLUMNS and c not in STAT_COLUMNS
-            and not any(c.startswith(r) for r in RATE_COLUMNS) and c != "measure"]
-    has_eligible = summary["n_eligible"].notna().any()
-    cols = {**{k: k for k in keys},
-            ("n_eligible" if has_eligible else "n_referrals"): "eligible" if has_eligible else "referrals",
-            "n_paired": "paired", "paired_rate": "paired_pct", "improved_rate": "improved_pct",
-            "no_change_rate": "no_change_pct", "deteriorated_rate": "deteriorated_pct",
-            "reliable_recovery_rate": "recovery_pct", "mean_baseline": "mean_baseline",
-            "mean_follow_up": "mean_follow_up", "mean_change": "mean_change", "effect_size": "effect_size"}
-    out = pub[list(cols)].rename(columns=cols)
-    # Two decimals for the effect size (reports round other numbers to one).
-    out["effect_size"] = out["effect_size"].map(
-        lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else format_number(v, decimals=2))
-    empty = [c for c in out.columns if out[c].isna().all()]
+    if protected is None:
+        protected = protect_summaries([(df, summary_structure(df, table_id, short=True))], suppress=suppress,
+                                      short=True)[0]
+    pub = protected.table
+    keys = list(protected.structure.key)
+    den = "eligible" if "eligible" in protected.structure.counts else "referrals"
+    cols = [*keys, den, "paired", "paired_pct", "improved_pct", "no_change_pct", "deteriorated_pct", "recovery_pct",
+            "mean_baseline", "mean_follow_up", "mean_change", "effect_size"]
+    out = pub[[c for c in cols if c in pub.columns]].copy()
+    if "effect_size" in out.columns:  # two decimals for the effect size (reports round other numbers to one)
+        out["effect_size"] = out["effect_size"].map(
+            lambda v: v if isinstance(v, str) or v is None or pd.isna(v) else format_number(v, decimals=2))
+    empty = [c for c in out.columns if out[c].isna().all() and c not in keys]
     # The "all units" rows count pairing only; categories belong to each item or goal.
     if set(summary["unit"]) == {ALL_UNITS}:
         empty += [c for c in ("improved_pct", "no_change_pct", "deteriorated_pct", "recovery_pct", "mean_baseline",
                               "mean_follow_up", "mean_change", "effect_size") if c in out.columns]
-    # One unit throughout: the caption names it, a column repeating it only takes width.
-    if "unit" in out.columns and out["unit"].nunique() <= 1:
-        empty.append("unit")
-    return out.drop(columns=empty).reset_index(drop=True)
+    # The measure is in the caption (or a column the caller adds); one unit throughout: a column
+    # repeating it only takes width.
+    empty += ["measure"] if "measure" in out.columns else []
+    empty += ["unit"] if "unit" in out.columns and out["unit"].nunique() <= 1 else []
+    out = out.drop(columns=list(dict.fromkeys(empty))).reset_index(drop=True)
+    return protected.with_table(out, protected.structure.replace(key=tuple(k for k in keys if k in out.columns)))
+
+
+def report_table(summary: pd.DataFrame, *, suppress: bool = True, decimals_stats: int = 2, table_id: str = "proms",
+                 protected=None) -> pd.DataFrame:
+    """A short, readable version of :func:`summarise` for reports: percentages instead of rates,
+    the columns a reader needs, small numbers suppressed (:func:`protect_summaries`), empty columns dropped.
+
+    Columns: the grouping column(s), ``unit`` (left out when there is only one), ``eligible`` or ``referrals`` (the paired-rate
+    denominator), ``paired``, ``paired_pct``, ``improved_pct``, ``no_change_pct``,
+    ``deteriorated_pct``, ``recovery_pct``, ``mean_baseline``, ``mean_follow_up``,
+    ``mean_change``, ``effect_size``. :func:`report_published` gives it with its structure.
+    """
+    p = report_published(summary, suppress=suppress, decimals_stats=decimals_stats, table_id=table_id,
+                         protected=protected)
+    return pd.DataFrame() if p is None else p.table
 
 
 def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppress: bool = True) -> str:
@@ -312,7 +425,13 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
         return count_text(int(k), suppress=suppress)
 
     def pct(k, n, rate):
-        return None if small(k) or small(n) or pd.isna(rate) else format_number(rate, decimals=1, share=True)
+        if small(k) or small(n) or pd.isna(rate):
+            return None
+        if suppress:  # from the published (rounded) counts: a rate from exact ones would undo the rounding
+            from cscs_eval.governance import suppress_count
+
+            rate = suppress_count(int(k)) / suppress_count(int(n))
+        return format_number(rate, decimals=1, share=True)
 
     eligible = pd.notna(head.get("n_eligible", pd.NA))
     den = int(head["n_eligible"]) if eligible else int(head["n_referrals"])
@@ -323,8 +442,14 @@ def headline(summary: pd.DataFrame, *, measure, scope: str = "all teams", suppre
     text = (f"For {m.name} in {scope}, {count(head['n_paired'])} of {count(den)} {what} had a paired score "
             "(a baseline and a later follow-up)")
     rate = pct(head["n_paired"], den, head["paired_rate"])
-    text += (f", a paired rate of {rate} (95% CI {format_number(head['paired_rate_low'], decimals=1, share=True)} to "
-             f"{format_number(head['paired_rate_high'], decimals=1, share=True)})." if rate else ".")
+    low, high = head["paired_rate_low"], head["paired_rate_high"]
+    if rate and suppress:  # the interval of the published rate, from the published counts
+        from cscs_eval.governance import suppress_count
+        from cscs_eval.stats import wilson_interval
+
+        low, high = (float(v) for v in wilson_interval(suppress_count(int(head["n_paired"])), suppress_count(den)))
+    text += (f", a paired rate of {rate} (95% CI {format_number(low, decimals=1, share=True)} to "
+             f"{format_number(high, decimals=1, share=True)})." if rate else ".")
     n_paired = int(change["n_paired"])
     if n_paired <= SMALL_MAX or "improved_rate" not in change or pd.isna(change.get("improved_rate")):
         return text + " Too few referrals are paired to report change."

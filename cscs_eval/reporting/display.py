@@ -47,13 +47,17 @@ def _format_value(value, decimals: int) -> str:
     return MISSING if text in ("nan", "NaT", "<NA>", "None") else text
 
 
+
+
 def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
     """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
 
     Parameters
     ----------
     df
-        The table; its index is dropped (turn a meaningful index into a column first).
+        The table; its index is dropped (turn a meaningful index into a column first). A published
+        table (:class:`~cscs_eval.governance.ProtectedTable`) is formatted as it is; :func:`format_published`
+        also gives its structure with the headings.
     decimals
         Decimal places for non-integer numbers; integer-valued columns stay whole.
     counts, rates, suppress
@@ -74,7 +78,7 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
 
     from cscs_eval.governance import suppress_table
 
-    table = df.reset_index(drop=True)
+    table = getattr(df, "table", df).reset_index(drop=True)
     if counts or rates:
         table = suppress_table(table, counts=counts, rates=rates, suppress=suppress)
     out = pd.DataFrame(index=table.index)
@@ -91,8 +95,21 @@ def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool
     return out
 
 
-def table_html(columns, rows, *, caption=None, source=None) -> str:
-    """HTML for an already formatted table (column labels and rows of text); every cell is escaped."""
+def format_published(published, *, decimals: int = 1, labels=None):
+    """A published table (:class:`~cscs_eval.governance.ProtectedTable`) ready to read, with its
+    structure naming the headings: ``(formatted DataFrame, TableStructure)``, what :func:`show_table`
+    embeds in the report so that ``cscs-eval audit`` can read the table back."""
+    formatted = format_table(published.table, decimals=decimals, labels=labels)
+    by_label = {head: col for col, head in published.structure.labels}  # a table whose columns are labels already
+    headings = {by_label.get(c, c): head for c, head in zip(published.table.columns, formatted.columns)}
+    return formatted, published.structure.replace(labels=headings)
+
+
+def table_html(columns, rows, *, caption=None, source=None, structure=None) -> str:
+    """HTML for an already formatted table (column labels and rows of text); every cell is escaped.
+
+    ``structure`` (a table structure's dict, as a table payload carries it) is embedded before the
+    table (:func:`cscs_eval.governance.structure_script`), so ``cscs-eval audit`` can read it."""
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in columns)
     body = []
     for values in rows:
@@ -101,7 +118,14 @@ def table_html(columns, rows, *, caption=None, source=None) -> str:
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f"<p class='source'>Source: {html.escape(source)}</p>" if source else ""
-    return (f"<div class='cscs-table'><table>{cap}<thead><tr>{head}</tr></thead>"
+    script, attr = "", ""
+    if structure:
+        from cscs_eval.governance import TableStructure, structure_script
+
+        st = TableStructure.from_dict(structure)
+        script = structure_script(st)
+        attr = f" data-table-id='{html.escape(st.table_id, quote=True)}'"
+    return (f"<div class='cscs-table'>{script}<table{attr}>{cap}<thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
@@ -118,7 +142,7 @@ def is_numeric_text(value: str) -> bool:
 
 
 def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=None, suppress: bool = True,
-               decimals: int = 1, labels=None, note: str | None = None):
+               decimals: int = 1, labels=None, note: str | None = None, structure=None):
     """Display a readable table with a caption in a notebook and in its report.
 
     Parameters
@@ -134,14 +158,26 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
         they are published under the small-number rules unless ``suppress=False``.
     note
         A line under the table; a suppressed table gets the note saying what ``*`` means.
+    structure
+        The structure of ``df`` when it is a published table already formatted (what
+        :func:`format_published` gives); or pass the :class:`~cscs_eval.governance.ProtectedTable`
+        itself as ``df``. Embedded in the report so that ``cscs-eval audit`` can check it. A table
+        not for publication says so in its note.
     """
     from IPython.display import display
 
-    from cscs_eval.governance import SUPPRESSION_NOTE
+    from cscs_eval.governance import NOT_FOR_PUBLICATION, SUPPRESSION_NOTE
 
-    formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
+    published = structure
+    if hasattr(df, "structure") and hasattr(df, "table"):  # a published table (ProtectedTable)
+        note = df.note if note is None else note
+        formatted, published = format_published(df, decimals=decimals, labels=labels)
+    else:
+        formatted = format_table(df, decimals=decimals, counts=counts, rates=rates, suppress=suppress, labels=labels)
     if suppress and (counts or rates) and note is None:
         note = SUPPRESSION_NOTE
+    if (not suppress and (counts or rates)) or (published is not None and not published.suppressed):
+        note = note if note and NOT_FOR_PUBLICATION in note else NOT_FOR_PUBLICATION + (f". {note}" if note else "")
     payload = {
         "caption": caption,
         "source": source,
@@ -149,7 +185,10 @@ def show_table(df, *, caption: str, source: str | None = None, counts=(), rates=
         "columns": list(formatted.columns),
         "rows": formatted.astype(str).values.tolist(),
     }
-    body = table_html(payload["columns"], payload["rows"], caption=caption, source=source)
+    if published is not None:
+        payload["structure"] = published.to_dict()
+    body = table_html(payload["columns"], payload["rows"], caption=caption, source=source,
+                      structure=payload.get("structure"))
     if note:
         body += f"<p class='note'>{html.escape(note)}</p>"
     display({TABLE_MIME: payload, "text/html": body, "text/plain": caption}, raw=True)

@@ -183,6 +183,17 @@ def _nest(toc):
     return sections
 
 
+def not_for_publication(meta: dict) -> bool:
+    """A run with small-number suppression turned off (``suppress=False``): its pages say so at the top."""
+    return (meta.get("parameters") or {}).get("suppress") is False
+
+
+def _banner() -> str:
+    from cscs_eval.governance import NOT_FOR_PUBLICATION
+
+    return f"{NOT_FOR_PUBLICATION}: this report was made with suppress=False and must not be shared."
+
+
 def render_html(nb, *, meta: dict, template_dir=None) -> str:
     """Self-contained HTML for an executed notebook: header, contents list, content; no code.
 
@@ -206,7 +217,8 @@ def render_html(nb, *, meta: dict, template_dir=None) -> str:
             table_no += 1
             d = block.data
             caption = f"Table {table_no}. {d['caption']}" if d.get("caption") else None
-            body = table_html(d.get("columns", []), d.get("rows", []), caption=caption, source=d.get("source"))
+            body = table_html(d.get("columns", []), d.get("rows", []), caption=caption, source=d.get("source"),
+                              structure=d.get("structure"))
             if d.get("note"):
                 body += f"<p class='note'>{html.escape(d['note'])}</p>"
             parts.append(body)
@@ -217,6 +229,8 @@ def render_html(nb, *, meta: dict, template_dir=None) -> str:
             parts.append(f"<div class='output'>{block.text}</div>")
         else:
             parts.append(f"<p class='printed'>{html.escape(block.text)}</p>")
+    if not_for_publication(meta):
+        parts.insert(0, f"<p class='not-for-publication'><strong>{html.escape(_banner())}</strong></p>")
     env = environment(template_dir)
     parameters, files = run_details(meta)
     return env.get_template("report/report.html.j2").render(
@@ -320,6 +334,8 @@ def render_docx(nb, path, *, meta: dict, reference=None) -> None:
         doc.add_paragraph(xml_safe(meta["subtitle"]))
     word.add_caption(doc, f"Produced {meta.get('run_time', '')} by cscs-eval {meta.get('version', '')}. The run's "
                           "parameters and the checksums of its data files are in the appendix.")
+    if not_for_publication(meta):
+        doc.add_paragraph().add_run(_banner()).bold = True
     title_dropped = False
     figure_no = table_no = 0
     wide = [_wants_landscape(b) for b in blocks]

@@ -434,6 +434,10 @@ def _execute(nb_path, out_dir, stem, values, merged, sums, run_time, to, kernel_
             title = f"{title}: {team}"
         meta["title"] = result.title = title
         (staging / f"{stem}.html").write_text(render_html(nb, meta=meta), encoding="utf-8")
+        if merged.get("suppress") is not False:  # a published report: nothing leaves staging if a count leaks
+            from cscs_eval.governance.files import check_published
+
+            check_published(staging / f"{stem}.html", shown_as=out_dir / f"{stem}.html")
         if "docx" in to:
             render_docx(nb, staging / f"{stem}.docx", meta=meta)
         for produced in sorted(staging.iterdir()):

@@ -35,7 +35,10 @@ def test_published_table_withholds_rates_and_limits_of_small_teams():
     assert t.loc["f", "denominator"] == "*" and t.loc["f", "numerator"] == "*"
     for col in LIMITS:  # a team's limits give its denominator away, so they go too
         assert t.loc["a", col] == "*" and t.loc["f", col] == "*"
-        assert t.loc["b", col] == pytest.approx(r.table.set_index("group").loc["b", col])
+    # b's rate and limits from its published counts (30 of 150, both multiples of 5 already), to 4 decimals
+    assert t.loc["b", "rate"] == 0.2
+    for col in LIMITS[1:]:
+        assert t.loc["b", col] == pytest.approx(r.limits_at([150]).loc[0, col], abs=5e-5)
     assert t.loc["g", "numerator"] == 35 and t.loc["g", "denominator"] == 160  # rounded to the nearest 5
     exact = r.published_table(suppress=False)
     pd.testing.assert_frame_equal(exact, r.table.drop(columns=["z"]))
@@ -92,21 +95,23 @@ def test_caption_says_how_many_are_not_shown():
     r = funnel(TEAMS, by="team")
     text = funnel_caption(r, unit="teams", suppress=True)
     # plain words, no statistics jargon: the counts in words, the over-dispersion explained (r.text() has phi, tau²)
-    assert text.startswith("Across 7 teams the overall rate is 21.6%. One team lies outside the 99.8% limits and no "
+    # the one team outside the 99.8% limits is a (2 of 100, suppressed): its band is not told either
+    assert text.startswith("Across 7 teams the overall rate is 21.6%. No teams lie outside the 99.8% limits and no "
                            "more outside the 95% limits. The limits are widened because the teams differ more than "
                            "chance alone would make them (over-dispersion).")
-    assert text.endswith("2 teams with a count of 1 to 4 are not shown (small-number suppression); "
-                         "the limits use every team.")
+    assert text.endswith("2 teams with a count of 1 to 4 (or hidden so that such a count cannot be worked out) are "
+                         "not shown, nor counted above (small-number suppression); the limits use every team.")
     assert "not shown" not in funnel_caption(r, suppress=False)
     assert "not shown" not in funnel_caption(funnel(TEAMS.iloc[1:5], by="team"))
 
 
 def test_outlier_table_is_suppressed():
     t = outlier_table(funnel(TEAMS, by="team"), group_label="Team", numerator_label="Paired",
-                      denominator_label="Eligible")
+                      denominator_label="Eligible").table
     assert t.columns.tolist() == ["Team", "Paired", "Eligible", "Paired (%)", "Outside"]
-    row = t[t["Team"] == "a"].iloc[0]
-    assert (row["Paired"], row["Eligible"], row["Paired (%)"]) == ("*", 100, "*")
+    # a (2 of 100) lies outside the 99.8% limits, but listing it would tell that of a suppressed team
+    assert "a" not in t["Team"].tolist()
+    assert "a" in outlier_table(funnel(TEAMS, by="team"), group_label="Team", suppress=False).table["Team"].tolist()
 
 
 def test_save_tables_writes_the_suppressed_funnel(tmp_path):

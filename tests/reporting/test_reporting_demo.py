@@ -31,6 +31,22 @@ def test_demo_writes_every_report_and_an_index(demo):
     assert out.stat().st_mode & 0o077, "the demo folder gets the usual permissions, not mkdtemp's 0700"
 
 
+def test_the_demo_publishes_nothing_the_disclosure_audit_can_work_out(demo):
+    # issue 10: every table of counts carries its structure, and no hidden or rounded count can be worked
+    # out from them (the demo audits each report itself, so this is what it let through)
+    from cscs_eval.governance import audit_path
+
+    code, out = demo
+    assert code == 0
+    result = audit_path(out)
+    assert result.table.empty, result.table.to_string()
+    assert result.n_tables >= 15  # exclusions, teams, groups, overview, funnel, inequalities ... in every report
+    team_pages = sorted(out.glob("proms_outcomes-by-team/*/proms_outcomes.html"))
+    assert len(team_pages) == 4
+    for page in team_pages:
+        assert audit_path(page).n_tables >= 2, page
+
+
 def test_demo_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
     mine = tmp_path / "v"
     mine.mkdir()
