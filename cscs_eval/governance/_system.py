@@ -71,6 +71,9 @@ def decimals_shown(v) -> int | None:
             text = repr(float(v))
         except (TypeError, ValueError):
             return None
+        # a float has no written decimals: 93.0 is a rate rounded to a whole number (repr adds the ".0"),
+        # and reading it as shown to one decimal put it in an interval ten times too narrow
+        text = text.removesuffix(".0")
     if "e" in text.lower():
         return MAX_DECIMALS
     return len(text.split(".", 1)[1]) if "." in text else 0

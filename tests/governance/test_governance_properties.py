@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +224,19 @@ def test_protect_leaves_nothing_and_primary_alone_leaks(tables):
             if col in p.table.columns:
                 hidden = p.table[col] == "*"
                 assert set(p.reasons.loc[hidden, col]) <= {"small", "secondary"}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rates_shown_as_whole_numbers_protect_and_audit_clean(seed):
+    # A rate published with 0 decimals is a float such as 93.0: it once read as shown to one decimal, so the
+    # published table did not fit its own structure (RuntimeError) and the completeness table had to show 1 decimal.
+    from cscs_eval.governance import protect
+
+    rng = np.random.default_rng(seed)
+    den = rng.integers(0, 120, 6)
+    num = (den * rng.random(6)).astype(int)
+    df = pd.DataFrame({"team": [f"t{i}" for i in range(6)], "eligible": den, "paired": num,
+                       "pct": np.where(den > 0, 100 * num / np.maximum(den, 1), np.nan)})
+    structure = TableStructure(table_id="t", counts=["eligible", "paired"], key=["team"],
+                               rates=[Rate("pct", "paired", "eligible", scale="percent", decimals=0)])
+    assert audit([protect(df, structure)]).empty
