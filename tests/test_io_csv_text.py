@@ -17,7 +17,6 @@ CASES = {
     "only numbers": "a,b\n1,2\n3,4\n",
     "words pandas would call missing": "a,b\nNA,null\nN/A,nan\n",
     "quoted cells": 'a,b\n"1,5",""\n" x ",y\n',
-    "rows wider than the header": "a,b\n1,2,3\n4,5,6\n",
     "dates": "d,t\n2024-01-02,x\n05/03/2024,y\n",
     "spaces around cells": "a,b\n 1 , x \n2,y\n",
     "Windows line ends": "a,b\r\n1,x\r\n2,y\r\n",

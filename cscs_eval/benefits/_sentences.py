@@ -307,9 +307,16 @@ def improvement_text(sii, *, measure: str = "ReQoL-10 total", suppress: bool = T
     """
     n = int(sii.groups["n"].sum())
     shown = f"about {suppress_count(n):,}" if suppress else f"{n:,}"
+    share = sii.mean
+    if suppress and n:  # from the published (rounded) counts, as the PROMs report gives it: an exact share
+        improved = int(round(float((sii.groups["n"] * sii.groups["estimate"]).sum())))  # would undo the rounding
+        share = suppress_count(improved) / suppress_count(n) if improved > SMALL_MAX else None
     gradient = sii.text(scale=100, unit=" percentage points", group_label="IMD quintile")
+    if share is None:
+        return (f"Of {shown} eligible referrals with a paired {measure} and an IMD decile, too few show a reliable "
+                f"improvement to report the share. {gradient}")
     return (f"Of {shown} eligible referrals with a paired {measure} and an IMD decile, "
-            f"{format_number(sii.mean, decimals=1, share=True)} show a reliable improvement. For that share, "
+            f"{format_number(share, decimals=1, share=True)} show a reliable improvement. For that share, "
             f"{gradient[:1].lower()}{gradient[1:]}")
 
 
