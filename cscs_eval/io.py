@@ -771,13 +771,21 @@ def formula_safe(df):
 
 def formula_restored(df):
     """``df`` with the quote :func:`formula_safe` put in front of a formula-like text taken off again."""
+    import pandas as pd
+
     out = None
     for col in df.columns:
         series = df[col]
         if series.dtype != object and str(series.dtype) not in ("string", "str"):
             continue
         text = series.astype(object)
-        mask = text.map(lambda v: isinstance(v, str) and v[:1] == "'" and bool(_FORMULA_START.match(v)))
+        # A million-row sheet has millions of cells: Arrow finds the few that begin with a quote, and only
+        # those are matched against the pattern.
+        quoted = series.astype("string[pyarrow]").str.startswith("'").fillna(False).to_numpy(dtype=bool)
+        if not quoted.any():
+            continue
+        mask = pd.Series(False, index=series.index)
+        mask[quoted] = text[quoted].map(lambda v: isinstance(v, str) and bool(_FORMULA_START.match(v)))
         if mask.any():
             if out is None:
                 out = df.copy()
