@@ -427,8 +427,18 @@ def protect_tables(tables, *, suppress: bool = True, max_rounds: int | None = No
             break
         chosen = _choose_complements(leaks, hard, relations, by_id, truth)
         if not chosen:
-            raise RuntimeError("no cell is left to hide that would protect "
-                               f"{leaks[0][0] if leaks else hard[0]['cell']}; please report this table")
+            # Every cell that could cover it is hidden already (e.g. a total of 3 whose three parts are each
+            # 1: three stars say the total is at least 3). Suppression can do no more; say so, and let the
+            # audit that run and demo apply refuse to publish it, rather than fail here with a traceback.
+            import warnings
+
+            from cscs_eval.errors import SmallSampleWarning
+
+            cell = leaks[0][0] if leaks else hard[0]["cell"]
+            warnings.warn(f"disclosure: suppression cannot fully protect {cell[2]} in row {cell[1] + 1} of "
+                          f"{cell[0]} (every cell that could cover it is hidden); merge small groups before "
+                          "publishing", SmallSampleWarning, stacklevel=2)
+            break
         for tid, i, col in chosen:
             by_id[tid].hidden[(i, col)] = "secondary"
     return [_result(s) for s in states]
