@@ -192,7 +192,7 @@ def _run_funnel(args) -> int:
     res = funnel(df, by=args.by, numerator=args.numerator, denominator=args.denominator,
                  overdispersion=not args.no_overdispersion, source=args.data)
     emit_table(res.published(suppress=args.suppress), args.out, sheet="Funnel limits")  # and its structure
-    print(("" if args.out else "\n") + res.text())
+    print(("" if args.out else "\n") + res.text(suppress=args.suppress))
     if not args.suppress:
         print(NOT_FOR_PUBLICATION)
     return 0

@@ -160,13 +160,31 @@ class FunnelResult(Result):
         return pd.DataFrame([{"groups": len(self.table), "target": self.target, "phi": self.phi, "tau2": self.tau2,
                               "overdispersion": self.overdispersion, **counts}])
 
-    def text(self, *, unit: str = "groups") -> str:
-        """A sentence for a report; ``unit`` names the groups (``"teams"``)."""
+    def text(self, *, unit: str = "groups", suppress: bool = True) -> str:
+        """A sentence for an analyst; ``unit`` names the groups (``"teams"``). With ``suppress`` (as the
+        published table) a hidden group's band is not counted: saying that it lies outside the limits would
+        tell what the table hides. (:func:`~cscs_eval.benefits.funnel_caption` is the plain-English caption.)
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"group": ["a", "b", "c"], "numerator": [2, 30, 52], "denominator": [40, 100, 120]})
+        >>> r = funnel(df, overdispersion=False)  # a (2 of 40) is hidden, and is the one far outside the limits
+        >>> r.text()[43:]
+        '0 lie outside the 99.8% limits and 1 more outside the 95% limits (no allowance for over-dispersion; 1 group hidden in the published table is not counted).'
+        >>> r.text(suppress=False)[43:101]
+        '1 lie outside the 99.8% limits and 1 more outside the 95% '
+        """
         t = self.table
-        n_out = {label: int((t["outlier"] == label).sum()) for label in OUTLIER_LABELS}
-        od = (f"over-dispersion allowed for (phi {format_number(self.phi, decimals=2)}, "
-              f"tau\u00b2 {format_number(self.tau2, decimals=4)})"
+        hidden = self.hidden().to_numpy() if suppress else np.zeros(len(t), dtype=bool)
+        shown = t[~hidden]
+        n_out = {label: int((shown["outlier"] == label).sum()) for label in OUTLIER_LABELS}
+        od = (f"over-dispersion allowed for: phi {format_number(self.phi, decimals=2)}, "
+              f"tau\u00b2 {format_number(self.tau2, decimals=4)}"
               if self.overdispersion else "no allowance for over-dispersion")
+        if hidden.any():
+            n = int(hidden.sum())
+            od += f"; {n} {'group' if n == 1 else 'groups'} hidden in the published table {'is' if n == 1 else 'are'} " \
+                  "not counted"
         return (f"Across {len(t)} {unit} the overall rate is {format_number(self.target, decimals=1, share=True)}; "
                 f"{n_out['above 99.8%'] + n_out['below 99.8%']} lie outside the 99.8% limits and "
                 f"{n_out['above 95%'] + n_out['below 95%']} more outside the 95% limits ({od}).")
