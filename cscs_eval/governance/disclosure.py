@@ -145,11 +145,13 @@ class ProtectedTable:
 
     def with_table(self, table: pd.DataFrame, structure: TableStructure | None = None) -> ProtectedTable:
         """The same publication with ``table`` (columns renamed or left out, rows selected, values
-        formatted) and, if given, its ``structure``; the mask and reasons follow the rows and columns kept."""
+        formatted) and, if given, its ``structure``. The mask is read off ``table`` (a cell is hidden where
+        it shows ``*``), since its rows and columns may no longer line up with this table's; a hidden
+        cell's reason is ``"hidden"``."""
         import dataclasses
 
-        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-        reasons = pd.DataFrame("", index=table.index, columns=table.columns)
+        mask = table.isin([SUPPRESSED]).astype(bool)
+        reasons = pd.DataFrame(np.where(mask.to_numpy(), "hidden", ""), index=table.index, columns=table.columns)
         return dataclasses.replace(self, table=table, structure=structure or self.structure, mask=mask,
                                    reasons=reasons)
 

@@ -752,7 +752,6 @@ class OverviewReport:
     def published_teams(self):
         return _protected_counts(self.by_team, "completeness_by_team", ("team",),
                                  ("referrals", "with_baseline", "with_follow_up"),
-                                 # one decimal: protect() fails on whole-number rates (seen, not fixed here)
                                  rates=(("baseline_pct", "with_baseline", "referrals", 1),
                                         ("follow_up_pct", "with_follow_up", "with_baseline", 1)),
                                  suppress=self.suppress)

@@ -47,8 +47,6 @@ def _format_value(value, decimals: int) -> str:
     return MISSING if text in ("nan", "NaT", "<NA>", "None") else text
 
 
-
-
 def format_table(df, *, decimals: int = 1, counts=(), rates=None, suppress: bool = True, labels=None):
     """Return ``df`` as strings ready to read: rounded numbers, suppressed cells, labelled columns.
 
